@@ -1,0 +1,71 @@
+/**
+ * The Action: one thing session-janitor does to one host, and why. Types only; the state machine
+ * and id derivation live beside it in `lib/actions/`.
+ */
+
+export const OPERATIONS = [
+  'disconnect',
+  'logoff',
+  'notify',
+  'end-smb-session',
+  'close-file',
+] as const;
+export type Operation = (typeof OPERATIONS)[number];
+
+export const ACTION_STATUSES = [
+  'planned',
+  'dispatched',
+  'succeeded',
+  'failed',
+  'timed_out',
+  'undeliverable',
+  'cancelled',
+  'skipped',
+] as const;
+export type ActionStatus = (typeof ACTION_STATUSES)[number];
+
+export type ActionTarget =
+  | { kind: 'session'; sessionId: number; expectedUser: string; logonTime?: string | null }
+  | { kind: 'file'; fileId: string; expectedPath: string }
+  | { kind: 'smb'; clientName: string | null; userName: string | null };
+
+export type ActionTrigger =
+  | { kind: 'schedule'; sweepId: string }
+  | { kind: 'idle-event'; eventId: string }
+  | { kind: 'api'; ticketId: string; caller: string };
+
+export interface ActionResult {
+  /** The script's exit code (or SSM ResponseCode), when there is one. */
+  exitCode: number | null;
+  /** A short machine-readable cause: `guard:user-mismatch`, `ssm:DeliveryTimedOut`, `win32:5`… */
+  errorCode: string | null;
+  /** At most a few hundred characters of what the host printed. */
+  excerpt: string;
+}
+
+export interface Action {
+  id: string;
+  operation: Operation;
+  instanceId: string;
+  target: ActionTarget;
+  trigger: ActionTrigger;
+  /** Human-readable: "idle 47 min ≥ 30 min policy 'default'". */
+  reason: string;
+  /** The policy group that planned it, or `null` for API requests. */
+  policy: string | null;
+  /** For notify: the message shown to the user. */
+  message?: string | null;
+  /** For notify: seconds the message stays up. */
+  warnSeconds?: number | null;
+  status: ActionStatus;
+  dryRun: boolean;
+  commandId: string | null;
+  attempts: number;
+  result: ActionResult | null;
+  /** ISO 8601 UTC. */
+  createdAt: string;
+  /** One entry per status reached, ISO 8601 UTC: `{planned: …, dispatched: …, succeeded: …}`. */
+  timestamps: Partial<Record<ActionStatus, string>>;
+  /** Dispatched actions not terminal by then are reconciled by the sweep. ISO 8601 UTC. */
+  deadline: string | null;
+}

@@ -1,0 +1,99 @@
+import { z } from 'zod';
+
+/**
+ * The contract between session-janitor and the `SessionJanitor-Operate` Command document: its
+ * operations, its parameters, the exit codes its script uses and the JSON envelope it prints.
+ * The document itself is data (`cdk/document/session-janitor-operate.json`); the real hosts and
+ * the simulated fleet both honour this contract.
+ */
+
+export const DOCUMENT_NAME = 'SessionJanitor-Operate';
+
+export const HOST_OPERATIONS = [
+  'ListSessions',
+  'DisconnectSession',
+  'LogoffSession',
+  'NotifySession',
+  'ListSmbSessions',
+  'CloseSmbSession',
+  'ListOpenFiles',
+  'CloseOpenFile',
+] as const;
+export type HostOperation = (typeof HOST_OPERATIONS)[number];
+
+/** Document parameters besides `Operation`. Every one is optional and defaults to `''`. */
+export const HOST_PARAMETERS = [
+  'SessionId',
+  'ExpectedUser',
+  'ClientName',
+  'UserName',
+  'FileId',
+  'ExpectedPath',
+  'Message',
+  'WarnSeconds',
+] as const;
+export type HostParameter = (typeof HOST_PARAMETERS)[number];
+export type HostParameters = { Operation: HostOperation } & Partial<Record<HostParameter, string>>;
+
+/**
+ * Exit codes of the document's script. Guards use 20–29 so that a refusal can never be confused
+ * with a Windows tool's own exit code (quser/logoff/tsdiscon use 1, net.exe uses 2).
+ */
+export const EXIT = {
+  ok: 0,
+  /** The Windows command ran and failed; `stderr` says why. */
+  commandFailed: 1,
+  /** A parameter the operation needs is missing or malformed (defence in depth behind allowedPattern). */
+  badParameters: 2,
+  guardSessionNotFound: 20,
+  guardUserMismatch: 21,
+  guardConsole: 22,
+  guardFileNotFound: 23,
+  guardPathMismatch: 24,
+  guardSmbSessionNotFound: 25,
+} as const;
+
+export const GUARD_CODES = [
+  'session-not-found',
+  'user-mismatch',
+  'console-session',
+  'file-not-found',
+  'path-mismatch',
+  'smb-session-not-found',
+] as const;
+export type GuardCode = (typeof GUARD_CODES)[number];
+
+export const GUARD_EXIT: Record<GuardCode, number> = {
+  'session-not-found': EXIT.guardSessionNotFound,
+  'user-mismatch': EXIT.guardUserMismatch,
+  'console-session': EXIT.guardConsole,
+  'file-not-found': EXIT.guardFileNotFound,
+  'path-mismatch': EXIT.guardPathMismatch,
+  'smb-session-not-found': EXIT.guardSmbSessionNotFound,
+};
+
+/** The one JSON object the script prints on stdout, whatever happened. */
+export const hostEnvelopeSchema = z.object({
+  operation: z.enum(HOST_OPERATIONS),
+  exitCode: z.number().int(),
+  /** Output of the Windows command(s), possibly trimmed (see `stdoutTruncated`). */
+  stdout: z.string(),
+  stderr: z.string(),
+  stdoutTruncated: z.boolean().default(false),
+  /** e.g. `de-DE` */
+  culture: z.string(),
+  shortDatePattern: z.string(),
+  shortTimePattern: z.string(),
+  /** ISO 8601 UTC instant on the host's clock, e.g. `2026-11-21T19:32:10Z`. */
+  hostTimeUtc: z.string(),
+  /** Host's UTC offset in minutes at `hostTimeUtc` (quiet hours are host-local). */
+  utcOffsetMinutes: z.number().int().default(0),
+  guard: z
+    .object({ code: z.enum(GUARD_CODES), message: z.string() })
+    .nullable()
+    .default(null),
+});
+export type HostEnvelope = z.infer<typeof hostEnvelopeSchema>;
+
+/** Keep the envelope well under GetCommandInvocation's 24,000-character StandardOutputContent. */
+export const ENVELOPE_STDOUT_LIMIT = 16_000;

@@ -1,0 +1,33 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Config } from '../config/env.js';
+
+export interface Clients {
+  ddb: DynamoDBDocumentClient;
+  ssm: SSMClient;
+}
+
+/**
+ * Creates the SDK clients once per process. The endpoints are overridable so that the very same
+ * code talks to DynamoDB and SSM in the cloud, and to dynalite and the local SSM on one machine.
+ */
+export function createClients(
+  config: Pick<Config, 'AWS_REGION' | 'DYNAMODB_ENDPOINT' | 'SSM_ENDPOINT'>
+): Clients {
+  const region = config.AWS_REGION;
+  const dynamo = new DynamoDBClient({
+    region,
+    ...(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {}),
+  });
+  const ddb = DynamoDBDocumentClient.from(dynamo, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  // The dispatcher does its own bounded retries for throttling (with jitter), so the SDK's are off.
+  const ssm = new SSMClient({
+    region,
+    maxAttempts: 1,
+    ...(config.SSM_ENDPOINT ? { endpoint: config.SSM_ENDPOINT } : {}),
+  });
+  return { ddb, ssm };
+}

@@ -72,7 +72,14 @@ export const GUARD_EXIT: Record<GuardCode, number> = {
   'smb-session-not-found': EXIT.guardSmbSessionNotFound,
 };
 
-/** The one JSON object the script prints on stdout, whatever happened. */
+/**
+ * The one JSON object the script prints on stdout, whatever happened.
+ *
+ * List operations (`ListSessions`, `ListSmbSessions`, `ListOpenFiles`) exit 0 once the Windows tool
+ * ran, and report the tool's own exit code here (quser exits 1 with "No User exists for *" on stderr
+ * when nobody is logged on: that is an empty list, not a failure). Action operations exit with
+ * `exitCode`, so SSM marks a refused guard or a failed tool as `Failed` with that ResponseCode.
+ */
 export const hostEnvelopeSchema = z.object({
   operation: z.enum(HOST_OPERATIONS),
   exitCode: z.number().int(),

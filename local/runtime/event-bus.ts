@@ -1,0 +1,190 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Context, EventBridgeEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { lambdaContext } from './lambda-context.js';
+
+export type AnyEventBridgeEvent = EventBridgeEvent<string, unknown>;
+
+export interface Rule {
+  name: string;
+  matches(event: AnyEventBridgeEvent): boolean;
+  target: { kind: 'queue'; queue: LocalQueue } | { kind: 'lambda'; invoke: LambdaInvoke };
+}
+
+export type LambdaInvoke = (event: AnyEventBridgeEvent, context: Context) => Promise<unknown>;
+export type SqsHandler = (
+  event: SQSEvent,
+  context: Context
+) => Promise<SQSBatchResponse | undefined>;
+
+export interface DeadLetter {
+  source: string;
+  body: string;
+  error: string;
+}
+
+/**
+ * The EventBridge bus of the local runtime: rules match events and deliver them, either straight
+ * to a function (async invocation: two retries, then the on-failure destination) or to a queue.
+ */
+export class LocalEventBus {
+  readonly deadLetters: DeadLetter[] = [];
+  private readonly rules: Rule[] = [];
+  private readonly inflight = new Set<Promise<void>>();
+
+  addRule(rule: Rule): void {
+    this.rules.push(rule);
+  }
+
+  put(event: AnyEventBridgeEvent): void {
+    for (const rule of this.rules) {
+      if (!rule.matches(event)) continue;
+      if (rule.target.kind === 'queue') {
+        rule.target.queue.send(JSON.stringify(event));
+      } else {
+        this.track(this.invokeAsync(rule, rule.target.invoke, event));
+      }
+    }
+  }
+
+  /** Resolves when every async invocation started so far has finished. */
+  async drain(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+  }
+
+  private async invokeAsync(rule: Rule, invoke: LambdaInvoke, event: AnyEventBridgeEvent) {
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await invoke(event, lambdaContext(rule.name, randomUUID()));
+        return;
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    this.deadLetters.push({
+      source: rule.name,
+      body: JSON.stringify(event),
+      error: String(lastError),
+    });
+  }
+
+  private track(work: Promise<void>): void {
+    this.inflight.add(work);
+    void work.finally(() => this.inflight.delete(work));
+  }
+}
+
+interface Message {
+  messageId: string;
+  body: string;
+  sentAt: number;
+  receiveCount: number;
+}
+
+/**
+ * An SQS queue with a Lambda event source mapping: batches of up to `batchSize`, partial batch
+ * failures (`batchItemFailures`) redelivered after the visibility timeout, and a dead-letter list
+ * after `maxReceiveCount` receives — the same contract `command-status` has in the cloud.
+ */
+export class LocalQueue {
+  private readonly pending: Message[] = [];
+  private running = 0;
+  private readonly idleWaiters: Array<() => void> = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    private readonly options: {
+      name: string;
+      handler: SqsHandler;
+      deadLetters: DeadLetter[];
+      batchSize?: number;
+      maxConcurrency?: number;
+      visibilityTimeoutMs?: number;
+      maxReceiveCount?: number;
+    }
+  ) {}
+
+  send(body: string): void {
+    this.pending.push({ messageId: randomUUID(), body, sentAt: Date.now(), receiveCount: 0 });
+    this.pump();
+  }
+
+  /** Resolves when nothing is queued, in flight or waiting for redelivery. */
+  idle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  close(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private isIdle(): boolean {
+    return this.pending.length === 0 && this.running === 0 && this.timers.size === 0;
+  }
+
+  private pump(): void {
+    const maxConcurrency = this.options.maxConcurrency ?? 2;
+    while (this.pending.length > 0 && this.running < maxConcurrency) {
+      const batch = this.pending.splice(0, this.options.batchSize ?? 10);
+      this.running++;
+      void this.deliver(batch).finally(() => {
+        this.running--;
+        this.pump();
+        if (this.isIdle()) for (const resolve of this.idleWaiters.splice(0)) resolve();
+      });
+    }
+  }
+
+  private async deliver(batch: Message[]): Promise<void> {
+    for (const message of batch) message.receiveCount++;
+    const event: SQSEvent = { Records: batch.map((m) => this.record(m)) };
+    let failed: Set<string>;
+    try {
+      const response = await this.options.handler(
+        event,
+        lambdaContext(this.options.name, randomUUID())
+      );
+      failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+    } catch {
+      failed = new Set(batch.map((m) => m.messageId));
+    }
+    for (const message of batch) {
+      if (!failed.has(message.messageId)) continue;
+      if (message.receiveCount >= (this.options.maxReceiveCount ?? 3)) {
+        this.options.deadLetters.push({
+          source: this.options.name,
+          body: message.body,
+          error: `not processed after ${message.receiveCount} receives`,
+        });
+        continue;
+      }
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        this.pending.push(message);
+        this.pump();
+      }, this.options.visibilityTimeoutMs ?? 1000);
+      this.timers.add(timer);
+    }
+  }
+
+  private record(message: Message): SQSRecord {
+    return {
+      messageId: message.messageId,
+      receiptHandle: `local-${message.messageId}-${message.receiveCount}`,
+      body: message.body,
+      attributes: {
+        ApproximateReceiveCount: String(message.receiveCount),
+        SentTimestamp: String(message.sentAt),
+        SenderId: 'AIDAIENQZJOLO23YVJ4VO',
+        ApproximateFirstReceiveTimestamp: String(Date.now()),
+      },
+      messageAttributes: {},
+      md5OfBody: createHash('md5').update(message.body).digest('hex'),
+      eventSource: 'aws:sqs',
+      eventSourceARN: `arn:aws:sqs:us-east-1:000000000000:${this.options.name}`,
+      awsRegion: 'us-east-1',
+    };
+  }
+}

@@ -1,4 +1,56 @@
-// Placeholder entry so that the CDK stack can be built while the handler is written (issue 5).
-export const handler = async (): Promise<never> => {
-  throw new Error('handler not implemented yet');
-};
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { parse } from '@aws-lambda-powertools/parser';
+import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { type CollectDeps, handleInvocationStatus } from '../lib/collect/collect.js';
+import { invocationsOf, ssmStatusEventSchema } from '../lib/collect/events.js';
+import { observed } from './shared/middleware.js';
+import { logger } from './shared/observability.js';
+import { actDeps, type Runtime, runtimeFromEnv } from './shared/runtime.js';
+
+const recordSchema = JSONStringified(ssmStatusEventSchema);
+
+/**
+ * `command-status` (Run Command status events through SQS): a `ListSessions` result becomes
+ * planned and dispatched actions; an action's result completes it. A record that fails (bad
+ * shape, or work that must wait) is reported as a batch item failure and comes back later.
+ */
+export function createCommandStatusHandler(runtime: Runtime) {
+  const deps: CollectDeps = { ...actDeps(runtime), ledger: runtime.ledger, policy: runtime.policy };
+  const documentName = runtime.config.DOCUMENT_NAME;
+
+  const recordHandler = async (record: SQSRecord): Promise<void> => {
+    const event = parse(record.body, undefined, recordSchema);
+    const invocations = invocationsOf(event, documentName);
+    if (invocations.length === 0) {
+      logger.info('status event ignored', { eventId: event.id, reason: 'not ours' });
+    }
+    for (const invocation of invocations) {
+      const result = await handleInvocationStatus(deps, invocation);
+      logger.info('status event handled', {
+        eventId: event.id,
+        commandId: invocation.commandId,
+        instanceId: invocation.instanceId,
+        result: result.kind,
+        ...(result.kind === 'ignored' || result.kind === 'host-failed'
+          ? { reason: result.reason }
+          : {}),
+        ...(result.kind === 'action' ? { actionId: result.action.id } : {}),
+        ...(result.kind === 'sessions'
+          ? {
+              sweepId: result.sweepId,
+              group: result.group,
+              sessions: result.sessions,
+              actionIds: result.actions.map((a) => a.id),
+            }
+          : {}),
+      });
+    }
+  };
+
+  return observed(async (event: SQSEvent, context) =>
+    processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), { context })
+  );
+}
+
+export const handler = createCommandStatusHandler(runtimeFromEnv());

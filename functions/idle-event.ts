@@ -1,4 +1,34 @@
-// Placeholder entry so that the CDK stack can be built while the handler is written (issue 5).
-export const handler = async (): Promise<never> => {
-  throw new Error('handler not implemented yet');
-};
+import { parse } from '@aws-lambda-powertools/parser';
+import { handleSessionIdle, type IdleDeps } from '../lib/idle/handle.js';
+import { sessionIdleEventSchema } from '../lib/idle/schema.js';
+import { observed } from './shared/middleware.js';
+import { logger } from './shared/observability.js';
+import { actDeps, type Runtime, runtimeFromEnv } from './shared/runtime.js';
+
+/**
+ * `idle-event` (EventBridge `Session Idle`): validates the event and dispatches at most one guarded
+ * action per the host's policy group. A stale or repeated event does nothing.
+ */
+export function createIdleEventHandler(runtime: Runtime) {
+  const { config } = runtime;
+  const deps: IdleDeps = {
+    ...actDeps(runtime),
+    ledger: runtime.ledger,
+    policy: runtime.policy,
+    managedTag: { key: config.MANAGED_TAG_KEY, value: config.MANAGED_TAG_VALUE },
+    groupTagKey: config.POLICY_GROUP_TAG_KEY,
+  };
+  return observed(async (event: unknown) => {
+    const idle = parse(event, undefined, sessionIdleEventSchema);
+    logger.appendKeys({ eventId: idle.id, instanceId: idle.detail.instanceId });
+    const result = await handleSessionIdle(deps, idle);
+    logger.info('session idle event handled', {
+      result: result.kind,
+      ...(result.kind === 'ignored' ? { reason: result.reason } : { group: result.group }),
+      ...(result.kind === 'acted' ? { actionIds: result.actions.map((a) => a.id) } : {}),
+    });
+    return result;
+  });
+}
+
+export const handler = createIdleEventHandler(runtimeFromEnv());

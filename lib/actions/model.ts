@@ -69,3 +69,10 @@ export interface Action {
   /** Dispatched actions not terminal by then are reconciled by the sweep. ISO 8601 UTC. */
   deadline: string | null;
 }
+
+/** What a caller asks for; the ledger derives the id and owns status, timestamps and results. */
+export type NewAction = Pick<
+  Action,
+  'operation' | 'instanceId' | 'target' | 'trigger' | 'reason' | 'policy' | 'dryRun'
+> &
+  Partial<Pick<Action, 'message' | 'warnSeconds'>>;

@@ -52,6 +52,8 @@ export interface SmbSession {
   clientType: string | null;
   opens: number | null;
   idleSeconds: number | null;
+  /** `Get-SmbSession` only: the 64-bit `SessionId`, as a decimal string. */
+  sessionId?: string;
 }
 
 /** One open file on a file server (`net file`, `openfiles`, `Get-SmbOpenFile`). */
@@ -63,6 +65,8 @@ export interface OpenFile {
   /** Only `openfiles` reports it (e.g. `Read`, `Write + Read`). */
   openMode?: string | null;
   locks: number | null;
+  /** `Get-SmbOpenFile` only: the 64-bit `SessionId` of the SMB session holding the file. */
+  sessionId?: string;
 }
 
 /** A failure the command itself reported (`Error [5]:Access is denied.`, `System error 5 …`). */

@@ -38,3 +38,128 @@ export interface Fleet {
   /** Runs the document's script for one instance, with parameters already validated by SSM. */
   run(instanceId: string, parameters: HostParameters): Promise<ScriptRun>;
 }
+
+/*
+ * The simulated fleet (`createFleet` in `local/fleet/fleet.ts`) adds a clock, live sessions and
+ * test helpers to the seam above. Everything below is an extension: the SSM side needs only `Fleet`.
+ */
+
+/** A session as the fleet holds it; `idleMinutes` is whole minutes since the last input. */
+export interface HostSessionView {
+  id: number;
+  userName: string;
+  domain: string;
+  /** `console`, `rdp-tcp#N`, or `null` while disconnected (quser prints an empty SESSIONNAME). */
+  sessionName: string | null;
+  state: 'active' | 'disconnected';
+  idleMinutes: number;
+  /** ISO 8601 UTC instant. */
+  logonTime: string;
+  console: boolean;
+  /** Logoff and disconnect are refused with Access denied (e.g. `svc_backup`). */
+  protected: boolean;
+}
+
+export interface SmbSessionView {
+  sessionId: string;
+  clientComputerName: string;
+  /** `DOMAIN\user` */
+  clientUserName: string;
+  numOpens: number;
+  secondsIdle: number;
+  dialect: string;
+}
+
+export interface OpenFileView {
+  fileId: string;
+  sessionId: string;
+  path: string;
+  shareRelativePath: string;
+  clientComputerName: string;
+  clientUserName: string;
+  locks: number;
+}
+
+export interface NotificationView {
+  sessionId: number;
+  userName: string;
+  message: string;
+  /** `/time:` seconds, `null` when the document passed none. */
+  seconds: number | null;
+  /** ISO 8601 UTC instant. */
+  sentAt: string;
+}
+
+export interface HostView {
+  instance: FleetInstance;
+  utcOffsetMinutes: number;
+  /** Extra run time of every script on this host, ms. */
+  slowMs: number;
+  sessions: HostSessionView[];
+  smbSessions: SmbSessionView[];
+  openFiles: OpenFileView[];
+  notifications: NotificationView[];
+}
+
+/** What a host-side scheduled task would put on EventBridge as a "Session Idle" event. */
+export interface SessionIdleNotice {
+  instanceId: string;
+  sessionId: number;
+  userName: string;
+  state: 'active' | 'disconnected';
+  idleMinutes: number;
+  /** ISO 8601 UTC instant. */
+  logonTime: string;
+  /** ISO 8601 UTC instant (the simulated clock). */
+  observedAt: string;
+}
+
+export interface AddSessionInput {
+  /** `user` or `DOMAIN\user` (domain defaults to `CORP`). */
+  user: string;
+  state?: 'active' | 'disconnected';
+  idleMinutes?: number;
+  /** Minutes since logon; at least `idleMinutes`. */
+  loggedOnMinutes?: number;
+  console?: boolean;
+  protected?: boolean;
+  /** Force this session id (must be free); default: the lowest free id, as Windows reuses them. */
+  sessionId?: number;
+  /** Let the session live on its own during `advance` (log off, reconnect …). Default false. */
+  live?: boolean;
+}
+
+export interface AddSmbSessionInput {
+  clientComputerName: string;
+  /** `user` or `DOMAIN\user` (domain defaults to `CORP`). */
+  user: string;
+  secondsIdle?: number;
+  dialect?: string;
+}
+
+export interface AddOpenFileInput {
+  /** An SMB session of this host; created from `clientComputerName`/`user` when omitted. */
+  smbSessionId?: string;
+  clientComputerName?: string;
+  user?: string;
+  /** Server-local path, e.g. `D:\Shares\Finance\Q3 Report.xlsx`. */
+  path: string;
+  locks?: number;
+  fileId?: string;
+}
+
+export interface SimulatedFleet extends Fleet {
+  /** The simulated clock. */
+  now(): Date;
+  /** Moves the clock; sessions log on, work, idle, disconnect, return and log off on their own. */
+  advance(minutes: number): void;
+  /** A snapshot of one host; throws `FleetError` for an unknown instance. */
+  host(instanceId: string): HostView;
+  addSession(instanceId: string, input: AddSessionInput): number;
+  addSmbSession(instanceId: string, input: AddSmbSessionInput): string;
+  addOpenFile(instanceId: string, input: AddOpenFileInput): string;
+  setPingStatus(instanceId: string, status: FleetInstance['pingStatus']): void;
+  setSlow(instanceId: string, ms: number): void;
+  /** Called after each `advance` for every session that crossed the idle threshold. */
+  onSessionIdle(listener: (notice: SessionIdleNotice) => void): () => void;
+}

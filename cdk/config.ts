@@ -1,0 +1,113 @@
+import type { Node } from 'constructs';
+import { z } from 'zod';
+
+/** Every context key the app reads is `session-janitor:<setting>`, e.g. `session-janitor:sweepSchedule`. */
+export const CONTEXT_PREFIX = 'session-janitor:';
+
+/** The log retention periods CloudWatch Logs accepts, in days. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+] as const;
+
+// EventBridge Scheduler accepts rate(), cron() and at(); a recurring sweep needs rate() or cron().
+const SCHEDULE_PATTERN =
+  /^(rate\(([1-9][0-9]*) (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$/;
+
+// The CLI passes `-c key=value` values as strings; JSON-valued settings arrive as JSON text then.
+const json = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => {
+    if (typeof value !== 'string') return value;
+    try {
+      return JSON.parse(value);
+    } catch {
+      return value;
+    }
+  }, schema);
+
+const integer = (min: number, max: number) => json(z.number().int().min(min).max(max));
+
+const tagPart = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u, 'must be a valid tag key or value');
+
+const settingsSchema = z
+  .object({
+    managedTagKey: tagPart,
+    managedTagValue: tagPart,
+    policyGroupTagKey: tagPart,
+    sweepSchedule: z
+      .string()
+      .regex(SCHEDULE_PATTERN, 'must be rate(N minutes|hours|days) or cron(...)'),
+    policy: json(z.record(z.string(), z.unknown())),
+    retentionDays: integer(1, 3650),
+    logRetentionDays: json(
+      z.number().refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+        message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
+      })
+    ),
+    jwtIssuer: json(
+      z.strictObject({
+        issuerUrl: z.url({ protocol: /^https$/ }),
+        audience: z.array(z.string().min(1)).min(1),
+      })
+    ),
+    cognitoDomainPrefix: z
+      .string()
+      .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a Cognito domain prefix'),
+    apiThrottle: json(
+      z.strictObject({
+        rateLimit: z.number().positive().max(10_000),
+        burstLimit: z.number().int().min(1).max(5_000),
+      })
+    ),
+    statusConcurrency: integer(2, 1000),
+    deliveryTimeoutSeconds: integer(30, 2_592_000),
+    retainData: json(z.boolean()),
+    alarmTopicArn: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/),
+  })
+  .partial();
+
+export type ContextSettings = z.infer<typeof settingsSchema>;
+
+/** A context value the app cannot use; names the key and says why. Nothing is synthesized. */
+export class ContextError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ContextError';
+  }
+}
+
+/** Names of every setting the app reads from context (without the prefix). */
+export const SETTING_NAMES = Object.keys(settingsSchema.shape) as (keyof ContextSettings)[];
+
+/**
+ * Reads the `session-janitor:*` context (cdk.json, `-c` on the command line) into typed settings.
+ * Keys that are absent stay absent, so the stack's documented defaults apply.
+ *
+ * @throws {@link ContextError} naming the first bad key, or a key the app does not know.
+ */
+export function readContextSettings(node: Node): ContextSettings {
+  const raw: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node.getAllContext())) {
+    if (!key.startsWith(CONTEXT_PREFIX)) continue;
+    const name = key.slice(CONTEXT_PREFIX.length);
+    if (!(SETTING_NAMES as string[]).includes(name)) {
+      throw new ContextError(
+        `unknown context key ${key}; known: ${SETTING_NAMES.map((n) => CONTEXT_PREFIX + n).join(', ')}`
+      );
+    }
+    raw[name] = value;
+  }
+  const parsed = settingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ContextError(
+      `invalid context ${CONTEXT_PREFIX}${issue?.path.join('.') ?? '?'}: ${issue?.message ?? 'invalid'}`,
+      { cause: parsed.error }
+    );
+  }
+  return parsed.data;
+}

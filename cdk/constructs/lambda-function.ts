@@ -1,0 +1,194 @@
+import { type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  type IGrantable,
+  type IPrincipal,
+  PolicyStatement,
+  Role,
+  ServicePrincipal,
+} from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+/** How a function is invoked decides where its failures go. */
+export type Invocation =
+  | {
+      /** Invoked asynchronously (EventBridge, Scheduler): failed events go to `onFailure`. */
+      readonly kind: 'async';
+      readonly onFailure: IQueue;
+      /** @default 2 */
+      readonly retryAttempts?: number;
+      readonly maxEventAge: Duration;
+    }
+  | {
+      /** Invoked synchronously (API Gateway) or by an event source mapping (SQS). */
+      readonly kind: 'sync' | 'queue';
+    };
+
+export interface JanitorFunctionProps {
+  /** Absolute path of the handler module; it must export `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  /** Always explicit: the Lambda default (128 MB) is never what a handler was measured with. */
+  readonly memorySize: number;
+  /** Always explicit: the Lambda default (3 s) is never what a handler was measured with. */
+  readonly timeout: Duration;
+  readonly logRetention: RetentionDays;
+  readonly invocation: Invocation;
+  readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * What happens to the log group when the stack is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * The runtime; Node 22 is what the project is built and tested for.
+   * @default Runtime.NODEJS_22_X
+   */
+  readonly runtime?: Runtime;
+}
+
+/** What a function may do with the ledger table. */
+export interface TableAccess {
+  /** Global secondary indexes the function queries (by name); no index means none. */
+  readonly indexes: readonly string[];
+}
+
+/** Item-level actions of the ledger: single-item conditional writes and queries, nothing else. */
+const LEDGER_ITEM_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:Query',
+] as const;
+
+/**
+ * The house Lambda function: a `NodejsFunction` with explicit memory and timeout, ARM64, Node 22,
+ * active tracing, an ESM bundle with source maps, its own log group with retention, its own role
+ * with no managed policy, and failure handling that matches how it is invoked.
+ */
+export class JanitorFunction extends Construct implements IGrantable {
+  readonly function: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+  readonly grantPrincipal: IPrincipal;
+
+  constructor(scope: Construct, id: string, props: JanitorFunctionProps) {
+    super(scope, id);
+
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    // An own role instead of the default one: the default attaches AWSLambdaBasicExecutionRole,
+    // which may write to every log group of the account.
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs ${props.description}`,
+    });
+    this.logGroup.grantWrite(this.role);
+    this.grantPrincipal = this.role;
+
+    const { invocation } = props;
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: props.entry,
+      handler: 'handler',
+      description: props.description,
+      runtime: props.runtime ?? Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      tracing: Tracing.ACTIVE,
+      role: this.role,
+      logGroup: this.logGroup,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'session-janitor',
+        POWERTOOLS_METRICS_NAMESPACE: 'SessionJanitor',
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        platform: 'node',
+        mainFields: ['module', 'main'],
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // Bundling the SDK pins the version the tests ran against instead of the runtime's copy.
+        bundleAwsSDK: true,
+        // Some bundled dependencies are CommonJS and call require(); ESM output has none.
+        banner:
+          "import { createRequire as __sjCreateRequire } from 'node:module'; const require = __sjCreateRequire(import.meta.url);",
+      },
+      ...(invocation.kind === 'async'
+        ? {
+            onFailure: new SqsDestination(invocation.onFailure),
+            retryAttempts: invocation.retryAttempts ?? 2,
+            maxEventAge: invocation.maxEventAge,
+          }
+        : {}),
+    });
+
+    this.acknowledgeDesignChoices(props);
+  }
+
+  /** Lets the function use the ledger table: sets `TABLE_NAME` and grants exactly `access`. */
+  bindTable(table: ITable, access: TableAccess): void {
+    this.function.addEnvironment('TABLE_NAME', table.tableName);
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'LedgerItems',
+        actions: [...LEDGER_ITEM_ACTIONS],
+        resources: [table.tableArn],
+      })
+    );
+    if (access.indexes.length > 0) {
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          sid: 'LedgerIndexes',
+          actions: ['dynamodb:Query'],
+          resources: access.indexes.map((index) => `${table.tableArn}/index/${index}`),
+        })
+      );
+    }
+  }
+
+  addEnvironment(key: string, value: string): void {
+    this.function.addEnvironment(key, value);
+  }
+
+  addToRolePolicy(statement: PolicyStatement): void {
+    this.role.addToPrincipalPolicy(statement);
+  }
+
+  private acknowledgeDesignChoices(props: JanitorFunctionProps): void {
+    const validations = Validations.of(this);
+    validations.acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Resource "*" only for actions without resource-level permissions: X-Ray ' +
+        'PutTraceSegments/PutTelemetryRecords and, where granted, ssm:DescribeInstanceInformation ' +
+        'and ssm:GetCommandInvocation (checked statement by statement in test/infra).',
+    });
+    if ((props.runtime ?? Runtime.NODEJS_22_X) === Runtime.NODEJS_22_X) {
+      const reason =
+        'Pinned to Node.js 22, the runtime the handlers are built (esbuild target node22) and tested for.';
+      validations.acknowledge({ id: 'AwsSolutions-L1', reason });
+      validations.acknowledge({ id: 'Serverless-LambdaLatestVersion', reason });
+    }
+    validations.acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason:
+        props.invocation.kind === 'async'
+          ? 'Asynchronous failures go to an on-failure destination, which records more than a DLQ.'
+          : props.invocation.kind === 'queue'
+            ? 'Invoked by an SQS event source mapping; failed messages go to the source queue DLQ.'
+            : 'Invoked synchronously by API Gateway; the caller receives the error, nothing is queued.',
+    });
+  }
+}

@@ -1,0 +1,784 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  type IHttpRouteAuthorizer,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  HttpJwtAuthorizer,
+  HttpUserPoolAuthorizer,
+} from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import {
+  Alarm,
+  ComparisonOperator,
+  type IMetric,
+  MathExpression,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import {
+  Mfa,
+  OAuthScope,
+  ResourceServerScope,
+  UserPool,
+  type UserPoolClient,
+  UserPoolResourceServer,
+} from 'aws-cdk-lib/aws-cognito';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
+import { Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { CfnDocument } from 'aws-cdk-lib/aws-ssm';
+import type { Construct } from 'constructs';
+import { JanitorFunction } from './constructs/lambda-function.js';
+
+/** The Command document every host operation runs through. */
+export const DOCUMENT_NAME = 'SessionJanitor-Operate';
+
+/** Where the document's content is kept; the local SSM loads the same file. */
+export const DOCUMENT_PATH = fileURLToPath(
+  new URL('./document/session-janitor-operate.json', import.meta.url)
+);
+
+/** The OAuth resource server of the API and its scopes (`session-janitor/<scope>`). */
+export const RESOURCE_SERVER_ID = 'session-janitor';
+export const API_SCOPES = {
+  read: 'read',
+  act: 'act',
+  logoff: 'logoff',
+  files: 'files',
+} as const;
+
+/**
+ * The metric the handlers emit per finished action (Powertools, namespace `SessionJanitor`),
+ * with an `outcome` dimension carrying the action's terminal status.
+ */
+export const ACTION_OUTCOME_METRIC = {
+  namespace: 'SessionJanitor',
+  name: 'ActionOutcome',
+} as const;
+
+/**
+ * The ledger's indexes, mirroring `lib/ledger/table.ts` (a test in test/infra compares them).
+ * Every index projects all attributes.
+ */
+export const LEDGER_INDEXES = [
+  { indexName: 'byHost', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+  { indexName: 'byTicket', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+  { indexName: 'byCommand', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
+  { indexName: 'byDeadline', partitionKey: 'gsi4pk', sortKey: 'gsi4sk' },
+] as const;
+type LedgerIndexName = (typeof LEDGER_INDEXES)[number]['indexName'];
+
+/** An existing OpenID Connect issuer whose access tokens the API accepts instead of Cognito's. */
+export interface JwtIssuer {
+  /** The `iss` claim, an https URL with `/.well-known/openid-configuration` beneath it. */
+  readonly issuerUrl: string;
+  /** Accepted `aud` (or `client_id`) values. */
+  readonly audience: readonly string[];
+}
+
+export interface ApiThrottle {
+  /** Steady-state requests per second. */
+  readonly rateLimit: number;
+  /** Burst size. */
+  readonly burstLimit: number;
+}
+
+/**
+ * Everything a platform engineer configures; each setting can also be set in `cdk.json` as the
+ * context key `session-janitor:<name>` (see cdk/config.ts).
+ */
+export interface SessionJanitorStackProps extends StackProps {
+  /**
+   * Tag key that marks an instance as managed; SendCommand is allowed only on instances with it.
+   * @default 'session-janitor:managed'
+   */
+  readonly managedTagKey?: string;
+  /**
+   * Value the managed tag must have.
+   * @default 'true'
+   */
+  readonly managedTagValue?: string;
+  /**
+   * Tag whose value selects a host's policy group.
+   * @default 'session-janitor:policy-group'
+   */
+  readonly policyGroupTagKey?: string;
+  /**
+   * EventBridge Scheduler expression of the sweep: `rate(...)` or `cron(...)`.
+   * @default 'rate(15 minutes)'
+   */
+  readonly sweepSchedule?: string;
+  /**
+   * The policy document (validated by the functions at cold start).
+   * @default - none: the built-in policy, which acts on nothing
+   */
+  readonly policy?: Readonly<Record<string, unknown>>;
+  /**
+   * Days an action stays in the ledger before its TTL expires.
+   * @default 400
+   */
+  readonly retentionDays?: number;
+  /**
+   * Days function, access and command-output logs are kept (a CloudWatch Logs retention value).
+   * @default 90
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * Accept tokens of this issuer instead of creating a Cognito user pool.
+   * @default - a Cognito user pool with the `session-janitor` resource server and one
+   *   machine-to-machine app client
+   */
+  readonly jwtIssuer?: JwtIssuer;
+  /**
+   * Prefix of the Cognito hosted domain that issues tokens (ignored with `jwtIssuer`).
+   * @default 'session-janitor-<account id>'
+   */
+  readonly cognitoDomainPrefix?: string;
+  /**
+   * Default route throttling of the HTTP API.
+   * @default { rateLimit: 10, burstLimit: 20 }
+   */
+  readonly apiThrottle?: ApiThrottle;
+  /**
+   * How many `command-status` invocations may run at once; bounds the SSM calls they make.
+   * @default 5
+   */
+  readonly statusConcurrency?: number;
+  /**
+   * SendCommand `TimeoutSeconds`: how long SSM may wait to deliver a command.
+   * @default 600
+   */
+  readonly deliveryTimeoutSeconds?: number;
+  /**
+   * Keep the ledger (deletion protection, RETAIN) and the logs when the stack is deleted.
+   * Set `false` only for throw-away stacks.
+   * @default true
+   */
+  readonly retainData?: boolean;
+  /**
+   * SNS topic that receives alarm state changes.
+   * @default - alarms without actions
+   */
+  readonly alarmTopicArn?: string;
+}
+
+interface SsmNeeds {
+  readonly describeInstances: boolean;
+  readonly readInvocations: boolean;
+}
+
+/** The whole service: ledger, four functions, their triggers, the document, the API, alarms. */
+export class SessionJanitorStack extends Stack {
+  readonly table: Table;
+  readonly functions: Readonly<
+    Record<'sweep' | 'commandStatus' | 'idleEvent' | 'api', JanitorFunction>
+  >;
+  readonly httpApi: HttpApi;
+  readonly statusQueue: Queue;
+  readonly statusDeadLetterQueue: Queue;
+  readonly failedEventsQueue: Queue;
+  readonly userPool: UserPool | undefined;
+
+  constructor(scope: Construct, id: string, props: SessionJanitorStackProps = {}) {
+    super(scope, id, props);
+
+    const settings = {
+      managedTagKey: props.managedTagKey ?? 'session-janitor:managed',
+      managedTagValue: props.managedTagValue ?? 'true',
+      policyGroupTagKey: props.policyGroupTagKey ?? 'session-janitor:policy-group',
+      sweepSchedule: props.sweepSchedule ?? 'rate(15 minutes)',
+      retentionDays: props.retentionDays ?? 400,
+      logRetention: toRetentionDays(props.logRetentionDays ?? 90),
+      apiThrottle: props.apiThrottle ?? { rateLimit: 10, burstLimit: 20 },
+      statusConcurrency: props.statusConcurrency ?? 5,
+      deliveryTimeoutSeconds: props.deliveryTimeoutSeconds ?? 600,
+      retainData: props.retainData ?? true,
+    };
+    const removalPolicy = settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const document = readDocument(DOCUMENT_PATH);
+
+    this.table = new Table(this, 'Ledger', {
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryption.AWS_MANAGED,
+      timeToLiveAttribute: 'expiresAt',
+      deletionProtection: settings.retainData,
+      removalPolicy,
+    });
+    for (const index of LEDGER_INDEXES) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.indexName,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        projectionType: ProjectionType.ALL,
+      });
+    }
+
+    const commandOutput = new LogGroup(this, 'CommandOutput', {
+      retention: settings.logRetention,
+      removalPolicy,
+    });
+
+    new CfnDocument(this, 'OperateDocument', {
+      name: DOCUMENT_NAME,
+      documentType: 'Command',
+      documentFormat: 'JSON',
+      content: document.content,
+      updateMethod: 'NewVersion',
+    });
+    const documentArn = this.formatArn({
+      service: 'ssm',
+      resource: 'document',
+      resourceName: DOCUMENT_NAME,
+    });
+
+    this.failedEventsQueue = new Queue(this, 'FailedEvents', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.failedEventsQueue).acknowledge(
+      {
+        id: 'AwsSolutions-SQS3',
+        reason:
+          'This queue is the dead-letter destination of the EventBridge targets, the schedule and ' +
+          'the asynchronous functions; an alarm watches its depth.',
+      },
+      {
+        id: 'Serverless-SQSRedrivePolicy',
+        reason: 'A dead-letter destination itself; nothing consumes it, so nothing is redriven.',
+      }
+    );
+
+    const environment: Record<string, string> = {
+      DOCUMENT_NAME,
+      MANAGED_TAG_KEY: settings.managedTagKey,
+      MANAGED_TAG_VALUE: settings.managedTagValue,
+      POLICY_GROUP_TAG_KEY: settings.policyGroupTagKey,
+      RETENTION_DAYS: String(settings.retentionDays),
+      DELIVERY_TIMEOUT_SECONDS: String(settings.deliveryTimeoutSeconds),
+      EXECUTION_TIMEOUT_SECONDS: String(document.executionTimeoutSeconds),
+      SSM_OUTPUT_LOG_GROUP: commandOutput.logGroupName,
+      ...(props.policy === undefined ? {} : { POLICY: policyJson(props.policy) }),
+    };
+    const functionDefaults = {
+      logRetention: settings.logRetention,
+      logRemovalPolicy: removalPolicy,
+      environment,
+    };
+    const entry = (name: string) =>
+      fileURLToPath(new URL(`../functions/${name}.ts`, import.meta.url));
+
+    const sweep = new JanitorFunction(this, 'Sweep', {
+      ...functionDefaults,
+      entry: entry('sweep'),
+      description: 'session-janitor sweep: lists managed hosts and asks them for their sessions',
+      memorySize: 512,
+      timeout: Duration.minutes(2),
+      invocation: {
+        kind: 'async',
+        onFailure: this.failedEventsQueue,
+        maxEventAge: Duration.minutes(30),
+      },
+    });
+    const commandStatus = new JanitorFunction(this, 'CommandStatus', {
+      ...functionDefaults,
+      entry: entry('command-status'),
+      description: 'session-janitor command-status: turns Run Command results into actions',
+      memorySize: 512,
+      timeout: Duration.minutes(1),
+      invocation: { kind: 'queue' },
+    });
+    const idleEvent = new JanitorFunction(this, 'IdleEvent', {
+      ...functionDefaults,
+      entry: entry('idle-event'),
+      description: 'session-janitor idle-event: acts on Session Idle events from hosts',
+      memorySize: 256,
+      timeout: Duration.seconds(30),
+      invocation: {
+        kind: 'async',
+        onFailure: this.failedEventsQueue,
+        // A Session Idle event older than this describes a session that has moved on.
+        maxEventAge: Duration.minutes(15),
+      },
+    });
+    const api = new JanitorFunction(this, 'ApiHandler', {
+      ...functionDefaults,
+      environment: { ...environment, HOST_QUERY_TIMEOUT_MS: '20000' },
+      entry: entry('api'),
+      description: 'session-janitor API: ticket-driven actions and host queries',
+      memorySize: 512,
+      // HTTP API integrations time out after 30 s; a live host query waits up to 20 s of it.
+      timeout: Duration.seconds(29),
+      invocation: { kind: 'sync' },
+    });
+    this.functions = { sweep, commandStatus, idleEvent, api };
+
+    const tableAccess: Record<keyof typeof this.functions, readonly LedgerIndexName[]> = {
+      sweep: ['byDeadline'],
+      commandStatus: ['byCommand', 'byHost'],
+      idleEvent: ['byHost'],
+      api: ['byHost', 'byTicket'],
+    };
+    const ssmNeeds: Record<keyof typeof this.functions, SsmNeeds> = {
+      sweep: { describeInstances: true, readInvocations: true },
+      commandStatus: { describeInstances: false, readInvocations: true },
+      idleEvent: { describeInstances: true, readInvocations: false },
+      api: { describeInstances: true, readInvocations: true },
+    };
+    for (const [name, fn] of Object.entries(this.functions) as [
+      keyof typeof this.functions,
+      JanitorFunction,
+    ][]) {
+      fn.bindTable(this.table, { indexes: tableAccess[name] });
+      this.grantSsm(fn, documentArn, settings, ssmNeeds[name]);
+    }
+
+    const schedulerRole = new Role(this, 'SweepSchedulerRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+      description: 'Lets EventBridge Scheduler start the session-janitor sweep',
+    });
+    Validations.of(schedulerRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(sweep.function.node.defaultChild as CfnFunction)}.Arn>:*]`,
+      reason:
+        'lambda:InvokeFunction on the sweep function and its versions (`:*`), granted by the ' +
+        'Scheduler target; the role can invoke nothing else.',
+    });
+    new Schedule(this, 'SweepSchedule', {
+      description: 'Starts a session-janitor sweep',
+      schedule: ScheduleExpression.expression(settings.sweepSchedule),
+      target: new LambdaInvoke(sweep.function, {
+        role: schedulerRole,
+        deadLetterQueue: this.failedEventsQueue,
+        retryAttempts: 2,
+        maxEventAge: Duration.minutes(30),
+      }),
+    });
+
+    new Rule(this, 'SessionIdleRule', {
+      description: 'Session Idle events put by managed hosts',
+      eventPattern: { source: ['session-janitor.host'], detailType: ['Session Idle'] },
+      targets: [
+        new LambdaFunction(idleEvent.function, {
+          deadLetterQueue: this.failedEventsQueue,
+          retryAttempts: 3,
+          maxEventAge: Duration.minutes(15),
+        }),
+      ],
+    });
+
+    this.statusDeadLetterQueue = new Queue(this, 'StatusDeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.statusDeadLetterQueue).acknowledge({
+      id: 'Serverless-SQSRedrivePolicy',
+      reason: 'The dead-letter queue of the status queue; an alarm watches its depth.',
+    });
+    this.statusQueue = new Queue(this, 'StatusEvents', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // Six times the consumer's timeout, as Lambda recommends for SQS event sources.
+      visibilityTimeout: Duration.minutes(6),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.statusDeadLetterQueue, maxReceiveCount: 5 },
+    });
+    new Rule(this, 'CommandStatusRule', {
+      description: `Run Command invocation status changes of ${DOCUMENT_NAME}`,
+      eventPattern: {
+        source: ['aws.ssm'],
+        detailType: ['EC2 Command Invocation Status-change Notification'],
+        detail: { 'document-name': [DOCUMENT_NAME] },
+      },
+      targets: [
+        new SqsQueue(this.statusQueue, {
+          deadLetterQueue: this.failedEventsQueue,
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(2),
+        }),
+      ],
+    });
+    commandStatus.function.addEventSource(
+      new SqsEventSource(this.statusQueue, {
+        batchSize: 10,
+        maxBatchingWindow: Duration.seconds(5),
+        reportBatchItemFailures: true,
+        // The cap on concurrent consumers is what keeps a burst of status events within the
+        // SSM API rate quotas (each record costs a GetCommandInvocation and maybe a SendCommand).
+        maxConcurrency: settings.statusConcurrency,
+      })
+    );
+    Validations.of(commandStatus).acknowledge({
+      id: 'Serverless-LambdaEventSourceMappingDestination',
+      reason:
+        'SQS event source mappings support no on-failure destination; the queue redrive policy ' +
+        'moves messages that keep failing to the status dead-letter queue.',
+    });
+
+    let authorizer: IHttpRouteAuthorizer;
+    if (props.jwtIssuer) {
+      authorizer = new HttpJwtAuthorizer('Jwt', props.jwtIssuer.issuerUrl, {
+        jwtAudience: [...props.jwtIssuer.audience],
+      });
+      this.userPool = undefined;
+    } else {
+      const cognito = this.createCognito(
+        props.cognitoDomainPrefix ?? `session-janitor-${this.account}`,
+        removalPolicy
+      );
+      authorizer = cognito.authorizer;
+      this.userPool = cognito.pool;
+    }
+
+    this.httpApi = this.createApi(
+      api,
+      authorizer,
+      settings.apiThrottle,
+      settings.logRetention,
+      removalPolicy
+    );
+
+    this.createAlarms(props.alarmTopicArn);
+
+    new CfnOutput(this, 'ApiUrl', { value: this.httpApi.apiEndpoint });
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'DocumentName', { value: DOCUMENT_NAME });
+    new CfnOutput(this, 'CommandOutputLogGroup', { value: commandOutput.logGroupName });
+    new CfnOutput(this, 'FailedEventsQueueUrl', { value: this.failedEventsQueue.queueUrl });
+  }
+
+  private grantSsm(
+    fn: JanitorFunction,
+    documentArn: string,
+    tag: { managedTagKey: string; managedTagValue: string },
+    needs: SsmNeeds
+  ): void {
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'SendOperateDocument',
+        actions: ['ssm:SendCommand'],
+        resources: [documentArn],
+      })
+    );
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'SendToManagedHosts',
+        actions: ['ssm:SendCommand'],
+        resources: [
+          this.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' }),
+          this.formatArn({ service: 'ssm', resource: 'managed-instance', resourceName: '*' }),
+        ],
+        conditions: {
+          StringEquals: { [`ssm:resourceTag/${tag.managedTagKey}`]: tag.managedTagValue },
+        },
+      })
+    );
+    // cdk-nag names a finding after the ARN, with pseudo parameters it cannot resolve in <>.
+    const shown = (value: string, pseudo: string) =>
+      Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value;
+    const arnPrefix = `arn:${shown(this.partition, 'Partition')}`;
+    const where = `${shown(this.region, 'Region')}:${shown(this.account, 'AccountId')}`;
+    Validations.of(fn).acknowledge(
+      {
+        id: `AwsSolutions-IAM5[Resource::${arnPrefix}:ec2:${where}:instance/*]`,
+        reason:
+          'SendCommand may target any instance of this account and region, but only while it ' +
+          'carries the managed tag (ssm:resourceTag condition on the same statement).',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::${arnPrefix}:ssm:${where}:managed-instance/*]`,
+        reason:
+          'SendCommand may target any hybrid node of this account and region, but only while it ' +
+          'carries the managed tag (ssm:resourceTag condition on the same statement).',
+      }
+    );
+    const reads = [
+      ...(needs.describeInstances ? ['ssm:DescribeInstanceInformation'] : []),
+      ...(needs.readInvocations ? ['ssm:GetCommandInvocation'] : []),
+    ];
+    if (reads.length > 0) {
+      // Neither action supports resource-level permissions: '*' is the narrowest resource.
+      fn.addToRolePolicy(
+        new PolicyStatement({ sid: 'SsmReadOnly', actions: reads, resources: ['*'] })
+      );
+    }
+  }
+
+  private createCognito(
+    domainPrefix: string,
+    removalPolicy: RemovalPolicy
+  ): { pool: UserPool; authorizer: IHttpRouteAuthorizer } {
+    const pool = new UserPool(this, 'Clients', {
+      selfSignUpEnabled: false,
+      // Nobody signs in here; the settings below only matter if someone adds users by hand.
+      mfa: Mfa.REQUIRED,
+      mfaSecondFactor: { otp: true, sms: false },
+      passwordPolicy: {
+        minLength: 14,
+        requireDigits: true,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireSymbols: true,
+      },
+      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
+      removalPolicy,
+    });
+    const noUsers =
+      'The pool has no users: ticket systems use the client-credentials grant, to which ' +
+      'threat protection (Plus feature plan) does not apply.';
+    Validations.of(pool).acknowledge({ id: 'AwsSolutions-COG8', reason: noUsers });
+    const scopes = Object.values(API_SCOPES).map(
+      (name) =>
+        new ResourceServerScope({ scopeName: name, scopeDescription: scopeDescription(name) })
+    );
+    const server = new UserPoolResourceServer(this, 'ApiResourceServer', {
+      userPool: pool,
+      identifier: RESOURCE_SERVER_ID,
+      scopes,
+    });
+    const domain = pool.addDomain('TokenDomain', { cognitoDomain: { domainPrefix } });
+    const client: UserPoolClient = pool.addClient('TicketSystem', {
+      generateSecret: true,
+      preventUserExistenceErrors: true,
+      accessTokenValidity: Duration.hours(1),
+      oAuth: {
+        flows: { clientCredentials: true },
+        scopes: scopes.map((scope) => OAuthScope.resourceServer(server, scope)),
+      },
+    });
+    new CfnOutput(this, 'TokenUrl', { value: `${domain.baseUrl()}/oauth2/token` });
+    new CfnOutput(this, 'TicketSystemClientId', { value: client.userPoolClientId });
+    new CfnOutput(this, 'UserPoolId', { value: pool.userPoolId });
+    return {
+      pool,
+      authorizer: new HttpUserPoolAuthorizer('Cognito', pool, { userPoolClients: [client] }),
+    };
+  }
+
+  private createApi(
+    fn: JanitorFunction,
+    authorizer: IHttpRouteAuthorizer,
+    throttle: ApiThrottle,
+    logRetention: RetentionDays,
+    removalPolicy: RemovalPolicy
+  ): HttpApi {
+    const httpApi = new HttpApi(this, 'HttpApi', {
+      description: 'session-janitor: ticket-driven actions on Windows hosts',
+      createDefaultStage: false,
+      defaultAuthorizer: authorizer,
+    });
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
+      retention: logRetention,
+      removalPolicy,
+    });
+    new HttpStage(this, 'ApiStage', {
+      httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: throttle.rateLimit, burstLimit: throttle.burstLimit },
+      detailedMetricsEnabled: true,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        // JSON that Logs Insights can filter on; the caller's client id matters for an audit.
+        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FORMAT)),
+      },
+    });
+
+    const integration = new HttpLambdaIntegration('ApiIntegration', fn.function);
+    const scoped = (...names: (keyof typeof API_SCOPES)[]) =>
+      names.map((name) => `${RESOURCE_SERVER_ID}/${API_SCOPES[name]}`);
+    const routes: { path: string; method: HttpMethod; scopes: string[] }[] = [
+      { path: '/v1/actions', method: HttpMethod.POST, scopes: scoped('act', 'logoff', 'files') },
+      { path: '/v1/actions', method: HttpMethod.GET, scopes: scoped('read') },
+      { path: '/v1/actions/{id}', method: HttpMethod.GET, scopes: scoped('read') },
+      { path: '/v1/hosts/{instanceId}/sessions', method: HttpMethod.GET, scopes: scoped('read') },
+      { path: '/v1/hosts/{instanceId}/open-files', method: HttpMethod.GET, scopes: scoped('read') },
+    ];
+    for (const route of routes) {
+      httpApi.addRoutes({
+        path: route.path,
+        methods: [route.method],
+        integration,
+        authorizationScopes: route.scopes,
+      });
+    }
+    return httpApi;
+  }
+
+  private createAlarms(alarmTopicArn: string | undefined): void {
+    const topic = alarmTopicArn ? Topic.fromTopicArn(this, 'AlarmTopic', alarmTopicArn) : undefined;
+    const alarm = (id: string, metric: IMetric, description: string) => {
+      const created = new Alarm(this, id, {
+        metric,
+        alarmDescription: description,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      if (topic) created.addAlarmAction(new SnsAction(topic));
+    };
+    const five = { period: Duration.minutes(5) };
+
+    alarm(
+      'StatusDeadLettersAlarm',
+      this.statusDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        ...five,
+        statistic: 'Maximum',
+      }),
+      'Run Command status events that command-status failed to process five times.'
+    );
+    alarm(
+      'FailedEventsAlarm',
+      this.failedEventsQueue.metricApproximateNumberOfMessagesVisible({
+        ...five,
+        statistic: 'Maximum',
+      }),
+      'Events, schedules or asynchronous invocations that could not be delivered or processed.'
+    );
+    for (const [name, fn] of Object.entries(this.functions)) {
+      alarm(
+        `${capitalize(name)}ErrorsAlarm`,
+        fn.function.metricErrors({ ...five, statistic: 'Sum' }),
+        `The ${name} function failed.`
+      );
+      alarm(
+        `${capitalize(name)}ThrottlesAlarm`,
+        fn.function.metricThrottles({ ...five, statistic: 'Sum' }),
+        `The ${name} function was throttled.`
+      );
+    }
+    alarm(
+      'FailedActionsAlarm',
+      new MathExpression({
+        // Metrics Insights sums over every other dimension (operation, service) the handlers add.
+        expression:
+          `SELECT SUM(${ACTION_OUTCOME_METRIC.name}) FROM "${ACTION_OUTCOME_METRIC.namespace}" ` +
+          "WHERE outcome = 'failed' OR outcome = 'undeliverable'",
+        usingMetrics: {},
+        ...five,
+      }),
+      'Actions ended failed or undeliverable: a host refused, errored, or could not be reached.'
+    );
+  }
+}
+
+/** Access-log fields; the caller's client id ties a request to a ticket system. */
+const ACCESS_LOG_FORMAT = {
+  requestId: '$context.requestId',
+  requestTime: '$context.requestTime',
+  httpMethod: '$context.httpMethod',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  responseLength: '$context.responseLength',
+  integrationError: '$context.integrationErrorMessage',
+  authorizerError: '$context.authorizer.error',
+  clientId: '$context.authorizer.claims.client_id',
+  sourceIp: '$context.identity.sourceIp',
+  userAgent: '$context.identity.userAgent',
+  latencyMs: '$context.responseLatency',
+} as const;
+
+function scopeDescription(scope: string): string {
+  switch (scope) {
+    case API_SCOPES.read:
+      return 'Read actions, host sessions and open files';
+    case API_SCOPES.act:
+      return 'Disconnect sessions and notify users';
+    case API_SCOPES.logoff:
+      return 'Log users off';
+    default:
+      return 'End SMB sessions and close open files';
+  }
+}
+
+function capitalize(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}
+
+function toRetentionDays(days: number): RetentionDays {
+  const match = Object.values(RetentionDays).find((value) => value === days);
+  if (typeof match !== 'number') {
+    throw new RangeError(`logRetentionDays ${days} is not a CloudWatch Logs retention period`);
+  }
+  return match;
+}
+
+// Lambda caps a function's environment at 4 KB; the rest of the variables need about 600 bytes.
+const MAX_POLICY_BYTES = 3 * 1024;
+
+function policyJson(policy: Readonly<Record<string, unknown>>): string {
+  const text = JSON.stringify(policy);
+  if (Buffer.byteLength(text, 'utf8') > MAX_POLICY_BYTES) {
+    throw new RangeError(
+      `the policy document is ${Buffer.byteLength(text, 'utf8')} bytes; at most ${MAX_POLICY_BYTES} fit in the functions' environment`
+    );
+  }
+  return text;
+}
+
+interface LoadedDocument {
+  content: Record<string, unknown>;
+  /** The longest step timeout: how long after delivery a command may still be running. */
+  executionTimeoutSeconds: number;
+}
+
+// The agent runs a step without `timeoutSeconds` for at most 3600 s.
+const AGENT_DEFAULT_STEP_TIMEOUT_SECONDS = 3600;
+
+function readDocument(path: string): LoadedDocument {
+  const content: unknown = JSON.parse(readFileSync(path, 'utf8'));
+  if (!isRecord(content) || !Array.isArray(content.mainSteps) || content.mainSteps.length === 0) {
+    throw new TypeError(`${path} is not a Command document with mainSteps`);
+  }
+  const timeouts = content.mainSteps.map((step: unknown) => {
+    const declared =
+      isRecord(step) && isRecord(step.inputs) ? step.inputs.timeoutSeconds : undefined;
+    const seconds = Number(declared ?? AGENT_DEFAULT_STEP_TIMEOUT_SECONDS);
+    if (!Number.isInteger(seconds) || seconds < 1) {
+      throw new TypeError(
+        `${path}: a step has timeoutSeconds ${String(declared)}, not whole seconds`
+      );
+    }
+    return seconds;
+  });
+  return { content, executionTimeoutSeconds: Math.max(...timeouts) };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,48 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Action } from '../../lib/actions/model.js';
+import type { Observer } from '../../lib/collect/observer.js';
+import { logger, metrics } from './observability.js';
+
+/** Log keys every action line carries, so one query finds an action's whole story. */
+export function actionKeys(action: Action): Record<string, unknown> {
+  return {
+    actionId: action.id,
+    instanceId: action.instanceId,
+    operation: action.operation,
+    status: action.status,
+    ...(action.commandId ? { commandId: action.commandId } : {}),
+    ...(action.trigger.kind === 'api' ? { ticketId: action.trigger.ticketId } : {}),
+    ...(action.trigger.kind === 'schedule' ? { sweepId: action.trigger.sweepId } : {}),
+    ...(action.trigger.kind === 'idle-event' ? { eventId: action.trigger.eventId } : {}),
+  };
+}
+
+function count(name: string, operation: string, outcome: string): void {
+  const single = metrics.singleMetric();
+  single.addDimensions({ operation, outcome });
+  single.addMetric(name, MetricUnit.Count, 1);
+}
+
+/**
+ * The use cases' observer, on Powertools: structured log lines keyed by action (and ticket) id,
+ * and the `ActionsPlanned` / `ActionOutcome` metrics by operation and outcome.
+ */
+export const powertoolsObserver: Observer = {
+  planned(action, decision) {
+    count('ActionsPlanned', action.operation, decision);
+    logger.info('action planned', { ...actionKeys(action), decision, reason: action.reason });
+  },
+  finished(action) {
+    count('ActionOutcome', action.operation, action.status);
+    logger.info('action finished', {
+      ...actionKeys(action),
+      errorCode: action.result?.errorCode ?? null,
+    });
+  },
+  info(message, data) {
+    logger.info(message, data ?? {});
+  },
+  warn(message, data) {
+    logger.warn(message, data ?? {});
+  },
+};

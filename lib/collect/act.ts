@@ -1,0 +1,198 @@
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { Action, ActionResult, ActionTrigger, NewAction } from '../actions/model.js';
+import { InvalidLedgerInputError, StaleTransitionError } from '../ledger/errors.js';
+import type { Ledger } from '../ledger/ledger.js';
+import type { PlannedAction } from '../policy/plan.js';
+import type { ResolvedGroup } from '../policy/schema.js';
+import { outcomeOfSendError, type TerminalActionStatus } from '../ssm/outcome.js';
+import { toHostParameters } from '../ssm/parameters.js';
+import type { RetryPolicy } from '../ssm/retry.js';
+import { sendOperation } from '../ssm/send.js';
+import { actionComment } from './comments.js';
+import type { Observer } from './observer.js';
+
+export interface ActDeps {
+  ledger: Pick<Ledger, 'createAction' | 'markDispatched' | 'complete'>;
+  ssm: SSMClient;
+  documentName: string;
+  /** CloudWatch log group for command output; empty: none. */
+  outputLogGroup: string;
+  deliveryTimeoutSeconds: number;
+  /** The document's execution timeout: with the delivery timeout, when an action is overdue. */
+  executionTimeoutSeconds: number;
+  retry?: Partial<RetryPolicy>;
+  clock: () => Date;
+  observer: Observer;
+}
+
+export interface CarryOutInput {
+  instanceId: string;
+  trigger: ActionTrigger;
+  group: ResolvedGroup;
+  planned: readonly PlannedAction[];
+  /**
+   * Grants up to `wanted` sends (the fleet-wide budget of a sweep); absent: no fleet budget.
+   * Asked only for actions this call records for the first time.
+   */
+  claim?: (wanted: number) => Promise<number>;
+}
+
+export interface CarryOutResult {
+  /** Every action of the plan, as it is after this call. */
+  actions: Action[];
+  /** Something could not be sent for a passing reason (throttling): deliver the event again. */
+  retry: boolean;
+}
+
+/** Slack on top of SSM's own timeouts before reconcile treats a dispatched action as overdue. */
+const OVERDUE_MARGIN_SECONDS = 60;
+
+/**
+ * Records a host's planned actions (idempotently: a repeated event finds the same actions), sends
+ * the ones to send, and ends the others as `skipped` with the policy's reason. An action a
+ * previous attempt recorded but never sent is sent now.
+ */
+export async function carryOut(deps: ActDeps, input: CarryOutInput): Promise<CarryOutResult> {
+  const recorded: { plan: PlannedAction; action: Action; fresh: boolean }[] = [];
+  for (const plan of input.planned) {
+    try {
+      const { action, alreadyExisted } = await deps.ledger.createAction(
+        toNewAction(plan, input.instanceId, input.trigger, input.group)
+      );
+      recorded.push({ plan, action, fresh: !alreadyExisted });
+    } catch (error) {
+      // A session the ledger cannot describe (a name quser mangled) must not stop the others.
+      if (!(error instanceof InvalidLedgerInputError)) throw error;
+      deps.observer.warn('planned action refused by the ledger', {
+        instanceId: input.instanceId,
+        sessionId: plan.sessionId,
+        error: error.message,
+      });
+    }
+  }
+
+  const freshSends = recorded.filter((r) => r.fresh && r.plan.skip === null).length;
+  const granted = input.claim && freshSends > 0 ? await input.claim(freshSends) : freshSends;
+
+  const actions: Action[] = [];
+  let retry = false;
+  let sendsSeen = 0;
+  for (const { plan, action, fresh } of recorded) {
+    if (action.status !== 'planned') {
+      actions.push(action);
+      continue;
+    }
+    let skip: { code: string; excerpt: string } | null =
+      plan.skip === null ? null : { code: `policy:${plan.skip}`, excerpt: plan.reason };
+    if (skip === null && fresh && sendsSeen++ >= granted) {
+      skip = { code: 'policy:fleet-limit', excerpt: 'fleet limit for this sweep reached' };
+    }
+    if (fresh) deps.observer.planned(action, skip === null ? 'send' : 'skip');
+    if (skip !== null) {
+      const result = { exitCode: null, errorCode: skip.code, excerpt: skip.excerpt };
+      actions.push(await finish(deps, action, 'skipped', result));
+      continue;
+    }
+    const sent = await dispatchAction(deps, action);
+    retry ||= sent.retry;
+    actions.push(sent.action);
+  }
+  return { actions, retry };
+}
+
+export function toNewAction(
+  plan: PlannedAction,
+  instanceId: string,
+  trigger: ActionTrigger,
+  group: ResolvedGroup
+): NewAction {
+  return {
+    operation: plan.operation,
+    instanceId,
+    target: {
+      kind: 'session',
+      sessionId: plan.sessionId,
+      expectedUser: plan.domain ? `${plan.domain}\\${plan.userName}` : plan.userName,
+      logonTime: plan.logonTime,
+    },
+    trigger,
+    reason: plan.reason,
+    policy: group.name,
+    message: plan.message,
+    warnSeconds: plan.warnSeconds,
+    dryRun: group.dryRun,
+  };
+}
+
+/**
+ * Sends one planned action and records the dispatch. A send SSM refuses for good ends the action
+ * (`failed`, `undeliverable`); a passing failure leaves it `planned` and says `retry`.
+ */
+export async function dispatchAction(
+  deps: ActDeps,
+  action: Action
+): Promise<{ action: Action; retry: boolean }> {
+  let commandId: string;
+  try {
+    ({ commandId } = await sendOperation(
+      {
+        ssm: deps.ssm,
+        documentName: deps.documentName,
+        outputLogGroup: deps.outputLogGroup,
+        deliveryTimeoutSeconds: deps.deliveryTimeoutSeconds,
+        ...(deps.retry ? { retry: deps.retry } : {}),
+      },
+      {
+        instanceIds: [action.instanceId],
+        parameters: toHostParameters(action),
+        comment: actionComment(action.id),
+      }
+    ));
+  } catch (error) {
+    const outcome = outcomeOfSendError(error);
+    if (outcome.status === 'retry') {
+      deps.observer.warn('send failed for now; the action stays planned', {
+        actionId: action.id,
+        instanceId: action.instanceId,
+        error: outcome.result.excerpt,
+      });
+      return { action, retry: true };
+    }
+    return { action: await finish(deps, action, outcome.status, outcome.result), retry: false };
+  }
+  const timeoutSeconds =
+    deps.deliveryTimeoutSeconds + deps.executionTimeoutSeconds + OVERDUE_MARGIN_SECONDS;
+  const deadline = new Date(deps.clock().getTime() + timeoutSeconds * 1000);
+  try {
+    const dispatched = await deps.ledger.markDispatched(action, { commandId, deadline });
+    deps.observer.info('action dispatched', {
+      actionId: action.id,
+      instanceId: action.instanceId,
+      operation: action.operation,
+      commandId,
+    });
+    return { action: dispatched, retry: false };
+  } catch (error) {
+    // A concurrent delivery of the same event sent it too; the host's guard makes the second
+    // command a no-op (the session no longer matches), and the first record wins.
+    if (error instanceof StaleTransitionError) return { action: error.current, retry: false };
+    throw error;
+  }
+}
+
+/** Moves an action to a terminal status; a transition someone else made first is not an error. */
+export async function finish(
+  deps: Pick<ActDeps, 'ledger' | 'observer'>,
+  action: Pick<Action, 'id'>,
+  status: TerminalActionStatus,
+  result: ActionResult
+): Promise<Action> {
+  try {
+    const done = await deps.ledger.complete(action.id, status, result);
+    deps.observer.finished(done);
+    return done;
+  } catch (error) {
+    if (error instanceof StaleTransitionError) return error.current;
+    throw error;
+  }
+}

@@ -1,0 +1,194 @@
+import type { Action } from '../actions/model.js';
+import type { Ledger } from '../ledger/ledger.js';
+import { type PriorNotify, planHost } from '../policy/plan.js';
+import { type Policy, resolveGroup } from '../policy/schema.js';
+import { CommandNotFoundError, InvocationNotFoundError } from '../ssm/errors.js';
+import { outcomeOf } from '../ssm/outcome.js';
+import { type InvocationReading, readInvocation } from '../ssm/read.js';
+import { readQuser } from '../windows/quser.js';
+import { type ActDeps, carryOut, finish } from './act.js';
+import { parseComment } from './comments.js';
+import { RetryLaterError } from './errors.js';
+
+export interface CollectDeps extends ActDeps {
+  ledger: Ledger;
+  policy: Policy;
+  /** How long a just-sent invocation may stay invisible before an event about it is retried. */
+  missingRetryMs?: number;
+}
+
+export interface InvocationStatusInput {
+  commandId: string;
+  instanceId: string;
+  /** The status the event claims; the invocation itself is read again before anything changes. */
+  status: string;
+}
+
+export type CollectResult =
+  | { kind: 'ignored'; reason: string }
+  | { kind: 'action'; action: Action }
+  | {
+      kind: 'sessions';
+      sweepId: string;
+      group: string;
+      sessions: number;
+      actions: Action[];
+    }
+  | { kind: 'host-failed'; sweepId: string; reason: string };
+
+/** Invocation states after which SSM still has something to say. */
+const NOT_FINAL = new Set(['Pending', 'InProgress', 'Delayed', 'Cancelling']);
+
+/** How far back a host's history is read for earlier warnings. */
+const HISTORY_LIMIT = 200;
+
+/**
+ * One Run Command invocation changed status. For a `ListSessions` of a sweep: read → parse →
+ * policy → ledger → dispatch. For an action: move it to its terminal status. Duplicated, late and
+ * foreign events change nothing; work that cannot finish yet throws {@link RetryLaterError}.
+ */
+export async function handleInvocationStatus(
+  deps: CollectDeps,
+  input: InvocationStatusInput
+): Promise<CollectResult> {
+  if (NOT_FINAL.has(input.status)) return { kind: 'ignored', reason: `status ${input.status}` };
+  let reading: InvocationReading;
+  try {
+    reading = await readInvocation(
+      { ssm: deps.ssm, ...(deps.retry ? { retry: deps.retry } : {}) },
+      {
+        commandId: input.commandId,
+        instanceId: input.instanceId,
+        ...(deps.missingRetryMs === undefined ? {} : { missingRetryMs: deps.missingRetryMs }),
+      }
+    );
+  } catch (error) {
+    if (error instanceof CommandNotFoundError)
+      return { kind: 'ignored', reason: 'unknown command' };
+    if (error instanceof InvocationNotFoundError) {
+      throw new RetryLaterError(
+        `invocation ${input.commandId}/${input.instanceId} not visible yet`,
+        {
+          cause: error,
+        }
+      );
+    }
+    throw error;
+  }
+  if (NOT_FINAL.has(reading.status)) return { kind: 'ignored', reason: `status ${reading.status}` };
+
+  const purpose = parseComment(reading.comment);
+  if (purpose === null) return { kind: 'ignored', reason: 'not a session-janitor command' };
+  if (purpose.kind === 'action') return completeAction(deps, purpose.actionId, reading);
+  return collectSessions(deps, purpose.sweepId, purpose.group, reading);
+}
+
+async function completeAction(
+  deps: CollectDeps,
+  actionId: string,
+  reading: InvocationReading
+): Promise<CollectResult> {
+  const action = await deps.ledger.getAction(actionId);
+  if (!action) return { kind: 'ignored', reason: `unknown action ${actionId}` };
+  if (action.instanceId !== reading.instanceId) {
+    return { kind: 'ignored', reason: `action ${actionId} is not on ${reading.instanceId}` };
+  }
+  if (action.status === 'planned') {
+    // The dispatcher has sent the command but not yet recorded it.
+    throw new RetryLaterError(`action ${actionId} is not recorded as dispatched yet`);
+  }
+  if (action.status !== 'dispatched') {
+    return { kind: 'ignored', reason: `action ${actionId} is already ${action.status}` };
+  }
+  if (action.commandId !== reading.commandId) {
+    return { kind: 'ignored', reason: `action ${actionId} belongs to another command` };
+  }
+  const outcome = outcomeOf(reading, action.operation);
+  if (outcome.status === 'pending') return { kind: 'ignored', reason: 'still pending' };
+  return { kind: 'action', action: await finish(deps, action, outcome.status, outcome.result) };
+}
+
+async function collectSessions(
+  deps: CollectDeps,
+  sweepId: string,
+  groupName: string,
+  reading: InvocationReading
+): Promise<CollectResult> {
+  const { instanceId } = reading;
+  const sweep = await deps.ledger.getSweep(sweepId);
+  if (!sweep) return { kind: 'ignored', reason: `unknown sweep ${sweepId}` };
+
+  const failed = async (reason: string): Promise<CollectResult> => {
+    deps.observer.warn('host could not list its sessions', { sweepId, instanceId, reason });
+    await deps.ledger.addToSweep(sweepId, { errors: 1 });
+    return { kind: 'host-failed', sweepId, reason };
+  };
+  const outcome = outcomeOf(reading, 'ListSessions');
+  if (outcome.status === 'pending') return { kind: 'ignored', reason: 'still pending' };
+  const envelope = reading.envelope;
+  if (outcome.status !== 'succeeded' || envelope === null) {
+    return failed(`${outcome.status}: ${outcome.result.errorCode ?? ''} ${outcome.result.excerpt}`);
+  }
+  // quser prints "No User exists for *" on stderr when nobody is logged on.
+  const text = envelope.stdout.trim() !== '' ? envelope.stdout : envelope.stderr;
+  const parsed = readQuser(text, envelope);
+  if ('kind' in parsed) return failed(`not quser output: expected ${parsed.expected}`);
+  if (parsed.error) return failed(`quser failed: ${parsed.error.message}`);
+  if (parsed.warnings.length > 0 || envelope.stdoutTruncated) {
+    deps.observer.warn('quser output read with warnings', {
+      sweepId,
+      instanceId,
+      warnings: parsed.warnings,
+      truncated: envelope.stdoutTruncated,
+    });
+  }
+
+  const group = resolveGroup(deps.policy, groupName);
+  const max = deps.policy.fleetMaxActionsPerSweep;
+  const plan = planHost({
+    group,
+    sessions: parsed.rows,
+    observedAt: envelope.hostTimeUtc,
+    utcOffsetMinutes: envelope.utcOffsetMinutes,
+    priorNotifies: group.warn ? await priorNotifies(deps.ledger, instanceId) : [],
+    fleetRemaining: max - sweep.counters.actionsPlanned,
+  });
+  const { actions, retry } = await carryOut(deps, {
+    instanceId,
+    trigger: { kind: 'schedule', sweepId },
+    group,
+    planned: plan.actions,
+    claim: async (wanted) =>
+      (await deps.ledger.claimSweepQuota(sweepId, { counter: 'actionsPlanned', wanted, max }))
+        .granted,
+  });
+  await deps.ledger.addToSweep(sweepId, { sessionsSeen: parsed.rows.length });
+  if (retry) throw new RetryLaterError(`some actions for ${instanceId} could not be sent yet`);
+  return { kind: 'sessions', sweepId, group: group.name, sessions: parsed.rows.length, actions };
+}
+
+/** The host's recent warnings, as the policy needs them to decide on a logoff. */
+export async function priorNotifies(
+  ledger: Pick<Ledger, 'listByHost'>,
+  instanceId: string
+): Promise<PriorNotify[]> {
+  const page = await ledger.listByHost(instanceId, { order: 'desc', limit: HISTORY_LIMIT });
+  return notifiesOf(page.items);
+}
+
+/** The warnings among a host's actions. */
+export function notifiesOf(actions: readonly Action[]): PriorNotify[] {
+  const notifies: PriorNotify[] = [];
+  for (const action of actions) {
+    if (action.operation !== 'notify' || action.target.kind !== 'session') continue;
+    notifies.push({
+      sessionId: action.target.sessionId,
+      userName: action.target.expectedUser,
+      logonTime: action.target.logonTime ?? null,
+      status: action.status,
+      dryRun: action.dryRun,
+      at: action.timestamps.succeeded ?? action.timestamps.dispatched ?? action.createdAt,
+    });
+  }
+  return notifies;
+}

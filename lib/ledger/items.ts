@@ -1,0 +1,43 @@
+import type { Action } from '../actions/model.js';
+import { actionSchema } from '../actions/schema.js';
+import { CorruptItemError } from './errors.js';
+
+/** Key and index attributes: ledger bookkeeping, never part of an Action. */
+const BOOKKEEPING = new Set([
+  'pk',
+  'sk',
+  'type',
+  'fingerprint',
+  'expiresAt',
+  'gsi1pk',
+  'gsi1sk',
+  'gsi2pk',
+  'gsi2sk',
+  'gsi3pk',
+  'gsi3sk',
+  'gsi4pk',
+  'gsi4sk',
+]);
+
+export const ACTION_SK = 'ACTION';
+export const SWEEP_SK = 'SWEEP';
+/** The one partition of `byDeadline`: present only while an action is dispatched. */
+export const OPEN_PARTITION = 'OPEN';
+
+export const actionPk = (id: string) => `ACTION#${id}`;
+export const sweepPk = (id: string) => `SWEEP#${id}`;
+export const hostPartition = (instanceId: string) => `HOST#${instanceId}`;
+export const ticketPartition = (ticketId: string) => `TICKET#${ticketId}`;
+export const commandPartition = (commandId: string, instanceId: string) =>
+  `CMD#${commandId}#${instanceId}`;
+
+export function actionFromItem(item: Record<string, unknown>): Action {
+  const fields = Object.fromEntries(Object.entries(item).filter(([k]) => !BOOKKEEPING.has(k)));
+  const parsed = actionSchema.safeParse(fields);
+  if (!parsed.success) throw new CorruptItemError(item.pk, { cause: parsed.error });
+  return parsed.data;
+}
+
+export function epochSeconds(at: Date, plusDays: number): number {
+  return Math.floor(at.getTime() / 1000) + plusDays * 86_400;
+}

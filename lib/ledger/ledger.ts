@@ -1,0 +1,395 @@
+/**
+ * The action ledger: one DynamoDB table, single-item conditional writes only (no transactions),
+ * so the same code runs on DynamoDB and on dynalite.
+ *
+ * Items: an action is `ACTION#<id>`/`ACTION` with the Action's fields plus `fingerprint`,
+ * `expiresAt` and its index keys (see `table.ts`); a sweep is `SWEEP#<id>`/`SWEEP`.
+ * Writes per action: create = one PutItem, dispatch = one UpdateItem, completion = one
+ * UpdateItem. Reads happen only when a write is refused, to say why.
+ *
+ * Conflict rule: the id says *which* action (see `deriveActionId`), the fingerprint says what was
+ * asked. For API triggers, the same id with another fingerprint (another reason, message, caller,
+ * dry-run flag or spelling of the target) is an {@link ActionConflictError}: the help desk asked
+ * for two different things on one ticket. Schedule and idle-event triggers are replays of an
+ * observation already decided, so the first record wins and the duplicate gets `alreadyExisted`.
+ */
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { actionFingerprint, deriveActionId } from '../actions/ids.js';
+import type { Action, ActionResult, ActionStatus, NewAction } from '../actions/model.js';
+import {
+  actionIdSchema,
+  actionResultSchema,
+  commandIdSchema,
+  EXCERPT_LIMIT,
+  instanceIdSchema,
+  newActionSchema,
+  ticketIdSchema,
+} from '../actions/schema.js';
+import { sourcesOf, TERMINAL_STATUSES, type TerminalStatus } from '../actions/transitions.js';
+import { check, isConditionalCheckFailed, iso } from './checks.js';
+import { type CursorScope, decodeCursor, encodeCursor, type Key } from './cursor.js';
+import {
+  ActionConflictError,
+  ActionNotFoundError,
+  InvalidLedgerInputError,
+  LedgerError,
+  StaleTransitionError,
+} from './errors.js';
+import {
+  ACTION_SK,
+  actionFromItem,
+  actionPk,
+  commandPartition,
+  epochSeconds,
+  hostPartition,
+  OPEN_PARTITION,
+  ticketPartition,
+} from './items.js';
+import { createSweepStore, type SweepStore } from './sweeps.js';
+import { LEDGER_TABLE, type LedgerIndexName } from './table.js';
+
+export interface LedgerOptions {
+  /** Created once per process and injected: the endpoint decides DynamoDB or dynalite. */
+  client: DynamoDBDocumentClient;
+  tableName: string;
+  /** Items expire (DynamoDB TTL) this many days after their last change. Default 400. */
+  retentionDays?: number;
+  clock?: () => Date;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; pass it back to get the next page. `null`: there is no next page. */
+  cursor: string | null;
+}
+
+export interface PageRequest {
+  /** 1–1000, default 50. */
+  limit?: number;
+  cursor?: string | null;
+  /** Time order; default oldest first. */
+  order?: 'asc' | 'desc';
+}
+
+export interface CreateActionResult {
+  action: Action;
+  /** The same request had already been recorded: this is that action, unchanged. */
+  alreadyExisted: boolean;
+}
+
+export interface DispatchInput {
+  commandId: string;
+  /** When the action counts as overdue for reconcile. */
+  deadline: Date;
+  at?: Date;
+}
+
+export interface Ledger extends SweepStore {
+  /**
+   * Records a planned action under its derived id, or returns the one already recorded for the
+   * same request (`alreadyExisted`). For API triggers, a different request under the same ticket,
+   * operation, host and target throws {@link ActionConflictError}; for schedule and idle-event
+   * triggers the first write wins (a replayed observation of the same sweep or event).
+   */
+  createAction(input: NewAction, options?: { at?: Date }): Promise<CreateActionResult>;
+  /** Strongly consistent read; `null` when absent. */
+  getAction(id: string): Promise<Action | null>;
+  /** `planned → dispatched`; throws {@link StaleTransitionError} from any other status. */
+  markDispatched(action: Pick<Action, 'id' | 'instanceId'>, input: DispatchInput): Promise<Action>;
+  /**
+   * Moves an action to a terminal status if that is legal from where it is; a duplicate or late
+   * delivery throws {@link StaleTransitionError} and changes nothing (first timestamps stay).
+   */
+  complete(
+    id: string,
+    status: TerminalStatus,
+    result: ActionResult | null,
+    options?: { at?: Date }
+  ): Promise<Action>;
+  /** The action a status event is about (via `byCommand`; eventually consistent on DynamoDB). */
+  findByCommand(commandId: string, instanceId: string): Promise<Action | null>;
+  listByCommand(commandId: string, instanceId: string, page?: PageRequest): Promise<Page<Action>>;
+  listByHost(instanceId: string, page?: PageRequest): Promise<Page<Action>>;
+  listByTicket(ticketId: string, page?: PageRequest): Promise<Page<Action>>;
+  /** Dispatched actions whose deadline is before `now`, earliest deadline first. */
+  listOverdueDispatched(now: Date, page?: Omit<PageRequest, 'order'>): Promise<Page<Action>>;
+}
+
+const limitSchema = z.number().int().min(1).max(1000);
+
+function truncateResult(result: ActionResult | null): ActionResult | null {
+  if (result === null) return null;
+  return check(
+    actionResultSchema,
+    { ...result, excerpt: result.excerpt.slice(0, EXCERPT_LIMIT) },
+    'result'
+  );
+}
+
+export function createLedger(options: LedgerOptions): Ledger {
+  const { client, tableName } = options;
+  const retentionDays = options.retentionDays ?? 400;
+  const clock = options.clock ?? (() => new Date());
+  check(z.number().int().min(1).max(3650), retentionDays, 'retentionDays');
+
+  const keyOf = (id: string) => ({ pk: actionPk(id), sk: ACTION_SK });
+
+  async function readItem(id: string): Promise<Record<string, unknown> | undefined> {
+    const out = await client.send(
+      new GetCommand({ TableName: tableName, Key: keyOf(id), ConsistentRead: true })
+    );
+    return out.Item;
+  }
+
+  async function getAction(id: string): Promise<Action | null> {
+    check(actionIdSchema, id, 'actionId');
+    const item = await readItem(id);
+    return item ? actionFromItem(item) : null;
+  }
+
+  /** After a refused conditional write: say why, with the action as it is now. */
+  async function refusal(id: string, to: ActionStatus, cause: unknown): Promise<never> {
+    const item = await readItem(id);
+    if (!item) throw new ActionNotFoundError(id, { cause });
+    throw new StaleTransitionError(actionFromItem(item), to, { cause });
+  }
+
+  async function createAction(
+    input: NewAction,
+    createOptions: { at?: Date } = {}
+  ): Promise<CreateActionResult> {
+    const request = check(newActionSchema, input, 'action');
+    const id = deriveActionId(request);
+    const fingerprint = actionFingerprint(request);
+    const at = createOptions.at ?? clock();
+    const createdAt = iso(at, 'at');
+    const action: Action = {
+      id,
+      ...request,
+      message: request.message ?? null,
+      warnSeconds: request.warnSeconds ?? null,
+      status: 'planned',
+      commandId: null,
+      attempts: 0,
+      result: null,
+      createdAt,
+      timestamps: { planned: createdAt },
+      deadline: null,
+    };
+    const item = {
+      ...keyOf(id),
+      type: 'action',
+      ...action,
+      fingerprint,
+      expiresAt: epochSeconds(at, retentionDays),
+      gsi1pk: hostPartition(action.instanceId),
+      gsi1sk: `${createdAt}#${id}`,
+      ...(action.trigger.kind === 'api'
+        ? { gsi2pk: ticketPartition(action.trigger.ticketId), gsi2sk: `${createdAt}#${id}` }
+        : {}),
+    };
+    try {
+      await client.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(pk)',
+        })
+      );
+      return { action, alreadyExisted: false };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      // dynalite ignores ReturnValuesOnConditionCheckFailure, so read the winner explicitly.
+      const existing = await readItem(id);
+      if (!existing) {
+        throw new LedgerError(`action ${id} was refused as existing but cannot be read`, {
+          cause: error,
+        });
+      }
+      const winner = actionFromItem(existing);
+      if (action.trigger.kind === 'api' && existing.fingerprint !== fingerprint) {
+        throw new ActionConflictError(winner, { cause: error });
+      }
+      return { action: winner, alreadyExisted: true };
+    }
+  }
+
+  async function markDispatched(
+    target: Pick<Action, 'id' | 'instanceId'>,
+    input: DispatchInput
+  ): Promise<Action> {
+    const id = check(actionIdSchema, target.id, 'actionId');
+    const commandId = check(commandIdSchema, input.commandId, 'commandId');
+    const at = iso(input.at ?? clock(), 'at');
+    const deadline = iso(input.deadline, 'deadline');
+    try {
+      const out = await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: keyOf(id),
+          ConditionExpression: '#status = :planned AND instanceId = :instanceId',
+          UpdateExpression:
+            'SET #status = :to, commandId = :commandId, deadline = :deadline, #ts.#to = :at, ' +
+            'gsi3pk = :g3pk, gsi3sk = :g3sk, gsi4pk = :open, gsi4sk = :g4sk ADD attempts :one',
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#ts': 'timestamps',
+            '#to': 'dispatched',
+          },
+          ExpressionAttributeValues: {
+            ':planned': 'planned',
+            ':instanceId': target.instanceId,
+            ':to': 'dispatched',
+            ':commandId': commandId,
+            ':deadline': deadline,
+            ':at': at,
+            ':g3pk': commandPartition(commandId, target.instanceId),
+            ':g3sk': `${at}#${id}`,
+            ':open': OPEN_PARTITION,
+            ':g4sk': `${deadline}#${id}`,
+            ':one': 1,
+          },
+          ReturnValues: 'ALL_NEW',
+        })
+      );
+      return actionFromItem(out.Attributes ?? {});
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      const item = await readItem(id);
+      if (item && item.status === 'planned' && item.instanceId !== target.instanceId) {
+        throw new InvalidLedgerInputError('invalid dispatch', [
+          `action ${id} is on ${String(item.instanceId)}, not ${target.instanceId}`,
+        ]);
+      }
+      return refusal(id, 'dispatched', error);
+    }
+  }
+
+  async function complete(
+    id: string,
+    status: TerminalStatus,
+    result: ActionResult | null,
+    completeOptions: { at?: Date } = {}
+  ): Promise<Action> {
+    check(actionIdSchema, id, 'actionId');
+    check(z.enum(TERMINAL_STATUSES), status, 'status');
+    const stored = truncateResult(result);
+    const at = completeOptions.at ?? clock();
+    const atIso = iso(at, 'at');
+    const sources = sourcesOf(status);
+    const sourceValues = Object.fromEntries(sources.map((s, i) => [`:from${i}`, s]));
+    try {
+      const out = await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: keyOf(id),
+          ConditionExpression: `#status IN (${Object.keys(sourceValues).join(', ')})`,
+          UpdateExpression:
+            'SET #status = :to, #result = :result, #ts.#to = :at, expiresAt = :expiresAt ' +
+            'REMOVE gsi4pk, gsi4sk',
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#result': 'result',
+            '#ts': 'timestamps',
+            '#to': status,
+          },
+          ExpressionAttributeValues: {
+            ...sourceValues,
+            ':to': status,
+            ':result': stored,
+            ':at': atIso,
+            ':expiresAt': epochSeconds(at, retentionDays),
+          },
+          ReturnValues: 'ALL_NEW',
+        })
+      );
+      return actionFromItem(out.Attributes ?? {});
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      return refusal(id, status, error);
+    }
+  }
+
+  async function query(
+    index: LedgerIndexName,
+    partition: string,
+    page: PageRequest,
+    before?: string
+  ): Promise<Page<Action>> {
+    const gsi = LEDGER_TABLE.globalSecondaryIndexes.find((g) => g.indexName === index);
+    if (!gsi) throw new LedgerError(`unknown index ${index}`);
+    const limit = check(limitSchema, page.limit ?? 50, 'limit');
+    const descending = page.order === 'desc';
+    const scope: CursorScope = {
+      index,
+      partition,
+      descending,
+      keyNames: [gsi.partitionKey, gsi.sortKey, LEDGER_TABLE.partitionKey, LEDGER_TABLE.sortKey],
+    };
+    const start: Key | undefined = page.cursor ? decodeCursor(scope, page.cursor) : undefined;
+    const out = await client.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: index,
+        KeyConditionExpression: before === undefined ? '#pk = :pk' : '#pk = :pk AND #sk < :before',
+        ExpressionAttributeNames: {
+          '#pk': gsi.partitionKey,
+          ...(before === undefined ? {} : { '#sk': gsi.sortKey }),
+        },
+        ExpressionAttributeValues: {
+          ':pk': partition,
+          ...(before === undefined ? {} : { ':before': before }),
+        },
+        ScanIndexForward: !descending,
+        Limit: limit,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      })
+    );
+    const last = out.LastEvaluatedKey as Key | undefined;
+    return {
+      items: (out.Items ?? []).map(actionFromItem),
+      cursor: last ? encodeCursor(scope, last) : null,
+    };
+  }
+
+  async function listByCommand(
+    commandId: string,
+    instanceId: string,
+    page: PageRequest = {}
+  ): Promise<Page<Action>> {
+    check(commandIdSchema, commandId, 'commandId');
+    check(instanceIdSchema, instanceId, 'instanceId');
+    return query('byCommand', commandPartition(commandId, instanceId), page);
+  }
+
+  return {
+    createAction,
+    getAction,
+    markDispatched,
+    complete,
+    listByCommand,
+    async findByCommand(commandId, instanceId) {
+      const page = await listByCommand(commandId, instanceId, { limit: 1 });
+      return page.items[0] ?? null;
+    },
+    async listByHost(instanceId, page = {}) {
+      check(instanceIdSchema, instanceId, 'instanceId');
+      return query('byHost', hostPartition(instanceId), page);
+    },
+    async listByTicket(ticketId, page = {}) {
+      check(ticketIdSchema, ticketId, 'ticketId');
+      return query('byTicket', ticketPartition(ticketId), page);
+    },
+    async listOverdueDispatched(now, page = {}) {
+      return query('byDeadline', OPEN_PARTITION, { ...page, order: 'asc' }, iso(now, 'now'));
+    },
+    ...createSweepStore({ client, tableName, retentionDays, clock }),
+  };
+}

@@ -1,0 +1,265 @@
+import type { ActionStatus } from '../actions/model.js';
+import type { QuserSession } from '../windows/types.js';
+import { activeQuietWindow, hostLocalTime } from './quiet-hours.js';
+import type { ResolvedGroup } from './schema.js';
+import { matchExclusion } from './users.js';
+
+/** One session as the policy sees it: a `quser` row, optionally with the user's domain. */
+export type SessionView = Pick<
+  QuserSession,
+  'id' | 'userName' | 'sessionName' | 'state' | 'idleMinutes' | 'logonTime'
+> & { domain?: string | null };
+
+/** An earlier warning to a session, from the ledger (host history). */
+export interface PriorNotify {
+  sessionId: number;
+  userName: string;
+  logonTime: string | null;
+  status: ActionStatus;
+  dryRun: boolean;
+  /** When the message went up (or, in a dry run, when it was planned). ISO 8601 UTC. */
+  at: string;
+}
+
+export const SKIP_REASONS = [
+  'excluded',
+  'quiet-hours',
+  'dry-run',
+  'host-limit',
+  'fleet-limit',
+] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
+export type PlannedOperation = 'disconnect' | 'logoff' | 'notify';
+
+export interface PlannedAction {
+  operation: PlannedOperation;
+  sessionId: number;
+  userName: string;
+  domain: string | null;
+  logonTime: string | null;
+  idleMinutes: number;
+  /** Human-readable, including why it is skipped when it is. */
+  reason: string;
+  /** For notify: the text `msg` shows. */
+  message: string | null;
+  /** For notify: seconds the message stays up. */
+  warnSeconds: number | null;
+  /** `null`: send it. Otherwise it is recorded as `skipped` for this reason. */
+  skip: SkipReason | null;
+}
+
+export interface PlanInput {
+  group: ResolvedGroup;
+  sessions: readonly SessionView[];
+  /** The host's clock when it listed the sessions (ISO 8601 UTC); idle minutes are as of then. */
+  observedAt: string;
+  /** The host's UTC offset: quiet hours are host-local. */
+  utcOffsetMinutes: number;
+  priorNotifies?: readonly PriorNotify[];
+  /** Actions the fleet may still send in this sweep. */
+  fleetRemaining: number;
+}
+
+export interface HostPlan {
+  group: string;
+  /** Actions to send (`skip === null`) first, in priority order, then the skipped ones. */
+  actions: PlannedAction[];
+}
+
+/** Longest `msg /time:` the plan asks for; a warning longer than that would block the session. */
+export const MAX_WARN_SECONDS = 3600;
+
+const PENDING: readonly ActionStatus[] = ['planned', 'dispatched'];
+
+/**
+ * Sessions of one host + the host's policy group + time → planned actions. Pure and
+ * deterministic: the same input always gives the same plan.
+ *
+ * Never plans for a session whose idle time is unknown, never touches the console, never sends
+ * anything to an excluded user, and never sends more than the host and fleet limits allow.
+ */
+export function planHost(input: PlanInput): HostPlan {
+  const { group } = input;
+  const observedMs = Date.parse(input.observedAt);
+  const local = hostLocalTime(input.observedAt, input.utcOffsetMinutes);
+  const quiet = activeQuietWindow(group.quietHours, local);
+  const notifies = input.priorNotifies ?? [];
+
+  const candidates: PlannedAction[] = [];
+  const skipped: PlannedAction[] = [];
+  const sessions = [...input.sessions].sort((a, b) => a.id - b.id);
+  for (const session of sessions) {
+    const action = decide(session, group, notifies, observedMs);
+    if (!action) continue;
+    const excludedBy = matchExclusion(
+      { userName: session.userName, domain: session.domain ?? null },
+      group.excludedUsers
+    );
+    if (excludedBy !== null) {
+      skipped.push(skip(action, 'excluded', `user matches exclusion '${excludedBy}'`));
+    } else if (quiet) {
+      skipped.push(
+        skip(action, 'quiet-hours', `quiet hours ${quiet.start}–${quiet.end} (host ${local.text})`)
+      );
+    } else {
+      candidates.push(action);
+    }
+  }
+
+  // Longest idle first, so that the blast-radius limit spares the most recently active users.
+  candidates.sort((a, b) => b.idleMinutes - a.idleMinutes || a.sessionId - b.sessionId);
+  const fleetRemaining = Math.max(0, input.fleetRemaining);
+  const actions = candidates.map((action, i) => {
+    if (i >= group.maxActionsPerHost) {
+      return skip(action, 'host-limit', `host limit of ${group.maxActionsPerHost} reached`);
+    }
+    if (i >= fleetRemaining)
+      return skip(action, 'fleet-limit', 'fleet limit for this sweep reached');
+    if (group.dryRun) return skip(action, 'dry-run', 'dry run');
+    return action;
+  });
+  return { group: group.name, actions: [...actions, ...skipped] };
+}
+
+function decide(
+  session: SessionView,
+  group: ResolvedGroup,
+  notifies: readonly PriorNotify[],
+  observedMs: number
+): PlannedAction | null {
+  const idle = session.idleMinutes;
+  if (idle === null || !Number.isFinite(idle) || idle < 0) return null;
+  const policy = `policy '${group.name}'`;
+
+  if (session.state === 'disconnected') {
+    const limit = group.logoffDisconnectedMinutes;
+    if (limit === null || idle < limit) return null;
+    return base(
+      session,
+      idle,
+      'logoff',
+      `disconnected, idle ${idle} min ≥ ${limit} min (${policy})`
+    );
+  }
+  if (session.state !== 'active' || isConsole(session)) return null;
+
+  const logoffAt = group.logoffIdleMinutes;
+  if (logoffAt !== null) {
+    if (!group.warn) {
+      if (idle >= logoffAt) {
+        return base(
+          session,
+          idle,
+          'logoff',
+          `active, idle ${idle} min ≥ ${logoffAt} min (${policy})`
+        );
+      }
+    } else if (idle >= logoffAt - group.warn.minutesBefore) {
+      // While a warning is running, the logoff rule owns the session.
+      return warnedLogoff(session, idle, logoffAt, group, notifies, observedMs);
+    }
+  }
+  const disconnectAt = group.disconnectIdleMinutes;
+  if (disconnectAt !== null && idle >= disconnectAt) {
+    return base(
+      session,
+      idle,
+      'disconnect',
+      `active, idle ${idle} min ≥ ${disconnectAt} min (${policy})`
+    );
+  }
+  return null;
+}
+
+/**
+ * Warn first; log off only once the warning's deadline has passed and the user has not touched the
+ * session since the warning went up.
+ */
+function warnedLogoff(
+  session: SessionView,
+  idle: number,
+  logoffAt: number,
+  group: ResolvedGroup,
+  notifies: readonly PriorNotify[],
+  observedMs: number
+): PlannedAction | null {
+  const warn = group.warn;
+  if (!warn) return null;
+  const policy = `policy '${group.name}'`;
+  const prior = latestNotify(session, notifies);
+  if (prior && PENDING.includes(prior.status)) return null;
+
+  const delivered =
+    prior !== null &&
+    (prior.status === 'succeeded' || (group.dryRun && prior.dryRun && prior.status === 'skipped'));
+  if (prior && delivered) {
+    const sinceMinutes = Math.floor((observedMs - Date.parse(prior.at)) / 60_000);
+    // quser floors idle minutes and host and cloud clocks differ a little: one minute of slack.
+    const untouched = idle + 1 >= sinceMinutes;
+    if (untouched) {
+      if (sinceMinutes < warn.minutesBefore || idle < logoffAt) return null;
+      return base(
+        session,
+        idle,
+        'logoff',
+        `active, still idle ${idle} min ≥ ${logoffAt} min, ${sinceMinutes} min after the warning at ${prior.at} (${policy})`
+      );
+    }
+  }
+  const minutesLeft = Math.max(warn.minutesBefore, logoffAt - idle);
+  return {
+    ...base(
+      session,
+      idle,
+      'notify',
+      `active, idle ${idle} min; logoff due at ${logoffAt} min, warning ${minutesLeft} min ahead (${policy})`
+    ),
+    message: warn.message.replaceAll('{minutes}', String(minutesLeft)),
+    warnSeconds: Math.min(minutesLeft * 60, MAX_WARN_SECONDS),
+  };
+}
+
+function latestNotify(session: SessionView, notifies: readonly PriorNotify[]): PriorNotify | null {
+  let latest: PriorNotify | null = null;
+  for (const notify of notifies) {
+    if (notify.sessionId !== session.id) continue;
+    if (bareName(notify.userName) !== bareName(session.userName)) continue;
+    if (notify.logonTime && session.logonTime && notify.logonTime !== session.logonTime) continue;
+    if (Number.isNaN(Date.parse(notify.at))) continue;
+    if (!latest || Date.parse(notify.at) > Date.parse(latest.at)) latest = notify;
+  }
+  return latest;
+}
+
+function bareName(userName: string): string {
+  return userName.slice(userName.indexOf('\\') + 1).toLowerCase();
+}
+
+function isConsole(session: SessionView): boolean {
+  return session.sessionName?.toLowerCase() === 'console';
+}
+
+function base(
+  session: SessionView,
+  idle: number,
+  operation: PlannedOperation,
+  reason: string
+): PlannedAction {
+  return {
+    operation,
+    sessionId: session.id,
+    userName: session.userName,
+    domain: session.domain ?? null,
+    logonTime: session.logonTime,
+    idleMinutes: idle,
+    reason,
+    message: null,
+    warnSeconds: null,
+    skip: null,
+  };
+}
+
+function skip(action: PlannedAction, reason: SkipReason, detail: string): PlannedAction {
+  return { ...action, skip: reason, reason: `${action.reason}; skipped: ${detail}` };
+}

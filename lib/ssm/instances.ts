@@ -1,0 +1,202 @@
+import {
+  DescribeInstanceInformationCommand,
+  type InstanceInformation,
+  type InstanceInformationStringFilter,
+  type SSMClient,
+} from '@aws-sdk/client-ssm';
+import {
+  DispatchError,
+  errorMessageOf,
+  errorNameOf,
+  InvalidRequestError,
+  SsmServiceError,
+} from './errors.js';
+import { type RetryPolicy, withRetry } from './retry.js';
+
+export const PING_STATUSES = ['Online', 'ConnectionLost', 'Inactive'] as const;
+export type PingStatus = (typeof PING_STATUSES)[number];
+
+export interface InstancesDeps {
+  ssm: SSMClient;
+  retry?: Partial<RetryPolicy>;
+}
+
+export interface ManagedInstance {
+  instanceId: string;
+  pingStatus: string;
+  platformType: string;
+  platformName: string | null;
+  computerName: string | null;
+  agentVersion: string | null;
+  /** ISO 8601 UTC, when SSM last heard from the agent. */
+  lastPingAt: string | null;
+}
+
+export interface ListManagedRequest {
+  tagKey: string;
+  tagValue: string;
+  /** More `tag:<key>` filters, ANDed (e.g. the policy-group tag). */
+  extraTagFilters?: readonly { key: string; values: readonly string[] }[];
+  /** @default ['Online'] — an instance whose agent is not connected cannot run anything now. */
+  pingStatus?: readonly PingStatus[];
+}
+
+const INSTANCE_ID = /^(?:i-(?:[0-9A-Za-z_]{8}|[0-9A-Za-z_]{17})|mi-[0-9A-Za-z_]{17})$/;
+const PAGE_SIZE = 50;
+
+function toManaged(info: InstanceInformation): ManagedInstance | null {
+  if (!info.InstanceId) return null;
+  return {
+    instanceId: info.InstanceId,
+    pingStatus: info.PingStatus ?? 'Unknown',
+    platformType: info.PlatformType ?? 'Unknown',
+    platformName: info.PlatformName ?? null,
+    computerName: info.ComputerName ?? null,
+    agentVersion: info.AgentVersion ?? null,
+    lastPingAt: info.LastPingDateTime ? info.LastPingDateTime.toISOString() : null,
+  };
+}
+
+function assertTag(field: string, value: string): void {
+  if (value.length < 1 || value.length > 256) {
+    throw new InvalidRequestError(field, `${field} must be 1–256 characters`);
+  }
+}
+
+async function describe(
+  deps: InstancesDeps,
+  filters: InstanceInformationStringFilter[],
+  nextToken: string | undefined
+): Promise<{ list: InstanceInformation[]; nextToken: string | undefined }> {
+  try {
+    const output = await withRetry(
+      () =>
+        deps.ssm.send(
+          new DescribeInstanceInformationCommand({
+            Filters: filters,
+            MaxResults: PAGE_SIZE,
+            ...(nextToken ? { NextToken: nextToken } : {}),
+          })
+        ),
+      {
+        operation: 'DescribeInstanceInformation',
+        retryTransient: true,
+        ...(deps.retry ? { policy: deps.retry } : {}),
+      }
+    );
+    return { list: output.InstanceInformationList ?? [], nextToken: output.NextToken };
+  } catch (error) {
+    if (error instanceof DispatchError) throw error;
+    throw new SsmServiceError(
+      'DescribeInstanceInformation',
+      errorNameOf(error),
+      errorMessageOf(error),
+      { cause: error }
+    );
+  }
+}
+
+async function describeAll(
+  deps: InstancesDeps,
+  filters: InstanceInformationStringFilter[]
+): Promise<InstanceInformation[]> {
+  const all: InstanceInformation[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await describe(deps, filters, nextToken);
+    all.push(...page.list);
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return all;
+}
+
+/**
+ * Every Windows instance carrying the managed tag (and the extra tags), in the given ping states,
+ * across all pages of DescribeInstanceInformation. The platform is checked again client-side:
+ * the document only runs on Windows, and a filter an endpoint ignores must not widen the target.
+ */
+export async function listManagedInstances(
+  deps: InstancesDeps,
+  request: ListManagedRequest
+): Promise<ManagedInstance[]> {
+  assertTag('tagKey', request.tagKey);
+  assertTag('tagValue', request.tagValue);
+  const pingStatus = request.pingStatus ?? ['Online'];
+  if (pingStatus.length === 0) {
+    throw new InvalidRequestError('pingStatus', 'pingStatus needs at least one value');
+  }
+  const filters: InstanceInformationStringFilter[] = [
+    { Key: `tag:${request.tagKey}`, Values: [request.tagValue] },
+    { Key: 'PlatformTypes', Values: ['Windows'] },
+    { Key: 'PingStatus', Values: [...pingStatus] },
+  ];
+  for (const extra of request.extraTagFilters ?? []) {
+    assertTag('extraTagFilters.key', extra.key);
+    if (extra.values.length === 0) {
+      throw new InvalidRequestError('extraTagFilters.values', `tag ${extra.key} needs values`);
+    }
+    filters.push({ Key: `tag:${extra.key}`, Values: [...extra.values] });
+  }
+  const wanted = new Set<string>(pingStatus);
+  const seen = new Set<string>();
+  const instances: ManagedInstance[] = [];
+  for (const info of await describeAll(deps, filters)) {
+    const instance = toManaged(info);
+    if (!instance || seen.has(instance.instanceId)) continue;
+    if (instance.platformType !== 'Windows' || !wanted.has(instance.pingStatus)) continue;
+    seen.add(instance.instanceId);
+    instances.push(instance);
+  }
+  return instances;
+}
+
+export interface HostDescription {
+  /** SSM knows the instance (registered, not stopped or terminated). */
+  found: boolean;
+  /** It carries the managed tag with the managed value: session-janitor may act on it. */
+  managed: boolean;
+  pingStatus: string | null;
+  platformType: string | null;
+}
+
+/**
+ * What SSM knows of one instance, for the API: unknown (404), known but not managed (403), or
+ * managed. Throws {@link InvalidRequestError} for a malformed id, so it never reaches SSM.
+ */
+export async function describeHost(
+  deps: InstancesDeps,
+  instanceId: string,
+  tag: { tagKey: string; tagValue: string }
+): Promise<HostDescription> {
+  if (!INSTANCE_ID.test(instanceId)) {
+    throw new InvalidRequestError(
+      'instanceId',
+      `${JSON.stringify(instanceId)} is not an instance id`
+    );
+  }
+  assertTag('tagKey', tag.tagKey);
+  assertTag('tagValue', tag.tagValue);
+  const byId: InstanceInformationStringFilter = { Key: 'InstanceIds', Values: [instanceId] };
+  let known: InstanceInformation[];
+  try {
+    known = await describeAll(deps, [byId]);
+  } catch (error) {
+    // SSM answers an id it does not know (or the caller does not own) with InvalidInstanceId.
+    if (error instanceof SsmServiceError && error.errorName === 'InvalidInstanceId') {
+      return { found: false, managed: false, pingStatus: null, platformType: null };
+    }
+    throw error;
+  }
+  const info = known.find((item) => item.InstanceId === instanceId);
+  if (!info) return { found: false, managed: false, pingStatus: null, platformType: null };
+  const tagged = await describeAll(deps, [
+    byId,
+    { Key: `tag:${tag.tagKey}`, Values: [tag.tagValue] },
+  ]);
+  return {
+    found: true,
+    managed: tagged.some((item) => item.InstanceId === instanceId),
+    pingStatus: info.PingStatus ?? null,
+    platformType: info.PlatformType ?? null,
+  };
+}

@@ -1,0 +1,197 @@
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import { type ActDeps, finish } from '../collect/act.js';
+import { sweepComment } from '../collect/comments.js';
+import type { Observer } from '../collect/observer.js';
+import type { Ledger } from '../ledger/ledger.js';
+import { DEFAULT_GROUP, namedGroups, type Policy } from '../policy/schema.js';
+import { CommandNotFoundError, InvocationNotFoundError } from '../ssm/errors.js';
+import { listManagedInstances } from '../ssm/instances.js';
+import { outcomeOf } from '../ssm/outcome.js';
+import { listParameters } from '../ssm/parameters.js';
+import { readInvocation } from '../ssm/read.js';
+import type { RetryPolicy } from '../ssm/retry.js';
+import { sendInBatches } from '../ssm/send.js';
+
+export interface SweepDeps {
+  ssm: SSMClient;
+  ledger: Ledger;
+  policy: Policy;
+  managedTag: { key: string; value: string };
+  /** Tag whose value names the host's policy group. */
+  groupTagKey: string;
+  documentName: string;
+  outputLogGroup: string;
+  deliveryTimeoutSeconds: number;
+  retry?: Partial<RetryPolicy>;
+  clock: () => Date;
+  observer: Observer;
+  /** Overdue actions looked at per sweep. @default 100 */
+  reconcileLimit?: number;
+}
+
+export interface SweepResult {
+  sweepId: string;
+  /** A previous attempt of this very sweep had already asked the hosts: nothing was sent again. */
+  repeated: boolean;
+  /** Instances asked for their sessions, per policy group. */
+  groups: Record<string, string[]>;
+  commandIds: string[];
+  /** Instances SSM refused (unmanaged, wrong platform…). */
+  rejected: string[];
+  reconciled: ReconcileResult;
+}
+
+export interface ReconcileResult {
+  checked: number;
+  completed: number;
+  stillOpen: number;
+  errors: number;
+}
+
+/** One sweep per scheduled minute: a retried invocation of the same schedule finds its record. */
+export function sweepIdOf(scheduledAt: Date): string {
+  return `sw-${scheduledAt.toISOString().slice(0, 16)}Z`;
+}
+
+/**
+ * Lists the managed Windows instances per policy group, sends them `ListSessions` (≤ 50 per
+ * command, the group in the comment) and records the sweep; the results arrive as status events.
+ * Then resolves dispatched actions that are past their deadline.
+ */
+export async function runSweep(
+  deps: SweepDeps,
+  input: { scheduledAt: Date }
+): Promise<SweepResult> {
+  const sweepId = sweepIdOf(input.scheduledAt);
+  await deps.ledger.recordSweep({ id: sweepId, scheduledAt: input.scheduledAt });
+
+  const groups = await hostsByGroup(deps);
+  const total = Object.values(groups).reduce((n, ids) => n + ids.length, 0);
+  // Claiming every host at once works as a lock: only the first attempt of a sweep gets them.
+  const { granted } =
+    total === 0
+      ? { granted: 0 }
+      : await deps.ledger.claimSweepQuota(sweepId, {
+          counter: 'hostsAsked',
+          wanted: total,
+          max: total,
+        });
+  const repeated = total > 0 && granted < total;
+
+  const commandIds: string[] = [];
+  const rejected: string[] = [];
+  if (!repeated) {
+    for (const [group, instanceIds] of Object.entries(groups)) {
+      if (instanceIds.length === 0) continue;
+      const result = await sendInBatches(
+        {
+          ssm: deps.ssm,
+          documentName: deps.documentName,
+          outputLogGroup: deps.outputLogGroup,
+          deliveryTimeoutSeconds: deps.deliveryTimeoutSeconds,
+          ...(deps.retry ? { retry: deps.retry } : {}),
+        },
+        {
+          instanceIds,
+          parameters: listParameters('ListSessions'),
+          comment: sweepComment(sweepId, group),
+        }
+      );
+      commandIds.push(...result.sent.map((s) => s.commandId));
+      for (const refused of result.rejected) {
+        rejected.push(...refused.instanceIds);
+        deps.observer.warn('ListSessions refused', {
+          sweepId,
+          group,
+          instanceIds: refused.instanceIds,
+          error: refused.error.message,
+        });
+      }
+    }
+    if (rejected.length > 0) await deps.ledger.addToSweep(sweepId, { errors: rejected.length });
+  }
+  deps.observer.info('sweep started', { sweepId, hosts: total, repeated, commandIds });
+
+  const reconciled = await reconcileOverdue(deps, deps.clock(), deps.reconcileLimit ?? 100);
+  return { sweepId, repeated, groups, commandIds, rejected, reconciled };
+}
+
+/**
+ * DescribeInstanceInformation returns no tags, so each named group is one filtered query; the
+ * default group is every managed host that none of them returned (untagged, or tagged with a
+ * group the policy does not name).
+ */
+async function hostsByGroup(deps: SweepDeps): Promise<Record<string, string[]>> {
+  const list = (extra?: { key: string; values: string[] }) =>
+    listManagedInstances(
+      { ssm: deps.ssm, ...(deps.retry ? { retry: deps.retry } : {}) },
+      {
+        tagKey: deps.managedTag.key,
+        tagValue: deps.managedTag.value,
+        ...(extra ? { extraTagFilters: [extra] } : {}),
+      }
+    );
+  const groups: Record<string, string[]> = {};
+  const grouped = new Set<string>();
+  for (const group of namedGroups(deps.policy)) {
+    const ids = (await list({ key: deps.groupTagKey, values: [group] }))
+      .map((i) => i.instanceId)
+      .filter((id) => !grouped.has(id))
+      .sort();
+    for (const id of ids) grouped.add(id);
+    groups[group] = ids;
+  }
+  groups[DEFAULT_GROUP] = (await list())
+    .map((i) => i.instanceId)
+    .filter((id) => !grouped.has(id))
+    .sort();
+  return groups;
+}
+
+/**
+ * Status events are best effort: every dispatched action past its deadline is read back from SSM
+ * and completed. One that SSM no longer knows is `failed`; one still running is left for later.
+ */
+export async function reconcileOverdue(
+  deps: Pick<SweepDeps, 'ssm' | 'ledger' | 'observer' | 'retry'>,
+  now: Date,
+  limit: number
+): Promise<ReconcileResult> {
+  const result: ReconcileResult = { checked: 0, completed: 0, stillOpen: 0, errors: 0 };
+  const page = await deps.ledger.listOverdueDispatched(now, { limit });
+  const act: Pick<ActDeps, 'ledger' | 'observer'> = deps;
+  for (const action of page.items) {
+    result.checked++;
+    if (!action.commandId) continue;
+    try {
+      const reading = await readInvocation(
+        { ssm: deps.ssm, ...(deps.retry ? { retry: deps.retry } : {}) },
+        { commandId: action.commandId, instanceId: action.instanceId, missingRetryMs: 0 }
+      );
+      const outcome = outcomeOf(reading, action.operation);
+      if (outcome.status === 'pending') {
+        result.stillOpen++;
+        continue;
+      }
+      await finish(act, action, outcome.status, outcome.result);
+      result.completed++;
+    } catch (error) {
+      if (error instanceof InvocationNotFoundError || error instanceof CommandNotFoundError) {
+        await finish(act, action, 'failed', {
+          exitCode: null,
+          errorCode: 'ssm:InvocationNotFound',
+          excerpt: 'SSM no longer knows this command; its outcome is unknown',
+        });
+        result.completed++;
+        continue;
+      }
+      result.errors++;
+      deps.observer.warn('overdue action could not be read', {
+        actionId: action.id,
+        instanceId: action.instanceId,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+  return result;
+}

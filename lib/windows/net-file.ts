@@ -1,0 +1,112 @@
+import { isDigits, spanText, splitLines, tokenize } from './columns.js';
+import { findWindowsError } from './errors.js';
+import { isNoEntriesMessage } from './locale.js';
+import { headerLabels, isTrailer, keyValue, type NetTable, readNetTable } from './net-table.js';
+import type { CultureHint, NotRecognised, OpenFile, ParseResult } from './types.js';
+
+/**
+ * `net file` (the list) and `net file ID` (one file in detail):
+ * ```
+ * ID         Path                                    User name            # Locks
+ *
+ * -------------------------------------------------------------------------------
+ * 1342178304 C:\Shares\Finance\Q3 report.xlsx        CORP\alice           0
+ * The command completed successfully.
+ * ```
+ * IDs stay strings: they are 32-bit here but 64-bit in the SmbShare cmdlets.
+ */
+
+export const NET_FILE_EXPECTED =
+  'net file output: an ID/Path/User name/# Locks list, its detail view, "There are no entries in the list." or a "System error n" report';
+
+/** English column start of "User name" (measured on the ja/en docs layout), used without a header. */
+const DEFAULT_USER_COLUMN = 51;
+
+function readListRow(line: string, userColumn: number): OpenFile | null {
+  const tokens = tokenize(line);
+  const id = tokens[0];
+  if (!id || !isDigits(id.text) || tokens.length < 2) return null;
+  let end = tokens.length;
+  let locks: number | null = null;
+  const last = tokens[end - 1];
+  if (end >= 3 && last && isDigits(last.text)) {
+    locks = Number(last.text);
+    end -= 1;
+  }
+  const middle = tokens.slice(1, end);
+  if (middle.length === 0) return null;
+  // A path that overflows into the user column pushes the user name right: then the user name is
+  // the last word (account names have no spaces) and the rest is the path.
+  const straddles = middle.some((t) => t.start < userColumn - 1 && t.end >= userColumn);
+  let pathLast = 0;
+  if (straddles) pathLast = Math.max(0, middle.length - 2);
+  else {
+    for (let i = 0; i < middle.length; i++) {
+      const token = middle[i];
+      if (token && token.start < userColumn - 1) pathLast = i;
+    }
+  }
+  const path = spanText(line, middle, 0, pathLast);
+  const userName = pathLast + 1 < middle.length ? spanText(line, middle, pathLast + 1, middle.length - 1) : '';
+  return { id: id.text, path, userName: userName.length > 0 ? userName : null, locks };
+}
+
+function readList(table: NetTable): ParseResult<OpenFile> {
+  const header = headerLabels(table);
+  const userColumn = header?.[2]?.start ?? DEFAULT_USER_COLUMN;
+  const warnings: string[] = [];
+  const rows: OpenFile[] = [];
+  table.after.forEach((entry, index) => {
+    const row = readListRow(entry.text, userColumn);
+    if (row) rows.push(row);
+    else if (!isTrailer(entry, index, table.after.length)) warnings.push(`line ${entry.lineNo} not understood: ${entry.text}`);
+  });
+  return { rows, error: null, warnings };
+}
+
+/** `File ID`, `User name`, `Locks`, `Path`, `Permissions`, in this order in every language. */
+function readDetail(table: NetTable): ParseResult<OpenFile> | null {
+  const pairs = table.before.slice(0, 4).map((entry) => keyValue(entry.text));
+  const [idPair, userPair, locksPair, pathPair] = pairs;
+  if (!idPair || !userPair || !locksPair || !pathPair || !isDigits(idPair.value)) return null;
+  return {
+    rows: [
+      {
+        id: idPair.value,
+        path: pathPair.value,
+        userName: userPair.value.length > 0 ? userPair.value : null,
+        locks: isDigits(locksPair.value) ? Number(locksPair.value) : null,
+      },
+    ],
+    error: null,
+    warnings: [],
+  };
+}
+
+/** Parses `net file` output (list or detail view), or says it is not such output. */
+export function readNetFile(text: string, _hint?: CultureHint): ParseResult<OpenFile> | NotRecognised {
+  const lines = splitLines(text);
+  const table = readNetTable(lines);
+  const notNetFile: NotRecognised = { kind: 'not-recognised', expected: NET_FILE_EXPECTED };
+  if (table.ruled && table.before.length === 1) {
+    const firstLabel = headerLabels(table)?.[0]?.text ?? '';
+    if (firstLabel !== 'ID') return notNetFile;
+    return readList(table);
+  }
+  if (!table.ruled && table.before.length >= 4) {
+    const detail = readDetail(table);
+    if (detail) return detail;
+  }
+  if (lines.some(isNoEntriesMessage)) return { rows: [], error: null, warnings: [] };
+  const error = findWindowsError(lines);
+  if (error) return { rows: [], error, warnings: [] };
+  if (text.trim().length === 0) return { rows: [], error: null, warnings: ['empty output'] };
+  return notNetFile;
+}
+
+/** Parses `net file` output; text that is not such output gives no rows and says so. */
+export function parseNetFile(text: string, hint?: CultureHint): ParseResult<OpenFile> {
+  const result = readNetFile(text, hint);
+  if ('kind' in result) return { rows: [], error: null, warnings: [`not recognised: expected ${result.expected}`] };
+  return result;
+}

@@ -1,0 +1,463 @@
+import { parseArgs } from 'node:util';
+import { type ApiTarget, CliError, call, EXIT_CODES, resolveTarget } from './api-client.js';
+import { renderTable } from './table.js';
+
+/** A CLI command: `run` gets the arguments after the command name and returns the exit code. */
+export interface CliCommand {
+  summary: string;
+  usage: string;
+  run(argv: string[], io: CliIo): Promise<number>;
+}
+
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  env: Record<string, string | undefined>;
+}
+
+const TARGET_OPTIONS = {
+  api: { type: 'string' },
+  token: { type: 'string' },
+  config: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+const TARGET_USAGE = `  --api URL        the API (default: JANITOR_API_URL, else .janitor/local.json)
+  --token TOKEN    bearer token (default: JANITOR_TOKEN, else .janitor/local.json)
+  --config FILE    local runtime file (default: .janitor/local.json)
+  --json           print JSON instead of a table
+  -h, --help       this help`;
+
+interface ActionView {
+  id: string;
+  operation: string;
+  instanceId: string;
+  status: string;
+  reason: string;
+  createdAt: string;
+  target?: {
+    kind?: string;
+    sessionId?: number;
+    expectedUser?: string;
+    fileId?: string;
+    expectedPath?: string;
+    clientName?: string | null;
+    userName?: string | null;
+  };
+  trigger?: {
+    kind?: string;
+    ticketId?: string;
+    sweepId?: string;
+    eventId?: string;
+    caller?: string;
+  };
+  result?: { exitCode?: number | null; errorCode?: string | null; excerpt?: string } | null;
+  timestamps?: Record<string, string>;
+  commandId?: string | null;
+}
+
+const TERMINAL = new Set([
+  'succeeded',
+  'failed',
+  'timed_out',
+  'undeliverable',
+  'cancelled',
+  'skipped',
+]);
+
+function parse<
+  T extends Record<
+    string,
+    { type: 'string' | 'boolean'; short?: string; default?: string | boolean }
+  >,
+>(argv: string[], options: T, usage: string) {
+  try {
+    return parseArgs({
+      args: argv,
+      options: { ...TARGET_OPTIONS, ...options },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw new CliError(`${(error as Error).message}\n${usage}`, EXIT_CODES.usage);
+  }
+}
+
+async function targetOf(
+  values: {
+    api?: string | boolean | undefined;
+    token?: string | boolean | undefined;
+    config?: string | boolean | undefined;
+  },
+  io: CliIo
+): Promise<ApiTarget> {
+  return resolveTarget({
+    api: typeof values.api === 'string' ? values.api : undefined,
+    token: typeof values.token === 'string' ? values.token : undefined,
+    config: typeof values.config === 'string' ? values.config : undefined,
+    env: io.env,
+  });
+}
+
+function targetText(a: ActionView): string {
+  const t = a.target;
+  if (!t) return '';
+  if (t.kind === 'session') return `session ${t.sessionId} (${t.expectedUser})`;
+  if (t.kind === 'file') return `file ${t.fileId} ${t.expectedPath}`;
+  return `smb ${t.clientName ?? '*'} / ${t.userName ?? '*'}`;
+}
+
+function triggerText(a: ActionView): string {
+  const t = a.trigger;
+  if (!t) return '';
+  if (t.kind === 'api') return `ticket ${t.ticketId}`;
+  if (t.kind === 'schedule') return `sweep ${t.sweepId}`;
+  return `idle event ${t.eventId}`;
+}
+
+function actionRows(items: ActionView[]): string {
+  return renderTable(
+    ['CREATED', 'ACTION', 'HOST', 'OPERATION', 'TARGET', 'STATUS', 'TRIGGER', 'REASON'],
+    items.map((a) => [
+      a.createdAt.slice(0, 19).replace('T', ' '),
+      a.id,
+      a.instanceId,
+      a.operation,
+      targetText(a),
+      a.status,
+      triggerText(a),
+      a.reason,
+    ])
+  );
+}
+
+function actionDetail(a: ActionView): string {
+  const lines = [
+    `action     ${a.id}`,
+    `operation  ${a.operation} on ${a.instanceId}: ${targetText(a)}`,
+    `status     ${a.status}`,
+    `trigger    ${triggerText(a)}${a.trigger?.caller ? ` by ${a.trigger.caller}` : ''}`,
+    `reason     ${a.reason}`,
+    `command    ${a.commandId ?? '-'}`,
+  ];
+  for (const [status, at] of Object.entries(a.timestamps ?? {})) lines.push(`  ${at}  ${status}`);
+  if (a.result) {
+    lines.push(
+      `result     exit ${a.result.exitCode ?? '-'}${a.result.errorCode ? `, ${a.result.errorCode}` : ''}`
+    );
+    if (a.result.excerpt)
+      lines.push(`           ${a.result.excerpt.replace(/\n/g, '\n           ')}`);
+  }
+  return lines.join('\n');
+}
+
+function showHelp(io: CliIo, usage: string): number {
+  io.out(usage);
+  return EXIT_CODES.ok;
+}
+
+function printJson(io: CliIo, value: unknown): number {
+  io.out(JSON.stringify(value, null, 2));
+  return EXIT_CODES.ok;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const actions: CliCommand = {
+  summary: 'list actions of a host or a ticket',
+  usage: `janitor actions (--host INSTANCE_ID | --ticket TICKET) [--limit N] [--cursor C]\n${TARGET_USAGE}`,
+  async run(argv, io) {
+    const { values } = parse(
+      argv,
+      {
+        host: { type: 'string' },
+        ticket: { type: 'string' },
+        limit: { type: 'string' },
+        cursor: { type: 'string' },
+      },
+      this.usage
+    );
+    if (values.help) return showHelp(io, this.usage);
+    if (!values.host === !values.ticket)
+      throw new CliError(`give exactly one of --host or --ticket\n${this.usage}`, EXIT_CODES.usage);
+    const query = new URLSearchParams();
+    if (values.host) query.set('instanceId', values.host);
+    if (values.ticket) query.set('ticketId', values.ticket);
+    if (values.limit) query.set('limit', values.limit);
+    if (values.cursor) query.set('cursor', values.cursor);
+    const { body } = await call(await targetOf(values, io), 'GET', `/v1/actions?${query}`);
+    const page = body as { items: ActionView[]; cursor: string | null };
+    if (values.json) io.out(JSON.stringify(page, null, 2));
+    else {
+      io.out(page.items.length > 0 ? actionRows(page.items) : 'no actions');
+      if (page.cursor) io.out(`more: --cursor ${page.cursor}`);
+    }
+    return EXIT_CODES.ok;
+  },
+};
+
+const action: CliCommand = {
+  summary: 'show one action (--wait: until it is finished)',
+  usage: `janitor action ACTION_ID [--wait] [--timeout SECONDS]\n  exit 0 when the action succeeded (or, without --wait, exists); 7 when it finished otherwise; 8 when --wait timed out\n${TARGET_USAGE}`,
+  async run(argv, io) {
+    const { values, positionals } = parse(
+      argv,
+      { wait: { type: 'boolean', default: false }, timeout: { type: 'string', default: '120' } },
+      this.usage
+    );
+    if (values.help) return showHelp(io, this.usage);
+    const [id] = positionals;
+    if (!id || positionals.length > 1)
+      throw new CliError(`give one action id\n${this.usage}`, EXIT_CODES.usage);
+    const timeoutMs = Number(values.timeout) * 1000;
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
+      throw new CliError('--timeout must be a positive number of seconds', EXIT_CODES.usage);
+    const target = await targetOf(values, io);
+    const deadline = Date.now() + timeoutMs;
+    let current = (await call(target, 'GET', `/v1/actions/${encodeURIComponent(id)}`))
+      .body as ActionView;
+    while (values.wait && !TERMINAL.has(current.status) && Date.now() < deadline) {
+      await sleep(500);
+      current = (await call(target, 'GET', `/v1/actions/${encodeURIComponent(id)}`))
+        .body as ActionView;
+    }
+    io.out(values.json ? JSON.stringify(current, null, 2) : actionDetail(current));
+    if (!values.wait) return EXIT_CODES.ok;
+    if (!TERMINAL.has(current.status)) return EXIT_CODES.waitTimedOut;
+    return current.status === 'succeeded' ? EXIT_CODES.ok : EXIT_CODES.actionNotSucceeded;
+  },
+};
+
+const sessions: CliCommand = {
+  summary: "list a host's sessions, live",
+  usage: `janitor sessions INSTANCE_ID\n${TARGET_USAGE}`,
+  async run(argv, io) {
+    const { values, positionals } = parse(argv, {}, this.usage);
+    if (values.help) return showHelp(io, this.usage);
+    const [host] = positionals;
+    if (!host || positionals.length > 1)
+      throw new CliError(`give one instance id\n${this.usage}`, EXIT_CODES.usage);
+    const { body } = await call(
+      await targetOf(values, io),
+      'GET',
+      `/v1/hosts/${encodeURIComponent(host)}/sessions`
+    );
+    if (values.json) return printJson(io, body);
+    const b = body as {
+      sessions: Array<{
+        userName: string;
+        sessionName: string | null;
+        id: number;
+        state: string;
+        idleMinutes: number | null;
+        logonTime: string | null;
+        logonTimeRaw: string;
+      }>;
+      warnings?: string[];
+    };
+    io.out(
+      b.sessions.length === 0
+        ? 'no user sessions'
+        : renderTable(
+            ['ID', 'USER', 'SESSION', 'STATE', 'IDLE MIN', 'LOGON'],
+            b.sessions.map((s) => [
+              String(s.id),
+              s.userName,
+              s.sessionName ?? '',
+              s.state,
+              s.idleMinutes === null ? 'unknown' : String(s.idleMinutes),
+              s.logonTime ?? s.logonTimeRaw,
+            ])
+          )
+    );
+    for (const w of b.warnings ?? []) io.err(`warning: ${w}`);
+    return EXIT_CODES.ok;
+  },
+};
+
+const files: CliCommand = {
+  summary: "list a file server's open files, live",
+  usage: `janitor files INSTANCE_ID\n${TARGET_USAGE}`,
+  async run(argv, io) {
+    const { values, positionals } = parse(argv, {}, this.usage);
+    if (values.help) return showHelp(io, this.usage);
+    const [host] = positionals;
+    if (!host || positionals.length > 1)
+      throw new CliError(`give one instance id\n${this.usage}`, EXIT_CODES.usage);
+    const { body } = await call(
+      await targetOf(values, io),
+      'GET',
+      `/v1/hosts/${encodeURIComponent(host)}/open-files`
+    );
+    if (values.json) return printJson(io, body);
+    const b = body as {
+      files: Array<{ id: string; path: string; userName: string | null; locks: number | null }>;
+    };
+    io.out(
+      b.files.length === 0
+        ? 'no open files'
+        : renderTable(
+            ['ID', 'USER', 'LOCKS', 'PATH'],
+            b.files.map((f) => [
+              f.id,
+              f.userName ?? '',
+              f.locks === null ? '' : String(f.locks),
+              f.path,
+            ])
+          )
+    );
+    return EXIT_CODES.ok;
+  },
+};
+
+async function submit(
+  io: CliIo,
+  values: Parameters<typeof targetOf>[0] & {
+    json?: boolean | string | undefined;
+    wait?: boolean | string | undefined;
+  },
+  request: Record<string, unknown>
+): Promise<number> {
+  const target = await targetOf(values, io);
+  const { status, body } = await call(target, 'POST', '/v1/actions', request);
+  const b = body as { actionId: string; status: string; created: boolean };
+  if (values.json) io.out(JSON.stringify({ httpStatus: status, ...b }, null, 2));
+  else
+    io.out(
+      `${b.created ? 'created' : 'already requested'}: ${b.actionId} (${b.status})\nfollow it: janitor action ${b.actionId} --wait`
+    );
+  return EXIT_CODES.ok;
+}
+
+const REQUEST_OPTIONS = { ticket: { type: 'string' }, reason: { type: 'string' } } as const;
+
+function requireTicket(
+  values: { ticket?: string | boolean | undefined; reason?: string | boolean | undefined },
+  usage: string,
+  defaultReason: string
+) {
+  if (typeof values.ticket !== 'string' || values.ticket === '')
+    throw new CliError(`--ticket is required\n${usage}`, EXIT_CODES.usage);
+  return {
+    ticketId: values.ticket,
+    reason:
+      typeof values.reason === 'string' && values.reason !== '' ? values.reason : defaultReason,
+  };
+}
+
+function sessionCommand(
+  operation: 'logoff' | 'disconnect' | 'notify',
+  summary: string
+): CliCommand {
+  return {
+    summary,
+    usage: `janitor ${operation} INSTANCE_ID SESSION_ID --ticket T --reason R [--user EXPECTED_USER]${operation === 'notify' ? ' --message M [--seconds N]' : ''}\n${TARGET_USAGE}`,
+    async run(argv, io) {
+      const { values, positionals } = parse(
+        argv,
+        {
+          ...REQUEST_OPTIONS,
+          user: { type: 'string' },
+          message: { type: 'string' },
+          seconds: { type: 'string' },
+        },
+        this.usage
+      );
+      if (values.help) return showHelp(io, this.usage);
+      const [instanceId, session] = positionals;
+      if (!instanceId || !session || positionals.length > 2)
+        throw new CliError(`give an instance id and a session id\n${this.usage}`, EXIT_CODES.usage);
+      if (typeof values.reason !== 'string' || values.reason === '')
+        throw new CliError(`--reason is required\n${this.usage}`, EXIT_CODES.usage);
+      if (operation === 'notify' && !values.message)
+        throw new CliError(`--message is required\n${this.usage}`, EXIT_CODES.usage);
+      const { ticketId, reason } = requireTicket(values, this.usage, values.reason);
+      const sessionId = Number(session);
+      return submit(io, values, {
+        operation,
+        instanceId,
+        sessionId: Number.isInteger(sessionId) ? sessionId : session,
+        ...(values.user ? { userName: values.user } : {}),
+        ...(values.message ? { message: values.message } : {}),
+        ...(values.seconds ? { warnSeconds: Number(values.seconds) } : {}),
+        ticketId,
+        reason,
+      });
+    },
+  };
+}
+
+const closeFile: CliCommand = {
+  summary: 'close an open file on a file server, by id or by path',
+  usage: `janitor close-file INSTANCE_ID (--id FILE_ID | --path PATH) --ticket T [--reason R]\n${TARGET_USAGE}`,
+  async run(argv, io) {
+    const { values, positionals } = parse(
+      argv,
+      { ...REQUEST_OPTIONS, id: { type: 'string' }, path: { type: 'string' } },
+      this.usage
+    );
+    if (values.help) return showHelp(io, this.usage);
+    const [instanceId] = positionals;
+    if (!instanceId || positionals.length > 1)
+      throw new CliError(`give one instance id\n${this.usage}`, EXIT_CODES.usage);
+    if (!values.id === !values.path)
+      throw new CliError(`give exactly one of --id or --path\n${this.usage}`, EXIT_CODES.usage);
+    const { ticketId, reason } = requireTicket(
+      values,
+      this.usage,
+      'file locked (help-desk request)'
+    );
+    return submit(io, values, {
+      operation: 'close-file',
+      instanceId,
+      ...(values.id ? { fileId: values.id } : { path: values.path }),
+      ticketId,
+      reason,
+    });
+  },
+};
+
+const endSmb: CliCommand = {
+  summary: "end a client's or a user's SMB sessions on a file server",
+  usage: `janitor end-smb INSTANCE_ID (--client NAME | --user USER) --ticket T [--reason R]\n${TARGET_USAGE}`,
+  async run(argv, io) {
+    const { values, positionals } = parse(
+      argv,
+      { ...REQUEST_OPTIONS, client: { type: 'string' }, user: { type: 'string' } },
+      this.usage
+    );
+    if (values.help) return showHelp(io, this.usage);
+    const [instanceId] = positionals;
+    if (!instanceId || positionals.length > 1)
+      throw new CliError(`give one instance id\n${this.usage}`, EXIT_CODES.usage);
+    if (!values.client && !values.user)
+      throw new CliError(`give --client, --user or both\n${this.usage}`, EXIT_CODES.usage);
+    const { ticketId, reason } = requireTicket(
+      values,
+      this.usage,
+      'SMB session ended (help-desk request)'
+    );
+    return submit(io, values, {
+      operation: 'end-smb-session',
+      instanceId,
+      ...(values.client ? { clientName: values.client } : {}),
+      ...(values.user ? { userName: values.user } : {}),
+      ticketId,
+      reason,
+    });
+  },
+};
+
+/** The operator and help-desk commands, talking to the API. */
+export const operatorCommands: Record<string, CliCommand> = {
+  actions,
+  action,
+  sessions,
+  files,
+  logoff: sessionCommand('logoff', 'log a session off (work not saved is lost)'),
+  disconnect: sessionCommand('disconnect', 'disconnect a session (it keeps running)'),
+  notify: sessionCommand('notify', 'show a message in a session'),
+  'close-file': closeFile,
+  'end-smb': endSmb,
+};

@@ -1,0 +1,19 @@
+export const FLEET_ERROR_CODES = [
+  'unknown-instance',
+  'host-unreachable',
+  'invalid-input',
+  'session-id-in-use',
+  'unknown-smb-session',
+] as const;
+export type FleetErrorCode = (typeof FLEET_ERROR_CODES)[number];
+
+/** Misuse of the simulated fleet (bad helper input, unknown host). The fleet state is unchanged. */
+export class FleetError extends Error {
+  override readonly name = 'FleetError';
+  constructor(
+    readonly code: FleetErrorCode,
+    message: string
+  ) {
+    super(message);
+  }
+}

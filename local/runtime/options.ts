@@ -1,0 +1,107 @@
+import { parseArgs } from 'node:util';
+
+export interface RuntimeOptions {
+  port: number;
+  fleet: number;
+  sweepEveryMs: number;
+  seed: number;
+  /** A policy file; `null` uses the demo policy. */
+  policyFile: string | null;
+  /** Simulated minutes per real second. */
+  timeScale: number;
+  dataDir: string;
+  inMemory: boolean;
+}
+
+export const RUNTIME_USAGE = `npm start -- [options]     (or: npx tsx local/main.ts [options])
+
+Runs session-janitor on this machine: dynalite, a local SSM endpoint with a simulated Windows
+fleet, the four functions, an event bus, a scheduler and the HTTP API, all on 127.0.0.1.
+
+  --port N           API port (default 3000; 0 picks a free one)        JANITOR_PORT
+  --fleet N          simulated hosts (default 12, 1-200)                 JANITOR_FLEET
+  --sweep-every D    sweep interval: 30s, 1m, 500ms (default 1m)         JANITOR_SWEEP_EVERY
+  --seed N           fleet seed, for a reproducible demo (default 1)     JANITOR_SEED
+  --policy FILE      policy document (default: the demo policy)          JANITOR_POLICY
+  --time-scale N     simulated minutes per real second (default 1)       JANITOR_TIME_SCALE
+  --data-dir DIR     where dynalite keeps the ledger (default .data)     JANITOR_DATA_DIR
+  --in-memory        keep nothing on disk                                JANITOR_IN_MEMORY=1
+  -h, --help         this help`;
+
+export class OptionsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OptionsError';
+  }
+}
+
+/** `500ms`, `30s`, `1m`, `2h` → milliseconds. */
+export function parseDuration(text: string): number | null {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
+  if (!match) return null;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(Number(match[1]) * unit);
+}
+
+function integer(name: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new OptionsError(`--${name} must be an integer from ${min} to ${max}, got "${text}"`);
+  }
+  return value;
+}
+
+/** Flags win over environment variables of the same meaning; both are validated the same way. */
+export function parseRuntimeOptions(
+  argv: string[],
+  env: Record<string, string | undefined>
+): RuntimeOptions | 'help' {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        port: { type: 'string' },
+        fleet: { type: 'string' },
+        'sweep-every': { type: 'string' },
+        seed: { type: 'string' },
+        policy: { type: 'string' },
+        'time-scale': { type: 'string' },
+        'data-dir': { type: 'string' },
+        'in-memory': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw new OptionsError((error as Error).message);
+  }
+  if (values.help) return 'help';
+  const pick = (flag: string, variable: string) => {
+    const v = values[flag];
+    return typeof v === 'string' ? v : env[variable];
+  };
+  const sweepText = pick('sweep-every', 'JANITOR_SWEEP_EVERY') ?? '1m';
+  const sweepEveryMs = parseDuration(sweepText);
+  if (sweepEveryMs === null || sweepEveryMs < 100) {
+    throw new OptionsError(
+      `--sweep-every must be a duration of at least 100ms like 30s or 1m, got "${sweepText}"`
+    );
+  }
+  const scaleText = pick('time-scale', 'JANITOR_TIME_SCALE') ?? '1';
+  const timeScale = Number(scaleText);
+  if (!Number.isFinite(timeScale) || timeScale < 0 || timeScale > 1440) {
+    throw new OptionsError(`--time-scale must be a number from 0 to 1440, got "${scaleText}"`);
+  }
+  const inMemoryEnv = env.JANITOR_IN_MEMORY;
+  return {
+    port: integer('port', pick('port', 'JANITOR_PORT') ?? '3000', 0, 65_535),
+    fleet: integer('fleet', pick('fleet', 'JANITOR_FLEET') ?? '12', 1, 200),
+    sweepEveryMs,
+    seed: integer('seed', pick('seed', 'JANITOR_SEED') ?? '1', 0, 2 ** 31 - 1),
+    policyFile: pick('policy', 'JANITOR_POLICY') ?? null,
+    timeScale,
+    dataDir: pick('data-dir', 'JANITOR_DATA_DIR') ?? '.data',
+    inMemory: values['in-memory'] === true || inMemoryEnv === '1' || inMemoryEnv === 'true',
+  };
+}

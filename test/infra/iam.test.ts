@@ -1,0 +1,216 @@
+import { describe, expect, it } from 'vitest';
+import { policyStatementsOf, render, synthStack } from './synth.js';
+
+const { stack, template, logicalId } = synthStack();
+
+const ledger = `<${logicalId(stack.table)}.Arn>`;
+const failedEvents = `<${logicalId(stack.failedEventsQueue)}.Arn>`;
+const statusQueue = `<${logicalId(stack.statusQueue)}.Arn>`;
+const account = '<AWS::Region>:<AWS::AccountId>';
+const documentArn = `arn:<AWS::Partition>:ssm:${account}:document/SessionJanitor-Operate`;
+
+const writeLogs = (fn: keyof typeof stack.functions) => ({
+  Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+  Effect: 'Allow',
+  Resource: `<${logicalId(stack.functions[fn].logGroup)}.Arn>`,
+});
+const tracing = {
+  Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+  Effect: 'Allow',
+  Resource: '*',
+};
+const sendFailures = {
+  Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+  Effect: 'Allow',
+  Resource: failedEvents,
+};
+const ledgerItems = {
+  Sid: 'LedgerItems',
+  Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+  Effect: 'Allow',
+  Resource: ledger,
+};
+const ledgerIndexes = (...indexes: string[]) => ({
+  Sid: 'LedgerIndexes',
+  Action: 'dynamodb:Query',
+  Effect: 'Allow',
+  Resource:
+    indexes.length === 1
+      ? `${ledger}/index/${indexes[0]}`
+      : indexes.map((index) => `${ledger}/index/${index}`),
+});
+const sendDocument = {
+  Sid: 'SendOperateDocument',
+  Action: 'ssm:SendCommand',
+  Effect: 'Allow',
+  Resource: documentArn,
+};
+const sendToManagedHosts = {
+  Sid: 'SendToManagedHosts',
+  Action: 'ssm:SendCommand',
+  Effect: 'Allow',
+  Resource: [
+    `arn:<AWS::Partition>:ec2:${account}:instance/*`,
+    `arn:<AWS::Partition>:ssm:${account}:managed-instance/*`,
+  ],
+  Condition: { StringEquals: { 'ssm:resourceTag/session-janitor:managed': 'true' } },
+};
+const ssmRead = (...actions: string[]) => ({
+  Sid: 'SsmReadOnly',
+  Action: actions.length === 1 ? actions[0] : actions,
+  Effect: 'Allow',
+  Resource: '*',
+});
+
+const roleOf = (fn: keyof typeof stack.functions) => logicalId(stack.functions[fn].role);
+
+function expectExactly(roleLogicalId: string, expected: object[]): void {
+  const statements = policyStatementsOf(template, roleLogicalId);
+  for (const statement of expected) expect(statements).toContainEqual(statement);
+  expect(statements).toHaveLength(expected.length);
+}
+
+describe('function roles', () => {
+  it('lets sweep list hosts, send to managed hosts, read invocations and query open deadlines', () => {
+    expectExactly(roleOf('sweep'), [
+      writeLogs('sweep'),
+      tracing,
+      sendFailures,
+      ledgerItems,
+      ledgerIndexes('byDeadline'),
+      sendDocument,
+      sendToManagedHosts,
+      ssmRead('ssm:DescribeInstanceInformation', 'ssm:GetCommandInvocation'),
+    ]);
+  });
+
+  it('lets command-status consume its queue, read invocations and send, without listing hosts', () => {
+    expectExactly(roleOf('commandStatus'), [
+      writeLogs('commandStatus'),
+      tracing,
+      ledgerItems,
+      ledgerIndexes('byCommand', 'byHost'),
+      sendDocument,
+      sendToManagedHosts,
+      ssmRead('ssm:GetCommandInvocation'),
+      {
+        Action: [
+          'sqs:ReceiveMessage',
+          'sqs:ChangeMessageVisibility',
+          'sqs:GetQueueUrl',
+          'sqs:DeleteMessage',
+          'sqs:GetQueueAttributes',
+        ],
+        Effect: 'Allow',
+        Resource: statusQueue,
+      },
+    ]);
+  });
+
+  it('lets idle-event list hosts and send, without reading invocations', () => {
+    expectExactly(roleOf('idleEvent'), [
+      writeLogs('idleEvent'),
+      tracing,
+      sendFailures,
+      ledgerItems,
+      ledgerIndexes('byHost'),
+      sendDocument,
+      sendToManagedHosts,
+      ssmRead('ssm:DescribeInstanceInformation'),
+    ]);
+  });
+
+  it('lets the API list hosts, send, read invocations and query by host and ticket', () => {
+    expectExactly(roleOf('api'), [
+      writeLogs('api'),
+      tracing,
+      ledgerItems,
+      ledgerIndexes('byHost', 'byTicket'),
+      sendDocument,
+      sendToManagedHosts,
+      ssmRead('ssm:DescribeInstanceInformation', 'ssm:GetCommandInvocation'),
+    ]);
+  });
+
+  it('trusts only Lambda and attaches no managed policy', () => {
+    for (const fn of Object.values(stack.functions)) {
+      const role = template.toJSON().Resources[logicalId(fn.role)];
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+        {
+          Action: 'sts:AssumeRole',
+          Effect: 'Allow',
+          Principal: { Service: 'lambda.amazonaws.com' },
+        },
+      ]);
+    }
+  });
+});
+
+describe('scheduler role', () => {
+  const schedule = Object.values(template.findResources('AWS::Scheduler::Schedule'))[0];
+  const roleId = String(schedule?.Properties.Target.RoleArn['Fn::GetAtt'][0]);
+
+  it('may only invoke the sweep function and dead-letter to the failed-events queue', () => {
+    const sweep = `<${logicalId(stack.functions.sweep.function)}.Arn>`;
+    expectExactly(roleId, [
+      { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: [sweep, `${sweep}:*`] },
+      { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: failedEvents },
+    ]);
+  });
+
+  it('is assumable by EventBridge Scheduler of this account only', () => {
+    const role = template.toJSON().Resources[roleId];
+    expect(render(role.Properties.AssumeRolePolicyDocument.Statement)).toEqual([
+      {
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'aws:SourceAccount': '<AWS::AccountId>' } },
+        Effect: 'Allow',
+        Principal: { Service: 'scheduler.amazonaws.com' },
+      },
+    ]);
+  });
+});
+
+describe('all policies', () => {
+  const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+    (policy) => policy.Properties.PolicyDocument.Statement as Record<string, unknown>[]
+  );
+  const actionsOf = (statement: Record<string, unknown>) =>
+    ([] as unknown[]).concat(statement.Action).map(String);
+
+  it('use resource "*" only for actions that support no resource-level permissions', () => {
+    const unscopable = new Set([
+      'xray:PutTraceSegments',
+      'xray:PutTelemetryRecords',
+      'ssm:DescribeInstanceInformation',
+      'ssm:GetCommandInvocation',
+    ]);
+    const starred = statements.filter((s) => ([] as unknown[]).concat(s.Resource).includes('*'));
+    expect(starred.length).toBeGreaterThan(0);
+    for (const statement of starred) {
+      for (const action of actionsOf(statement)) expect(unscopable).toContain(action);
+    }
+  });
+
+  it('grant no wildcard actions', () => {
+    for (const statement of statements) {
+      for (const action of actionsOf(statement)) expect(action).not.toMatch(/\*/);
+    }
+  });
+
+  it('allow SendCommand only on the document and on hosts carrying the managed tag', () => {
+    const sends = statements
+      .filter((s) => actionsOf(s).includes('ssm:SendCommand'))
+      .map((s) => render(s as never));
+    expect(sends.length).toBe(8);
+    for (const send of sends) expect([sendDocument, sendToManagedHosts]).toContainEqual(send);
+  });
+
+  it('never allow table-wide reads or deletes', () => {
+    const dynamo = statements.flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:'));
+    for (const action of ['dynamodb:Scan', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']) {
+      expect(dynamo).not.toContain(action);
+    }
+  });
+});

@@ -1,0 +1,74 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { offsetMinutesOf, sessionIdleEventSchema } from '../../../lib/idle/schema.js';
+import { validate } from './json-schema.js';
+
+const eventsDir = new URL('../../../events/', import.meta.url);
+
+async function json(path: string): Promise<Record<string, unknown>> {
+  return JSON.parse(await readFile(new URL(path, eventsDir), 'utf8')) as Record<string, unknown>;
+}
+
+const schema = await json('session-idle.schema.json');
+const samples = (await readdir(new URL('session-idle/', eventsDir))).filter((f) =>
+  f.endsWith('.json')
+);
+
+type Sample = Record<string, unknown> & { detail: Record<string, unknown> };
+
+function mutate(event: Record<string, unknown>, change: (e: Sample) => void) {
+  const copy = structuredClone(event) as Sample;
+  change(copy);
+  return copy;
+}
+
+describe('Session Idle schema', () => {
+  it('has samples', () => {
+    expect(samples.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it.each(samples)('accepts sample %s by the JSON Schema and by the zod schema', async (file) => {
+    const event = await json(`session-idle/${file}`);
+
+    expect(validate(schema, event)).toEqual([]);
+    expect(sessionIdleEventSchema.safeParse(event).success).toBe(true);
+  });
+
+  const bad: [string, (e: Sample) => void][] = [
+    ['a command in the user name', (e) => (e.detail.userName = 'alice"; logoff 1')],
+    ['a domain-qualified user name', (e) => (e.detail.userName = 'CONTOSO\\alice')],
+    ['an unknown state', (e) => (e.detail.state = 'listen')],
+    ['a fractional idle time', (e) => (e.detail.idleMinutes = 4.5)],
+    ['a negative session id', (e) => (e.detail.sessionId = -1)],
+    ['a logon time with seconds', (e) => (e.detail.logonTime = '2026-11-21T08:12:00')],
+    ['an observation time without a zone', (e) => (e.detail.observedAt = '2026-11-21T20:05:00')],
+    ['an extra detail field', (e) => (e.detail.command = 'shutdown')],
+    ['another source', (e) => (e.source = 'aws.ssm')],
+    ['a missing instance id', (e) => delete e.detail.instanceId],
+    ['a non-instance resource', (e) => (e.resources = ['arn:aws:s3:::bucket'])],
+  ];
+
+  it.each(bad)('rejects %s in both schemas', async (_name, change) => {
+    const event = mutate(await json('session-idle/active.json'), change);
+
+    expect(validate(schema, event)).not.toEqual([]);
+    expect(sessionIdleEventSchema.safeParse(event).success).toBe(false);
+  });
+
+  it('rejects, in zod, a resource that names another instance than the detail', async () => {
+    const event = mutate(await json('session-idle/active.json'), (e) => {
+      e.resources = ['arn:aws:ec2:us-east-1:123456789012:instance/i-0fffffffffffffff0'];
+    });
+
+    expect(sessionIdleEventSchema.safeParse(event).error?.issues[0]?.path).toEqual([
+      'resources',
+      0,
+    ]);
+  });
+
+  it('reads the host offset from the observation time', () => {
+    expect(offsetMinutesOf('2026-11-21T21:05:00+01:00')).toBe(60);
+    expect(offsetMinutesOf('2026-11-21T14:35:00-05:30')).toBe(-330);
+    expect(offsetMinutesOf('2026-11-21T20:05:00Z')).toBe(0);
+  });
+});

@@ -1,0 +1,121 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { InvalidLedgerInputError, SweepNotFoundError } from '../../../lib/ledger/errors.js';
+import { type LedgerFixture, ledgerFixture } from './fixture.js';
+
+let fx: LedgerFixture;
+beforeAll(async () => {
+  fx = await ledgerFixture('sweeps');
+});
+
+const scheduledAt = new Date('2026-11-21T20:00:00.000Z');
+let serial = 0;
+function sweepId() {
+  serial += 1;
+  return `sweep-20261121T2000-${serial}`;
+}
+
+describe('sweep records', () => {
+  it('records a sweep once and returns it to a retried invocation', async () => {
+    const id = sweepId();
+    const first = await fx.ledger.recordSweep(
+      { id, scheduledAt },
+      { at: new Date('2026-11-21T20:00:03.000Z') }
+    );
+
+    const retry = await fx.ledger.recordSweep({ id, scheduledAt });
+
+    expect(first.alreadyExisted).toBe(false);
+    expect(first.sweep).toEqual({
+      id,
+      scheduledAt: scheduledAt.toISOString(),
+      startedAt: '2026-11-21T20:00:03.000Z',
+      updatedAt: '2026-11-21T20:00:03.000Z',
+      counters: { hostsAsked: 0, sessionsSeen: 0, actionsPlanned: 0, errors: 0 },
+    });
+    expect(retry).toEqual({ sweep: first.sweep, alreadyExisted: true });
+    expect(await fx.ledger.getSweep(id)).toEqual(first.sweep);
+  });
+
+  it('adds concurrent counter updates without losing any', async () => {
+    const { sweep } = await fx.ledger.recordSweep({ id: sweepId(), scheduledAt });
+
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        fx.ledger.addToSweep(sweep.id, { sessionsSeen: 3, errors: i % 2, hostsAsked: 1 })
+      )
+    );
+
+    const after = await fx.ledger.getSweep(sweep.id);
+    expect(after?.counters).toEqual({
+      hostsAsked: 30,
+      sessionsSeen: 90,
+      actionsPlanned: 0,
+      errors: 15,
+    });
+  });
+
+  it('never grants more quota than the cap across concurrent claims', async () => {
+    const { sweep } = await fx.ledger.recordSweep({ id: sweepId(), scheduledAt });
+
+    const claims = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        fx.ledger.claimSweepQuota(sweep.id, { counter: 'actionsPlanned', wanted: 3, max: 20 })
+      )
+    );
+
+    const granted = claims.map((c) => c.granted);
+    expect(granted.reduce((a, b) => a + b, 0)).toBe(20);
+    expect(granted.every((g) => g >= 0 && g <= 3)).toBe(true);
+    expect((await fx.ledger.getSweep(sweep.id))?.counters.actionsPlanned).toBe(20);
+  });
+
+  it('grants part of a claim when only part of the quota is left', async () => {
+    const { sweep } = await fx.ledger.recordSweep({ id: sweepId(), scheduledAt });
+    await fx.ledger.addToSweep(sweep.id, { actionsPlanned: 8 });
+
+    const partial = await fx.ledger.claimSweepQuota(sweep.id, {
+      counter: 'actionsPlanned',
+      wanted: 5,
+      max: 10,
+    });
+    const none = await fx.ledger.claimSweepQuota(sweep.id, {
+      counter: 'actionsPlanned',
+      wanted: 1,
+      max: 10,
+    });
+
+    expect(partial.granted).toBe(2);
+    expect(none.granted).toBe(0);
+    expect(none.sweep.counters.actionsPlanned).toBe(10);
+  });
+
+  it('reports unknown sweeps as not found and creates nothing', async () => {
+    const id = sweepId();
+
+    await expect(fx.ledger.addToSweep(id, { errors: 1 })).rejects.toBeInstanceOf(
+      SweepNotFoundError
+    );
+    await expect(
+      fx.ledger.claimSweepQuota(id, { counter: 'actionsPlanned', wanted: 1, max: 5 })
+    ).rejects.toBeInstanceOf(SweepNotFoundError);
+    expect(await fx.ledger.getSweep(id)).toBeNull();
+  });
+
+  it('rejects bad sweep ids and counter updates with a typed error', async () => {
+    const { sweep } = await fx.ledger.recordSweep({ id: sweepId(), scheduledAt });
+
+    await expect(fx.ledger.recordSweep({ id: 'has space', scheduledAt })).rejects.toBeInstanceOf(
+      InvalidLedgerInputError
+    );
+    await expect(fx.ledger.addToSweep(sweep.id, {})).rejects.toBeInstanceOf(
+      InvalidLedgerInputError
+    );
+    await expect(fx.ledger.addToSweep(sweep.id, { errors: -1 })).rejects.toBeInstanceOf(
+      InvalidLedgerInputError
+    );
+    await expect(
+      fx.ledger.addToSweep(sweep.id, { bogus: 1 } as unknown as { errors: number })
+    ).rejects.toBeInstanceOf(InvalidLedgerInputError);
+    expect((await fx.ledger.getSweep(sweep.id))?.counters.errors).toBe(0);
+  });
+});

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { createLedgerTable, LEDGER_TABLE } from '../../../lib/ledger/table.js';
+
+const local = () =>
+  new DynamoDBClient({
+    endpoint: inject('dynamodbEndpoint'),
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' },
+  });
+
+describe('createLedgerTable', () => {
+  let mocked: ReturnType<typeof mockClient> | undefined;
+  afterEach(() => {
+    mocked?.restore();
+    mocked = undefined;
+  });
+
+  it('creates the table as LEDGER_TABLE describes it, and leaves an existing one alone', async () => {
+    const client = local();
+    const tableName = `ledger-table-${randomUUID().slice(0, 8)}`;
+
+    await createLedgerTable(client, tableName);
+    await createLedgerTable(client, tableName);
+
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    expect(Table?.TableStatus).toBe('ACTIVE');
+    expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(Table?.KeySchema).toEqual([
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ]);
+    const indexes = (Table?.GlobalSecondaryIndexes ?? [])
+      .map((g) => ({
+        indexName: g.IndexName,
+        partitionKey: g.KeySchema?.find((k) => k.KeyType === 'HASH')?.AttributeName,
+        sortKey: g.KeySchema?.find((k) => k.KeyType === 'RANGE')?.AttributeName,
+        projection: g.Projection?.ProjectionType,
+      }))
+      .sort((a, b) => (a.indexName ?? '').localeCompare(b.indexName ?? ''));
+    expect(indexes).toEqual(
+      [...LEDGER_TABLE.globalSecondaryIndexes].sort((a, b) =>
+        a.indexName.localeCompare(b.indexName)
+      )
+    );
+  });
+
+  // dynalite has no UpdateTimeToLive, so DynamoDB's side of the TTL set-up is mocked.
+  it('turns TTL on where the endpoint supports it, once', async () => {
+    const ddb = mockClient(DynamoDBClient);
+    mocked = ddb;
+    ddb.on(CreateTableCommand).resolves({});
+    ddb.on(DescribeTableCommand).resolves({ Table: { TableStatus: 'ACTIVE' } });
+    ddb
+      .on(DescribeTimeToLiveCommand)
+      .resolvesOnce({ TimeToLiveDescription: { TimeToLiveStatus: 'DISABLED' } })
+      .resolves({ TimeToLiveDescription: { TimeToLiveStatus: 'ENABLED' } });
+    ddb.on(UpdateTimeToLiveCommand).resolves({});
+
+    await createLedgerTable(new DynamoDBClient({ region: 'us-east-1' }), 'ledger');
+    await createLedgerTable(new DynamoDBClient({ region: 'us-east-1' }), 'ledger');
+
+    const updates = ddb.commandCalls(UpdateTimeToLiveCommand);
+    expect(updates).toHaveLength(1);
+    expect(updates[0]?.args[0].input).toEqual({
+      TableName: 'ledger',
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
+  it('passes on errors other than "table exists"', async () => {
+    const ddb = mockClient(DynamoDBClient);
+    mocked = ddb;
+    const denied = Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' });
+    ddb.on(CreateTableCommand).rejects(denied);
+
+    await expect(
+      createLedgerTable(new DynamoDBClient({ region: 'us-east-1' }), 'ledger')
+    ).rejects.toThrow('not authorized');
+  });
+});

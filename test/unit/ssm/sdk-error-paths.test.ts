@@ -1,0 +1,148 @@
+import {
+  DescribeInstanceInformationCommand,
+  GetCommandInvocationCommand,
+  InternalServerError,
+  InvalidInstanceId,
+  InvocationDoesNotExist,
+  SendCommandCommand,
+  SSMClient,
+  ThrottlingException,
+} from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  InvocationNotFoundError,
+  InvocationWaitTimeoutError,
+  SsmServiceError,
+  ThrottledError,
+} from '../../../lib/ssm/errors.js';
+import { describeHost } from '../../../lib/ssm/instances.js';
+import { readInvocation, waitForInvocation } from '../../../lib/ssm/read.js';
+import { sendOperation } from '../../../lib/ssm/send.js';
+
+/**
+ * Error paths the local SSM cannot produce on demand (a 5xx, throttling that never stops, a
+ * response without a command id, an invocation stuck in progress), through a mocked client.
+ */
+
+const ssmMock = mockClient(SSMClient);
+afterEach(() => {
+  ssmMock.reset();
+});
+
+const meta = { $metadata: {} };
+const COMMAND_ID = '11111111-2222-3333-4444-555555555555';
+const INSTANCE_ID = 'i-0123456789abcdef0';
+
+/** A fake clock the injected sleep advances, so waits cost no real time. */
+function fakeTime() {
+  let now = 0;
+  const sleeps: number[] = [];
+  return {
+    now: () => now,
+    sleep: async (ms: number) => {
+      sleeps.push(ms);
+      now += ms;
+    },
+    sleeps,
+  };
+}
+
+function sendDeps(time = fakeTime()) {
+  return {
+    ssm: new SSMClient({ region: 'us-east-1', maxAttempts: 1 }),
+    documentName: 'SessionJanitor-Operate',
+    deliveryTimeoutSeconds: 600,
+    retry: { maxAttempts: 4, random: () => 0.5, sleep: time.sleep },
+  };
+}
+
+const logoff = {
+  instanceIds: [INSTANCE_ID],
+  parameters: { Operation: 'LogoffSession' as const, SessionId: '3', ExpectedUser: 'alice' },
+  comment: 'sj:act_test',
+};
+
+describe('sendOperation error paths', () => {
+  it('does not retry a 5xx on SendCommand, since the command may have gone out', async () => {
+    ssmMock.on(SendCommandCommand).rejects(new InternalServerError({ message: 'boom', ...meta }));
+    const error = await sendOperation(sendDeps(), logoff).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SsmServiceError);
+    expect((error as SsmServiceError).errorName).toBe('InternalServerError');
+    expect((error as SsmServiceError).cause).toBeInstanceOf(InternalServerError);
+    expect(ssmMock.commandCalls(SendCommandCommand)).toHaveLength(1);
+  });
+
+  it('gives up on endless throttling after the configured attempts', async () => {
+    const time = fakeTime();
+    ssmMock
+      .on(SendCommandCommand)
+      .rejects(
+        new ThrottlingException({ message: 'Rate exceeded', Message: 'Rate exceeded', ...meta })
+      );
+    const error = await sendOperation(sendDeps(time), logoff).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ThrottledError);
+    expect((error as ThrottledError).attempts).toBe(4);
+    expect(ssmMock.commandCalls(SendCommandCommand)).toHaveLength(4);
+    expect(time.sleeps).toEqual([50, 100, 200]);
+  });
+
+  it('refuses a response without a command id', async () => {
+    ssmMock.on(SendCommandCommand).resolves({ Command: {} });
+    await expect(sendOperation(sendDeps(), logoff)).rejects.toBeInstanceOf(SsmServiceError);
+  });
+});
+
+describe('readInvocation error paths', () => {
+  it('retries a 5xx on reads and reports it once attempts run out', async () => {
+    const time = fakeTime();
+    ssmMock
+      .on(GetCommandInvocationCommand)
+      .rejects(new InternalServerError({ message: 'boom', ...meta }));
+    const error = await readInvocation(
+      { ...sendDeps(time), now: time.now, sleep: time.sleep },
+      { commandId: COMMAND_ID, instanceId: INSTANCE_ID }
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SsmServiceError);
+    expect(ssmMock.commandCalls(GetCommandInvocationCommand)).toHaveLength(4);
+  });
+
+  it('believes InvocationDoesNotExist only after the grace period', async () => {
+    const time = fakeTime();
+    ssmMock
+      .on(GetCommandInvocationCommand)
+      .rejects(new InvocationDoesNotExist({ message: '', ...meta }));
+    const error = await readInvocation(
+      { ...sendDeps(time), now: time.now, sleep: time.sleep },
+      { commandId: COMMAND_ID, instanceId: INSTANCE_ID, missingRetryMs: 2_000 }
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvocationNotFoundError);
+    expect(time.now()).toBe(2_000);
+    expect(time.sleeps).toEqual([100, 200, 400, 800, 500]);
+  });
+
+  it('times out waiting for an invocation stuck in progress, naming its last status', async () => {
+    const time = fakeTime();
+    ssmMock
+      .on(GetCommandInvocationCommand)
+      .resolves({ Status: 'InProgress', StatusDetails: 'InProgress', ResponseCode: -1 });
+    const error = await waitForInvocation(
+      { ...sendDeps(time), now: time.now, sleep: time.sleep },
+      { commandId: COMMAND_ID, instanceId: INSTANCE_ID, timeoutMs: 1_000, pollMs: 250 }
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvocationWaitTimeoutError);
+    expect((error as InvocationWaitTimeoutError).lastStatus).toBe('InProgress');
+    expect(ssmMock.commandCalls(GetCommandInvocationCommand)).toHaveLength(5);
+  });
+});
+
+describe('describeHost error paths', () => {
+  it('reports an instance SSM refuses as not found', async () => {
+    ssmMock
+      .on(DescribeInstanceInformationCommand)
+      .rejects(new InvalidInstanceId({ message: '', ...meta }));
+    await expect(
+      describeHost(sendDeps(), INSTANCE_ID, { tagKey: 'session-janitor:managed', tagValue: 'true' })
+    ).resolves.toEqual({ found: false, managed: false, pingStatus: null, platformType: null });
+  });
+});

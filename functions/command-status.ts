@@ -16,7 +16,12 @@ const recordSchema = JSONStringified(ssmStatusEventSchema);
  * shape, or work that must wait) is reported as a batch item failure and comes back later.
  */
 export function createCommandStatusHandler(runtime: Runtime) {
-  const deps: CollectDeps = { ...actDeps(runtime), ledger: runtime.ledger, policy: runtime.policy };
+  const deps: CollectDeps = {
+    ...actDeps(runtime),
+    ledger: runtime.ledger,
+    policy: runtime.policy,
+    ...(runtime.invocationWaitMs === undefined ? {} : { missingRetryMs: runtime.invocationWaitMs }),
+  };
   const documentName = runtime.config.DOCUMENT_NAME;
 
   const recordHandler = async (record: SQSRecord): Promise<void> => {

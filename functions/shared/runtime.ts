@@ -17,6 +17,8 @@ export interface Runtime {
   observer: Observer;
   /** SSM retry policy override (tests shorten the backoff). */
   retry?: Partial<RetryPolicy>;
+  /** How long GetCommandInvocation may answer "does not exist" right after a send. */
+  invocationWaitMs?: number;
 }
 
 export interface RuntimeOverrides {
@@ -25,6 +27,7 @@ export interface RuntimeOverrides {
   clock?: () => Date;
   observer?: Observer;
   retry?: Partial<RetryPolicy>;
+  invocationWaitMs?: number;
 }
 
 /**
@@ -47,6 +50,9 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     clock,
     observer: overrides.observer ?? powertoolsObserver,
     ...(overrides.retry ? { retry: overrides.retry } : {}),
+    ...(overrides.invocationWaitMs === undefined
+      ? {}
+      : { invocationWaitMs: overrides.invocationWaitMs }),
   };
 }
 

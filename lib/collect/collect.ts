@@ -13,7 +13,7 @@ import { RetryLaterError } from './errors.js';
 export interface CollectDeps extends ActDeps {
   ledger: Ledger;
   policy: Policy;
-  /** How long a just-sent invocation may stay invisible before an event about it is retried. */
+  /** How long a just-sent invocation may stay invisible before an event about it is dropped. */
   missingRetryMs?: number;
 }
 
@@ -63,15 +63,9 @@ export async function handleInvocationStatus(
       }
     );
   } catch (error) {
-    if (error instanceof CommandNotFoundError)
-      return { kind: 'ignored', reason: 'unknown command' };
-    if (error instanceof InvocationNotFoundError) {
-      throw new RetryLaterError(
-        `invocation ${input.commandId}/${input.instanceId} not visible yet`,
-        {
-          cause: error,
-        }
-      );
+    // SSM answers a command it never had like one not yet visible; after the wait, it is unknown.
+    if (error instanceof CommandNotFoundError || error instanceof InvocationNotFoundError) {
+      return { kind: 'ignored', reason: 'unknown invocation' };
     }
     throw error;
   }

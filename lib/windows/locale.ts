@@ -76,6 +76,7 @@ const STATE_WORDS: Record<SessionState, readonly string[]> = {
   idle: ['idle', 'leerlauf', 'inactif', 'inactivo', 'inattivo', 'inactief', 'ocioso', 'простой', 'bezczynny', 'アイドル', '空闲', '閒置'],
   listen: [
     'listen',
+    'abhör',
     'abhören',
     'abhoeren',
     'écouter',
@@ -117,6 +118,23 @@ const STATE_BY_PRINTED: ReadonlyMap<string, SessionState> = new Map(
 /** The normalised state for a printed state word (any supported language), else `null`. */
 export function stateFromWord(word: string): SessionState | null {
   return STATE_BY_PRINTED.get(word) ?? STATE_BY_WORD.get(normaliseWord(word)) ?? null;
+}
+
+/** States printed as several words, keyed by their first word (Italian listen: `Rimani in ascolto`). */
+const STATE_PHRASES: ReadonlyMap<string, readonly { words: readonly string[]; state: SessionState }[]> =
+  new Map([['rimani', [{ words: ['rimani', 'in', 'ascolto'], state: 'listen' }]]]);
+
+/** A state printed as several words starting at `words[0]`, with how many words it takes. */
+export function statePhrase(words: readonly string[]): { state: SessionState; length: number } | null {
+  const first = words[0];
+  const candidates = first === undefined ? undefined : STATE_PHRASES.get(first.toLowerCase());
+  if (!candidates) return null;
+  for (const candidate of candidates) {
+    if (candidate.words.every((word, i) => words[i]?.toLowerCase() === word)) {
+      return { state: candidate.state, length: candidate.words.length };
+    }
+  }
+  return null;
 }
 
 const NONE_WORDS: ReadonlySet<string> = new Set(

@@ -16,6 +16,8 @@ export interface LogonParts {
   third: number;
   firstDigits: number;
   thirdDigits: number;
+  /** The month was printed as a name (`18-Nov-22`): the order is day, month, year. */
+  monthNamed: boolean;
   hour: number;
   minute: number;
   meridiem: 'am' | 'pm' | null;
@@ -37,6 +39,35 @@ function digitRunEnd(text: string, from: number, max: number): number {
   let i = from;
   while (i < text.length && isDigit(text.charCodeAt(i))) i++;
   return i === from || i - from > max ? -1 : i;
+}
+
+/** Month names and abbreviations (`dd-MMM-yy`) in the languages whose hosts print them. */
+const MONTHS: ReadonlyMap<string, number> = new Map(
+  [
+    ['jan', 'january', 'janv', 'janvier', 'ene', 'enero', 'januar', 'jänner'],
+    ['feb', 'february', 'févr', 'février', 'febrero', 'februar'],
+    ['mar', 'march', 'mars', 'marzo', 'mär', 'mrz', 'märz'],
+    ['apr', 'april', 'avr', 'avril', 'abr', 'abril'],
+    ['may', 'mai', 'mayo'],
+    ['jun', 'june', 'juin', 'junio', 'juni'],
+    ['jul', 'july', 'juil', 'juillet', 'julio', 'juli'],
+    ['aug', 'august', 'août', 'ago', 'agosto'],
+    ['sep', 'sept', 'september', 'septembre', 'septiembre'],
+    ['oct', 'october', 'octobre', 'octubre', 'okt', 'oktober'],
+    ['nov', 'november', 'novembre', 'noviembre'],
+    ['dec', 'december', 'déc', 'décembre', 'dic', 'diciembre', 'dez', 'dezember'],
+  ].flatMap((names, index) => names.map((name) => [name, index + 1] as const))
+);
+
+function letterRunEnd(text: string, from: number): number {
+  let i = from;
+  while (i < text.length && i - from <= 10) {
+    const code = text.charCodeAt(i);
+    const letter = (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a) || code >= 0xc0;
+    if (!letter) break;
+    i++;
+  }
+  return i === from ? -1 : i;
 }
 
 function isDateSeparator(code: number): boolean {
@@ -67,6 +98,7 @@ export function splitLogonTime(raw: string): LogonParts | null {
   let bStart = 0;
   let bEnd = 0;
   let cStart = 0;
+  let month = -1;
   for (let i = 0; i < length && dateEnd < 0; i++) {
     if (!isDigit(raw.charCodeAt(i)) || (i > 0 && isDigit(raw.charCodeAt(i - 1)))) continue;
     aEnd = digitRunEnd(raw, i, 4);
@@ -75,7 +107,13 @@ export function splitLogonTime(raw: string): LogonParts | null {
     if (!isDateSeparator(separator)) continue;
     bStart = aEnd + 1;
     bEnd = digitRunEnd(raw, bStart, 2);
-    if (bEnd < 0 || raw.charCodeAt(bEnd) !== separator) continue;
+    month = -1;
+    if (bEnd < 0) {
+      bEnd = letterRunEnd(raw, bStart);
+      month = bEnd < 0 ? -1 : (MONTHS.get(raw.slice(bStart, bEnd).toLowerCase().replace(/\.$/, '')) ?? -1);
+      if (month < 0) continue;
+    }
+    if (raw.charCodeAt(bEnd) !== separator) continue;
     cStart = bEnd + 1;
     const cEnd = digitRunEnd(raw, cStart, 4);
     if (cEnd < 0) continue;
@@ -109,10 +147,11 @@ export function splitLogonTime(raw: string): LogonParts | null {
     (dateStart > 0 ? meridiemNear(raw.slice(0, dateStart)) : null);
   return {
     first: digitsAt(raw, dateStart, aEnd),
-    second: digitsAt(raw, bStart, bEnd),
+    second: month > 0 ? month : digitsAt(raw, bStart, bEnd),
     third: digitsAt(raw, cStart, dateEnd),
     firstDigits: aEnd - dateStart,
     thirdDigits: dateEnd - cStart,
+    monthNamed: month > 0,
     hour: digitsAt(raw, hStart, hEnd),
     minute: digitsAt(raw, hEnd + 1, mEnd),
     meridiem,
@@ -188,14 +227,13 @@ export interface LogonTimes {
 }
 
 /**
- * Reads every row's logon time of one output together. The host's ShortDatePattern decides the
- * order when given (else the culture's default pattern, with a warning); otherwise a row whose
- * day number exceeds 12 fixes the order for all rows of the same output (one host, one culture).
- * Rows that stay ambiguous get `null`, never a guess.
+ * Reads each row's logon time. The host's ShortDatePattern decides the day/month order when
+ * given (else the culture's default pattern, with a warning); without either, only a value that
+ * proves its own order (year first, a month name, a day above 12) is read. Ambiguous values are
+ * `null`, never a guess: rows of one output are not used to guess each other's order.
  */
 export function readLogonTimes(raws: readonly string[], hint?: CultureHint): LogonTimes {
   const warnings: string[] = [];
-  const parts = raws.map((raw) => (raw.length === 0 ? null : splitLogonTime(raw)));
   let pattern = hint?.shortDatePattern;
   if (!pattern && hint?.culture) {
     pattern = defaultShortDatePattern(hint.culture);
@@ -203,34 +241,23 @@ export function readLogonTimes(raws: readonly string[], hint?: CultureHint): Log
   }
   const hinted = pattern ? orderFromPattern(pattern) : null;
   if (pattern && hinted === null) warnings.push(`date pattern ${pattern} has no day, month and year; ignored`);
-  let dmy = false;
-  let mdy = false;
-  for (const p of parts) {
-    if (!p) continue;
-    const proven = orderFromText(p);
-    if (proven === 'dmy') dmy = true;
-    else if (proven === 'mdy') mdy = true;
-  }
-  const shared: DateOrder | null = dmy === mdy ? null : dmy ? 'dmy' : 'mdy';
-  if (dmy && mdy) warnings.push('logon times disagree on day/month order; ambiguous ones are null');
-  const values = parts.map((p, row) => {
-    const raw = raws[row] ?? '';
-    if (!p) {
+  const values = raws.map((raw) => {
+    const parts = raw.length === 0 ? null : splitLogonTime(raw);
+    if (!parts) {
       if (raw.length > 0) warnings.push(`logon time "${raw}" is not a date and time`);
       return null;
     }
-    const proven = orderFromText(p);
+    const proven = orderFromText(parts);
     let order: DateOrder | null;
-    if (proven === 'ymd') order = 'ymd';
+    if (proven === 'ymd' || parts.monthNamed) order = proven === 'ymd' ? 'ymd' : 'dmy';
     else if (hinted && hinted !== 'ymd') order = hinted;
-    else if (proven === 'dmy' || proven === 'mdy') order = proven;
     else if (proven === 'either') order = 'dmy';
-    else order = shared;
+    else order = proven;
     if (order === null) {
-      warnings.push(`logon time "${raw}": day/month order is ambiguous without the host's pattern`);
+      warnings.push(`logon time "${raw}": day/month order is ambiguous without the host's date pattern`);
       return null;
     }
-    const value = formatLogon(p, order);
+    const value = formatLogon(parts, order);
     if (value === null) warnings.push(`logon time "${raw}" is not a valid date and time`);
     return value;
   });

@@ -36,20 +36,26 @@ function readRow(row: SessionLine, sessionColumn: number, warnings: string[]): P
     return null;
   }
   const lastName = tokens[anchor - 1];
-  const hasSession = anchor >= 2 && lastName !== undefined && lastName.start >= sessionColumn - 1;
+  // Only disconnected sessions lack a session name; there, positions tell a second word of the
+  // user name from a session name. Edited or headerless copies shift columns, so a connected
+  // session's last name token is its session name wherever it sits.
+  const hasSession =
+    anchor >= 2 &&
+    lastName !== undefined &&
+    (row.state !== 'disconnected' || lastName.start >= sessionColumn - 1);
   const userName = spanText(line, tokens, 0, hasSession ? anchor - 2 : anchor - 1);
   const sessionName = hasSession && lastName ? lastName.text : null;
   const id = Number(tokens[anchor]?.text);
   const state = row.state;
   let idleMinutes: number | null = null;
-  let logonFrom = anchor + 2;
-  const idleToken = tokens[anchor + 2];
+  let logonFrom = row.after;
+  const idleToken = tokens[row.after];
   if (!idleToken) {
     warnings.push(`line ${lineNo} (${userName}): no idle time; idle is unknown`);
   } else if (looksLikeDate(idleToken.text)) {
     warnings.push(`line ${lineNo} (${userName}): no idle time; idle is unknown`);
   } else {
-    logonFrom = anchor + 3;
+    logonFrom = row.after + 1;
     const idle = readIdleMinutes(idleToken.text);
     if (idle.kind === 'minutes') idleMinutes = idle.minutes;
     else if (idle.kind === 'bogus') warnings.push(`line ${lineNo} (${userName}): ${idle.reason}; idle is unknown`);

@@ -7,7 +7,7 @@ import {
   type SessionLine,
   strayWarnings,
 } from './session-table.js';
-import type { CultureHint, NotRecognised, ParseResult, QwinstaSession } from './types.js';
+import type { CultureHint, NotRecognised, QwinstaResult, QwinstaSession } from './types.js';
 
 /**
  * `query session` / `qwinsta`:
@@ -52,7 +52,7 @@ function readRow(row: SessionLine, columns: Columns): QwinstaSession {
   const userName = anchor > userFrom ? spanText(line, tokens, userFrom, anchor - 1) : '';
   let type: string | null = null;
   let device: string | null = null;
-  for (let i = anchor + 2; i < tokens.length; i++) {
+  for (let i = row.after; i < tokens.length; i++) {
     const token = tokens[i];
     if (!token) continue;
     if (token.start >= columns.device - 1) device = device ? `${device} ${token.text}` : token.text;
@@ -70,7 +70,7 @@ function readRow(row: SessionLine, columns: Columns): QwinstaSession {
 }
 
 /** Parses `qwinsta` output, or says it is not `qwinsta` output at all. */
-export function readQwinsta(text: string, _hint?: CultureHint): ParseResult<QwinstaSession> | NotRecognised {
+export function readQwinsta(text: string, _hint?: CultureHint): QwinstaResult | NotRecognised {
   const lines = splitLines(text);
   const table = readSessionTable(lines);
   const notQwinsta: NotRecognised = { kind: 'not-recognised', expected: QWINSTA_EXPECTED };
@@ -84,11 +84,23 @@ export function readQwinsta(text: string, _hint?: CultureHint): ParseResult<Qwin
   }
   if (table.header?.kind !== 'qwinsta' && rowsCarryLogonDates(table)) return notQwinsta;
   const columns = columnsOf(table.header);
-  return { rows: table.rows.map((row) => readRow(row, columns)), error: null, warnings: strayWarnings(table) };
+  const result: QwinstaResult = {
+    rows: table.rows.map((row) => readRow(row, columns)),
+    error: null,
+    warnings: strayWarnings(table),
+  };
+  // /COUNTER prints created, disconnected and reconnected totals, in that order, in every language.
+  const [created, disconnected, reconnected] = table.counters;
+  if (table.counters.length === 3 && created !== undefined && disconnected !== undefined && reconnected !== undefined) {
+    result.counters = { created, disconnected, reconnected };
+  } else if (table.counters.length > 0) {
+    result.warnings.push(`expected 3 /COUNTER totals, found ${table.counters.length}`);
+  }
+  return result;
 }
 
 /** Parses `qwinsta` output; text that is not `qwinsta` output gives no rows and says so. */
-export function parseQwinsta(text: string, hint?: CultureHint): ParseResult<QwinstaSession> {
+export function parseQwinsta(text: string, hint?: CultureHint): QwinstaResult {
   const result = readQwinsta(text, hint);
   if ('kind' in result) return { rows: [], error: null, warnings: [`not recognised: expected ${result.expected}`] };
   return result;

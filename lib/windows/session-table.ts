@@ -1,5 +1,5 @@
 import { isDigits, labels, markerColumn, type Token, tokenize } from './columns.js';
-import { type SessionTableKind, sessionTableOfLabel, stateFromWord } from './locale.js';
+import { type SessionTableKind, sessionTableOfLabel, stateFromWord, statePhrase } from './locale.js';
 import type { SessionState } from './types.js';
 
 /**
@@ -16,9 +16,11 @@ export interface SessionLine {
   line: string;
   current: boolean;
   tokens: Token[];
-  /** Index of the ID token; the state word is the next one. */
+  /** Index of the ID token; the state word(s) follow it. */
   anchor: number;
   state: SessionState;
+  /** Index of the first token after the state. */
+  after: number;
 }
 
 export interface SessionHeader {
@@ -31,17 +33,23 @@ export interface SessionHeader {
 export interface SessionTable {
   header: SessionHeader | null;
   rows: SessionLine[];
+  /** Values of `/COUNTER` total lines, in printed order. */
+  counters: number[];
   /** Non-blank lines that are neither header, row nor a `/COUNTER` total. */
   stray: { lineNo: number; text: string }[];
 }
 
-function findAnchor(tokens: readonly Token[]): { anchor: number; state: SessionState } | null {
+function findAnchor(
+  tokens: readonly Token[]
+): { anchor: number; state: SessionState; after: number } | null {
   for (let k = 0; k + 1 < tokens.length; k++) {
     const id = tokens[k];
     const word = tokens[k + 1];
     if (!id || !word || !isDigits(id.text)) continue;
     const state = stateFromWord(word.text);
-    if (state !== null) return { anchor: k, state };
+    if (state !== null) return { anchor: k, state, after: k + 2 };
+    const phrase = statePhrase(tokens.slice(k + 1, k + 4).map((token) => token.text));
+    if (phrase) return { anchor: k, state: phrase.state, after: k + 1 + phrase.length };
   }
   return null;
 }
@@ -54,14 +62,16 @@ function isIdLabel(text: string): boolean {
 }
 
 /** `/COUNTER` totals (`Total sessions created: 5`) and their translations end in `: <number>`. */
-function isCounterLine(trimmed: string): boolean {
-  return /:\s*\d+$/.test(trimmed);
+function counterValue(trimmed: string): number | null {
+  const match = /:\s*(\d{1,9})$/.exec(trimmed);
+  return match ? Number(match[1]) : null;
 }
 
 export function readSessionTable(lines: readonly string[]): SessionTable {
   let header: SessionHeader | null = null;
   const rows: SessionLine[] = [];
   const stray: { lineNo: number; text: string }[] = [];
+  const counters: number[] = [];
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i] ?? '';
     const marker = markerColumn(raw);
@@ -82,9 +92,11 @@ export function readSessionTable(lines: readonly string[]): SessionTable {
       }
     }
     const trimmed = raw.trim();
-    if (!isCounterLine(trimmed)) stray.push({ lineNo: i + 1, text: trimmed });
+    const counter = counterValue(trimmed);
+    if (counter === null) stray.push({ lineNo: i + 1, text: trimmed });
+    else counters.push(counter);
   }
-  return { header, rows, stray };
+  return { header, rows, stray, counters };
 }
 
 /** Warnings for lines that could not be read, so a missing row is never silent. */
@@ -103,7 +115,7 @@ export function looksLikeDate(text: string): boolean {
 export function rowsCarryLogonDates(table: SessionTable): boolean {
   let dated = 0;
   for (const row of table.rows) {
-    for (let i = row.anchor + 2; i < row.tokens.length; i++) {
+    for (let i = row.after; i < row.tokens.length; i++) {
       if (looksLikeDate(row.tokens[i]?.text ?? '')) {
         dated++;
         break;

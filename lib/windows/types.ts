@@ -84,6 +84,18 @@ export interface ParseResult<Row> {
   warnings: string[];
 }
 
+/** The totals `query session /COUNTER` prints after the table. */
+export interface SessionCounters {
+  created: number;
+  disconnected: number;
+  reconnected: number;
+}
+
+/** `qwinsta` rows, plus the `/COUNTER` totals when the output has them. */
+export interface QwinstaResult extends ParseResult<QwinstaSession> {
+  counters?: SessionCounters;
+}
+
 /** What the host tells us about how it prints dates; from the Command document's envelope. */
 export interface CultureHint {
   /** e.g. `de-DE` */

@@ -243,6 +243,10 @@ export function createFleet(options: CreateFleetOptions = {}): SimulatedFleet {
 const SMB_SESSION_ID_HIGH = [0x800, 0x803] as const;
 const FILE_ID_HIGH = [0x3f0, 0x7ff] as const;
 const UINT64_MAX = 0xffff_ffff_ffff_ffffn;
+/** FILE_GENERIC_READ (0x120089) and read/write (0x12019F) handles, as SmbShare reports them. */
+const READ = 1_179_785;
+const READ_WRITE = 1_180_063;
+const PERMISSIONS = [READ, READ_WRITE] as const;
 
 /** SMB session and file ids: unique 64-bit numbers of the size the SmbShare docs show (~4e12–9e12). */
 class IdSource {
@@ -433,7 +437,13 @@ function populateFileServer(
     smb.origin = origin;
     for (const path of shuffled(SHARE_PATHS, prng).slice(0, prng.int(1, 3))) {
       const id = ids.next(FILE_ID_HIGH);
-      server.openFiles.set(id, { id, smbSessionId: smb.id, path, locks: prng.int(0, 2) });
+      server.openFiles.set(id, {
+        id,
+        smbSessionId: smb.id,
+        path,
+        locks: prng.int(0, 2),
+        permissions: prng.pick(PERMISSIONS),
+      });
     }
   }
 }
@@ -604,6 +614,10 @@ function addOpenFile(host: HostState, input: AddOpenFileInput, now: number, ids:
   }
   const locks = input.locks ?? 0;
   if (!isCount(locks)) throw new FleetError('invalid-input', 'locks must be a whole number ≥ 0');
+  const permissions = input.permissions ?? READ_WRITE;
+  if (!isCount(permissions) || permissions > 0xffff_ffff) {
+    throw new FleetError('invalid-input', 'permissions must be a 32-bit access mask');
+  }
   const fileId = input.fileId;
   if (fileId !== undefined && (!/^\d{1,20}$/.test(fileId) || BigInt(fileId) > UINT64_MAX)) {
     throw new FleetError('invalid-input', 'fileId must be a decimal uint64');
@@ -635,7 +649,7 @@ function addOpenFile(host: HostState, input: AddOpenFileInput, now: number, ids:
       ) ?? createSmbSession(host, wanted, now, ids);
   }
   const id = fileId !== undefined ? ids.claim(BigInt(fileId)) : ids.next(FILE_ID_HIGH);
-  host.openFiles.set(id, { id, smbSessionId: smb.id, path, locks });
+  host.openFiles.set(id, { id, smbSessionId: smb.id, path, locks, permissions });
   smb.lastRequestAt = now;
   return id.toString();
 }
@@ -699,6 +713,7 @@ function view(host: HostState, now: number): HostView {
         clientUserName: s.clientUserName,
         numOpens: openCount(host, s.id),
         secondsIdle: Math.max(0, Math.floor((now - s.lastRequestAt) / 1000)),
+        secondsExists: Math.max(0, Math.floor((now - s.createdAt) / 1000)),
         dialect: s.dialect,
       })),
     openFiles: [...host.openFiles.values()]
@@ -713,6 +728,7 @@ function view(host: HostState, now: number): HostView {
           clientComputerName: smb?.clientComputerName ?? '',
           clientUserName: smb?.clientUserName ?? '',
           locks: f.locks,
+          permissions: f.permissions,
         };
       }),
     notifications: host.notifications.map((n) => ({

@@ -42,6 +42,8 @@ export interface OpenFileState {
   smbSessionId: bigint;
   path: string;
   locks: number;
+  /** Access mask of the handle: 1179785 (0x120089) read, 1180063 (0x12019F) read/write. */
+  permissions: number;
 }
 
 export interface NotificationState {

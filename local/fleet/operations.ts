@@ -9,18 +9,32 @@ import {
 import {
   type HostState,
   idleMinutes,
+  type OpenFileState,
   openCount,
   type SessionState,
+  type SmbSessionState,
   shareRelativePath,
 } from './host-state.js';
-import { convertToJsonCompress, convertToJsonPretty, type PsObject } from './ps-json.js';
+import { asciiOnly, convertToJsonCompress, type PsJson, type PsObject } from './ps-json.js';
 import { renderQuser } from './text-layout.js';
+
+/*
+ * The semantics of `cdk/document/session-janitor-operate.json`, step by step: its parameter checks
+ * and messages, its guards (the WTS view of a session: owner, console), the Windows tools' output
+ * as `Invoke-Native` collects it (lines joined by CRLF), and its envelope.
+ */
 
 const LIST_OPERATIONS: ReadonlySet<HostOperation> = new Set([
   'ListSessions',
   'ListSmbSessions',
   'ListOpenFiles',
 ]);
+const ENVELOPE_MAX_LENGTH = 20_000;
+const STDERR_LIMIT = 2_000;
+/** Sessions that exist without a user: services (0) and the RDP listener (65536). */
+const USERLESS_SESSIONS: ReadonlySet<number> = new Set([0, 65536]);
+/** What `logoff.exe` / `tsdiscon.exe` exit with when they fail (windows-facts §17: non-zero). */
+const TS_TOOL_FAILURE = 1;
 
 interface Outcome {
   exitCode: number;
@@ -35,28 +49,23 @@ export interface OperationEffects {
 }
 
 export interface OperationResult {
-  /** Process exit code of the script: list operations exit 0 once the tool ran. */
+  /** Process exit code of the script: list operations exit 0. */
   exitCode: number;
-  /** The JSON envelope, as `ConvertTo-Json -Compress` prints it. */
+  /** The envelope line the script prints. */
   stdout: string;
 }
 
-const ok = (stdout = '', stderr = ''): Outcome => ({
-  exitCode: EXIT.ok,
+const result = (exitCode: number, stdout: string, stderr: string): Outcome => ({
+  exitCode,
   stdout,
   stderr,
   guard: null,
 });
-const bad = (message: string): Outcome => ({
-  exitCode: EXIT.badParameters,
-  stdout: '',
-  stderr: message,
-  guard: null,
-});
+const bad = (message: string): Outcome => result(EXIT.badParameters, '', message);
 const refuse = (code: GuardCode, message: string): Outcome => ({
   exitCode: GUARD_EXIT[code],
   stdout: '',
-  stderr: '',
+  stderr: message,
   guard: { code, message },
 });
 
@@ -68,30 +77,46 @@ export function runOperation(
   effects: OperationEffects
 ): OperationResult {
   const outcome = dispatch(host, parameters, now, effects);
-  const truncated = outcome.stdout.length > ENVELOPE_STDOUT_LIMIT;
-  const envelope = convertToJsonCompress([
-    ['operation', parameters.Operation],
-    ['exitCode', outcome.exitCode],
-    ['stdout', truncated ? outcome.stdout.slice(0, ENVELOPE_STDOUT_LIMIT) : outcome.stdout],
-    ['stderr', outcome.stderr],
-    ['stdoutTruncated', truncated],
-    ['culture', host.locale.culture],
-    ['shortDatePattern', host.locale.shortDatePattern],
-    ['shortTimePattern', host.locale.shortTimePattern],
-    ['hostTimeUtc', `${new Date(now).toISOString().slice(0, 19)}Z`],
-    ['utcOffsetMinutes', host.utcOffsetMinutes],
-    [
-      'guard',
-      outcome.guard
-        ? [
-            ['code', outcome.guard.code],
-            ['message', outcome.guard.message],
-          ]
-        : null,
-    ],
-  ]);
   const exitCode = LIST_OPERATIONS.has(parameters.Operation) ? EXIT.ok : outcome.exitCode;
-  return { exitCode, stdout: envelope };
+  return { exitCode, stdout: envelope(host, parameters.Operation, outcome, now) };
+}
+
+function envelope(host: HostState, operation: string, outcome: Outcome, now: number): string {
+  let stdout = outcome.stdout;
+  let truncated = stdout.length > ENVELOPE_STDOUT_LIMIT;
+  if (truncated) stdout = stdout.slice(0, ENVELOPE_STDOUT_LIMIT);
+  const stderr = outcome.stderr.slice(0, STDERR_LIMIT);
+  for (;;) {
+    const json = asciiOnly(
+      convertToJsonCompress(
+        new Map<string, PsJson>([
+          ['operation', operation],
+          ['exitCode', outcome.exitCode],
+          ['stdout', stdout],
+          ['stderr', stderr],
+          ['stdoutTruncated', truncated],
+          ['culture', host.locale.culture],
+          ['shortDatePattern', host.locale.shortDatePattern],
+          ['shortTimePattern', host.locale.shortTimePattern],
+          ['hostTimeUtc', `${new Date(now).toISOString().slice(0, 19)}Z`],
+          ['utcOffsetMinutes', host.utcOffsetMinutes],
+          [
+            'guard',
+            outcome.guard
+              ? new Map([
+                  ['code', outcome.guard.code],
+                  ['message', outcome.guard.message],
+                ])
+              : null,
+          ],
+        ])
+      )
+    );
+    // Escaping can make the line longer than the characters it holds: cut by the overshoot.
+    if (json.length <= ENVELOPE_MAX_LENGTH) return json;
+    stdout = stdout.slice(0, Math.max(0, stdout.length - (json.length - ENVELOPE_MAX_LENGTH)));
+    truncated = true;
+  }
 }
 
 function dispatch(
@@ -104,24 +129,27 @@ function dispatch(
     case 'ListSessions':
       return listSessions(host, now);
     case 'DisconnectSession':
-      return sessionAction(host, p, (session) => disconnect(host, session));
     case 'LogoffSession':
-      return sessionAction(host, p, (session) => logoff(host, session, effects));
     case 'NotifySession':
-      return notify(host, p, now);
+      return sessionAction(host, p, now, effects);
     case 'ListSmbSessions':
-      return ok(listSmbSessions(host, now));
+      return result(
+        EXIT.ok,
+        jsonArray(sortById(host.smbSessions).map((s) => smbRow(host, s, now))),
+        ''
+      );
     case 'CloseSmbSession':
-      return closeSmbSession(host, p);
+      return closeSmbSession(host, p, now);
     case 'ListOpenFiles':
-      return ok(listOpenFiles(host));
+      return result(EXIT.ok, jsonArray(sortById(host.openFiles).map((f) => fileRow(host, f))), '');
     case 'CloseOpenFile':
       return closeOpenFile(host, p);
     default:
-      return bad(`Unknown Operation '${String((p as { Operation: unknown }).Operation)}'.`);
+      return bad('Unknown or missing Operation: SSM Agent 3.3.2746.0 or later is required.');
   }
 }
 
+/** `quser`: its table, or "No User exists for *" on stderr and exit code 1 when nobody is on. */
 function listSessions(host: HostState, now: number): Outcome {
   const rows = [...host.sessions.values()].map((s) => ({
     userName: s.userName,
@@ -133,151 +161,118 @@ function listSessions(host: HostState, now: number): Outcome {
     logonTime: new Date(s.logonAt),
   }));
   if (rows.length === 0) {
-    return { ...ok('', `${host.locale.noUserExists('*')}\r\n`), exitCode: EXIT.commandFailed };
+    return result(EXIT.commandFailed, '', `${host.locale.noUserExists('*')}\r\n`);
   }
-  return ok(renderQuser(rows, host.locale, host.utcOffsetMinutes));
-}
-
-const SESSION_ID = /^\d{1,5}$/;
-
-/** Session guards: the id still belongs to ExpectedUser (ids are reused). */
-function guardSession(
-  host: HostState,
-  p: HostParameters
-): { session: SessionState } | { outcome: Outcome } {
-  const rawId = p.SessionId ?? '';
-  if (!SESSION_ID.test(rawId) || Number(rawId) > 65536) {
-    return { outcome: bad('SessionId must be a session number (0-65536).') };
-  }
-  const expected = p.ExpectedUser ?? '';
-  if (expected === '') return { outcome: bad('ExpectedUser is required.') };
-  const id = Number(rawId);
-  const session = host.sessions.get(id);
-  if (!session) {
-    return { outcome: refuse('session-not-found', `Session ${id} does not exist or has no user.`) };
-  }
-  if (!accountMatches(expected, session.domain, session.userName)) {
-    return {
-      outcome: refuse(
-        'user-mismatch',
-        `Session ${id} belongs to ${session.domain}\\${session.userName}, not ${expected}.`
-      ),
-    };
-  }
-  return { session };
+  return result(EXIT.ok, renderQuser(rows, host.locale, host.utcOffsetMinutes), '');
 }
 
 function sessionAction(
   host: HostState,
   p: HostParameters,
-  act: (session: SessionState) => Outcome
+  now: number,
+  effects: OperationEffects
 ): Outcome {
-  const guarded = guardSession(host, p);
-  return 'outcome' in guarded ? guarded.outcome : act(guarded.session);
-}
-
-function accessDenied(
-  host: HostState,
-  action: 'logoff' | 'disconnect',
-  session: SessionState
-): Outcome {
-  const stderr = `${host.locale.couldNot(action, session.id, session.sessionName)}\r\n${host.locale.accessDeniedLine}\r\n`;
-  return { exitCode: EXIT.commandFailed, stdout: '', stderr, guard: null };
-}
-
-function disconnect(host: HostState, session: SessionState): Outcome {
-  if (session.console) {
+  const operation = p.Operation;
+  const sessionId = p.SessionId ?? '';
+  const expectedUser = p.ExpectedUser ?? '';
+  if (!/^(?:0|[1-9][0-9]{0,4})$/.test(sessionId) || Number(sessionId) > 65536) {
+    return bad(`${operation} needs SessionId (0-65536).`);
+  }
+  if (!/^(?:[^\\\r\n]{1,64}\\)?[^\\\r\n]{1,64}$/.test(expectedUser)) {
+    return bad(`${operation} needs ExpectedUser (user or DOMAIN\\user).`);
+  }
+  const message = p.Message ?? '';
+  const warnSeconds = p.WarnSeconds ?? '';
+  if (operation === 'NotifySession') {
+    if (message === '') return bad('NotifySession needs Message.');
+    if (warnSeconds !== '' && !/^[1-9][0-9]{0,4}$/.test(warnSeconds)) {
+      return bad('WarnSeconds must be a number of seconds.');
+    }
+  }
+  const id = Number(sessionId);
+  const session = host.sessions.get(id);
+  if (!session && !USERLESS_SESSIONS.has(id)) {
+    return refuse('session-not-found', `Session ${sessionId} does not exist.`);
+  }
+  if (!session || !accountMatches(session.domain, session.userName, expectedUser)) {
+    const owner = session ? `${session.domain}\\${session.userName}` : 'nobody';
     return refuse(
-      'console-session',
-      `Session ${session.id} is the console session; the console is never disconnected.`
+      'user-mismatch',
+      `Session ${sessionId} belongs to ${owner}, not to the expected user.`
     );
   }
-  if (session.protected) return accessDenied(host, 'disconnect', session);
-  session.state = 'disconnected';
-  session.sessionName = null;
-  session.working = false;
-  return ok();
-}
-
-function logoff(host: HostState, session: SessionState, effects: OperationEffects): Outcome {
-  if (session.protected) return accessDenied(host, 'logoff', session);
-  host.sessions.delete(session.id);
-  effects.sessionEnded(host, session);
-  return ok();
-}
-
-function notify(host: HostState, p: HostParameters, now: number): Outcome {
-  const message = p.Message ?? '';
-  const seconds = p.WarnSeconds ?? '';
-  if (message === '') return bad('Message is required.');
-  if (seconds !== '' && !/^\d{1,5}$/.test(seconds)) {
-    return bad('WarnSeconds must be a number of seconds.');
+  if (operation === 'DisconnectSession' && session.console) {
+    return refuse(
+      'console-session',
+      `Session ${sessionId} is the console session, which is never disconnected.`
+    );
   }
-  return sessionAction(host, p, (session) => {
+  if (operation === 'NotifySession') {
     host.notifications.push({
-      sessionId: session.id,
+      sessionId: id,
       userName: session.userName,
       message,
-      seconds: seconds === '' ? null : Number(seconds),
+      seconds: warnSeconds === '' ? null : Number(warnSeconds),
       sentAt: now,
     });
-    return ok();
-  });
+    return result(EXIT.ok, '', '');
+  }
+  const action = operation === 'LogoffSession' ? 'logoff' : 'disconnect';
+  if (session.protected) {
+    const tool = action === 'logoff' ? 'logoff.exe' : 'tsdiscon.exe';
+    const stderr = `${host.locale.couldNot(action, id, session.sessionName)}\r\n${host.locale.accessDeniedLine}\r\n${tool} exited with code ${TS_TOOL_FAILURE}.`;
+    return result(EXIT.commandFailed, '', stderr);
+  }
+  if (action === 'logoff') {
+    host.sessions.delete(id);
+    effects.sessionEnded(host, session);
+  } else {
+    session.state = 'disconnected';
+    session.sessionName = null;
+    session.working = false;
+  }
+  return result(EXIT.ok, '', '');
 }
 
-function listSmbSessions(host: HostState, now: number): string {
-  const sessions = [...host.smbSessions.values()].sort((a, b) => compareBig(a.id, b.id));
-  return convertToJsonPretty(
-    sessions.map(
-      (s): PsObject => [
-        ['SessionId', { uint64: s.id }],
-        ['ClientComputerName', s.clientComputerName],
-        ['ClientUserName', s.clientUserName],
-        ['NumOpens', { uint64: BigInt(openCount(host, s.id)) }],
-        ['SecondsIdle', Math.max(0, Math.floor((now - s.lastRequestAt) / 1000))],
-        ['Dialect', s.dialect],
-      ]
-    )
-  );
-}
-
-function listOpenFiles(host: HostState): string {
-  const files = [...host.openFiles.values()].sort((a, b) => compareBig(a.id, b.id));
-  return convertToJsonPretty(
-    files.map((f): PsObject => {
-      const session = host.smbSessions.get(f.smbSessionId);
-      return [
-        ['FileId', { uint64: f.id }],
-        ['SessionId', { uint64: f.smbSessionId }],
-        ['Path', f.path],
-        ['ShareRelativePath', shareRelativePath(f.path)],
-        ['ClientComputerName', session?.clientComputerName ?? null],
-        ['ClientUserName', session?.clientUserName ?? null],
-        ['Locks', f.locks],
-      ];
-    })
-  );
-}
-
-function closeSmbSession(host: HostState, p: HostParameters): Outcome {
-  const client = (p.ClientName ?? '').replace(/^\\\\/, '');
-  const user = p.UserName ?? '';
-  if (client === '' && user === '') {
+function closeSmbSession(host: HostState, p: HostParameters, now: number): Outcome {
+  const clientName = p.ClientName ?? '';
+  const userName = p.UserName ?? '';
+  if (clientName === '' && userName === '') {
     return bad('CloseSmbSession needs ClientName or UserName: it never closes every session.');
   }
-  const matching = [...host.smbSessions.values()].filter(
-    (s) =>
-      (client === '' || sameClient(client, s.clientComputerName)) &&
-      (user === '' || accountMatches(user, ...splitDomain(s.clientUserName)))
-  );
+  const matching = sortById(host.smbSessions).filter((s) => {
+    const [domain, user] = splitAccount(s.clientUserName);
+    return (
+      (clientName === '' || sameClient(s.clientComputerName, clientName)) &&
+      (userName === '' || accountMatches(domain, user, userName))
+    );
+  });
   if (matching.length === 0) {
-    const wanted = [client && `ClientComputerName '${client}'`, user && `ClientUserName '${user}'`]
-      .filter(Boolean)
-      .join(' and ');
-    return refuse('smb-session-not-found', `No SMB session with ${wanted}.`);
+    return refuse('smb-session-not-found', 'No SMB session matches ClientName and UserName.');
   }
+  const closed = jsonArray(matching.map((s) => smbRow(host, s, now)));
   for (const s of matching) closeSmbSessionState(host, s.id);
-  return ok();
+  return result(EXIT.ok, closed, '');
+}
+
+function closeOpenFile(host: HostState, p: HostParameters): Outcome {
+  const fileIdText = p.FileId ?? '';
+  const expectedPath = p.ExpectedPath ?? '';
+  if (!/^[0-9]{1,20}$/.test(fileIdText) || BigInt(fileIdText) > 0xffff_ffff_ffff_ffffn) {
+    return bad('CloseOpenFile needs FileId (an unsigned 64-bit number).');
+  }
+  if (expectedPath === '') return bad('CloseOpenFile needs ExpectedPath.');
+  const file = host.openFiles.get(BigInt(fileIdText));
+  if (!file) return refuse('file-not-found', `No open file has ID ${fileIdText}.`);
+  if (file.path.toLowerCase() !== expectedPath.toLowerCase()) {
+    return refuse(
+      'path-mismatch',
+      `Open file ${fileIdText} is ${file.path}, not the expected path.`
+    );
+  }
+  const closed = jsonArray([fileRow(host, file)]);
+  host.openFiles.delete(file.id);
+  return result(EXIT.ok, closed, '');
 }
 
 /** Ends an SMB session and, with it, every file it holds open. */
@@ -288,46 +283,57 @@ export function closeSmbSessionState(host: HostState, id: bigint): void {
   }
 }
 
-const FILE_ID = /^\d{1,20}$/;
-
-function closeOpenFile(host: HostState, p: HostParameters): Outcome {
-  const rawId = p.FileId ?? '';
-  const expectedPath = p.ExpectedPath ?? '';
-  if (!FILE_ID.test(rawId) || BigInt(rawId) > 0xffff_ffff_ffff_ffffn) {
-    return bad('FileId must be an SMB file id (a 64-bit unsigned number).');
-  }
-  if (expectedPath === '') return bad('ExpectedPath is required.');
-  const id = BigInt(rawId);
-  const file = host.openFiles.get(id);
-  if (!file) return refuse('file-not-found', `No open file has FileId ${id}.`);
-  if (file.path.toLowerCase() !== expectedPath.toLowerCase()) {
-    return refuse('path-mismatch', `File ${id} is ${file.path}, not ${expectedPath}.`);
-  }
-  host.openFiles.delete(id);
-  return ok();
+/** `ConvertTo-Json -InputObject @(...) -Compress`: always an array, `[]` when empty. */
+function jsonArray(rows: readonly PsObject[]): string {
+  return convertToJsonCompress(rows);
 }
 
-/** `user`, `DOMAIN\user` or `user@domain`, case-insensitive; a bare user matches any domain. */
-export function accountMatches(expected: string, domain: string, userName: string): boolean {
-  const [wantDomain, wantUser] = expected.includes('\\')
-    ? splitDomain(expected)
-    : [null, expected.split('@')[0] ?? expected];
-  return (
-    wantUser.toLowerCase() === userName.toLowerCase() &&
-    (wantDomain === null || wantDomain.toLowerCase() === domain.toLowerCase())
-  );
+/** The document's `Select-SmbSession`: ids as strings, because uint64 exceeds 2^53. */
+function smbRow(host: HostState, s: SmbSessionState, now: number): PsObject {
+  return new Map<string, PsJson>([
+    ['SessionId', s.id.toString()],
+    ['ClientComputerName', s.clientComputerName],
+    ['ClientUserName', s.clientUserName],
+    ['NumOpens', openCount(host, s.id)],
+    ['SecondsIdle', Math.max(0, Math.floor((now - s.lastRequestAt) / 1000))],
+    ['SecondsExists', Math.max(0, Math.floor((now - s.createdAt) / 1000))],
+    ['Dialect', s.dialect],
+  ]);
 }
 
-function splitDomain(account: string): [string, string] {
+/** The document's `Select-SmbOpenFile`. */
+function fileRow(host: HostState, f: OpenFileState): PsObject {
+  const session = host.smbSessions.get(f.smbSessionId);
+  return new Map<string, PsJson>([
+    ['FileId', f.id.toString()],
+    ['SessionId', f.smbSessionId.toString()],
+    ['Path', f.path],
+    ['ShareRelativePath', shareRelativePath(f.path)],
+    ['ClientComputerName', session?.clientComputerName ?? null],
+    ['ClientUserName', session?.clientUserName ?? null],
+    ['Locks', f.locks],
+    ['Permissions', f.permissions],
+  ]);
+}
+
+/** `user` or `DOMAIN\user`, case-insensitive; the domain is compared only when given. */
+function accountMatches(domain: string, user: string, expected: string): boolean {
+  const [wantDomain, wantUser] = splitAccount(expected);
+  const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+  return same(user, wantUser) && (!expected.includes('\\') || same(domain, wantDomain));
+}
+
+function splitAccount(account: string): [string, string] {
   const slash = account.indexOf('\\');
   return slash < 0 ? ['', account] : [account.slice(0, slash), account.slice(slash + 1)];
 }
 
-function sameClient(wanted: string, actual: string): boolean {
-  const bare = (name: string) => name.replace(/^\[|\]$/g, '').toLowerCase();
-  return bare(wanted) === bare(actual);
+/** Get-SmbSession shows IPv6 clients in brackets; callers may send them bare. */
+function sameClient(actual: string, expected: string): boolean {
+  const bare = (name: string) => name.replace(/^[[\]]+|[[\]]+$/g, '').toLowerCase();
+  return bare(actual) === bare(expected);
 }
 
-function compareBig(a: bigint, b: bigint): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+function sortById<T extends { id: bigint }>(items: ReadonlyMap<bigint, T>): T[] {
+  return [...items.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

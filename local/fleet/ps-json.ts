@@ -1,16 +1,10 @@
 /**
- * Windows PowerShell 5.1 `ConvertTo-Json` (JavaScriptSerializer underneath), for the flat objects
- * `Select-Object` produces. windows-facts.md §12: 0 objects print nothing, 1 prints an object, more
- * print an array; pretty output uses CRLF, 4-space indents and two spaces after `:`.
+ * Windows PowerShell 5.1 `ConvertTo-Json -Compress` (JavaScriptSerializer underneath), as the
+ * document's script uses it: ordered hashtables and `Select-Object` rows become objects (here a
+ * `Map`, which keeps member order), `@(...)` arrays stay arrays even with 0 or 1 item.
  */
-
-/** A uint64 CIM property: printed as a bare JSON number, kept exact (ids can exceed 2^53). */
-export interface UInt64 {
-  readonly uint64: bigint;
-}
-
-export type PsValue = string | number | boolean | null | UInt64;
-export type PsObject = readonly (readonly [string, PsValue])[];
+export type PsJson = string | number | boolean | null | readonly PsJson[] | PsObject;
+export type PsObject = ReadonlyMap<string, PsJson>;
 
 const SHORT_ESCAPES: Record<string, string> = {
   '"': '\\"',
@@ -22,7 +16,7 @@ const SHORT_ESCAPES: Record<string, string> = {
   '\t': '\\t',
 };
 
-/** JavaScriptSerializer escapes control characters and HTML-sensitive `<`, `>`, `&`, `'`. */
+/** JavaScriptSerializer escapes control characters and the HTML-sensitive `<`, `>`, `&`, `'`. */
 export function psJsonString(text: string): string {
   let out = '"';
   for (const char of text) {
@@ -36,46 +30,26 @@ export function psJsonString(text: string): string {
   return `${out}"`;
 }
 
-function scalar(value: PsValue): string {
+export function convertToJsonCompress(value: PsJson): string {
   if (value === null) return 'null';
   if (typeof value === 'string') return psJsonString(value);
-  if (typeof value === 'object') return value.uint64.toString();
-  return String(value);
+  if (typeof value !== 'object') return String(value);
+  if (value instanceof Map) {
+    const members = [...value].map(
+      ([key, item]) => `${psJsonString(key)}:${convertToJsonCompress(item)}`
+    );
+    return `{${members.join(',')}}`;
+  }
+  return `[${(value as readonly PsJson[]).map(convertToJsonCompress).join(',')}]`;
 }
 
-function prettyObject(object: PsObject, indent: string): string[] {
-  const members = object.map(
-    ([key, value], i) =>
-      `${indent}    ${psJsonString(key)}:  ${scalar(value)}${i < object.length - 1 ? ',' : ''}`
+/**
+ * The document escapes every non-ASCII UTF-16 unit as `\uxxxx` after ConvertTo-Json: the agent
+ * decodes stdout with the console code page, which would garble anything else.
+ */
+export function asciiOnly(json: string): string {
+  return json.replace(
+    /[^\x00-\x7f]/g,
+    (char) => `\\u${(char.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`
   );
-  return [`${indent}{`, ...members, `${indent}}`];
-}
-
-/** `... | ConvertTo-Json` (pretty). */
-export function convertToJsonPretty(objects: readonly PsObject[]): string {
-  const [only] = objects;
-  if (only === undefined) return '';
-  if (objects.length === 1) return prettyObject(only, '').join('\r\n');
-  const lines = ['['];
-  objects.forEach((object, i) => {
-    const block = prettyObject(object, '    ');
-    if (i < objects.length - 1) block[block.length - 1] += ',';
-    lines.push(...block);
-  });
-  lines.push(']');
-  return lines.join('\r\n');
-}
-
-export type PsNested = PsValue | PsObject;
-export type PsNestedObject = readonly (readonly [string, PsNested])[];
-
-/** `ConvertTo-Json -Compress` of an ordered hashtable (one level of nesting: the envelope's guard). */
-export function convertToJsonCompress(object: PsNestedObject): string {
-  const members = object.map(([key, value]) => {
-    const text = Array.isArray(value)
-      ? convertToJsonCompress(value as PsObject)
-      : scalar(value as PsValue);
-    return `${psJsonString(key)}:${text}`;
-  });
-  return `{${members.join(',')}}`;
 }

@@ -67,6 +67,7 @@ export interface SmbSessionView {
   clientUserName: string;
   numOpens: number;
   secondsIdle: number;
+  secondsExists: number;
   dialect: string;
 }
 
@@ -78,6 +79,8 @@ export interface OpenFileView {
   clientComputerName: string;
   clientUserName: string;
   locks: number;
+  /** Access mask of the handle, e.g. 1179785 (read) or 1180063 (read/write). */
+  permissions: number;
 }
 
 export interface NotificationView {
@@ -145,6 +148,8 @@ export interface AddOpenFileInput {
   /** Server-local path, e.g. `D:\Shares\Finance\Q3 Report.xlsx`. */
   path: string;
   locks?: number;
+  /** Default 1180063 (read/write). */
+  permissions?: number;
   fileId?: string;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { policyStatementsOf, render, synthStack } from './synth.js';
+import { type Json, policyStatementsOf, render, synthStack } from './synth.js';
 
 const { stack, template, logicalId } = synthStack();
 
@@ -202,7 +202,7 @@ describe('all policies', () => {
   it('allow SendCommand only on the document and on hosts carrying the managed tag', () => {
     const sends = statements
       .filter((s) => actionsOf(s).includes('ssm:SendCommand'))
-      .map((s) => render(s as never));
+      .map((s) => render(s as Json));
     expect(sends.length).toBe(8);
     for (const send of sends) expect([sendDocument, sendToManagedHosts]).toContainEqual(send);
   });

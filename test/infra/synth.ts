@@ -39,7 +39,7 @@ export function synthStack(props: SessionJanitorStackProps = {}): Synthesized {
   };
 }
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /**
  * Renders CloudFormation intrinsics as readable text (as cdk-nag names them) so a policy reads as

@@ -1,0 +1,68 @@
+import { OptionsError, parseRuntimeOptions, RUNTIME_USAGE } from './runtime/options.js';
+import { StartupError, startRuntime } from './runtime/runtime.js';
+
+/** `npm start`: session-janitor on this machine, until Ctrl-C or SIGTERM. */
+async function main(): Promise<number> {
+  let options: ReturnType<typeof parseRuntimeOptions>;
+  try {
+    options = parseRuntimeOptions(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (error instanceof OptionsError) {
+      console.error(`session-janitor: ${error.message} (see --help)`);
+      return 1;
+    }
+    throw error;
+  }
+  if (options === 'help') {
+    console.log(RUNTIME_USAGE);
+    return 0;
+  }
+
+  let runtime: Awaited<ReturnType<typeof startRuntime>>;
+  try {
+    runtime = await startRuntime({ ...options, log: (line) => console.log(line) });
+  } catch (error) {
+    if (error instanceof StartupError) {
+      console.error(`session-janitor: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+
+  const managed = runtime.fleet.instances().length;
+  console.log(`session-janitor is running on this machine (simulated fleet of ${managed} hosts, seed ${options.seed})
+  API        ${runtime.apiUrl}
+  DynamoDB   ${runtime.dynamodbEndpoint}   (dynalite, ${options.inMemory ? 'in memory' : `data in ${options.dataDir}`})
+  SSM        ${runtime.ssmEndpoint}
+  token      ${runtime.localFile}   (every scope; the janitor CLI reads it)
+  sweep      every ${options.sweepEveryMs / 1000}s; ${options.timeScale} simulated minute(s) pass per second
+Try: npx janitor actions --host ${runtime.fleet.instances()[0]?.instanceId ?? 'i-…'}   |   npx janitor --help
+Ctrl-C stops.`);
+
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) {
+        console.log('stopping now');
+        process.exit(130);
+      }
+      stopping = true;
+      console.log(`${signal}: finishing dispatched actions, then stopping…`);
+      void runtime.stop().then(resolve);
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+  console.log('stopped');
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`session-janitor: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  }
+);

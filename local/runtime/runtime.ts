@@ -1,0 +1,384 @@
+import { randomUUID } from 'node:crypto';
+import { access, constants, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Action } from '../../lib/actions/model.js';
+import { createClients } from '../../lib/aws/clients.js';
+import type { Observer } from '../../lib/collect/observer.js';
+import { loadConfig } from '../../lib/config/env.js';
+import type { Ledger } from '../../lib/ledger/ledger.js';
+import { createLedgerTable } from '../../lib/ledger/table.js';
+import { parsePolicy } from '../../lib/policy/schema.js';
+import { DOCUMENT_NAME } from '../../lib/ssm/host-contract.js';
+import type { SweepResult } from '../../lib/sweep/sweep.js';
+import { startDynalite } from '../dynamodb/server.js';
+import { createFleet } from '../fleet/fleet.js';
+import type { SessionIdleNotice, SimulatedFleet } from '../fleet/types.js';
+import { startHttpGateway } from '../gateway/http-gateway.js';
+import { ALL_SCOPES, createTokenAuthority, type TokenAuthority } from '../gateway/tokens.js';
+import { startLocalSsm } from '../ssm/server.js';
+import type { LocalSsm, SsmFaults, SsmTiming } from '../ssm/types.js';
+import { type AnyEventBridgeEvent, LocalEventBus, LocalQueue } from './event-bus.js';
+import { lambdaContext } from './lambda-context.js';
+import type { RuntimeOptions } from './options.js';
+
+export const DEMO_POLICY_FILE = new URL('../demo-policy.json', import.meta.url);
+const TABLE_NAME = 'session-janitor-actions';
+const ACCOUNT = '000000000000';
+const REGION = 'us-east-1';
+
+export class StartupError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'StartupError';
+  }
+}
+
+export interface StartRuntimeOptions extends RuntimeOptions {
+  /** Where `local.json` goes. @default `.janitor` */
+  janitorDir?: string;
+  /** One line per action, sweep and notable event. @default no output */
+  log?: (line: string) => void;
+  ssmTiming?: Partial<SsmTiming>;
+  ssmFaults?: Partial<SsmFaults>;
+  /** Simulated script run time multiplier (0 in fast tests). @default 1 */
+  durationScale?: number;
+  /** Let the default fleet's users live on their own. @default true */
+  liveSessions?: boolean;
+  /** Publish the fleet's "Session Idle" notices on the bus. @default true */
+  idleEvents?: boolean;
+}
+
+export interface Runtime {
+  apiUrl: string;
+  ssmEndpoint: string;
+  dynamodbEndpoint: string;
+  /** A token holding every scope. */
+  token: string;
+  localFile: string;
+  fleet: SimulatedFleet;
+  ssm: LocalSsm;
+  ledger: Ledger;
+  tokens: TokenAuthority;
+  bus: LocalEventBus;
+  /** Runs one sweep now, as the scheduler would. */
+  sweepNow(at?: Date): Promise<SweepResult>;
+  /** Resolves when no command, event, queued message or handler is still in flight. */
+  settle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts session-janitor on one machine: dynalite, the local SSM with the simulated fleet, the
+ * four functions behind an event bus, a scheduler and the HTTP API gateway, all on 127.0.0.1.
+ * Configuration reaches the functions through the same environment variables as in Lambda.
+ */
+export async function startRuntime(options: StartRuntimeOptions): Promise<Runtime> {
+  const log = options.log ?? (() => undefined);
+  const policyText = await readPolicyText(options.policyFile);
+  const dataDir = resolve(options.dataDir);
+  if (!options.inMemory) await assertWritable(dataDir);
+
+  const stack: Array<() => Promise<void>> = [];
+  const cleanUp = async () => {
+    for (const close of stack.reverse()) await close().catch(() => undefined);
+  };
+  try {
+    const dynamo = await startDynalite(options.inMemory ? {} : { path: join(dataDir, 'dynamodb') });
+    stack.push(() => dynamo.close());
+
+    const fleet = createFleet({
+      seed: options.seed,
+      hosts: options.fleet,
+      durationScale: options.durationScale ?? 1,
+      liveSessions: options.liveSessions ?? true,
+    });
+    const ssm = await startLocalSsm({
+      fleet,
+      seed: options.seed,
+      accountId: ACCOUNT,
+      region: REGION,
+      ...(options.ssmTiming ? { timing: options.ssmTiming } : {}),
+      ...(options.ssmFaults ? { faults: options.ssmFaults } : {}),
+    });
+    stack.push(() => ssm.close());
+
+    // The functions read their configuration from the environment, exactly as in Lambda.
+    Object.assign(process.env, {
+      TABLE_NAME,
+      DOCUMENT_NAME,
+      POLICY: policyText,
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      SSM_ENDPOINT: ssm.endpoint,
+      AWS_REGION: REGION,
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'AKIDLOCAL',
+      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+      DELIVERY_TIMEOUT_SECONDS: '60',
+      EXECUTION_TIMEOUT_SECONDS: '120',
+      POWERTOOLS_SERVICE_NAME: 'session-janitor',
+      POWERTOOLS_METRICS_NAMESPACE: 'SessionJanitor',
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    });
+    const config = loadConfig();
+    const clients = createClients(config);
+    await createLedgerTable(clients.ddb, TABLE_NAME);
+
+    const fleetName = (instanceId: string) =>
+      fleet.instance(instanceId)?.computerName ?? instanceId;
+    const observer = printingObserver(log, fleetName);
+    const [{ createRuntime }, sweepModule, statusModule, idleModule, apiModule] = await Promise.all(
+      [
+        import('../../functions/shared/runtime.js'),
+        import('../../functions/sweep.js'),
+        import('../../functions/command-status.js'),
+        import('../../functions/idle-event.js'),
+        import('../../functions/api.js'),
+      ]
+    );
+    const functions = createRuntime(config, { clients, observer });
+    const sweepHandler = sweepModule.createSweepHandler(functions);
+    const statusHandler = statusModule.createCommandStatusHandler(functions);
+    const idleHandler = idleModule.createIdleEventHandler(functions);
+    const apiHandler = apiModule.createApiHandler(functions);
+
+    const bus = new LocalEventBus();
+    const statusQueue = new LocalQueue({
+      name: 'session-janitor-command-status',
+      handler: statusHandler,
+      deadLetters: bus.deadLetters,
+      visibilityTimeoutMs: 2000,
+    });
+    stack.push(async () => statusQueue.close());
+    bus.addRule({
+      name: 'ssm-invocation-status',
+      matches: (e) =>
+        e.source === 'aws.ssm' &&
+        e['detail-type'] === 'EC2 Command Invocation Status-change Notification' &&
+        (e.detail as { 'document-name'?: string })['document-name'] === DOCUMENT_NAME,
+      target: { kind: 'queue', queue: statusQueue },
+    });
+    bus.addRule({
+      name: 'session-idle',
+      matches: (e) => e.source === 'session-janitor.host' && e['detail-type'] === 'Session Idle',
+      target: { kind: 'lambda', invoke: (event, context) => idleHandler(event, context) },
+    });
+    stack.push(() => bus.drain());
+    const unsubscribe = ssm.subscribe((event) => bus.put(event as AnyEventBridgeEvent));
+    stack.push(async () => unsubscribe());
+    if (options.idleEvents ?? true) {
+      const stopIdle = fleet.onSessionIdle((notice) => bus.put(sessionIdleEvent(fleet, notice)));
+      stack.push(async () => stopIdle());
+    }
+
+    const tokens = await createTokenAuthority(`http://127.0.0.1/session-janitor-local`);
+    const gateway = await startHttpGateway({
+      handler: apiHandler,
+      routes: apiModule.API_ROUTES,
+      tokens,
+      port: options.port,
+    }).catch((error: NodeJS.ErrnoException) => {
+      throw new StartupError(
+        error.code === 'EADDRINUSE'
+          ? `port ${options.port} is in use: stop what uses it or pass --port`
+          : `cannot start the API on port ${options.port}: ${error.message}`,
+        { cause: error }
+      );
+    });
+    stack.push(() => gateway.close());
+
+    const token = await tokens.issue({ subject: 'local-operator', scopes: ALL_SCOPES });
+    const janitorDir = resolve(options.janitorDir ?? '.janitor');
+    const localFile = join(janitorDir, 'local.json');
+    await mkdir(janitorDir, { recursive: true });
+    await writeFile(
+      localFile,
+      `${JSON.stringify(
+        {
+          apiUrl: gateway.url,
+          ssmEndpoint: ssm.endpoint,
+          dynamodbEndpoint: dynamo.endpoint,
+          token,
+        },
+        null,
+        2
+      )}\n`,
+      { mode: 0o600 }
+    );
+
+    const inflightSweeps = new Set<Promise<unknown>>();
+    const sweepNow = async (at = new Date()): Promise<SweepResult> => {
+      const input = { scheduledTime: at.toISOString(), scheduleArn: 'local:schedule/sweep' };
+      const work = sweepHandler(input, lambdaContext('sweep', randomUUID()));
+      inflightSweeps.add(work);
+      try {
+        const result = await work;
+        log(sweepLine(result));
+        return result;
+      } finally {
+        inflightSweeps.delete(work);
+      }
+    };
+    const timers: NodeJS.Timeout[] = [];
+    if (Number.isFinite(options.sweepEveryMs)) {
+      const tick = () =>
+        void sweepNow().catch((error: unknown) =>
+          log(`${clock()}  sweep failed: ${String(error)}`)
+        );
+      timers.push(setTimeout(tick, Math.min(2000, options.sweepEveryMs)));
+      timers.push(setInterval(tick, options.sweepEveryMs));
+    }
+    if (options.timeScale > 0) {
+      timers.push(setInterval(() => fleet.advance(options.timeScale), 1000));
+    }
+    stack.push(async () => {
+      for (const timer of timers) clearInterval(timer);
+    });
+
+    const settle = async () => {
+      // Handlers start commands whose events start handlers: loop until a full pass is quiet.
+      for (let pass = 0; pass < 50; pass++) {
+        const before = ssm.commands().length;
+        await Promise.allSettled([...inflightSweeps]);
+        await ssm.idle();
+        await statusQueue.idle();
+        await bus.drain();
+        await ssm.idle();
+        if (ssm.commands().length === before && inflightSweeps.size === 0) return;
+      }
+    };
+
+    let stopped = false;
+    return {
+      apiUrl: gateway.url,
+      ssmEndpoint: ssm.endpoint,
+      dynamodbEndpoint: dynamo.endpoint,
+      token,
+      localFile,
+      fleet,
+      ssm,
+      ledger: functions.ledger,
+      tokens,
+      bus,
+      sweepNow,
+      settle,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        for (const timer of timers) clearInterval(timer);
+        await gateway.close();
+        // No dispatched action left behind untracked: let every command finish and its status
+        // event reach command-status before the SSM endpoint and the ledger go away.
+        await settle();
+        await cleanUp();
+      },
+    };
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+}
+
+async function readPolicyText(file: string | null): Promise<string> {
+  const path = file ?? DEMO_POLICY_FILE;
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new StartupError(
+      `cannot read the policy file ${String(file)}: ${(error as Error).message}`,
+      {
+        cause: error,
+      }
+    );
+  }
+  try {
+    parsePolicy(text);
+  } catch (error) {
+    throw new StartupError(`${file ?? 'demo policy'}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  return text;
+}
+
+async function assertWritable(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    await access(dir, constants.W_OK);
+  } catch (error) {
+    throw new StartupError(
+      `the data directory ${dir} is not writable (${(error as NodeJS.ErrnoException).code ?? 'error'}): pass --data-dir or --in-memory`,
+      { cause: error }
+    );
+  }
+}
+
+/** The fleet's notice as the EventBridge event a host-side task would put (events/session-idle). */
+function sessionIdleEvent(fleet: SimulatedFleet, notice: SessionIdleNotice): AnyEventBridgeEvent {
+  const offset = fleet.host(notice.instanceId).utcOffsetMinutes;
+  const local = new Date(Date.parse(notice.logonTime) + offset * 60_000);
+  const [domain, user] = notice.userName.includes('\\')
+    ? (notice.userName.split('\\', 2) as [string, string])
+    : [null, notice.userName];
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Session Idle',
+    source: 'session-janitor.host',
+    account: ACCOUNT,
+    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: REGION,
+    resources: [`arn:aws:ec2:${REGION}:${ACCOUNT}:instance/${notice.instanceId}`],
+    detail: {
+      instanceId: notice.instanceId,
+      sessionId: notice.sessionId,
+      userName: user,
+      ...(domain ? { domain } : {}),
+      state: notice.state,
+      idleMinutes: notice.idleMinutes,
+      logonTime: local.toISOString().slice(0, 16),
+      observedAt: notice.observedAt,
+    },
+  };
+}
+
+function clock(): string {
+  return new Date().toTimeString().slice(0, 8);
+}
+
+function who(action: Action): string {
+  const t = action.target;
+  if (t.kind === 'session') return `${t.expectedUser} (session ${t.sessionId})`;
+  if (t.kind === 'file') return t.expectedPath;
+  return [t.userName, t.clientName].filter(Boolean).join(' from ');
+}
+
+/** One readable line per action: time, host, user, operation, outcome, reason. */
+function printingObserver(log: (line: string) => void, hostName: (id: string) => string): Observer {
+  const line = (action: Action, outcome: string) =>
+    log(
+      `${clock()}  ${hostName(action.instanceId).padEnd(12)} ${who(action).padEnd(32)} ${action.operation.padEnd(10)} ${outcome.padEnd(13)} ${action.reason}`
+    );
+  return {
+    planned(action, decision) {
+      if (decision === 'skip') line(action, action.dryRun ? 'dry run' : 'skipped');
+    },
+    finished(action) {
+      const code = action.result?.errorCode ? ` (${action.result.errorCode})` : '';
+      line(action, `${action.status}${code}`);
+    },
+    info: () => undefined,
+    warn(message, data) {
+      log(`${clock()}  warning: ${message}${data ? ` ${JSON.stringify(data)}` : ''}`);
+    },
+  };
+}
+
+function sweepLine(result: SweepResult): string {
+  const hosts = Object.values(result.groups).reduce((n, ids) => n + ids.length, 0);
+  const groups = Object.entries(result.groups)
+    .map(([group, ids]) => `${group} ${ids.length}`)
+    .join(', ');
+  const { reconciled } = result;
+  return `${clock()}  sweep ${result.sweepId}${result.repeated ? ' (repeat, nothing sent)' : ''}: asked ${hosts} hosts (${groups || 'none'})${result.rejected.length > 0 ? `, ${result.rejected.length} refused by SSM` : ''}, reconciled ${reconciled.completed}/${reconciled.checked}`;
+}

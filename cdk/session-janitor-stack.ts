@@ -191,6 +191,9 @@ export interface SessionJanitorStackProps extends StackProps {
   readonly alarmTopicArn?: string;
 }
 
+/** How long command-status may work on one batch of status events. */
+const STATUS_TIMEOUT = Duration.minutes(1);
+
 interface SsmNeeds {
   readonly describeInstances: boolean;
   readonly readInvocations: boolean;
@@ -317,7 +320,7 @@ export class SessionJanitorStack extends Stack {
       entry: entry('command-status'),
       description: 'session-janitor command-status: turns Run Command results into actions',
       memorySize: 512,
-      timeout: Duration.minutes(1),
+      timeout: STATUS_TIMEOUT,
       invocation: { kind: 'queue' },
     });
     const idleEvent = new JanitorFunction(this, 'IdleEvent', {
@@ -413,7 +416,7 @@ export class SessionJanitorStack extends Stack {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       // Six times the consumer's timeout, as Lambda recommends for SQS event sources.
-      visibilityTimeout: Duration.minutes(6),
+      visibilityTimeout: Duration.seconds(6 * STATUS_TIMEOUT.toSeconds()),
       retentionPeriod: Duration.days(4),
       deadLetterQueue: { queue: this.statusDeadLetterQueue, maxReceiveCount: 5 },
     });

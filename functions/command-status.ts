@@ -54,7 +54,12 @@ export function createCommandStatusHandler(runtime: Runtime) {
   };
 
   return observed(async (event: SQSEvent, context) =>
-    processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), { context })
+    processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), {
+      context,
+      // One at a time: an invocation event and its command event often share a batch, and two
+      // copies of the same work in parallel could both send the same planned action.
+      processInParallel: false,
+    })
   );
 }
 

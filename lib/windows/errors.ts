@@ -38,6 +38,22 @@ function unwrapNativeError(line: string): string {
   return match?.[1] ?? line;
 }
 
+/** Failures that carry no number: a rejected command line, an unanswerable net.exe prompt. */
+const UNNUMBERED: readonly string[] = [
+  'invalid parameter(s)',
+  'ungültige(r) parameter',
+  'paramètre(s) non valide(s)',
+  'parámetro(s) no válido(s)',
+  'parametri non validi',
+  'ongeldige parameter(s)',
+  'parâmetro(s) inválido(s)',
+  'недопустимые параметры',
+  'nieprawidłowe parametry',
+  'パラメーターが無効です',
+  '参数无效',
+  'no valid response was provided',
+];
+
 /** The error a tool reported, or `null` when the text is no error report. */
 export function findWindowsError(lines: readonly string[]): WindowsError | null {
   const text = nonBlank(lines);
@@ -63,6 +79,11 @@ export function findWindowsError(lines: readonly string[]): WindowsError | null 
     }
   }
   const first = unwrapNativeError(text[0] ?? '');
+  const unnumbered = text.find((line) => {
+    const lower = line.toLowerCase();
+    return UNNUMBERED.some((phrase) => lower.startsWith(phrase));
+  });
+  if (unnumbered) return { code: null, message: unnumbered };
   const tool = TOOL_PREFIX.exec(first);
   if (tool) return { code: null, message: (tool[1] ?? first).trim() };
   const numbered = HEX_OR_NUMBER.exec(first);

@@ -221,6 +221,26 @@ export function isNoEntriesMessage(line: string): boolean {
   return NO_ENTRIES_PHRASES.some((phrase) => lower.includes(phrase));
 }
 
+/** net.exe's closing line after a command with no list to print (e.g. `net session \\c /delete`). */
+const COMPLETED_PHRASES: readonly string[] = [
+  'the command completed successfully',
+  'der befehl wurde erfolgreich ausgeführt',
+  "la commande s'est terminée correctement",
+  'se ha completado el comando correctamente',
+  'esecuzione comando riuscita',
+  'de opdracht is voltooid',
+  'comando concluído com êxito',
+  'команда выполнена успешно',
+  'polecenie zostało wykonane pomyślnie',
+  'コマンドは正常に終了しました',
+  '命令成功完成',
+];
+
+export function isCompletedMessage(line: string): boolean {
+  const lower = line.toLowerCase();
+  return COMPLETED_PHRASES.some((phrase) => lower.includes(phrase));
+}
+
 /** First header label of `quser` (the user column), by language. */
 const QUSER_FIRST_LABELS: ReadonlySet<string> = new Set(
   [

@@ -1,6 +1,6 @@
 import { isDigits, spanText, splitLines, tokenize } from './columns.js';
 import { findWindowsError } from './errors.js';
-import { isNoEntriesMessage } from './locale.js';
+import { isCompletedMessage, isNoEntriesMessage } from './locale.js';
 import { headerLabels, isTrailer, keyValue, type NetTable, readNetTable } from './net-table.js';
 import type { CultureHint, NotRecognised, OpenFile, ParseResult } from './types.js';
 
@@ -100,6 +100,7 @@ export function readNetFile(text: string, _hint?: CultureHint): ParseResult<Open
   if (lines.some(isNoEntriesMessage)) return { rows: [], error: null, warnings: [] };
   const error = findWindowsError(lines);
   if (error) return { rows: [], error, warnings: [] };
+  if (lines.some(isCompletedMessage)) return { rows: [], error: null, warnings: [] };
   if (text.trim().length === 0) return { rows: [], error: null, warnings: ['empty output'] };
   return notNetFile;
 }

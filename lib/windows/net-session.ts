@@ -1,7 +1,7 @@
 import { isDigits, spanText, splitLines, tokenize } from './columns.js';
 import { findWindowsError } from './errors.js';
 import { readIdleSeconds } from './idle.js';
-import { isNoEntriesMessage } from './locale.js';
+import { isCompletedMessage, isNoEntriesMessage } from './locale.js';
 import { headerLabels, isTrailer, keyValue, type NetTable, readNetTable } from './net-table.js';
 import type { CultureHint, NotRecognised, ParseResult, SmbSession } from './types.js';
 
@@ -160,6 +160,7 @@ export function readNetSession(text: string, _hint?: CultureHint): ParseResult<S
   if (lines.some(isNoEntriesMessage)) return { rows: [], error: null, warnings: [] };
   const error = findWindowsError(lines);
   if (error) return { rows: [], error, warnings: [] };
+  if (lines.some(isCompletedMessage)) return { rows: [], error: null, warnings: [] };
   if (text.trim().length === 0) return { rows: [], error: null, warnings: ['empty output'] };
   return notNetSession;
 }

@@ -49,7 +49,7 @@ export function convertToJsonCompress(value: PsJson): string {
  */
 export function asciiOnly(json: string): string {
   return json.replace(
-    /[^\x00-\x7f]/g,
+    /[\u0080-\uffff]/g,
     (char) => `\\u${(char.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`
   );
 }

@@ -41,7 +41,10 @@ export function windowsInstance(
 /** A run whose stdout is the host-contract envelope of `operation`. */
 export function envelopeRun(
   parameters: HostParameters,
-  run: Partial<Pick<ScriptRun, 'exitCode' | 'durationMs'>> & { stdout?: string; stderr?: string } = {}
+  run: Partial<Pick<ScriptRun, 'exitCode' | 'durationMs'>> & {
+    stdout?: string;
+    stderr?: string;
+  } = {}
 ): ScriptRun {
   const exitCode = run.exitCode ?? 0;
   const envelope = {

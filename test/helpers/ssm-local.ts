@@ -12,7 +12,9 @@ export function localSsmClient(endpoint: string): SSMClient {
 }
 
 /** Collects every event a local SSM delivers. */
-export function recordEvents(subscribe: (listener: (event: SsmEventBridgeEvent) => void) => () => void) {
+export function recordEvents(
+  subscribe: (listener: (event: SsmEventBridgeEvent) => void) => () => void
+) {
   const events: SsmEventBridgeEvent[] = [];
   const unsubscribe = subscribe((event) => {
     events.push(event);

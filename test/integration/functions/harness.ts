@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { inject } from 'vitest';
+import type { Runtime } from '../../../functions/shared/runtime.js';
 import type { Action } from '../../../lib/actions/model.js';
 import { loadConfig } from '../../../lib/config/env.js';
 import { createLedgerTable } from '../../../lib/ledger/table.js';
@@ -40,11 +41,7 @@ async function loadFunctions() {
 export interface Harness {
   fleet: SimulatedFleet;
   ssm: LocalSsm;
-  runtime: Awaited<ReturnType<typeof loadFunctions>>['runtime'] extends {
-    createRuntime: (...args: never[]) => infer R;
-  }
-    ? R
-    : never;
+  runtime: Runtime;
   sweep: (event: unknown) => Promise<unknown>;
   status: (event: SQSEvent) => Promise<SQSBatchResponse>;
   idle: (event: unknown) => Promise<unknown>;
@@ -77,7 +74,13 @@ export async function startHarness(options: {
   });
   const ssm = await startLocalSsm({
     fleet,
-    timing: { pendingMs: 1, eventDelayMs: 1, msPerSecond: 1, delayedAfterMs: 5, retryDeliveryMs: 5 },
+    timing: {
+      pendingMs: 1,
+      eventDelayMs: 1,
+      msPerSecond: 1,
+      delayedAfterMs: 5,
+      retryDeliveryMs: 5,
+    },
     ...(options.faults ? { faults: options.faults } : {}),
   });
   const tableName = `functions-${randomUUID()}`;
@@ -119,7 +122,8 @@ export async function startHarness(options: {
     ssm,
     runtime,
     sweep: (event) => sweep(event, context('sweep')),
-    status: async (event) => (await status(event, context('command-status'))) ?? { batchItemFailures: [] },
+    status: async (event) =>
+      (await status(event, context('command-status'))) ?? { batchItemFailures: [] },
     idle: (event) => idle(event, context('idle-event')),
     delivered: [],
     deadLetters,

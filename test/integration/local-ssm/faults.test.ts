@@ -10,11 +10,22 @@ import { DOCUMENT_NAME } from '../../../lib/ssm/host-contract.js';
 import { startLocalSsm } from '../../../local/ssm/server.js';
 import type { LocalSsm, LocalSsmOptions, SsmEventBridgeEvent } from '../../../local/ssm/types.js';
 import { createScriptedFleet, envelopeRun, windowsInstance } from '../../helpers/ssm-fleet.js';
-import { errorOf, invocationStatuses, localSsmClient, recordEvents } from '../../helpers/ssm-local.js';
+import {
+  errorOf,
+  invocationStatuses,
+  localSsmClient,
+  recordEvents,
+} from '../../helpers/ssm-local.js';
 
 const HOSTS = ['i-0a0000000000000a1', 'i-0b0000000000000b2', 'i-0c0000000000000c3'] as const;
 const [HOST_A, HOST_B, HOST_C] = HOSTS;
-const FAST = { pendingMs: 1, delayedAfterMs: 1, retryDeliveryMs: 2, eventDelayMs: 0, msPerSecond: 1 };
+const FAST = {
+  pendingMs: 1,
+  delayedAfterMs: 1,
+  retryDeliveryMs: 2,
+  eventDelayMs: 0,
+  msPerSecond: 1,
+};
 
 const open: { ssm: LocalSsm; client: SSMClient }[] = [];
 
@@ -80,7 +91,9 @@ describe('fault knobs', () => {
   it('takes hosts offline: ConnectionLost, then Delayed and DeliveryTimedOut', async () => {
     const { client, ssm, events } = await start({ faults: { offlineInstanceIds: [HOST_B] } });
     const info = await client.send(
-      new DescribeInstanceInformationCommand({ Filters: [{ Key: 'PingStatus', Values: ['ConnectionLost'] }] })
+      new DescribeInstanceInformationCommand({
+        Filters: [{ Key: 'PingStatus', Values: ['ConnectionLost'] }],
+      })
     );
     expect(info.InstanceInformationList?.map((item) => item.InstanceId)).toEqual([HOST_B]);
     const sent = await listSessions(client, [HOST_A, HOST_B]);
@@ -98,8 +111,12 @@ describe('fault knobs', () => {
     const sent = await listSessions(client, [HOST_A, HOST_C]);
     await ssm.idle();
     const commandId = sent.Command?.CommandId;
-    const slow = await client.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: HOST_C }));
-    const fast = await client.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: HOST_A }));
+    const slow = await client.send(
+      new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: HOST_C })
+    );
+    const fast = await client.send(
+      new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: HOST_A })
+    );
     expect(slow.StatusDetails).toBe('ExecutionTimedOut');
     expect(fast.Status).toBe('Success');
   });

@@ -37,7 +37,13 @@ beforeEach(async () => {
     fleet,
     accountId: ACCOUNT,
     region: 'eu-west-1',
-    timing: { pendingMs: 2, delayedAfterMs: 2, retryDeliveryMs: 5, eventDelayMs: 1, msPerSecond: 1 },
+    timing: {
+      pendingMs: 2,
+      delayedAfterMs: 2,
+      retryDeliveryMs: 5,
+      eventDelayMs: 1,
+      msPerSecond: 1,
+    },
   });
   client = localSsmClient(ssm.endpoint);
   events = recordEvents(ssm.subscribe).events;
@@ -61,7 +67,9 @@ async function send(instanceIds: string[], timeoutSeconds = 30) {
 }
 
 function read(commandId: string, instanceId = HOST) {
-  return client.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }));
+  return client.send(
+    new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId })
+  );
 }
 
 describe('invocation lifecycle', () => {
@@ -79,7 +87,11 @@ describe('invocation lifecycle', () => {
     fleet.setScript((_, parameters) => envelopeRun(parameters, { durationMs: 200 }));
     const commandId = await send([HOST]);
     const pending = await read(commandId);
-    expect(pending).toMatchObject({ Status: 'Pending', StatusDetails: 'Pending', ResponseCode: -1 });
+    expect(pending).toMatchObject({
+      Status: 'Pending',
+      StatusDetails: 'Pending',
+      ResponseCode: -1,
+    });
     expect(pending.ExecutionStartDateTime).toBe('');
     expect(pending.StandardOutputContent).toBe('');
     await vi.waitFor(async () => expect((await read(commandId)).Status).not.toBe('Pending'), {
@@ -99,7 +111,17 @@ describe('invocation lifecycle', () => {
         event.detail.status === 'Success'
     );
     expect(Object.keys(invocationEvent ?? {}).sort()).toEqual(
-      ['account', 'detail', 'detail-type', 'id', 'region', 'resources', 'source', 'time', 'version'].sort()
+      [
+        'account',
+        'detail',
+        'detail-type',
+        'id',
+        'region',
+        'resources',
+        'source',
+        'time',
+        'version',
+      ].sort()
     );
     expect(invocationEvent).toMatchObject({
       version: '0',
@@ -124,7 +146,14 @@ describe('invocation lifecycle', () => {
     ]);
     const last = commandEvents.at(-1);
     expect(Object.keys(last?.detail ?? {}).sort()).toEqual(
-      ['command-id', 'document-name', 'expire-after', 'parameters', 'requested-date-time', 'status'].sort()
+      [
+        'command-id',
+        'document-name',
+        'expire-after',
+        'parameters',
+        'requested-date-time',
+        'status',
+      ].sort()
     );
     expect(last?.detail).toMatchObject({
       parameters: { Operation: ['LogoffSession'], SessionId: ['4'], ExpectedUser: ['alice'] },
@@ -134,7 +163,10 @@ describe('invocation lifecycle', () => {
 
   it('marks a non-zero exit Failed with that ResponseCode and keeps its output', async () => {
     fleet.setScript((_, parameters) =>
-      envelopeRun(parameters, { exitCode: EXIT.guardUserMismatch, stderr: 'Session 4 belongs to bob' })
+      envelopeRun(parameters, {
+        exitCode: EXIT.guardUserMismatch,
+        stderr: 'Session 4 belongs to bob',
+      })
     );
     const commandId = await send([HOST]);
     await ssm.idle();
@@ -142,7 +174,11 @@ describe('invocation lifecycle', () => {
     expect(reading).toMatchObject({ Status: 'Failed', StatusDetails: 'Failed', ResponseCode: 21 });
     expect(JSON.parse(reading.StandardOutputContent ?? '').stderr).toBe('Session 4 belongs to bob');
     const listed = await client.send(new ListCommandsCommand({ CommandId: commandId }));
-    expect(listed.Commands?.[0]).toMatchObject({ Status: 'Failed', ErrorCount: 1, CompletedCount: 1 });
+    expect(listed.Commands?.[0]).toMatchObject({
+      Status: 'Failed',
+      ErrorCount: 1,
+      CompletedCount: 1,
+    });
   });
 
   it('times a script out after the document executionTimeout', async () => {
@@ -191,7 +227,12 @@ describe('invocation lifecycle', () => {
     fleet.setPingStatus(HOST, 'Online');
     await ssm.idle();
     expect((await read(commandId)).Status).toBe('Success');
-    expect(invocationStatuses(events, HOST)).toEqual(['Pending', 'Delayed', 'InProgress', 'Success']);
+    expect(invocationStatuses(events, HOST)).toEqual([
+      'Pending',
+      'Delayed',
+      'InProgress',
+      'Success',
+    ]);
   });
 });
 

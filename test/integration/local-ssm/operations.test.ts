@@ -9,7 +9,11 @@ import {
   type SSMClient,
 } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DOCUMENT_NAME, HOST_PARAMETERS, hostEnvelopeSchema } from '../../../lib/ssm/host-contract.js';
+import {
+  DOCUMENT_NAME,
+  HOST_PARAMETERS,
+  hostEnvelopeSchema,
+} from '../../../lib/ssm/host-contract.js';
 import { startLocalSsm } from '../../../local/ssm/server.js';
 import type { LocalSsm } from '../../../local/ssm/types.js';
 import {
@@ -112,7 +116,9 @@ describe('local SSM operations through the real SDK', () => {
     expect(page1.InstanceInformationList).toHaveLength(5);
     expect(page1.NextToken).toBeUndefined();
     const hybrid = await client.send(
-      new DescribeInstanceInformationCommand({ Filters: [{ Key: 'ResourceType', Values: ['ManagedInstance'] }] })
+      new DescribeInstanceInformationCommand({
+        Filters: [{ Key: 'ResourceType', Values: ['ManagedInstance'] }],
+      })
     );
     expect(hybrid.InstanceInformationList?.map((info) => info.InstanceId)).toEqual([HYBRID]);
   });
@@ -264,7 +270,11 @@ describe('local SSM operations through the real SDK', () => {
     const reading = await client.send(
       new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: HYBRID })
     );
-    expect(reading).toMatchObject({ Status: 'Cancelled', StatusDetails: 'Cancelled', ResponseCode: -1 });
+    expect(reading).toMatchObject({
+      Status: 'Cancelled',
+      StatusDetails: 'Cancelled',
+      ResponseCode: -1,
+    });
     expect(reading.StandardOutputContent).toBe('');
     const listed = await client.send(new ListCommandsCommand({ CommandId: commandId }));
     expect(listed.Commands?.[0]?.Status).toBe('Cancelled');

@@ -51,10 +51,16 @@ function send(overrides: Partial<SendCommandCommandInput>) {
 describe('SendCommand validation', () => {
   it.each([
     ['an unknown operation', { Operation: ['Format-Volume'] }],
-    ['a value outside allowedPattern', { Operation: ['LogoffSession'], SessionId: ['1; logoff 2'] }],
+    [
+      'a value outside allowedPattern',
+      { Operation: ['LogoffSession'], SessionId: ['1; logoff 2'] },
+    ],
     ['a session id above 65536', { Operation: ['LogoffSession'], SessionId: ['65537'] }],
     ['a message with a subexpression', { Operation: ['NotifySession'], Message: ['Hi $(whoami)'] }],
-    ['a parameter the document does not define', { Operation: ['ListSessions'], commands: ['dir'] }],
+    [
+      'a parameter the document does not define',
+      { Operation: ['ListSessions'], commands: ['dir'] },
+    ],
     ['no Operation', { SessionId: ['3'] }],
     ['two values for a String parameter', { Operation: ['ListSessions', 'ListOpenFiles'] }],
   ])('refuses %s with InvalidParameters', async (_, parameters) => {
@@ -156,7 +162,9 @@ describe('read operation validation', () => {
     expect(key.name).toBe('InvalidFilterKey');
     const stage = await errorOf(
       client.send(
-        new ListCommandInvocationsCommand({ Filters: [{ key: 'ExecutionStage', value: 'Complete' }] })
+        new ListCommandInvocationsCommand({
+          Filters: [{ key: 'ExecutionStage', value: 'Complete' }],
+        })
       )
     );
     expect(stage.name).toBe('InvalidFilterKey');
@@ -164,7 +172,9 @@ describe('read operation validation', () => {
     expect(token.name).toBe('InvalidNextToken');
     const ping = await errorOf(
       client.send(
-        new DescribeInstanceInformationCommand({ Filters: [{ Key: 'PingStatus', Values: ['Asleep'] }] })
+        new DescribeInstanceInformationCommand({
+          Filters: [{ Key: 'PingStatus', Values: ['Asleep'] }],
+        })
       )
     );
     expect(ping.name).toBe('InvalidInstanceInformationFilterValue');
@@ -179,16 +189,22 @@ describe('read operation validation', () => {
     expect(both.name).toBe('InvalidInstanceInformationFilterValue');
     const unknown = await errorOf(
       client.send(
-        new DescribeInstanceInformationCommand({ Filters: [{ Key: 'InstanceIds', Values: [UNKNOWN] }] })
+        new DescribeInstanceInformationCommand({
+          Filters: [{ Key: 'InstanceIds', Values: [UNKNOWN] }],
+        })
       )
     );
     expect(unknown.name).toBe('InvalidInstanceId');
-    const max = await errorOf(client.send(new DescribeInstanceInformationCommand({ MaxResults: 4 })));
+    const max = await errorOf(
+      client.send(new DescribeInstanceInformationCommand({ MaxResults: 4 }))
+    );
     expect(max.name).toBe('ValidationException');
   });
 
   it('refuses to describe a document it does not have', async () => {
-    const error = await errorOf(client.send(new DescribeDocumentCommand({ Name: 'AWS-RunShellScript' })));
+    const error = await errorOf(
+      client.send(new DescribeDocumentCommand({ Name: 'AWS-RunShellScript' }))
+    );
     expect(error.name).toBe('InvalidDocument');
   });
 });
@@ -200,7 +216,11 @@ describe('wire protocol', () => {
       headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target },
       body,
     });
-    return { status: response.status, type: response.headers.get('content-type'), body: await response.json() };
+    return {
+      status: response.status,
+      type: response.headers.get('content-type'),
+      body: await response.json(),
+    };
   }
 
   it('answers errors as HTTP 400 with __type and message', async () => {
@@ -214,8 +234,12 @@ describe('wire protocol', () => {
   });
 
   it('refuses an unknown target and a body that is not JSON', async () => {
-    expect((await post('AmazonSSM.DeleteEverything', '{}')).body.__type).toBe('UnknownOperationException');
-    expect((await post('AmazonSSM.ListCommands', '{nope')).body.__type).toBe('SerializationException');
+    expect((await post('AmazonSSM.DeleteEverything', '{}')).body.__type).toBe(
+      'UnknownOperationException'
+    );
+    expect((await post('AmazonSSM.ListCommands', '{nope')).body.__type).toBe(
+      'SerializationException'
+    );
     expect((await post('AmazonSSM.ListCommands', '')).status).toBe(200);
   });
 });

@@ -43,6 +43,18 @@ describe('ListSessions', () => {
     expect(envelope.stdoutTruncated).toBe(true);
     expect(envelope.stdout).toHaveLength(ENVELOPE_STDOUT_LIMIT);
   });
+
+  it('prints an ASCII-only envelope of at most 20,000 characters, cutting escaped text further', async () => {
+    const { fleet, byName } = stillFleet();
+    const jp = byName('RDSH-JP-01');
+    for (let i = 0; i < 220; i++) fleet.addSession(jp, { user: `user${i}` });
+    const { run, envelope } = await call(fleet, jp, { Operation: 'ListSessions' });
+    expect(run.stdout).toMatch(/^[\x20-\x7e]+$/);
+    expect(run.stdout.length).toBeLessThanOrEqual(20_000);
+    expect(envelope.stdoutTruncated).toBe(true);
+    expect(envelope.stdout.length).toBeLessThan(ENVELOPE_STDOUT_LIMIT);
+    expect(envelope.stdout).toContain('アクティブ');
+  });
 });
 
 describe('DisconnectSession', () => {
@@ -73,7 +85,10 @@ describe('DisconnectSession', () => {
     expect(run.exitCode).toBe(EXIT.guardConsole);
     expect(envelope.exitCode).toBe(22);
     expect(envelope.guard?.code).toBe('console-session');
-    expect(envelope.guard?.message).toMatch(/console/);
+    expect(envelope.guard?.message).toBe(
+      'Session 1 is the console session, which is never disconnected.'
+    );
+    expect(envelope.stderr).toBe(envelope.guard?.message);
     expect(fleet.host(rdsh).sessions[0]).toMatchObject({ id: 1, state: 'active', console: true });
   });
 
@@ -131,7 +146,7 @@ describe('LogoffSession', () => {
     });
     expect(run.exitCode).toBe(1);
     expect(envelope.stderr).toBe(
-      `Could not logoff session ID ${svc?.id}, Error code 5\r\nError [5]:Access is denied.\r\n`
+      `Could not logoff session ID ${svc?.id}, Error code 5\r\nError [5]:Access is denied.\r\nlogoff.exe exited with code 1.`
     );
     expect(fleet.host(rdsh).sessions).toContainEqual(expect.objectContaining({ id: svc?.id }));
   });
@@ -154,7 +169,7 @@ describe('LogoffSession', () => {
     expect(run.exitCode).toBe(EXIT.guardUserMismatch);
     expect(envelope.guard).toEqual({
       code: 'user-mismatch',
-      message: `Session ${aliceId} belongs to CORP\\bob, not CORP\\alice.`,
+      message: `Session ${aliceId} belongs to CORP\\bob, not to the expected user.`,
     });
     expect(fleet.host(fileServer).sessions).toEqual([expect.objectContaining({ userName: 'bob' })]);
   });
@@ -167,8 +182,25 @@ describe('LogoffSession', () => {
       ExpectedUser: 'alice',
     });
     expect(run.exitCode).toBe(EXIT.guardSessionNotFound);
-    expect(envelope.guard?.code).toBe('session-not-found');
+    expect(envelope.guard).toEqual({
+      code: 'session-not-found',
+      message: 'Session 42 does not exist.',
+    });
   });
+
+  it.each(['0', '65536'])(
+    'refuses session %s, which exists without a user, as belonging to nobody',
+    async (id) => {
+      const { fleet, fileServer } = stillFleet();
+      const { run, envelope } = await call(fleet, fileServer, {
+        Operation: 'LogoffSession',
+        SessionId: id,
+        ExpectedUser: 'SYSTEM',
+      });
+      expect(run.exitCode).toBe(EXIT.guardUserMismatch);
+      expect(envelope.guard?.message).toBe(`Session ${id} belongs to nobody, not to the expected user.`);
+    }
+  );
 
   it.each([['CORP\\Alice'], ['corp\\ALICE'], ['alice'], ['alice@corp.example']])(
     'accepts ExpectedUser %s for CORP\\alice (case-insensitive, domain optional)',
@@ -185,22 +217,28 @@ describe('LogoffSession', () => {
     }
   );
 
-  it('refuses ExpectedUser with another domain', async () => {
-    const { fleet, fileServer } = stillFleet();
-    const id = fleet.addSession(fileServer, { user: 'CORP\\alice' });
-    const { run } = await call(fleet, fileServer, {
-      Operation: 'LogoffSession',
-      SessionId: String(id),
-      ExpectedUser: 'OTHER\\alice',
-    });
-    expect(run.exitCode).toBe(EXIT.guardUserMismatch);
-  });
+  it.each(['OTHER\\alice', 'alice@corp.example', 'bob'])(
+    'refuses ExpectedUser %s for CORP\\alice',
+    async (expected) => {
+      const { fleet, fileServer } = stillFleet();
+      const id = fleet.addSession(fileServer, { user: 'CORP\\alice' });
+      const { run } = await call(fleet, fileServer, {
+        Operation: 'LogoffSession',
+        SessionId: String(id),
+        ExpectedUser: expected,
+      });
+      expect(run.exitCode).toBe(EXIT.guardUserMismatch);
+      expect(fleet.host(fileServer).sessions).toHaveLength(1);
+    }
+  );
 
   it.each([
     [{ SessionId: 'abc', ExpectedUser: 'alice' }],
     [{ SessionId: '', ExpectedUser: 'alice' }],
     [{ SessionId: '70000', ExpectedUser: 'alice' }],
+    [{ SessionId: '02', ExpectedUser: 'alice' }],
     [{ SessionId: '2' }],
+    [{ SessionId: '2', ExpectedUser: 'a\\b\\c' }],
   ])('rejects bad parameters %j with exit 2 and changes nothing', async (parameters) => {
     const { fleet, fileServer } = stillFleet();
     fleet.addSession(fileServer, { user: 'alice' });
@@ -237,6 +275,20 @@ describe('NotifySession', () => {
         sentAt: '2026-11-23T14:00:00Z',
       },
     ]);
+  });
+
+  it('rejects WarnSeconds 0 as the document does', async () => {
+    const { fleet, fileServer } = stillFleet();
+    const id = fleet.addSession(fileServer, { user: 'alice' });
+    const { run, envelope } = await call(fleet, fileServer, {
+      Operation: 'NotifySession',
+      SessionId: String(id),
+      ExpectedUser: 'alice',
+      Message: 'hello',
+      WarnSeconds: '0',
+    });
+    expect(run.exitCode).toBe(EXIT.badParameters);
+    expect(envelope.stderr).toBe('WarnSeconds must be a number of seconds.');
   });
 
   it('needs a message and refuses someone else’s session', async () => {

@@ -1,0 +1,93 @@
+import type { SQSEvent } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { type DeadLetter, LocalEventBus, LocalQueue } from '../../../local/runtime/event-bus.js';
+
+const event = (n: number) => ({
+  version: '0',
+  id: `e-${n}`,
+  'detail-type': 'Thing Happened',
+  source: 'test',
+  account: '000000000000',
+  time: '2026-11-21T20:00:00Z',
+  region: 'us-east-1',
+  resources: [],
+  detail: { n },
+});
+
+describe('local event bus and queue', () => {
+  it('delivers matching events to a queue as SQS records, in batches', async () => {
+    const batches: SQSEvent[] = [];
+    const deadLetters: DeadLetter[] = [];
+    const queue = new LocalQueue({
+      name: 'q',
+      deadLetters,
+      batchSize: 10,
+      maxConcurrency: 1,
+      handler: async (batch) => {
+        batches.push(batch);
+        return { batchItemFailures: [] };
+      },
+    });
+    const bus = new LocalEventBus();
+    bus.addRule({
+      name: 'r',
+      matches: (e) => e.source === 'test',
+      target: { kind: 'queue', queue },
+    });
+    for (let n = 0; n < 12; n++) bus.put(event(n));
+    bus.put({ ...event(99), source: 'other' });
+    await queue.idle();
+    const records = batches.flatMap((b) => b.Records);
+    expect(records).toHaveLength(12);
+    expect(batches.every((b) => b.Records.length <= 10)).toBe(true);
+    const first = records[0];
+    expect(first?.eventSource).toBe('aws:sqs');
+    expect(JSON.parse(first?.body ?? '{}').detail).toEqual({ n: 0 });
+    expect(first?.attributes.ApproximateReceiveCount).toBe('1');
+  });
+
+  it('redelivers reported failures, then dead-letters them after the last receive', async () => {
+    const receives = new Map<string, number>();
+    const deadLetters: DeadLetter[] = [];
+    const queue = new LocalQueue({
+      name: 'q',
+      deadLetters,
+      visibilityTimeoutMs: 5,
+      maxReceiveCount: 3,
+      handler: async (batch) => ({
+        batchItemFailures: batch.Records.filter((r) => {
+          receives.set(r.messageId, Number(r.attributes.ApproximateReceiveCount));
+          return JSON.parse(r.body).detail.n === 1;
+        }).map((r) => ({ itemIdentifier: r.messageId })),
+      }),
+    });
+    queue.send(JSON.stringify(event(0)));
+    queue.send(JSON.stringify(event(1)));
+    await queue.idle();
+    expect([...receives.values()].sort()).toEqual([1, 3]);
+    expect(deadLetters).toHaveLength(1);
+    expect(JSON.parse(deadLetters[0]?.body ?? '{}').detail).toEqual({ n: 1 });
+  });
+
+  it('retries a failing async invocation twice, then records it as a dead letter', async () => {
+    let calls = 0;
+    const bus = new LocalEventBus();
+    bus.addRule({
+      name: 'flaky',
+      matches: () => true,
+      target: {
+        kind: 'lambda',
+        invoke: async () => {
+          calls++;
+          throw new Error('boom');
+        },
+      },
+    });
+    bus.put(event(1));
+    await bus.drain();
+    expect(calls).toBe(3);
+    expect(bus.deadLetters).toEqual([
+      expect.objectContaining({ source: 'flaky', error: 'Error: boom' }),
+    ]);
+  });
+});

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import {
+  OptionsError,
+  parseDuration,
+  parseRuntimeOptions,
+} from '../../../local/runtime/options.js';
+
+describe('runtime options', () => {
+  it('defaults to the documented demo settings', () => {
+    expect(parseRuntimeOptions([], {})).toEqual({
+      port: 3000,
+      fleet: 12,
+      sweepEveryMs: 60_000,
+      seed: 1,
+      policyFile: null,
+      timeScale: 1,
+      dataDir: '.data',
+      inMemory: false,
+    });
+  });
+
+  it('takes environment variables, and flags win over them', () => {
+    const options = parseRuntimeOptions(['--port', '0', '--in-memory'], {
+      JANITOR_PORT: '4000',
+      JANITOR_FLEET: '3',
+      JANITOR_SWEEP_EVERY: '30s',
+      JANITOR_TIME_SCALE: '2.5',
+    });
+    expect(options).toMatchObject({
+      port: 0,
+      fleet: 3,
+      sweepEveryMs: 30_000,
+      timeScale: 2.5,
+      inMemory: true,
+    });
+  });
+
+  it.each([
+    [['--port', '70000'], /--port must be an integer from 0 to 65535/],
+    [['--fleet', '0'], /--fleet must be an integer from 1 to 200/],
+    [['--sweep-every', 'soon'], /--sweep-every must be a duration/],
+    [['--time-scale=-1'], /--time-scale must be a number/],
+    [['--unknown'], /Unknown option/],
+  ])('refuses %j with a clear message', (argv, message) => {
+    expect(() => parseRuntimeOptions(argv, {})).toThrow(OptionsError);
+    expect(() => parseRuntimeOptions(argv, {})).toThrow(message);
+  });
+
+  it('answers help', () => {
+    expect(parseRuntimeOptions(['--help'], {})).toBe('help');
+  });
+
+  it('reads durations in ms, s, m and h', () => {
+    expect(parseDuration('500ms')).toBe(500);
+    expect(parseDuration('1.5s')).toBe(1500);
+    expect(parseDuration('1m')).toBe(60_000);
+    expect(parseDuration('2h')).toBe(7_200_000);
+    expect(parseDuration('1 minute')).toBeNull();
+  });
+});

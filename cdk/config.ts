@@ -1,14 +1,14 @@
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { z } from 'zod';
 
 /** Every context key the app reads is `session-janitor:<setting>`, e.g. `session-janitor:sweepSchedule`. */
-export const CONTEXT_PREFIX = 'session-janitor:';
+const CONTEXT_PREFIX = 'session-janitor:';
 
-/** The log retention periods CloudWatch Logs accepts, in days. */
-export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
-  3653,
-] as const;
+// Retention periods CloudWatch Logs accepts; "never expire" is not one a deployment may pick.
+const LOG_RETENTION_DAYS = Object.values(RetentionDays).filter(
+  (days): days is RetentionDays => typeof days === 'number' && days !== RetentionDays.INFINITE
+);
 
 // EventBridge Scheduler accepts rate(), cron() and at(); a recurring sweep needs rate() or cron().
 const SCHEDULE_PATTERN =
@@ -44,7 +44,7 @@ const settingsSchema = z
     policy: json(z.record(z.string(), z.unknown())),
     retentionDays: integer(1, 3650),
     logRetentionDays: json(
-      z.number().refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+      z.number().refine((days) => (LOG_RETENTION_DAYS as number[]).includes(days), {
         message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
       })
     ),
@@ -81,7 +81,7 @@ export class ContextError extends Error {
 }
 
 /** Names of every setting the app reads from context (without the prefix). */
-export const SETTING_NAMES = Object.keys(settingsSchema.shape) as (keyof ContextSettings)[];
+const SETTING_NAMES = Object.keys(settingsSchema.shape) as (keyof ContextSettings)[];
 
 /**
  * Reads the `session-janitor:*` context (cdk.json, `-c` on the command line) into typed settings.

@@ -1,4 +1,93 @@
-// Placeholder entry so that the CDK stack can be built while the handler is written (issue 5).
-export const handler = async (): Promise<never> => {
-  throw new Error('handler not implemented yet');
-};
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type {
+  APIGatewayProxyEventV2WithJWTAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+} from 'aws-lambda';
+import type { ApiDeps } from '../lib/api/deps.js';
+import { type HttpOutcome, handleHttpEvent } from '../lib/api/http.js';
+import { observed } from './shared/middleware.js';
+import { logger, metrics } from './shared/observability.js';
+import { type Runtime, runtimeFromEnv } from './shared/runtime.js';
+
+export { API_ROUTES, API_SCOPES, OPERATION_SCOPES } from '../lib/api/routes.js';
+
+export interface ApiHandlerOptions {
+  /** Pause between polls of a live host query (tests shorten it). */
+  hostQueryPollMs?: number;
+  /** See `ApiDeps.dispatchGraceMs`. */
+  dispatchGraceMs?: number;
+}
+
+/** The use cases' dependencies from a runtime. */
+export function apiDeps(runtime: Runtime, options: ApiHandlerOptions = {}): ApiDeps {
+  const { config } = runtime;
+  return {
+    ledger: runtime.ledger,
+    ssm: runtime.clients.ssm,
+    documentName: config.DOCUMENT_NAME,
+    outputLogGroup: config.SSM_OUTPUT_LOG_GROUP,
+    deliveryTimeoutSeconds: config.DELIVERY_TIMEOUT_SECONDS,
+    executionTimeoutSeconds: config.EXECUTION_TIMEOUT_SECONDS,
+    managedTag: { key: config.MANAGED_TAG_KEY, value: config.MANAGED_TAG_VALUE },
+    hostQueryTimeoutMs: config.HOST_QUERY_TIMEOUT_MS,
+    clock: runtime.clock,
+    observer: runtime.observer,
+    ...(runtime.retry ? { retry: runtime.retry } : {}),
+    ...(options.hostQueryPollMs === undefined ? {} : { hostQueryPollMs: options.hostQueryPollMs }),
+    ...(options.dispatchGraceMs === undefined ? {} : { dispatchGraceMs: options.dispatchGraceMs }),
+  };
+}
+
+function record(outcome: HttpOutcome): void {
+  const { statusCode } = outcome.response;
+  const route = outcome.route ?? 'none';
+  if (outcome.ticketId !== null) logger.appendKeys({ ticketId: outcome.ticketId });
+  for (const { action, created } of outcome.actions) {
+    const single = metrics.singleMetric();
+    single.addDimensions({
+      operation: action.operation,
+      outcome: created ? action.status : `repeat-${action.status}`,
+    });
+    single.addMetric('ApiActions', MetricUnit.Count, 1);
+  }
+  const fields = {
+    route,
+    statusCode,
+    ...(outcome.actions.length > 0
+      ? {
+          actionId: outcome.actions[0]?.action.id,
+          actionIds: outcome.actions.map((a) => a.action.id),
+          created: outcome.actions.map((a) => a.created),
+        }
+      : {}),
+  };
+  if (outcome.unexpected !== null) {
+    logger.error('api request failed', { ...fields, error: outcome.unexpected as Error });
+  } else if (statusCode >= 400) {
+    logger.info('api request refused', { ...fields, body: outcome.response.body.slice(0, 500) });
+  } else {
+    logger.info('api request answered', fields);
+  }
+  const requests = metrics.singleMetric();
+  requests.addDimensions({ route, status: String(statusCode) });
+  requests.addMetric('ApiRequests', MetricUnit.Count, 1);
+}
+
+/**
+ * `api` (API Gateway HTTP API, payload 2.0, JWT authorizer): ticket-driven actions and live host
+ * queries. The route table is `API_ROUTES`; the gateway and the stack declare the same.
+ */
+export function createApiHandler(runtime: Runtime, options: ApiHandlerOptions = {}) {
+  const deps = apiDeps(runtime, options);
+  return observed(
+    async (
+      event: APIGatewayProxyEventV2WithJWTAuthorizer
+    ): Promise<APIGatewayProxyStructuredResultV2> => {
+      const outcome = await handleHttpEvent(deps, event);
+      record(outcome);
+      return outcome.response;
+    }
+  );
+}
+
+export const handler = createApiHandler(runtimeFromEnv());

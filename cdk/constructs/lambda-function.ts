@@ -1,12 +1,6 @@
 import { type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import {
-  type IGrantable,
-  type IPrincipal,
-  PolicyStatement,
-  Role,
-  ServicePrincipal,
-} from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -45,11 +39,6 @@ export interface JanitorFunctionProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly logRemovalPolicy?: RemovalPolicy;
-  /**
-   * The runtime; Node 22 is what the project is built and tested for.
-   * @default Runtime.NODEJS_22_X
-   */
-  readonly runtime?: Runtime;
 }
 
 /** What a function may do with the ledger table. */
@@ -71,11 +60,10 @@ const LEDGER_ITEM_ACTIONS = [
  * active tracing, an ESM bundle with source maps, its own log group with retention, its own role
  * with no managed policy, and failure handling that matches how it is invoked.
  */
-export class JanitorFunction extends Construct implements IGrantable {
+export class JanitorFunction extends Construct {
   readonly function: NodejsFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
-  readonly grantPrincipal: IPrincipal;
 
   constructor(scope: Construct, id: string, props: JanitorFunctionProps) {
     super(scope, id);
@@ -91,14 +79,14 @@ export class JanitorFunction extends Construct implements IGrantable {
       description: `Runs ${props.description}`,
     });
     this.logGroup.grantWrite(this.role);
-    this.grantPrincipal = this.role;
 
     const { invocation } = props;
     this.function = new NodejsFunction(this, 'Function', {
       entry: props.entry,
       handler: 'handler',
       description: props.description,
-      runtime: props.runtime ?? Runtime.NODEJS_22_X,
+      // The runtime the handlers are built (esbuild target below) and tested for.
+      runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize,
       timeout: props.timeout,
@@ -158,10 +146,6 @@ export class JanitorFunction extends Construct implements IGrantable {
     }
   }
 
-  addEnvironment(key: string, value: string): void {
-    this.function.addEnvironment(key, value);
-  }
-
   addToRolePolicy(statement: PolicyStatement): void {
     this.role.addToPrincipalPolicy(statement);
   }
@@ -175,12 +159,10 @@ export class JanitorFunction extends Construct implements IGrantable {
         'PutTraceSegments/PutTelemetryRecords and, where granted, ssm:DescribeInstanceInformation ' +
         'and ssm:GetCommandInvocation (checked statement by statement in test/infra).',
     });
-    if ((props.runtime ?? Runtime.NODEJS_22_X) === Runtime.NODEJS_22_X) {
-      const reason =
-        'Pinned to Node.js 22, the runtime the handlers are built (esbuild target node22) and tested for.';
-      validations.acknowledge({ id: 'AwsSolutions-L1', reason });
-      validations.acknowledge({ id: 'Serverless-LambdaLatestVersion', reason });
-    }
+    const pinned =
+      'Pinned to Node.js 22, the runtime the handlers are built (esbuild target node22) and tested for.';
+    validations.acknowledge({ id: 'AwsSolutions-L1', reason: pinned });
+    validations.acknowledge({ id: 'Serverless-LambdaLatestVersion', reason: pinned });
     validations.acknowledge({
       id: 'Serverless-LambdaDLQ',
       reason:

@@ -1,18 +1,18 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { logger, metrics } from './observability.js';
+import { logger } from './observability.js';
 
 /**
- * Wraps a handler in the house middleware: Lambda context in every log line (state cleared per
- * invocation) and metrics flushed at the end of each invocation.
+ * Wraps a handler in the house middleware: the Lambda context in every log line, state cleared per
+ * invocation. Metrics need no flush middleware here: each one is a single metric with its own
+ * dimensions, written as it happens (see `observer.ts`), and `logMetrics` would otherwise warn
+ * "no application metrics" on every invocation that planned nothing.
  */
 export function observed<TEvent, TResult>(
   handler: (event: TEvent, context: Context) => Promise<TResult>
 ) {
   return middy<TEvent, TResult>()
     .use(injectLambdaContext(logger, { clearState: true }))
-    .use(logMetrics(metrics))
     .handler(handler);
 }

@@ -13,10 +13,3 @@ export interface Observer {
   warn(message: string, data?: Record<string, unknown>): void;
 }
 
-/** Reports nothing: for callers that only want the result. */
-export const silentObserver: Observer = {
-  planned: () => undefined,
-  finished: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-};

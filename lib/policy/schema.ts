@@ -10,9 +10,8 @@ import { assertValidParameterValue } from '../ssm/parameters.js';
 
 export const DEFAULT_GROUP = 'default';
 
-const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
-export { WEEKDAYS };
 
 /** Group names travel as tag values and inside the ListSessions Comment (≤ 100 chars). */
 const groupName = z

@@ -57,7 +57,7 @@ const GUARD_OF_EXIT: ReadonlyMap<number, GuardCode> = new Map(
 );
 
 function toHostOperation(operation: Operation | HostOperation): HostOperation {
-  return operation in HOST_OPERATION_OF
+  return Object.hasOwn(HOST_OPERATION_OF, operation)
     ? HOST_OPERATION_OF[operation as Operation]
     : (operation as HostOperation);
 }

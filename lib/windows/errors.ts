@@ -8,6 +8,7 @@ import type { WindowsError } from './types.js';
  * - net.exe NERR: `<text>`, blank line, `More help is available by typing NET HELPMSG 2312.`;
  * - openfiles: `ERROR: Logged-on user does not have administrative privilege.`;
  * - PowerShell error records (`… + CategoryInfo … FullyQualifiedErrorId …`).
+ * "No User exists" wrapped in an error record is not an error: callers check for it first.
  * The words around the numbers are localised, so the shapes matter more than the words.
  */
 
@@ -65,6 +66,13 @@ export function findWindowsError(lines: readonly string[]): WindowsError | null 
       return { code: parseCode(code), message: message.trim() || line };
     }
   }
+  if (text.some((line) => line.startsWith('+ CategoryInfo') || line.startsWith('+ FullyQualifiedErrorId'))) {
+    // PowerShell error record: the message is the first line, the Win32 code (if any) is in the
+    // FullyQualifiedErrorId (`Windows System Error 5,Get-SmbOpenFile`).
+    const id = text.find((line) => line.startsWith('+ FullyQualifiedErrorId')) ?? '';
+    const code = /Error (\d{1,10})\b/.exec(id)?.[1];
+    return { code: code === undefined ? null : parseCode(code), message: unwrapNativeError(text[0] ?? '') };
+  }
   for (let i = 0; i < text.length; i++) {
     const line = text[i] ?? '';
     const help = HELPMSG.exec(line);
@@ -88,8 +96,5 @@ export function findWindowsError(lines: readonly string[]): WindowsError | null 
   if (tool) return { code: null, message: (tool[1] ?? first).trim() };
   const numbered = HEX_OR_NUMBER.exec(first);
   if (numbered) return { code: parseCode(numbered[1] ?? ''), message: first };
-  if (text.some((line) => line.startsWith('+ CategoryInfo') || line.startsWith('+ FullyQualifiedErrorId'))) {
-    return { code: null, message: first };
-  }
   return null;
 }

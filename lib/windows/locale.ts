@@ -298,6 +298,9 @@ const AM_WORDS: ReadonlySet<string> = new Set(['am', 'a', 'vorm', 'ap', 'дп', 
 
 /** `am`, `pm` or `null` for a time designator (`PM`, `p.m.`, `午後` …). */
 export function meridiemOf(word: string): 'am' | 'pm' | null {
+  // The en-US spelling first: it is what most hosts print, and needs no case folding.
+  if (word === 'PM') return 'pm';
+  if (word === 'AM') return 'am';
   const key = word.toLowerCase().replaceAll('.', '');
   if (PM_WORDS.has(key)) return 'pm';
   if (AM_WORDS.has(key)) return 'am';

@@ -44,7 +44,7 @@ const WS2019 = {
   platformVersion: '10.0.17763',
 };
 
-const rdsh = (
+const blueprint = (
   computerName: string,
   culture: HostCulture,
   extra: Partial<HostBlueprint> = {}
@@ -60,18 +60,18 @@ const rdsh = (
 });
 
 export const DEFAULT_BLUEPRINTS: readonly HostBlueprint[] = [
-  rdsh('RDSH-US-01', 'en-US', { protectedAccount: true, longUserName: true }),
-  rdsh('RDSH-DE-01', 'de-DE', { group: 'strict', protectedAccount: true }),
-  rdsh('RDSH-FR-01', 'fr-FR', WS2019),
-  rdsh('RDSH-ES-01', 'es-ES'),
-  rdsh('RDSH-RU-01', 'ru-RU', WS2019),
-  rdsh('RDSH-JP-01', 'ja-JP', { protectedAccount: true }),
-  rdsh('FS-DE-01', 'de-DE', { role: 'file-server', group: 'file-servers' }),
-  rdsh('RDSH-US-02', 'en-US', { utcOffsetMinutes: -480 }),
-  rdsh('RDSH-DE-02', 'de-DE', { group: 'strict' }),
-  rdsh('FS-US-01', 'en-US', { role: 'file-server', group: 'file-servers', ...WS2019 }),
-  rdsh('RDSH-US-03', 'en-US', { pingStatus: 'ConnectionLost' }),
-  rdsh('RDSH-LAB-01', 'fr-FR', { managed: false }),
+  blueprint('RDSH-US-01', 'en-US', { protectedAccount: true, longUserName: true }),
+  blueprint('RDSH-DE-01', 'de-DE', { group: 'strict', protectedAccount: true }),
+  blueprint('RDSH-FR-01', 'fr-FR', WS2019),
+  blueprint('RDSH-ES-01', 'es-ES'),
+  blueprint('RDSH-RU-01', 'ru-RU', WS2019),
+  blueprint('RDSH-JP-01', 'ja-JP', { protectedAccount: true }),
+  blueprint('FS-DE-01', 'de-DE', { role: 'file-server', group: 'file-servers' }),
+  blueprint('RDSH-US-02', 'en-US', { utcOffsetMinutes: -480 }),
+  blueprint('RDSH-DE-02', 'de-DE', { group: 'strict' }),
+  blueprint('FS-US-01', 'en-US', { role: 'file-server', group: 'file-servers', ...WS2019 }),
+  blueprint('RDSH-US-03', 'en-US', { pingStatus: 'ConnectionLost' }),
+  blueprint('RDSH-LAB-01', 'fr-FR', { managed: false }),
 ];
 
 /** Blueprints for `count` hosts: the default twelve, then more session hosts in every culture. */
@@ -91,7 +91,7 @@ export function blueprints(count: number): HostBlueprint[] {
       'US',
     ];
     const number = 10 + Math.floor((i - DEFAULT_BLUEPRINTS.length) / cultures.length);
-    out.push(rdsh(`RDSH-${code}-${String(number).padStart(2, '0')}`, culture));
+    out.push(blueprint(`RDSH-${code}-${String(number).padStart(2, '0')}`, culture));
   }
   return out;
 }

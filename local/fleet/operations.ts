@@ -241,7 +241,7 @@ function closeSmbSession(host: HostState, p: HostParameters, now: number): Outco
     return bad('CloseSmbSession needs ClientName or UserName: it never closes every session.');
   }
   const matching = sortById(host.smbSessions).filter((s) => {
-    const [domain, user] = splitAccount(s.clientUserName);
+    const [domain, user] = splitDomain(s.clientUserName);
     return (
       (clientName === '' || sameClient(s.clientComputerName, clientName)) &&
       (userName === '' || accountMatches(domain, user, userName))
@@ -318,12 +318,12 @@ function fileRow(host: HostState, f: OpenFileState): PsObject {
 
 /** `user` or `DOMAIN\user`, case-insensitive; the domain is compared only when given. */
 function accountMatches(domain: string, user: string, expected: string): boolean {
-  const [wantDomain, wantUser] = splitAccount(expected);
+  const [wantDomain, wantUser] = splitDomain(expected);
   const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
   return same(user, wantUser) && (!expected.includes('\\') || same(domain, wantDomain));
 }
 
-function splitAccount(account: string): [string, string] {
+function splitDomain(account: string): [string, string] {
   const slash = account.indexOf('\\');
   return slash < 0 ? ['', account] : [account.slice(0, slash), account.slice(slash + 1)];
 }

@@ -14,7 +14,7 @@ import { outcomeOf, outcomeOfSendError } from '../../../lib/ssm/outcome.js';
 import { listParameters, toHostParameters } from '../../../lib/ssm/parameters.js';
 import { readInvocation, waitForInvocation } from '../../../lib/ssm/read.js';
 import { sendInBatches, sendOperation, translateSendError } from '../../../lib/ssm/send.js';
-import { type Harness, sessionHost, startHarness } from './harness.js';
+import { FAST_RETRY, type Harness, sessionHost, startHarness } from './harness.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -176,20 +176,29 @@ describe('dispatcher failure modes against the local SSM', () => {
   it('rides out throttling with backoff, and gives up with ThrottledError when it never stops', async () => {
     const t = await harness({ faults: { throttleRate: 0.5 } });
     const instanceId = sessionHost(t.fleet);
+    const backoffs: number[] = [];
+    const retry = {
+      ...FAST_RETRY,
+      sleep: async (ms: number) => {
+        backoffs.push(ms);
+      },
+    };
     for (let i = 0; i < 5; i++) {
-      const { commandId } = await sendOperation(t.send, {
-        instanceIds: [instanceId],
-        parameters: listParameters('ListSessions'),
-        comment: `sj:throttled:${i}`,
-      });
-      const reading = await waitForInvocation(t.read, {
-        commandId,
-        instanceId,
-        timeoutMs: 5_000,
-        pollMs: 5,
-      });
+      const { commandId } = await sendOperation(
+        { ...t.send, retry },
+        {
+          instanceIds: [instanceId],
+          parameters: listParameters('ListSessions'),
+          comment: `sj:throttled:${i}`,
+        }
+      );
+      const reading = await waitForInvocation(
+        { ...t.read, retry },
+        { commandId, instanceId, timeoutMs: 5_000, pollMs: 5 }
+      );
       expect(reading.status).toBe('Success');
     }
+    expect(backoffs.length).toBeGreaterThan(0);
     t.ssm.setFaults({ throttleRate: 1 });
     const error = await sendOperation(t.send, {
       instanceIds: [instanceId],
@@ -215,6 +224,17 @@ describe('dispatcher failure modes against the local SSM', () => {
     const second = await send();
     await expect(
       readInvocation(t.read, { ...second, instanceId, missingRetryMs: 0 })
+    ).rejects.toBeInstanceOf(InvocationNotFoundError);
+  });
+
+  it('believes an unknown command id missing once the grace period is over', async () => {
+    const t = await harness();
+    await expect(
+      readInvocation(t.read, {
+        commandId: '00000000-0000-4000-8000-000000000000',
+        instanceId: sessionHost(t.fleet),
+        missingRetryMs: 30,
+      })
     ).rejects.toBeInstanceOf(InvocationNotFoundError);
   });
 

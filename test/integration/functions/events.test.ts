@@ -1,6 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
+import { APIGatewayProxyEventV2Schema, SqsSchema } from '@aws-lambda-powertools/parser/schemas';
 import { describe, expect, it } from 'vitest';
+import { invocationsOf, ssmStatusEventSchema } from '../../../lib/collect/events.js';
 import { offsetMinutesOf, sessionIdleEventSchema } from '../../../lib/idle/schema.js';
+import { sweepTriggerSchema } from '../../../lib/sweep/trigger.js';
 import { validate } from './json-schema.js';
 
 const eventsDir = new URL('../../../events/', import.meta.url);
@@ -10,6 +13,7 @@ async function json(path: string): Promise<Record<string, unknown>> {
 }
 
 const schema = await json('session-idle.schema.json');
+const apiSamples = (await readdir(new URL('api/', eventsDir))).filter((f) => f.endsWith('.json'));
 const samples = (await readdir(new URL('session-idle/', eventsDir))).filter((f) =>
   f.endsWith('.json')
 );
@@ -70,5 +74,57 @@ describe('Session Idle schema', () => {
     expect(offsetMinutesOf('2026-11-21T21:05:00+01:00')).toBe(60);
     expect(offsetMinutesOf('2026-11-21T14:35:00-05:30')).toBe(-330);
     expect(offsetMinutesOf('2026-11-21T20:05:00Z')).toBe(0);
+  });
+});
+
+describe('trigger samples', () => {
+  it.each([
+    'scheduler/default-notification.json',
+    'scheduler/eventbridge-rule.json',
+    'scheduler/sweep-input.json',
+  ])('reads the scheduled time from %s', async (file) => {
+    expect(sweepTriggerSchema.parse(await json(file))).toEqual({
+      scheduledAt: new Date('2026-11-21T20:05:00Z'),
+    });
+  });
+
+  it('finds the invocation of both Run Command status events, for our document only', async () => {
+    const invocation = ssmStatusEventSchema.parse(
+      await json('ssm/command-invocation-status-change.json')
+    );
+    const command = ssmStatusEventSchema.parse(await json('ssm/command-status-change.json'));
+    const expected = {
+      commandId: 'e8d3c0e4-71f7-4491-898f-c9b35bee5f3b',
+      instanceId: 'i-0a1b2c3d4e5f60718',
+      status: 'Success',
+    };
+
+    expect(invocationsOf(invocation, 'SessionJanitor-Operate')).toEqual([expected]);
+    expect(invocationsOf(command, 'SessionJanitor-Operate')).toEqual([expected]);
+    expect(invocationsOf(invocation, 'AWS-RunPowerShellScript')).toEqual([]);
+    expect(
+      invocationsOf(
+        { ...command, resources: [...command.resources, 'arn:aws:ec2:x'] },
+        'SessionJanitor-Operate'
+      )
+    ).toEqual([]);
+  });
+
+  it('wraps the status events in a valid SQS batch', async () => {
+    const batch = SqsSchema.parse(await json('sqs/command-status-batch.json'));
+
+    expect(
+      batch.Records.map((r) => ssmStatusEventSchema.parse(JSON.parse(r.body))['detail-type'])
+    ).toEqual([
+      'EC2 Command Invocation Status-change Notification',
+      'EC2 Command Status-change Notification',
+    ]);
+  });
+
+  it.each(apiSamples)('has an API Gateway HTTP API (2.0) request in api/%s', async (file) => {
+    const event = APIGatewayProxyEventV2Schema.parse(await json(`api/${file}`));
+
+    expect(event.routeKey).toMatch(/^(GET|POST) \/v1\//);
+    expect(event.requestContext.authorizer?.jwt?.claims.scope).toMatch(/session-janitor\//);
   });
 });

@@ -178,14 +178,28 @@ describe('fault knobs', () => {
   });
 
   it('answers InvocationDoesNotExist for a while after SendCommand', async () => {
-    const { client, ssm } = await start({ faults: { invocationNotFoundMs: 60 } });
+    const { client, ssm } = await start({ faults: { invocationNotFoundMs: 300 } });
     const sent = await listSessions(client);
     const input = { CommandId: sent.Command?.CommandId, InstanceId: HOST_A };
     const early = await errorOf(client.send(new GetCommandInvocationCommand(input)));
     expect(early.name).toBe('InvocationDoesNotExist');
-    await new Promise((resolve) => setTimeout(resolve, 70));
+    await new Promise((resolve) => setTimeout(resolve, 310));
     await ssm.idle();
     expect((await client.send(new GetCommandInvocationCommand(input))).Status).toBe('Success');
+  });
+
+  it('reports a failing listener and still delivers to the others', async () => {
+    const failures: string[] = [];
+    const { client, ssm, events } = await start({
+      onListenerError: (error, event) => failures.push(`${event.detail.status}: ${String(error)}`),
+    });
+    ssm.subscribe(() => {
+      throw new Error('handler crashed');
+    });
+    await listSessions(client);
+    await ssm.idle();
+    expect(invocationStatuses(events, HOST_A)).toEqual(['Pending', 'InProgress', 'Success']);
+    expect(failures).toContain('Success: Error: handler crashed');
   });
 
   it('lets an awaited listener finish before idle resolves', async () => {

@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DOCUMENT_NAME, EXIT } from '../../../lib/ssm/host-contract.js';
 import {
   MAX_PLUGIN_OUTPUT_SIZE,
+  MAX_STDERR_LENGTH,
   MAX_STDOUT_LENGTH,
   OUTPUT_TRUNCATED_SUFFIX,
 } from '../../../local/ssm/output.js';
@@ -80,11 +81,11 @@ describe('invocation lifecycle', () => {
       fleet,
       accountId: ACCOUNT,
       region: 'eu-west-1',
-      timing: { pendingMs: 100, eventDelayMs: 1 },
+      timing: { pendingMs: 250, eventDelayMs: 1 },
     });
     client = localSsmClient(ssm.endpoint);
     events = recordEvents(ssm.subscribe).events;
-    fleet.setScript((_, parameters) => envelopeRun(parameters, { durationMs: 200 }));
+    fleet.setScript((_, parameters) => envelopeRun(parameters, { durationMs: 300 }));
     const commandId = await send([HOST]);
     const pending = await read(commandId);
     expect(pending).toMatchObject({
@@ -222,7 +223,7 @@ describe('invocation lifecycle', () => {
 
   it('delivers a delayed command when the host comes back in time', async () => {
     fleet.setPingStatus(HOST, 'ConnectionLost');
-    const commandId = await send([HOST], 300);
+    const commandId = await send([HOST], 1000);
     await new Promise((resolve) => setTimeout(resolve, 20));
     fleet.setPingStatus(HOST, 'Online');
     await ssm.idle();
@@ -247,6 +248,12 @@ describe('output truncation', () => {
     expect(content).toHaveLength(MAX_STDOUT_LENGTH);
     expect(content.endsWith(OUTPUT_TRUNCATED_SUFFIX)).toBe(true);
     expect(reading.StandardErrorContent).toBe('warning');
+    fleet.setScript(() => ({ exitCode: 1, stdout: '', stderr: 'e'.repeat(10_000), durationMs: 0 }));
+    const failedId = await send([HOST]);
+    await ssm.idle();
+    const failed = await read(failedId);
+    expect(failed.StandardErrorContent).toHaveLength(MAX_STDERR_LENGTH);
+    expect(failed.StandardErrorContent?.endsWith(OUTPUT_TRUNCATED_SUFFIX)).toBe(true);
     const listed = await client.send(
       new ListCommandInvocationsCommand({ CommandId: commandId, Details: true })
     );

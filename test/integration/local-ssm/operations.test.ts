@@ -248,6 +248,14 @@ describe('local SSM operations through the real SDK', () => {
       })
     );
     expect(next.Commands?.[0]?.CommandId).not.toBe(success.Commands?.[0]?.CommandId);
+    const complete = await client.send(
+      new ListCommandsCommand({ Filters: [{ key: 'ExecutionStage', value: 'Complete' }] })
+    );
+    expect(complete.Commands?.every((command) => command.Status === 'Success')).toBe(true);
+    const executing = await client.send(
+      new ListCommandsCommand({ Filters: [{ key: 'ExecutionStage', value: 'Executing' }] })
+    );
+    expect(executing.Commands).toEqual([]);
     const byInstance = await client.send(new ListCommandsCommand({ InstanceId: FILER }));
     expect(byInstance.Commands?.map((command) => command.Parameters?.Operation?.[0])).toEqual([
       'ListOpenFiles',

@@ -219,7 +219,7 @@ describe('wire protocol', () => {
     return {
       status: response.status,
       type: response.headers.get('content-type'),
-      body: await response.json(),
+      body: (await response.json()) as { __type?: string; message?: string },
     };
   }
 

@@ -25,7 +25,7 @@ const INJECTIONS = [
   '`n',
   '$(whoami)',
   'x$(whoami)',
-  '${env:PATH}',
+  `\${env:PATH}`,
   '$env:USERNAME',
   'a\nb',
   'alice\n',

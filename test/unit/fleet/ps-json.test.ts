@@ -19,9 +19,7 @@ describe('Windows PowerShell 5.1 ConvertTo-Json -Compress', () => {
     expect(convertToJsonCompress([row('8813272891441', 'CORP\\alice')])).toBe(
       '[{"SessionId":"8813272891441","ClientUserName":"CORP\\\\alice","NumOpens":2}]'
     );
-    expect(
-      convertToJsonCompress([row('1', 'a'), row('18446744073709551615', null)])
-    ).toBe(
+    expect(convertToJsonCompress([row('1', 'a'), row('18446744073709551615', null)])).toBe(
       '[{"SessionId":"1","ClientUserName":"a","NumOpens":2},{"SessionId":"18446744073709551615","ClientUserName":null,"NumOpens":2}]'
     );
   });
@@ -41,7 +39,7 @@ describe('Windows PowerShell 5.1 ConvertTo-Json -Compress', () => {
     );
   });
 
-  it('escapes like JavaScriptSerializer: control characters and < > & \' as \\u00XX', () => {
+  it("escapes like JavaScriptSerializer: control characters and < > & ' as \\u00XX", () => {
     expect(psJsonString(`a<b>&'"\\\r\n\t\u0001é日`)).toBe(
       '"a\\u003cb\\u003e\\u0026\\u0027\\"\\\\\\r\\n\\t\\u0001é日"'
     );

@@ -76,7 +76,7 @@ describe('ListOpenFiles', () => {
     expect(smb?.numOpens).toBe(1);
   });
 
-  it('escapes & and \' in paths as JavaScriptSerializer does', async () => {
+  it("escapes & and ' in paths as JavaScriptSerializer does", async () => {
     const { fleet, fileServer } = await emptyFileServer();
     fleet.addOpenFile(fileServer, {
       clientComputerName: 'pc',
@@ -92,9 +92,21 @@ describe('ListOpenFiles', () => {
 describe('CloseSmbSession', () => {
   it('closes every session of a client and the files they hold, printing what it closed', async () => {
     const { fleet, fileServer } = await emptyFileServer();
-    fleet.addOpenFile(fileServer, { clientComputerName: '10.0.0.5', user: 'alice', path: 'D:\\a.txt' });
-    fleet.addOpenFile(fileServer, { clientComputerName: '10.0.0.5', user: 'bob', path: 'D:\\b.txt' });
-    fleet.addOpenFile(fileServer, { clientComputerName: '10.0.0.6', user: 'bob', path: 'D:\\c.txt' });
+    fleet.addOpenFile(fileServer, {
+      clientComputerName: '10.0.0.5',
+      user: 'alice',
+      path: 'D:\\a.txt',
+    });
+    fleet.addOpenFile(fileServer, {
+      clientComputerName: '10.0.0.5',
+      user: 'bob',
+      path: 'D:\\b.txt',
+    });
+    fleet.addOpenFile(fileServer, {
+      clientComputerName: '10.0.0.6',
+      user: 'bob',
+      path: 'D:\\c.txt',
+    });
     const { run, envelope } = await call(fleet, fileServer, {
       Operation: 'CloseSmbSession',
       ClientName: '10.0.0.5',
@@ -128,7 +140,10 @@ describe('CloseSmbSession', () => {
 
   it('matches an IPv6 client with or without brackets', async () => {
     const { fleet, fileServer } = await emptyFileServer();
-    fleet.addSmbSession(fileServer, { clientComputerName: '[fe80::c8c0:f65d:3bc6:7313]', user: 'a' });
+    fleet.addSmbSession(fileServer, {
+      clientComputerName: '[fe80::c8c0:f65d:3bc6:7313]',
+      user: 'a',
+    });
     const { run } = await call(fleet, fileServer, {
       Operation: 'CloseSmbSession',
       ClientName: 'FE80::C8C0:F65D:3BC6:7313',

@@ -22,6 +22,7 @@ const INJECTIONS = [
   "alice' + 'x",
   'alice" + "x',
   '--% /c calc',
+  'alice & calc',
   'a<b',
   'a>b',
   '%PATH%',

@@ -146,3 +146,33 @@ describe('describeHost error paths', () => {
     ).resolves.toEqual({ found: false, managed: false, pingStatus: null, platformType: null });
   });
 });
+
+describe('sendOperation request shape', () => {
+  it('sends an explicit timeout, MaxErrors 100% and CloudWatch output to the configured group', async () => {
+    ssmMock.on(SendCommandCommand).resolves({ Command: { CommandId: COMMAND_ID } });
+    await sendOperation({ ...sendDeps(), outputLogGroup: '/session-janitor/commands' }, logoff);
+    expect(ssmMock.commandCalls(SendCommandCommand)[0]?.args[0].input).toEqual({
+      DocumentName: 'SessionJanitor-Operate',
+      InstanceIds: [INSTANCE_ID],
+      Parameters: { Operation: ['LogoffSession'], SessionId: ['3'], ExpectedUser: ['alice'] },
+      Comment: 'sj:act_test',
+      TimeoutSeconds: 600,
+      MaxConcurrency: '50',
+      MaxErrors: '100%',
+      CloudWatchOutputConfig: {
+        CloudWatchOutputEnabled: true,
+        CloudWatchLogGroupName: '/session-janitor/commands',
+      },
+    });
+  });
+
+  it('leaves CloudWatch output off when no log group is configured', async () => {
+    ssmMock.on(SendCommandCommand).resolves({ Command: { CommandId: COMMAND_ID } });
+    await expect(sendOperation({ ...sendDeps(), outputLogGroup: '' }, logoff)).resolves.toEqual({
+      commandId: COMMAND_ID,
+    });
+    expect(
+      ssmMock.commandCalls(SendCommandCommand)[0]?.args[0].input.CloudWatchOutputConfig
+    ).toBeUndefined();
+  });
+});

@@ -1,0 +1,120 @@
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import { DispatchError, InvocationWaitTimeoutError } from '../ssm/errors.js';
+import type { HostEnvelope } from '../ssm/host-contract.js';
+import { describeHost, type HostDescription } from '../ssm/instances.js';
+import { outcomeOf } from '../ssm/outcome.js';
+import { type ListOperation, listParameters } from '../ssm/parameters.js';
+import { waitForInvocation } from '../ssm/read.js';
+import { sendOperation } from '../ssm/send.js';
+import type { ApiDeps } from './deps.js';
+import { ApiError, forbidden, notFound } from './errors.js';
+
+const DEFAULT_POLL_MS = 250;
+
+/** 404 for an instance SSM does not know, 403 for one without the managed tag. */
+export async function requireManagedHost(
+  deps: Pick<ApiDeps, 'ssm' | 'managedTag' | 'retry'>,
+  instanceId: string
+): Promise<HostDescription> {
+  const host = await describeHost(
+    { ssm: deps.ssm, ...(deps.retry ? { retry: deps.retry } : {}) },
+    instanceId,
+    { tagKey: deps.managedTag.key, tagValue: deps.managedTag.value }
+  );
+  if (!host.found) throw notFound(`no managed instance ${instanceId}`);
+  if (!host.managed || host.platformType !== 'Windows') {
+    throw forbidden(
+      `${instanceId} does not carry the tag ${deps.managedTag.key}=${deps.managedTag.value}`
+    );
+  }
+  return host;
+}
+
+/** 503 for a host whose agent is not connected: a live query could only time out. */
+export function requireOnline(host: HostDescription, instanceId: string): void {
+  if (host.pingStatus === 'Online') return;
+  throw new ApiError(
+    503,
+    'host-offline',
+    `${instanceId} is ${host.pingStatus ?? 'not connected'}: its agent cannot answer now`
+  );
+}
+
+// Concurrent identical queries (a burst of retries, a dashboard refresh) share one command.
+const inflight = new WeakMap<SSMClient, Map<string, Promise<HostEnvelope>>>();
+
+/**
+ * Runs a listing on one host and returns its envelope, within `hostQueryTimeoutMs` in all:
+ * 504 `host-timeout` when the host does not finish in time, 502 `host-error` when the command
+ * fails or SSM refuses it. Queries already running for the same host and operation are joined.
+ */
+export function queryHost(
+  deps: ApiDeps,
+  instanceId: string,
+  operation: ListOperation
+): Promise<HostEnvelope> {
+  let running = inflight.get(deps.ssm);
+  if (!running) {
+    running = new Map();
+    inflight.set(deps.ssm, running);
+  }
+  const key = `${instanceId}/${operation}`;
+  const existing = running.get(key);
+  if (existing) return existing;
+  const query = runQuery(deps, instanceId, operation).finally(() => running.delete(key));
+  running.set(key, query);
+  return query;
+}
+
+async function runQuery(
+  deps: ApiDeps,
+  instanceId: string,
+  operation: ListOperation
+): Promise<HostEnvelope> {
+  const started = Date.now();
+  try {
+    const { commandId } = await sendOperation(
+      {
+        ssm: deps.ssm,
+        documentName: deps.documentName,
+        outputLogGroup: deps.outputLogGroup,
+        deliveryTimeoutSeconds: deps.deliveryTimeoutSeconds,
+        ...(deps.retry ? { retry: deps.retry } : {}),
+      },
+      { instanceIds: [instanceId], parameters: listParameters(operation), comment: `sj:query` }
+    );
+    const reading = await waitForInvocation(
+      { ssm: deps.ssm, ...(deps.retry ? { retry: deps.retry } : {}) },
+      {
+        commandId,
+        instanceId,
+        timeoutMs: Math.max(1, deps.hostQueryTimeoutMs - (Date.now() - started)),
+        pollMs: deps.hostQueryPollMs ?? DEFAULT_POLL_MS,
+      }
+    );
+    const outcome = outcomeOf(reading, operation);
+    if (outcome.status === 'succeeded' && reading.envelope !== null) return reading.envelope;
+    const cause =
+      outcome.status === 'pending' ? 'pending' : (outcome.result.errorCode ?? outcome.status);
+    throw new ApiError(502, 'host-error', `${operation} failed on ${instanceId} (${cause})`, {
+      extra: { commandId },
+    });
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
+    if (error instanceof InvocationWaitTimeoutError) {
+      throw new ApiError(
+        504,
+        'host-timeout',
+        `${instanceId} did not answer within ${deps.hostQueryTimeoutMs} ms`,
+        { extra: { commandId: error.commandId }, cause: error }
+      );
+    }
+    if (error instanceof DispatchError) {
+      throw new ApiError(502, 'host-error', `${operation} could not be run on ${instanceId}`, {
+        extra: { reason: error.code },
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,101 @@
+import type { Action } from '../actions/model.js';
+import { InvalidCursorError } from '../ledger/errors.js';
+import type { Page } from '../ledger/ledger.js';
+import { parseQuser } from '../windows/quser.js';
+import { parseSmbOpenFiles, parseSmbSessions } from '../windows/smb-json.js';
+import type { OpenFile, QuserSession, SmbSession } from '../windows/types.js';
+import type { ApiDeps } from './deps.js';
+import { ApiError, badRequest, notFound } from './errors.js';
+import { queryHost, requireManagedHost, requireOnline } from './host-query.js';
+import type { ListQuery } from './schemas.js';
+
+/** `GET /v1/actions/{id}`: the action as recorded, or 404. */
+export async function getAction(deps: Pick<ApiDeps, 'ledger'>, id: string): Promise<Action> {
+  const action = await deps.ledger.getAction(id);
+  if (action === null) throw notFound(`no action ${id}`);
+  return action;
+}
+
+/** `GET /v1/actions?instanceId=…|ticketId=…`: newest first, paged by an opaque cursor. */
+export async function listActions(
+  deps: Pick<ApiDeps, 'ledger'>,
+  query: ListQuery
+): Promise<Page<Action>> {
+  const page = { limit: query.limit, cursor: query.cursor ?? null, order: 'desc' } as const;
+  try {
+    return query.instanceId !== undefined
+      ? await deps.ledger.listByHost(query.instanceId, page)
+      : await deps.ledger.listByTicket(query.ticketId ?? '', page);
+  } catch (error) {
+    if (error instanceof InvalidCursorError) {
+      throw badRequest('invalid cursor', [
+        { path: 'query.cursor', message: 'not a cursor this listing issued' },
+      ]);
+    }
+    throw error;
+  }
+}
+
+export interface HostSessions {
+  instanceId: string;
+  culture: string;
+  hostTimeUtc: string;
+  sessions: QuserSession[];
+  warnings: string[];
+}
+
+/** `GET /v1/hosts/{instanceId}/sessions`: `quser` on the host, now, parsed in its culture. */
+export async function listHostSessions(deps: ApiDeps, instanceId: string): Promise<HostSessions> {
+  requireOnline(await requireManagedHost(deps, instanceId), instanceId);
+  const envelope = await queryHost(deps, instanceId, 'ListSessions');
+  // quser exits 1 with "No User exists for *" on stderr when nobody is logged on.
+  const text = envelope.stdout.trim() === '' ? envelope.stderr : envelope.stdout;
+  const parsed = parseQuser(text, {
+    culture: envelope.culture,
+    shortDatePattern: envelope.shortDatePattern,
+    shortTimePattern: envelope.shortTimePattern,
+  });
+  if (parsed.error !== null) {
+    throw new ApiError(502, 'host-error', `quser failed on ${instanceId}: ${parsed.error.message}`);
+  }
+  return {
+    instanceId,
+    culture: envelope.culture,
+    hostTimeUtc: envelope.hostTimeUtc,
+    sessions: parsed.rows,
+    warnings: parsed.warnings.filter((w) => w !== 'empty output'),
+  };
+}
+
+export interface HostOpenFiles {
+  instanceId: string;
+  files: OpenFile[];
+  /** Only with `?include=smb-sessions`. */
+  smbSessions?: SmbSession[];
+  warnings: string[];
+}
+
+/** `GET /v1/hosts/{instanceId}/open-files`: `Get-SmbOpenFile` (and `Get-SmbSession`) now. */
+export async function listHostOpenFiles(
+  deps: ApiDeps,
+  instanceId: string,
+  options: { smbSessions: boolean }
+): Promise<HostOpenFiles> {
+  requireOnline(await requireManagedHost(deps, instanceId), instanceId);
+  const [files, sessions] = await Promise.all([
+    queryHost(deps, instanceId, 'ListOpenFiles'),
+    options.smbSessions ? queryHost(deps, instanceId, 'ListSmbSessions') : null,
+  ]);
+  const parsedFiles = parseSmbOpenFiles(files.stdout);
+  const parsedSessions = sessions === null ? null : parseSmbSessions(sessions.stdout);
+  const error = parsedFiles.error ?? parsedSessions?.error ?? null;
+  if (error !== null) {
+    throw new ApiError(502, 'host-error', `listing failed on ${instanceId}: ${error.message}`);
+  }
+  return {
+    instanceId,
+    files: parsedFiles.rows,
+    ...(parsedSessions ? { smbSessions: parsedSessions.rows } : {}),
+    warnings: [...parsedFiles.warnings, ...(parsedSessions?.warnings ?? [])],
+  };
+}

@@ -1,0 +1,277 @@
+import type { Action, ActionTarget, NewAction } from '../actions/model.js';
+import { finish } from '../collect/act.js';
+import { actionComment } from '../collect/comments.js';
+import {
+  ActionConflictError,
+  InvalidLedgerInputError,
+  StaleTransitionError,
+} from '../ledger/errors.js';
+import { InvalidHostParameterError } from '../ssm/errors.js';
+import { outcomeOfSendError } from '../ssm/outcome.js';
+import { toHostParameters } from '../ssm/parameters.js';
+import { sendOperation } from '../ssm/send.js';
+import { parseQuser } from '../windows/quser.js';
+import { parseSmbOpenFiles } from '../windows/smb-json.js';
+import type { Caller } from './auth.js';
+import type { ApiDeps } from './deps.js';
+import { ApiError, badRequest, notFound } from './errors.js';
+import { queryHost, requireManagedHost, requireOnline } from './host-query.js';
+import type { ActionRequest } from './schemas.js';
+
+export interface RequestedAction {
+  action: Action;
+  /** This request recorded it (`false`: the same request had been made before). */
+  created: boolean;
+  /** Why SendCommand failed, when this request tried to send it and could not. */
+  sendError: string | null;
+}
+
+export interface RequestActionResult {
+  /** One per target; close-file by path can match several open files. */
+  actions: RequestedAction[];
+}
+
+const DEFAULT_DISPATCH_GRACE_MS = 30_000;
+/** Slack on top of SSM's own timeouts before reconcile treats a dispatched action as overdue. */
+const OVERDUE_MARGIN_SECONDS = 60;
+/** How far back a ticket's history is read to recognise a repeated request. */
+const TICKET_HISTORY_LIMIT = 500;
+
+/** Document parameter → the request field it comes from, to name the field in a 400. */
+const FIELD_OF_PARAMETER: Record<string, string> = {
+  SessionId: 'body.sessionId',
+  ExpectedUser: 'body.userName',
+  UserName: 'body.userName',
+  ClientName: 'body.clientName',
+  FileId: 'body.fileId',
+  ExpectedPath: 'body.path',
+  Message: 'body.message',
+  WarnSeconds: 'body.warnSeconds',
+};
+
+/**
+ * `POST /v1/actions`: checks the host (404 unknown, 403 unmanaged), resolves the target (from the
+ * request, from the ticket's history for a repeated request, or live from the host), records the
+ * action idempotently and sends it once.
+ *
+ * Sending exactly once: only the request that recorded an action sends it. A repeat finds it
+ * `planned` while the first request is still sending, and answers with it as it is. An action
+ * still `planned` after `dispatchGraceMs` was orphaned (its request died before sending) and a
+ * repeat sends it; `markDispatched` is conditional, so only one dispatch is ever recorded.
+ * Residual window: SendCommand is not idempotent, so two repeats of an orphaned request arriving
+ * at the same moment can both send; the host's guard turns the second command into a no-op
+ * (session or file gone, or user mismatch), and the ledger keeps the first.
+ *
+ * A failed SendCommand ends the action (`undeliverable` when SSM refused the host, `failed`
+ * otherwise), never leaving it `planned`.
+ */
+export async function requestAction(
+  deps: ApiDeps,
+  request: ActionRequest,
+  caller: Caller
+): Promise<RequestActionResult> {
+  const host = await requireManagedHost(deps, request.instanceId);
+  const targets = await resolveTargets(deps, request, () =>
+    requireOnline(host, request.instanceId)
+  );
+  const planned = targets.map((target) => toNewAction(request, target, caller));
+  for (const action of planned) checkParameters(action);
+
+  const results: RequestedAction[] = [];
+  for (const newAction of planned) {
+    let recorded: { action: Action; alreadyExisted: boolean };
+    try {
+      recorded = await deps.ledger.createAction(newAction);
+    } catch (error) {
+      if (error instanceof ActionConflictError) {
+        throw new ApiError(
+          409,
+          'conflict',
+          'this ticket already holds a different request for the same operation and target',
+          { extra: { actionId: error.existing.id }, cause: error }
+        );
+      }
+      if (error instanceof InvalidLedgerInputError) {
+        throw badRequest('the request cannot be recorded', [
+          { path: 'body', message: error.issues.join('; ') },
+        ]);
+      }
+      throw error;
+    }
+    const { action, alreadyExisted } = recorded;
+    if (!alreadyExisted) deps.observer.planned(action, 'send');
+    const orphaned =
+      alreadyExisted &&
+      action.status === 'planned' &&
+      deps.clock().getTime() - Date.parse(action.createdAt) >=
+        (deps.dispatchGraceMs ?? DEFAULT_DISPATCH_GRACE_MS);
+    if (!alreadyExisted || orphaned) {
+      results.push({ ...(await dispatch(deps, action)), created: !alreadyExisted });
+    } else {
+      results.push({ action, created: false, sendError: null });
+    }
+  }
+  return { actions: results };
+}
+
+function toNewAction(request: ActionRequest, target: ActionTarget, caller: Caller): NewAction {
+  return {
+    operation: request.operation,
+    instanceId: request.instanceId,
+    target,
+    trigger: { kind: 'api', ticketId: request.ticketId, caller: caller.id },
+    reason: request.reason,
+    policy: null,
+    dryRun: false,
+    ...(request.operation === 'notify'
+      ? { message: request.message, warnSeconds: request.warnSeconds }
+      : {}),
+  };
+}
+
+/** A value read from the host can still be one the document refuses (a path with `%`). */
+function checkParameters(action: NewAction): void {
+  try {
+    toHostParameters(action);
+  } catch (error) {
+    if (!(error instanceof InvalidHostParameterError)) throw error;
+    throw badRequest('the target cannot be acted on through the Command document', [
+      { path: FIELD_OF_PARAMETER[error.parameter] ?? 'body', message: error.message },
+    ]);
+  }
+}
+
+async function resolveTargets(
+  deps: ApiDeps,
+  request: ActionRequest,
+  online: () => void
+): Promise<ActionTarget[]> {
+  switch (request.operation) {
+    case 'logoff':
+    case 'disconnect':
+    case 'notify': {
+      const { sessionId, userName } = request;
+      if (userName !== undefined) return [{ kind: 'session', sessionId, expectedUser: userName }];
+      const earlier = await fromTicket(
+        deps,
+        request,
+        (t) => t.kind === 'session' && t.sessionId === sessionId
+      );
+      if (earlier.length > 0) return earlier.slice(0, 1);
+      online();
+      const envelope = await queryHost(deps, request.instanceId, 'ListSessions');
+      const listing = parseQuser(envelope.stdout, {
+        culture: envelope.culture,
+        shortDatePattern: envelope.shortDatePattern,
+        shortTimePattern: envelope.shortTimePattern,
+      });
+      const session = listing.rows.find((row) => row.id === sessionId);
+      if (!session) throw notFound(`${request.instanceId} has no user session ${sessionId}`);
+      return [{ kind: 'session', sessionId, expectedUser: session.userName }];
+    }
+    case 'close-file': {
+      const { fileId, path } = request;
+      if (fileId !== undefined && path !== undefined) {
+        return [{ kind: 'file', fileId, expectedPath: path }];
+      }
+      const wanted = path?.toLowerCase();
+      const matches = (id: string, filePath: string) =>
+        fileId !== undefined ? id === fileId : filePath.toLowerCase() === wanted;
+      const earlier = await fromTicket(
+        deps,
+        request,
+        (t) => t.kind === 'file' && matches(t.fileId, t.expectedPath)
+      );
+      if (earlier.length > 0) return earlier;
+      online();
+      const envelope = await queryHost(deps, request.instanceId, 'ListOpenFiles');
+      const files = parseSmbOpenFiles(envelope.stdout).rows.filter((f) => matches(f.id, f.path));
+      if (files.length === 0) {
+        throw notFound(
+          fileId !== undefined
+            ? `${request.instanceId} has no open file ${fileId}`
+            : `${request.instanceId} has no open file at ${path}`
+        );
+      }
+      return files.map((f) => ({ kind: 'file', fileId: f.id, expectedPath: f.path }));
+    }
+    case 'end-smb-session':
+      return [
+        { kind: 'smb', clientName: request.clientName ?? null, userName: request.userName ?? null },
+      ];
+  }
+}
+
+/**
+ * Targets this ticket already acted on for the same operation and host: a repeated request whose
+ * target was read from the host finds its action again even though the host has changed since
+ * (the session is logged off, the file closed).
+ */
+async function fromTicket(
+  deps: ApiDeps,
+  request: ActionRequest,
+  same: (target: ActionTarget) => boolean
+): Promise<ActionTarget[]> {
+  const targets: ActionTarget[] = [];
+  let cursor: string | null = null;
+  let read = 0;
+  do {
+    const page = await deps.ledger.listByTicket(request.ticketId, { limit: 100, cursor });
+    for (const action of page.items) {
+      if (
+        action.operation === request.operation &&
+        action.instanceId === request.instanceId &&
+        same(action.target)
+      ) {
+        targets.push(action.target);
+      }
+    }
+    read += page.items.length;
+    cursor = page.cursor;
+  } while (cursor !== null && read < TICKET_HISTORY_LIMIT);
+  return targets;
+}
+
+async function dispatch(deps: ApiDeps, action: Action): Promise<Omit<RequestedAction, 'created'>> {
+  let commandId: string;
+  try {
+    ({ commandId } = await sendOperation(
+      {
+        ssm: deps.ssm,
+        documentName: deps.documentName,
+        outputLogGroup: deps.outputLogGroup,
+        deliveryTimeoutSeconds: deps.deliveryTimeoutSeconds,
+        ...(deps.retry ? { retry: deps.retry } : {}),
+      },
+      {
+        instanceIds: [action.instanceId],
+        parameters: toHostParameters(action),
+        comment: actionComment(action.id),
+      }
+    ));
+  } catch (error) {
+    const outcome = outcomeOfSendError(error);
+    // An API caller is waiting for an answer: a send that failed for now ends the action too
+    // (as `failed`), rather than leaving it for a retry nobody would make.
+    const status = outcome.status === 'retry' ? 'failed' : outcome.status;
+    const done = await finish(deps, action, status, outcome.result);
+    return { action: done, sendError: outcome.result.errorCode ?? status };
+  }
+  const timeoutSeconds =
+    deps.deliveryTimeoutSeconds + deps.executionTimeoutSeconds + OVERDUE_MARGIN_SECONDS;
+  const deadline = new Date(deps.clock().getTime() + timeoutSeconds * 1000);
+  try {
+    const dispatched = await deps.ledger.markDispatched(action, { commandId, deadline });
+    deps.observer.info('action dispatched', {
+      actionId: action.id,
+      instanceId: action.instanceId,
+      operation: action.operation,
+      commandId,
+      ...(action.trigger.kind === 'api' ? { ticketId: action.trigger.ticketId } : {}),
+    });
+    return { action: dispatched, sendError: null };
+  } catch (error) {
+    if (error instanceof StaleTransitionError) return { action: error.current, sendError: null };
+    throw error;
+  }
+}

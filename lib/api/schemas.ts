@@ -1,0 +1,193 @@
+import { z } from 'zod';
+import { OPERATIONS, type Operation } from '../actions/model.js';
+import { actionIdSchema, instanceIdSchema } from '../actions/schema.js';
+import type { HostParameter } from '../ssm/host-contract.js';
+import { assertValidParameterValue } from '../ssm/parameters.js';
+import { badRequest, type FieldIssue } from './errors.js';
+
+/**
+ * What the API accepts, checked before anything is looked up, recorded or sent. Every value that
+ * becomes a document parameter is checked against the document's own `allowedPattern` (the
+ * dispatcher's rules), so SSM never sees a value it would refuse, and the 400 names the field.
+ * Ticket ids and reasons never reach a host, but they show up in consoles and logs: they get a
+ * plain character set too.
+ */
+
+/** A document parameter's rule, as a zod check on the request field that feeds it. */
+function hostValue(parameter: HostParameter) {
+  return z
+    .string()
+    .min(1)
+    .superRefine((value, ctx) => {
+      try {
+        assertValidParameterValue(parameter, value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    });
+}
+
+export const apiTicketIdSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._:#/-]{0,127}$/,
+    'must be 1–128 letters, digits and . _ : # / - (starting with a letter or digit)'
+  );
+
+const reasonSchema = z
+  .string()
+  .max(500)
+  .regex(
+    /^[\p{L}\p{N}][\p{L}\p{N} .,!?:()/@#+=_~-]*$/u,
+    'must be up to 500 characters of letters, digits, spaces and . , ! ? : ( ) / @ # + = _ ~ -'
+  );
+
+const common = {
+  instanceId: instanceIdSchema,
+  ticketId: apiTicketIdSchema,
+  reason: reasonSchema,
+};
+
+const sessionId = z.number().int().min(0).max(65_535);
+
+const sessionRequest = <T extends 'logoff' | 'disconnect'>(operation: T) =>
+  z.strictObject({
+    operation: z.literal(operation),
+    ...common,
+    sessionId,
+    /** The session's user as the caller knows it; absent: read from the host before acting. */
+    userName: hostValue('ExpectedUser').optional(),
+  });
+
+/** Seconds a notification stays up when the caller gives none. */
+export const DEFAULT_WARN_SECONDS = 60;
+
+const BODY_SCHEMAS = {
+  logoff: sessionRequest('logoff'),
+  disconnect: sessionRequest('disconnect'),
+  notify: z.strictObject({
+    operation: z.literal('notify'),
+    ...common,
+    sessionId,
+    userName: hostValue('ExpectedUser').optional(),
+    message: hostValue('Message'),
+    warnSeconds: z.number().int().min(1).max(86_400).default(DEFAULT_WARN_SECONDS),
+  }),
+  'close-file': z
+    .strictObject({
+      operation: z.literal('close-file'),
+      ...common,
+      fileId: hostValue('FileId').optional(),
+      path: hostValue('ExpectedPath').optional(),
+    })
+    .refine((body) => body.fileId !== undefined || body.path !== undefined, {
+      message: 'close-file needs fileId or path',
+      path: ['fileId'],
+    }),
+  'end-smb-session': z
+    .strictObject({
+      operation: z.literal('end-smb-session'),
+      ...common,
+      // `\\PC01` is how `net session` spells a client; the document wants the bare name.
+      clientName: z
+        .string()
+        .transform((name) => name.replace(/^\\\\/, ''))
+        .pipe(hostValue('ClientName'))
+        .optional(),
+      userName: hostValue('UserName').optional(),
+      confirm: z.boolean().optional(),
+    })
+    .superRefine((body, ctx) => {
+      if (body.clientName !== undefined || body.userName !== undefined) return;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['clientName'],
+        message: body.confirm
+          ? 'ending every SMB session of a host is not supported, even with confirm: the ' +
+            'host script refuses it; give clientName, userName or both'
+          : 'end-smb-session needs clientName, userName or both',
+      });
+    }),
+} as const satisfies Record<Operation, z.ZodType>;
+
+export type ActionRequest = {
+  [K in Operation]: z.output<(typeof BODY_SCHEMAS)[K]>;
+}[Operation];
+export type SessionActionRequest = Extract<
+  ActionRequest,
+  { operation: 'logoff' | 'disconnect' | 'notify' }
+>;
+
+/** `body.x`-style field issues from a zod error. */
+export function fieldIssues(error: z.ZodError, prefix: string): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  for (const issue of error.issues) {
+    const at = [prefix, ...issue.path.map(String)].join('.');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) issues.push({ path: `${at}.${key}`, message: 'unknown field' });
+    } else {
+      issues.push({ path: at, message: issue.message });
+    }
+  }
+  return issues;
+}
+
+/** The operation a body asks for, read first so the caller's scope can be checked before the rest. */
+export function operationOf(body: unknown): Operation {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw badRequest('the body must be a JSON object', [
+      { path: 'body', message: 'must be a JSON object' },
+    ]);
+  }
+  const operation = (body as Record<string, unknown>).operation;
+  if (!(OPERATIONS as readonly unknown[]).includes(operation)) {
+    throw badRequest('unknown operation', [
+      { path: 'body.operation', message: `must be one of ${OPERATIONS.join(', ')}` },
+    ]);
+  }
+  return operation as Operation;
+}
+
+/** Validates a whole action request; throws a 400 `ApiError` listing every bad field. */
+export function parseActionRequest(body: unknown): ActionRequest {
+  const operation = operationOf(body);
+  const parsed = BODY_SCHEMAS[operation].safeParse(body);
+  if (!parsed.success) {
+    throw badRequest('the request is not valid', fieldIssues(parsed.error, 'body'));
+  }
+  return parsed.data;
+}
+
+export const listQuerySchema = z
+  .strictObject({
+    instanceId: instanceIdSchema.optional(),
+    ticketId: apiTicketIdSchema.optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(25),
+    cursor: z.string().min(1).max(4096).optional(),
+  })
+  .refine((q) => (q.instanceId === undefined) !== (q.ticketId === undefined), {
+    message: 'give exactly one of instanceId and ticketId',
+    path: ['instanceId'],
+  });
+export type ListQuery = z.output<typeof listQuerySchema>;
+
+export const openFilesQuerySchema = z.strictObject({
+  /** `smb-sessions`: also list the SMB sessions (a second host command). */
+  include: z.literal('smb-sessions').optional(),
+});
+
+export const actionIdParamSchema = z.strictObject({ id: actionIdSchema });
+export const hostParamSchema = z.strictObject({ instanceId: instanceIdSchema });
+
+/** Parses `value` with `schema`, or throws a 400 naming the fields under `prefix`. */
+export function parseOr400<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  prefix: 'query' | 'path'
+): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw badRequest(`invalid ${prefix} parameters`, fieldIssues(parsed.error, prefix));
+  }
+  return parsed.data;
+}

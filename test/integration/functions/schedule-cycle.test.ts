@@ -1,0 +1,282 @@
+import { randomUUID } from 'node:crypto';
+import type { SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isTerminal } from '../../../lib/actions/transitions.js';
+import { sweepIdOf } from '../../../lib/sweep/sweep.js';
+import { type Harness, sample, startHarness } from './harness.js';
+
+const policy = {
+  version: 1,
+  default: {
+    disconnectIdleMinutes: 60,
+    logoffDisconnectedMinutes: 240,
+    exclude: { users: ['svc_*'] },
+    maxActionsPerHost: 20,
+  },
+  groups: {
+    strict: {
+      disconnectIdleMinutes: null,
+      logoffIdleMinutes: 30,
+      warn: { minutesBefore: 10, message: 'You will be logged off in {minutes} minutes.' },
+    },
+  },
+};
+
+function sqs(bodies: string[]): SQSEvent {
+  return {
+    Records: bodies.map((body) => ({
+      messageId: randomUUID(),
+      receiptHandle: 'handle',
+      body,
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: '0',
+        SenderId: 'AIDAIENQZJOLO23YVJ4VO',
+        ApproximateFirstReceiveTimestamp: '0',
+      },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:session-janitor-command-status',
+      awsRegion: 'us-east-1',
+    })),
+  };
+}
+
+describe('schedule → sweep → command-status', () => {
+  let h: Harness;
+  let usHost: string;
+  let deHost: string;
+
+  beforeAll(async () => {
+    h = await startHarness({ policy });
+    usHost = h.instance(0);
+    deHost = h.instance(1);
+  });
+  afterAll(() => h.close());
+
+  it('disconnects an idle session and carries every planned action to a terminal state', async () => {
+    const sessionId = h.fleet.addSession(usHost, {
+      user: 'CORP\\zed.idle',
+      idleMinutes: 90,
+      loggedOnMinutes: 200,
+    });
+
+    const result = (await h.sweepAt(h.fleet.now())) as { sweepId: string; commandIds: string[] };
+    await h.settle();
+
+    expect(result.sweepId).toBe(sweepIdOf(h.fleet.now()));
+    expect(result.commandIds).toHaveLength(2);
+    const actions = await h.actionsOf(usHost);
+    const zed = actions.find(
+      (a) => a.target.kind === 'session' && a.target.expectedUser.endsWith('zed.idle')
+    );
+    expect(zed).toMatchObject({
+      operation: 'disconnect',
+      status: 'succeeded',
+      policy: 'default',
+      trigger: { kind: 'schedule', sweepId: result.sweepId },
+      reason: "active, idle 90 min ≥ 60 min (policy 'default')",
+    });
+    expect(h.fleet.host(usHost).sessions.find((s) => s.id === sessionId)?.state).toBe(
+      'disconnected'
+    );
+    for (const action of [...actions, ...(await h.actionsOf(deHost))]) {
+      expect(isTerminal(action.status), `${action.id} ${action.status}`).toBe(true);
+    }
+    const sweep = await h.runtime.ledger.getSweep(result.sweepId);
+    expect(sweep?.counters.hostsAsked).toBe(2);
+  });
+
+  it('never disconnects the console and records excluded users as skipped', async () => {
+    const host = h.fleet.host(usHost);
+    const consoleIds = host.sessions.filter((s) => s.console).map((s) => s.id);
+    const actions = await h.actionsOf(usHost);
+
+    expect(consoleIds.length).toBeGreaterThan(0);
+    expect(
+      actions.filter(
+        (a) =>
+          a.operation === 'disconnect' &&
+          a.target.kind === 'session' &&
+          consoleIds.includes(a.target.sessionId)
+      )
+    ).toEqual([]);
+    const service = actions.filter(
+      (a) => a.target.kind === 'session' && a.target.expectedUser.startsWith('svc_')
+    );
+    expect(service.length).toBeGreaterThan(0);
+    for (const action of service) {
+      expect(action.status).toBe('skipped');
+      expect(action.result?.errorCode).toBe('policy:excluded');
+      expect(action.reason).toContain("user matches exclusion 'svc_*'");
+    }
+  });
+
+  it('warns first, then logs off a session still idle at the deadline', async () => {
+    const sessionId = h.fleet.addSession(deHost, { user: 'CORP\\wanda', idleMinutes: 25 });
+    const wanda = (list: Awaited<ReturnType<Harness['actionsOf']>>) =>
+      list.filter((a) => a.target.kind === 'session' && a.target.expectedUser === 'wanda');
+
+    h.fleet.advance(1);
+    await h.sweepAt(h.fleet.now());
+    await h.settle();
+    const warned = wanda(await h.actionsOf(deHost));
+    expect(warned.map((a) => [a.operation, a.status, a.policy])).toEqual([
+      ['notify', 'succeeded', 'strict'],
+    ]);
+    expect(warned[0]?.message).toBe('You will be logged off in 10 minutes.');
+    expect(warned[0]?.warnSeconds).toBe(600);
+    expect(h.fleet.host(deHost).notifications.some((n) => n.sessionId === sessionId)).toBe(true);
+
+    h.fleet.advance(11);
+    await h.sweepAt(h.fleet.now());
+    await h.settle();
+
+    const after = wanda(await h.actionsOf(deHost));
+    expect(after.map((a) => [a.operation, a.status])).toEqual([
+      ['notify', 'succeeded'],
+      ['logoff', 'succeeded'],
+    ]);
+    expect(after[1]?.reason).toMatch(/still idle 37 min ≥ 30 min, 1[12] min after the warning/);
+    expect(h.fleet.host(deHost).sessions.some((s) => s.id === sessionId)).toBe(false);
+  });
+
+  it('sends nothing again when the same scheduled sweep is delivered twice', async () => {
+    const before = h.ssm.commands().length;
+
+    const again = (await h.sweepAt(h.fleet.now())) as { repeated: boolean; commandIds: string[] };
+    await h.settle();
+
+    expect(again.repeated).toBe(true);
+    expect(again.commandIds).toEqual([]);
+    expect(h.ssm.commands().length).toBe(before);
+  });
+
+  it('treats duplicated, late and unknown status events as harmless', async () => {
+    const snapshot = [...(await h.actionsOf(usHost)), ...(await h.actionsOf(deHost))];
+    const commands = h.ssm.commands().length;
+    const unknown = (await sample<SQSEvent>('sqs/command-status-batch.json')).Records.map(
+      (r) => r.body
+    );
+
+    const response = await h.status(sqs([...h.delivered, ...unknown]));
+    await h.settle();
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(h.ssm.commands().length).toBe(commands);
+    expect([...(await h.actionsOf(usHost)), ...(await h.actionsOf(deHost))]).toEqual(snapshot);
+  });
+
+  it('fails only the malformed record of a batch, and changes nothing for it', async () => {
+    const batch = sqs([h.delivered[0] ?? '', '{"source":"aws.ssm","detail":{}}', 'not json']);
+
+    const response = await h.status(batch);
+
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([
+      batch.Records[1]?.messageId,
+      batch.Records[2]?.messageId,
+    ]);
+  });
+
+  it('resolves a dispatched action whose status event was lost, at the next sweep', async () => {
+    h.fleet.addSession(usHost, { user: 'CORP\\lost.event', idleMinutes: 120 });
+    h.dropActionEvents = true;
+    h.fleet.advance(1);
+    await h.sweepAt(h.fleet.now());
+    await h.settle();
+    const lost = () =>
+      h
+        .actionsOf(usHost)
+        .then((list) =>
+          list.find(
+            (a) => a.target.kind === 'session' && a.target.expectedUser.endsWith('lost.event')
+          )
+        );
+    expect((await lost())?.status).toBe('dispatched');
+
+    h.dropActionEvents = false;
+    h.fleet.advance(20);
+    const next = (await h.sweepAt(h.fleet.now())) as {
+      reconciled: { checked: number; completed: number };
+    };
+    await h.settle();
+
+    expect(next.reconciled.completed).toBeGreaterThanOrEqual(1);
+    expect((await lost())?.status).toBe('succeeded');
+  });
+
+  it('refuses a malformed schedule event with a typed error', async () => {
+    await expect(h.sweep({ source: 'aws.scheduler', time: 'yesterday' })).rejects.toMatchObject({
+      name: 'ParseError',
+    });
+  });
+});
+
+describe('dry run and fleet-wide blast radius', () => {
+  it('plans and records a dry-run group as skipped, sending no action', async () => {
+    const h = await startHarness({
+      policy: { version: 1, default: { disconnectIdleMinutes: 30, dryRun: true } },
+    });
+    try {
+      h.fleet.addSession(h.instance(0), { user: 'CORP\\dry.run', idleMinutes: 45 });
+
+      await h.sweepAt(h.fleet.now());
+      await h.settle();
+
+      const actions = await h.actionsOf(h.instance(0));
+      expect(actions.length).toBeGreaterThan(0);
+      for (const action of actions) {
+        expect(action).toMatchObject({ status: 'skipped', dryRun: true });
+      }
+      expect(
+        actions.some(
+          (a) => a.result?.errorCode === 'policy:dry-run' && a.reason.endsWith('dry run')
+        )
+      ).toBe(true);
+      expect(h.ssm.commands().every((c) => c.parameters.Operation?.[0] === 'ListSessions')).toBe(
+        true
+      );
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('sends at most the fleet limit per sweep across hosts', async () => {
+    const h = await startHarness({
+      policy: {
+        version: 1,
+        fleet: { maxActionsPerSweep: 2 },
+        default: {
+          disconnectIdleMinutes: 1,
+          logoffDisconnectedMinutes: 1,
+          exclude: { users: ['svc_*'] },
+          maxActionsPerHost: 50,
+        },
+      },
+      fleet: { hosts: 3 },
+    });
+    try {
+      const result = (await h.sweepAt(h.fleet.now())) as { sweepId: string };
+      await h.settle();
+
+      const actions = (await Promise.all([0, 1, 2].map((i) => h.actionsOf(h.instance(i))))).flat();
+      const sent = actions.filter((a) => a.commandId !== null);
+      expect(actions.length).toBeGreaterThan(2);
+      expect(sent).toHaveLength(2);
+      const held = actions.filter(
+        (a) => a.commandId === null && a.result?.errorCode !== 'policy:excluded'
+      );
+      expect(held.length).toBeGreaterThan(0);
+      for (const action of held) {
+        expect(action).toMatchObject({
+          status: 'skipped',
+          result: { errorCode: 'policy:fleet-limit' },
+        });
+      }
+      expect((await h.runtime.ledger.getSweep(result.sweepId))?.counters.actionsPlanned).toBe(2);
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -42,6 +42,8 @@ function record(outcome: HttpOutcome): void {
   const { statusCode } = outcome.response;
   const route = outcome.route ?? 'none';
   if (outcome.ticketId !== null) logger.appendKeys({ ticketId: outcome.ticketId });
+  const [first] = outcome.actions;
+  if (first !== undefined) logger.appendKeys({ actionId: first.action.id });
   for (const { action, created } of outcome.actions) {
     const single = metrics.singleMetric();
     single.addDimensions({
@@ -55,7 +57,6 @@ function record(outcome: HttpOutcome): void {
     statusCode,
     ...(outcome.actions.length > 0
       ? {
-          actionId: outcome.actions[0]?.action.id,
           actionIds: outcome.actions.map((a) => a.action.id),
           created: outcome.actions.map((a) => a.created),
         }
@@ -75,7 +76,8 @@ function record(outcome: HttpOutcome): void {
 
 /**
  * `api` (API Gateway HTTP API, payload 2.0, JWT authorizer): ticket-driven actions and live host
- * queries. The route table is `API_ROUTES`; the gateway and the stack declare the same.
+ * queries. The route table is `API_ROUTES` in `lib/api/routes.ts` (importable without the
+ * environment this module needs); the gateway and the stack declare the same routes.
  */
 export function createApiHandler(runtime: Runtime, options: ApiHandlerOptions = {}) {
   const deps = apiDeps(runtime, options);

@@ -5,4 +5,4 @@ process.env.AWS_REGION ??= 'us-east-1';
 process.env.POWERTOOLS_DEV ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 process.env.POWERTOOLS_METRICS_NAMESPACE ??= 'SessionJanitor';
-process.env.AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING ??= 'true';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

@@ -9,6 +9,7 @@ import { readQuser } from '../windows/quser.js';
 import { type ActDeps, carryOut, finish } from './act.js';
 import { parseComment } from './comments.js';
 import { RetryLaterError } from './errors.js';
+import { actedThisIdlePeriod } from './history.js';
 
 export interface CollectDeps extends ActDeps {
   ledger: Ledger;
@@ -139,19 +140,34 @@ async function collectSessions(
 
   const group = resolveGroup(deps.policy, groupName);
   const max = deps.policy.fleetMaxActionsPerSweep;
+  const history = parsed.rows.length > 0 ? await recentActions(deps.ledger, instanceId) : [];
   const plan = planHost({
     group,
     sessions: parsed.rows,
     observedAt: envelope.hostTimeUtc,
     utcOffsetMinutes: envelope.utcOffsetMinutes,
-    priorNotifies: group.warn ? await priorNotifies(deps.ledger, instanceId) : [],
+    priorNotifies: notifiesOf(history),
     fleetRemaining: max - sweep.counters.actionsPlanned,
+  });
+  const observedMs = Date.parse(envelope.hostTimeUtc);
+  const thisSweep = (a: Action) => a.trigger.kind === 'schedule' && a.trigger.sweepId === sweepId;
+  const planned = plan.actions.filter((action) => {
+    const earlier = actedThisIdlePeriod(history, action, observedMs, thisSweep);
+    if (earlier) {
+      deps.observer.info('session already handled in this idle period', {
+        sweepId,
+        instanceId,
+        sessionId: action.sessionId,
+        actionId: earlier.id,
+      });
+    }
+    return earlier === null;
   });
   const { actions, retry } = await carryOut(deps, {
     instanceId,
     trigger: { kind: 'schedule', sweepId },
     group,
-    planned: plan.actions,
+    planned,
     claim: async (wanted) =>
       (await deps.ledger.claimSweepQuota(sweepId, { counter: 'actionsPlanned', wanted, max }))
         .granted,
@@ -161,13 +177,12 @@ async function collectSessions(
   return { kind: 'sessions', sweepId, group: group.name, sessions: parsed.rows.length, actions };
 }
 
-/** The host's recent warnings, as the policy needs them to decide on a logoff. */
-export async function priorNotifies(
+/** A host's recent actions, newest first: earlier warnings and actions of the same idle period. */
+export async function recentActions(
   ledger: Pick<Ledger, 'listByHost'>,
   instanceId: string
-): Promise<PriorNotify[]> {
-  const page = await ledger.listByHost(instanceId, { order: 'desc', limit: HISTORY_LIMIT });
-  return notifiesOf(page.items);
+): Promise<Action[]> {
+  return (await ledger.listByHost(instanceId, { order: 'desc', limit: HISTORY_LIMIT })).items;
 }
 
 /** The warnings among a host's actions. */

@@ -12,4 +12,3 @@ export interface Observer {
   info(message: string, data?: Record<string, unknown>): void;
   warn(message: string, data?: Record<string, unknown>): void;
 }
-

@@ -1,7 +1,8 @@
 import type { Action } from '../actions/model.js';
 import { type ActDeps, carryOut } from '../collect/act.js';
-import { notifiesOf } from '../collect/collect.js';
+import { notifiesOf, recentActions } from '../collect/collect.js';
 import { RetryLaterError } from '../collect/errors.js';
+import { actedThisIdlePeriod } from '../collect/history.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { planHost } from '../policy/plan.js';
 import { namedGroups, type Policy, resolveGroup } from '../policy/schema.js';
@@ -25,9 +26,6 @@ export type IdleResult =
 
 /** Host clocks drift; an observation this far in the future is still believed. */
 const FUTURE_SLACK_MS = 5 * 60_000;
-const HISTORY_LIMIT = 200;
-/** Actions in these statuses have acted (or will): the same idle period never gets another. */
-const ACTING = new Set(['planned', 'dispatched', 'succeeded']);
 
 /**
  * A host says one of its sessions is idle. Applies the host's policy group to that session and
@@ -61,29 +59,7 @@ export async function handleSessionIdle(
     await findHostGroup(ssmDeps, detail.instanceId, deps.groupTagKey, namedGroups(deps.policy))
   );
 
-  const history = (
-    await deps.ledger.listByHost(detail.instanceId, { order: 'desc', limit: HISTORY_LIMIT })
-  ).items;
-  const idleSince = observedMs - (detail.idleMinutes + 1) * 60_000;
-  const earlier = history.find(
-    (a) =>
-      a.operation !== 'notify' &&
-      a.target.kind === 'session' &&
-      a.target.sessionId === detail.sessionId &&
-      bareName(a.target.expectedUser) === detail.userName.toLowerCase() &&
-      (!a.target.logonTime || !detail.logonTime || a.target.logonTime === detail.logonTime) &&
-      Date.parse(a.createdAt) >= idleSince &&
-      ACTING.has(a.status) &&
-      // The same event again is left to the ledger, which also resumes an unsent action.
-      !(a.trigger.kind === 'idle-event' && a.trigger.eventId === event.id)
-  );
-  if (earlier) {
-    return {
-      kind: 'ignored',
-      reason: `already ${earlier.operation} in this idle period (${earlier.id})`,
-    };
-  }
-
+  const history = await recentActions(deps.ledger, detail.instanceId);
   const plan = planHost({
     group,
     sessions: [
@@ -103,6 +79,17 @@ export async function handleSessionIdle(
     fleetRemaining: Number.POSITIVE_INFINITY,
   });
   if (plan.actions.length === 0) return { kind: 'nothing', group: group.name };
+  const sameEvent = (a: Action) =>
+    a.trigger.kind === 'idle-event' && a.trigger.eventId === event.id;
+  const earlier = plan.actions
+    .map((planned) => actedThisIdlePeriod(history, planned, observedMs, sameEvent))
+    .find((a) => a !== null);
+  if (earlier) {
+    return {
+      kind: 'ignored',
+      reason: `already ${earlier.operation} in this idle period (${earlier.id})`,
+    };
+  }
 
   const { actions, retry } = await carryOut(deps, {
     instanceId: detail.instanceId,
@@ -112,8 +99,4 @@ export async function handleSessionIdle(
   });
   if (retry) throw new RetryLaterError(`the action for event ${event.id} could not be sent yet`);
   return { kind: 'acted', group: group.name, actions };
-}
-
-function bareName(userName: string): string {
-  return userName.slice(userName.indexOf('\\') + 1).toLowerCase();
 }

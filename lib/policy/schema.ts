@@ -99,7 +99,7 @@ const defaultGroupSchema = z.strictObject({
   dryRun: groupFields.dryRun.default(false),
 });
 
-/** A named group overrides the default group field by field. */
+/** A named group overrides the default group field by field; its exclusions add to the default's. */
 const groupOverrideSchema = z.strictObject({
   disconnectIdleMinutes: groupFields.disconnectIdleMinutes.optional(),
   logoffIdleMinutes: groupFields.logoffIdleMinutes.optional(),
@@ -235,6 +235,11 @@ function resolvePolicy(doc: PolicyDocument): Policy {
     for (const [key, value] of Object.entries(override)) {
       if (value !== undefined) Object.assign(merged, { [key]: value });
     }
+    // Exclusions add up: a group can protect more users than the default group, never fewer.
+    merged.exclude = {
+      users: [...doc.default.exclude.users, ...(override.exclude?.users ?? [])],
+      groups: [...doc.default.exclude.groups, ...(override.exclude?.groups ?? [])],
+    };
     groups[name] = resolve(name, merged);
   }
   return { fleetMaxActionsPerSweep: doc.fleet.maxActionsPerSweep, groups };

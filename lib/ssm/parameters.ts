@@ -101,10 +101,8 @@ const OPERATION_PARAMETERS: Record<
   ListOpenFiles: { required: [], optional: [] },
   DisconnectSession: { required: ['SessionId', 'ExpectedUser'], optional: [] },
   LogoffSession: { required: ['SessionId', 'ExpectedUser'], optional: [] },
-  NotifySession: {
-    required: ['SessionId', 'ExpectedUser', 'Message', 'WarnSeconds'],
-    optional: [],
-  },
+  // Without WarnSeconds, msg keeps its own default display time.
+  NotifySession: { required: ['SessionId', 'ExpectedUser', 'Message'], optional: ['WarnSeconds'] },
   // The script refuses "every session" too; at least one of the two is checked below.
   CloseSmbSession: { required: [], optional: ['ClientName', 'UserName'] },
   CloseOpenFile: { required: ['FileId', 'ExpectedPath'], optional: [] },
@@ -185,7 +183,7 @@ function buildParameters(action: ActionParametersInput): HostParameters {
         Operation,
         ...session,
         Message: action.message ?? '',
-        WarnSeconds: action.warnSeconds == null ? '' : String(action.warnSeconds),
+        ...(action.warnSeconds == null ? {} : { WarnSeconds: String(action.warnSeconds) }),
       };
     }
     case 'end-smb-session': {

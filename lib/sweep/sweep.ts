@@ -48,9 +48,13 @@ export interface ReconcileResult {
   errors: number;
 }
 
-/** One sweep per scheduled minute: a retried invocation of the same schedule finds its record. */
+/**
+ * One sweep per scheduled time: a retried invocation of the same schedule carries the same time
+ * and finds its record. Seconds are kept so that schedules more frequent than once a minute (the
+ * local runtime's `--sweep-every 10s`) are distinct sweeps.
+ */
 export function sweepIdOf(scheduledAt: Date): string {
-  return `sw-${scheduledAt.toISOString().slice(0, 16)}Z`;
+  return `sw-${scheduledAt.toISOString().slice(0, 19)}Z`;
 }
 
 /**

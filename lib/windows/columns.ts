@@ -91,7 +91,8 @@ export function tokenize(line: string, shift = 0): Token[] {
       if (!wide) extra--;
     }
   }
-  if (from >= 0) tokens.push({ text: line.slice(from), start, end: length + extra, from, to: length });
+  if (from >= 0)
+    tokens.push({ text: line.slice(from), start, end: length + extra, from, to: length });
   return tokens;
 }
 

@@ -13,14 +13,17 @@ import type { WindowsError } from './types.js';
  */
 
 const BRACKETED = /\[(\d{1,10})\]\s?:\s*(.*)$/;
-const HEX_OR_NUMBER = /\b(?:error|fehler|erreur|errore|fout|erro|ошибка|błąd)\s+(0x[0-9a-f]{1,8}|\d{1,10})\b/i;
+const HEX_OR_NUMBER =
+  /\b(?:error|fehler|erreur|errore|fout|erro|ошибка|błąd)\s+(0x[0-9a-f]{1,8}|\d{1,10})\b/i;
 const HELPMSG = /NET HELPMSG (\d{1,10})/;
 const SYSTEM_ERROR =
   /(?:system error|systemfehler|erreur système|error de sistema|error del sistema|errore di sistema|systeemfout|erro de sistema|erro do sistema|системная ошибка|błąd systemu|błąd systemowy|システム エラー|系统错误|系統錯誤)\D{0,12}?(\d{1,10})/i;
-const TOOL_PREFIX = /^(?:ERROR|FEHLER|ERREUR|ERRORE|FOUT|ERRO|ОШИБКА|BŁĄD|エラー|错误|錯誤)\s?:\s*(.+)$/;
+const TOOL_PREFIX =
+  /^(?:ERROR|FEHLER|ERREUR|ERRORE|FOUT|ERRO|ОШИБКА|BŁĄD|エラー|错误|錯誤)\s?:\s*(.+)$/;
 
 function parseCode(text: string): number | null {
-  const value = text.startsWith('0x') || text.startsWith('0X') ? Number.parseInt(text, 16) : Number(text);
+  const value =
+    text.startsWith('0x') || text.startsWith('0X') ? Number.parseInt(text, 16) : Number(text);
   return Number.isSafeInteger(value) ? value : null;
 }
 
@@ -66,12 +69,19 @@ export function findWindowsError(lines: readonly string[]): WindowsError | null 
       return { code: parseCode(code), message: message.trim() || line };
     }
   }
-  if (text.some((line) => line.startsWith('+ CategoryInfo') || line.startsWith('+ FullyQualifiedErrorId'))) {
+  if (
+    text.some(
+      (line) => line.startsWith('+ CategoryInfo') || line.startsWith('+ FullyQualifiedErrorId')
+    )
+  ) {
     // PowerShell error record: the message is the first line, the Win32 code (if any) is in the
     // FullyQualifiedErrorId (`Windows System Error 5,Get-SmbOpenFile`).
     const id = text.find((line) => line.startsWith('+ FullyQualifiedErrorId')) ?? '';
     const code = /Error (\d{1,10})\b/.exec(id)?.[1];
-    return { code: code === undefined ? null : parseCode(code), message: unwrapNativeError(text[0] ?? '') };
+    return {
+      code: code === undefined ? null : parseCode(code),
+      message: unwrapNativeError(text[0] ?? ''),
+    };
   }
   for (let i = 0; i < text.length; i++) {
     const line = text[i] ?? '';

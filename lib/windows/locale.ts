@@ -73,7 +73,20 @@ const STATE_WORDS: Record<SessionState, readonly string[]> = {
     '已断开',
     '中斷',
   ],
-  idle: ['idle', 'leerlauf', 'inactif', 'inactivo', 'inattivo', 'inactief', 'ocioso', 'простой', 'bezczynny', 'アイドル', '空闲', '閒置'],
+  idle: [
+    'idle',
+    'leerlauf',
+    'inactif',
+    'inactivo',
+    'inattivo',
+    'inactief',
+    'ocioso',
+    'простой',
+    'bezczynny',
+    'アイドル',
+    '空闲',
+    '閒置',
+  ],
   listen: [
     'listen',
     'abhör',
@@ -93,9 +106,45 @@ const STATE_WORDS: Record<SessionState, readonly string[]> = {
     '侦听',
     '接聽',
   ],
-  reset: ['reset', 'zurücksetzen', 'réinit', 'restablecer', 'ripristina', 'opnieuw', 'redefinir', 'сброс', 'resetuj', 'リセット', '重置'],
-  down: ['down', 'inaktiv', 'arrêt', 'inactiva', 'inattiva', 'uitgeschakeld', 'inativo', 'отключено', 'wyłączony', 'ダウン', '关闭'],
-  init: ['init', 'initialisieren', 'initialiser', 'iniciar', 'inizializza', 'initialiseren', 'inicializar', 'инициализ', 'inicjuj', '初期化', '初始化'],
+  reset: [
+    'reset',
+    'zurücksetzen',
+    'réinit',
+    'restablecer',
+    'ripristina',
+    'opnieuw',
+    'redefinir',
+    'сброс',
+    'resetuj',
+    'リセット',
+    '重置',
+  ],
+  down: [
+    'down',
+    'inaktiv',
+    'arrêt',
+    'inactiva',
+    'inattiva',
+    'uitgeschakeld',
+    'inativo',
+    'отключено',
+    'wyłączony',
+    'ダウン',
+    '关闭',
+  ],
+  init: [
+    'init',
+    'initialisieren',
+    'initialiser',
+    'iniciar',
+    'inizializza',
+    'initialiseren',
+    'inicializar',
+    'инициализ',
+    'inicjuj',
+    '初期化',
+    '初始化',
+  ],
 };
 
 const STATE_BY_WORD: ReadonlyMap<string, SessionState> = new Map(
@@ -121,11 +170,15 @@ export function stateFromWord(word: string): SessionState | null {
 }
 
 /** States printed as several words, keyed by their first word (Italian listen: `Rimani in ascolto`). */
-const STATE_PHRASES: ReadonlyMap<string, readonly { words: readonly string[]; state: SessionState }[]> =
-  new Map([['rimani', [{ words: ['rimani', 'in', 'ascolto'], state: 'listen' }]]]);
+const STATE_PHRASES: ReadonlyMap<
+  string,
+  readonly { words: readonly string[]; state: SessionState }[]
+> = new Map([['rimani', [{ words: ['rimani', 'in', 'ascolto'], state: 'listen' }]]]);
 
 /** A state printed as several words starting at `words[0]`, with how many words it takes. */
-export function statePhrase(words: readonly string[]): { state: SessionState; length: number } | null {
+export function statePhrase(
+  words: readonly string[]
+): { state: SessionState; length: number } | null {
   const first = words[0];
   const candidates = first === undefined ? undefined : STATE_PHRASES.get(first.toLowerCase());
   if (!candidates) return null;
@@ -293,8 +346,26 @@ export function sessionTableOfLabel(firstLabel: string): SessionTableKind | null
 }
 
 /** AM/PM designators as .NET cultures print them (`tt`), lower-cased, without dots. */
-const PM_WORDS: ReadonlySet<string> = new Set(['pm', 'p', 'nachm', 'ip', 'пп', '午後', '下午', '오후']);
-const AM_WORDS: ReadonlySet<string> = new Set(['am', 'a', 'vorm', 'ap', 'дп', '午前', '上午', '오전']);
+const PM_WORDS: ReadonlySet<string> = new Set([
+  'pm',
+  'p',
+  'nachm',
+  'ip',
+  'пп',
+  '午後',
+  '下午',
+  '오후',
+]);
+const AM_WORDS: ReadonlySet<string> = new Set([
+  'am',
+  'a',
+  'vorm',
+  'ap',
+  'дп',
+  '午前',
+  '上午',
+  '오전',
+]);
 
 /** `am`, `pm` or `null` for a time designator (`PM`, `p.m.`, `午後` …). */
 export function meridiemOf(word: string): 'am' | 'pm' | null {

@@ -110,7 +110,10 @@ export function splitLogonTime(raw: string): LogonParts | null {
     month = -1;
     if (bEnd < 0) {
       bEnd = letterRunEnd(raw, bStart);
-      month = bEnd < 0 ? -1 : (MONTHS.get(raw.slice(bStart, bEnd).toLowerCase().replace(/\.$/, '')) ?? -1);
+      month =
+        bEnd < 0
+          ? -1
+          : (MONTHS.get(raw.slice(bStart, bEnd).toLowerCase().replace(/\.$/, '')) ?? -1);
       if (month < 0) continue;
     }
     if (raw.charCodeAt(bEnd) !== separator) continue;
@@ -140,7 +143,8 @@ export function splitLogonTime(raw: string): LogonParts | null {
   if (hStart < 0) return null;
   let timeEnd = mEnd;
   const code = raw.charCodeAt(mEnd);
-  if ((code === 0x3a || code === 0x2e) && digitRunEnd(raw, mEnd + 1, 2) === mEnd + 3) timeEnd = mEnd + 3;
+  if ((code === 0x3a || code === 0x2e) && digitRunEnd(raw, mEnd + 1, 2) === mEnd + 3)
+    timeEnd = mEnd + 3;
   const meridiem =
     (timeEnd < length ? meridiemNear(raw.slice(timeEnd)) : null) ??
     (hStart - dateEnd > 1 ? meridiemNear(raw.slice(dateEnd, hStart)) : null) ??
@@ -237,14 +241,23 @@ export function readLogonTimes(raws: readonly string[], hint?: CultureHint): Log
   let pattern = hint?.shortDatePattern;
   if (!pattern && hint?.culture) {
     pattern = defaultShortDatePattern(hint.culture);
-    if (pattern) warnings.push(`no date pattern given: assumed ${pattern}, the default of ${hint.culture}`);
+    if (pattern)
+      warnings.push(`no date pattern given: assumed ${pattern}, the default of ${hint.culture}`);
   }
   const hinted = pattern ? orderFromPattern(pattern) : null;
-  if (pattern && hinted === null) warnings.push(`date pattern ${pattern} has no day, month and year; ignored`);
+  if (pattern && hinted === null)
+    warnings.push(`date pattern ${pattern} has no day, month and year; ignored`);
+  // A 12-hour host whose designator is missing from the tables would otherwise be read as
+  // 24-hour, twelve hours off.
+  const twelveHour = hint?.shortTimePattern?.includes('t') === true;
   const values = raws.map((raw) => {
     const parts = raw.length === 0 ? null : splitLogonTime(raw);
     if (!parts) {
       if (raw.length > 0) warnings.push(`logon time "${raw}" is not a date and time`);
+      return null;
+    }
+    if (twelveHour && parts.meridiem === null) {
+      warnings.push(`logon time "${raw}": 12-hour time without a known AM/PM designator`);
       return null;
     }
     const proven = orderFromText(parts);
@@ -254,7 +267,9 @@ export function readLogonTimes(raws: readonly string[], hint?: CultureHint): Log
     else if (proven === 'either') order = 'dmy';
     else order = proven;
     if (order === null) {
-      warnings.push(`logon time "${raw}": day/month order is ambiguous without the host's date pattern`);
+      warnings.push(
+        `logon time "${raw}": day/month order is ambiguous without the host's date pattern`
+      );
       return null;
     }
     const value = formatLogon(parts, order);

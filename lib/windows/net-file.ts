@@ -47,7 +47,8 @@ function readListRow(line: string, userColumn: number): OpenFile | null {
     }
   }
   const path = spanText(line, middle, 0, pathLast);
-  const userName = pathLast + 1 < middle.length ? spanText(line, middle, pathLast + 1, middle.length - 1) : '';
+  const userName =
+    pathLast + 1 < middle.length ? spanText(line, middle, pathLast + 1, middle.length - 1) : '';
   return { id: id.text, path, userName: userName.length > 0 ? userName : null, locks };
 }
 
@@ -59,7 +60,8 @@ function readList(table: NetTable): ParseResult<OpenFile> {
   table.after.forEach((entry, index) => {
     const row = readListRow(entry.text, userColumn);
     if (row) rows.push(row);
-    else if (!isTrailer(entry, index, table.after.length)) warnings.push(`line ${entry.lineNo} not understood: ${entry.text}`);
+    else if (!isTrailer(entry, index, table.after.length))
+      warnings.push(`line ${entry.lineNo} not understood: ${entry.text}`);
   });
   return { rows, error: null, warnings };
 }
@@ -84,7 +86,10 @@ function readDetail(table: NetTable): ParseResult<OpenFile> | null {
 }
 
 /** Parses `net file` output (list or detail view), or says it is not such output. */
-export function readNetFile(text: string, _hint?: CultureHint): ParseResult<OpenFile> | NotRecognised {
+export function readNetFile(
+  text: string,
+  _hint?: CultureHint
+): ParseResult<OpenFile> | NotRecognised {
   const lines = splitLines(text);
   const table = readNetTable(lines);
   const notNetFile: NotRecognised = { kind: 'not-recognised', expected: NET_FILE_EXPECTED };
@@ -108,6 +113,7 @@ export function readNetFile(text: string, _hint?: CultureHint): ParseResult<Open
 /** Parses `net file` output; text that is not such output gives no rows and says so. */
 export function parseNetFile(text: string, hint?: CultureHint): ParseResult<OpenFile> {
   const result = readNetFile(text, hint);
-  if ('kind' in result) return { rows: [], error: null, warnings: [`not recognised: expected ${result.expected}`] };
+  if ('kind' in result)
+    return { rows: [], error: null, warnings: [`not recognised: expected ${result.expected}`] };
   return result;
 }

@@ -55,7 +55,8 @@ function readListRow(
     }
   }
   const client = stripClientPrefix(first.text);
-  if (idleSeconds === null) warnings.push(`line ${lineNo} (${client}): idle time not understood; idle is unknown`);
+  if (idleSeconds === null)
+    warnings.push(`line ${lineNo} (${client}): idle time not understood; idle is unknown`);
   let opens: number | null = null;
   const opensToken = tokens[end - 1];
   if (end > 1 && opensToken && isDigits(opensToken.text)) {
@@ -89,13 +90,21 @@ function readList(table: NetTable): ParseResult<SmbSession> {
   table.after.forEach((entry, index) => {
     const row = readListRow(entry.text, columns, warnings, entry.lineNo);
     if (row) rows.push(row);
-    else if (!isTrailer(entry, index, table.after.length)) warnings.push(`line ${entry.lineNo} not understood: ${entry.text}`);
+    else if (!isTrailer(entry, index, table.after.length))
+      warnings.push(`line ${entry.lineNo} not understood: ${entry.text}`);
   });
   return { rows, error: null, warnings };
 }
 
 /** English labels of the detail view, in the order net.exe prints them in every language. */
-const DETAIL_ORDER = ['user name', 'computer', 'guest logon', 'client type', 'sess time', 'idle time'] as const;
+const DETAIL_ORDER = [
+  'user name',
+  'computer',
+  'guest logon',
+  'client type',
+  'sess time',
+  'idle time',
+] as const;
 
 function readDetail(table: NetTable): ParseResult<SmbSession> | null {
   const pairs = table.before.slice(0, DETAIL_ORDER.length).map((entry) => keyValue(entry.text));
@@ -109,15 +118,18 @@ function readDetail(table: NetTable): ParseResult<SmbSession> | null {
   const warnings: string[] = [];
   const idleText = value(5);
   const idleSeconds = readIdleSeconds(idleText);
-  if (idleSeconds === null) warnings.push(`idle time "${idleText}" not understood; idle is unknown`);
+  if (idleSeconds === null)
+    warnings.push(`idle time "${idleText}" not understood; idle is unknown`);
   let opens: number | null = null;
   if (table.ruled) {
     opens = 0;
     table.after.forEach((entry, index) => {
       const tokens = tokenize(entry.text);
       const count = tokens[tokens.length - 1];
-      if (tokens.length >= 2 && count && isDigits(count.text)) opens = (opens ?? 0) + Number(count.text);
-      else if (!isTrailer(entry, index, table.after.length)) warnings.push(`line ${entry.lineNo} not understood: ${entry.text}`);
+      if (tokens.length >= 2 && count && isDigits(count.text))
+        opens = (opens ?? 0) + Number(count.text);
+      else if (!isTrailer(entry, index, table.after.length))
+        warnings.push(`line ${entry.lineNo} not understood: ${entry.text}`);
     });
   }
   const userName = value(0);
@@ -138,7 +150,10 @@ function readDetail(table: NetTable): ParseResult<SmbSession> | null {
 }
 
 /** Parses `net session` output (list or detail view), or says it is not such output. */
-export function readNetSession(text: string, _hint?: CultureHint): ParseResult<SmbSession> | NotRecognised {
+export function readNetSession(
+  text: string,
+  _hint?: CultureHint
+): ParseResult<SmbSession> | NotRecognised {
   const lines = splitLines(text);
   const table = readNetTable(lines);
   const notNetSession: NotRecognised = { kind: 'not-recognised', expected: NET_SESSION_EXPECTED };
@@ -148,7 +163,10 @@ export function readNetSession(text: string, _hint?: CultureHint): ParseResult<S
     // `net file` shares the layout; its first column is the numeric ID.
     if (firstLabel === 'ID') return notNetSession;
     const list = readList(table);
-    if (list.rows.length > 0 || table.after.every((entry, i) => isTrailer(entry, i, table.after.length))) {
+    if (
+      list.rows.length > 0 ||
+      table.after.every((entry, i) => isTrailer(entry, i, table.after.length))
+    ) {
       return list;
     }
     return notNetSession;
@@ -168,6 +186,7 @@ export function readNetSession(text: string, _hint?: CultureHint): ParseResult<S
 /** Parses `net session` output; text that is not such output gives no rows and says so. */
 export function parseNetSession(text: string, hint?: CultureHint): ParseResult<SmbSession> {
   const result = readNetSession(text, hint);
-  if ('kind' in result) return { rows: [], error: null, warnings: [`not recognised: expected ${result.expected}`] };
+  if ('kind' in result)
+    return { rows: [], error: null, warnings: [`not recognised: expected ${result.expected}`] };
   return result;
 }

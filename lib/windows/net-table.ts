@@ -58,7 +58,10 @@ export function keyValue(line: string): { key: string; value: string } | null {
     return key.length > 0 ? { key, value: '' } : null;
   }
   const split = gap.index + 1;
-  return { key: line.slice(0, split).trim(), value: line.slice(split + (gap[1]?.length ?? 0)).trim() };
+  return {
+    key: line.slice(0, split).trim(),
+    value: line.slice(split + (gap[1]?.length ?? 0)).trim(),
+  };
 }
 
 /** `The command completed successfully.` and its translations: the last line, no row shape. */

@@ -16,7 +16,8 @@ export const OPENFILES_EXPECTED =
   'openfiles /query /fo csv [/v] output: quoted CSV rows (Hostname,ID,Accessed By,Type,#Locks,Open Mode,Open File), "INFO: No shared open files found." or an "ERROR:" report';
 
 /** `INFO: No shared open files found.` and the localised INFO prefixes of the same tool family. */
-const INFO_LINE = /^(?:INFO|INFORMATION|INFORMATIONEN|INFORMACIÓN|INFORMAZIONI|INFORMATIE|INFORMAÇÕES|ИНФОРМАЦИЯ|INFORMACJA|情報|信息|資訊)\s?:/i;
+const INFO_LINE =
+  /^(?:INFO|INFORMATION|INFORMATIONEN|INFORMACIÓN|INFORMAZIONI|INFORMATIE|INFORMAÇÕES|ИНФОРМАЦИЯ|INFORMACJA|情報|信息|資訊)\s?:/i;
 
 /** Splits one CSV line; `null` when the line is not CSV (unbalanced or unquoted). */
 export function splitCsvLine(line: string): string[] | null {
@@ -72,7 +73,10 @@ function toRow(fields: readonly string[]): OpenFile | null {
 }
 
 /** Parses `openfiles` CSV output, or says it is not such output. */
-export function readOpenfiles(text: string, _hint?: CultureHint): ParseResult<OpenFile> | NotRecognised {
+export function readOpenfiles(
+  text: string,
+  _hint?: CultureHint
+): ParseResult<OpenFile> | NotRecognised {
   const lines = splitLines(text);
   const rows: OpenFile[] = [];
   const warnings: string[] = [];
@@ -91,7 +95,8 @@ export function readOpenfiles(text: string, _hint?: CultureHint): ParseResult<Op
       const row = toRow(fields);
       // The header is the one CSV line whose ID column is not a number.
       if (row) rows.push(row);
-      else if (fields.length !== 7 && fields.length !== 4) warnings.push(`line ${i + 1} has ${fields.length} columns`);
+      else if (fields.length !== 7 && fields.length !== 4)
+        warnings.push(`line ${i + 1} has ${fields.length} columns`);
     } else if (INFO_LINE.test(line)) {
       infoLines++;
     }
@@ -107,6 +112,7 @@ export function readOpenfiles(text: string, _hint?: CultureHint): ParseResult<Op
 /** Parses `openfiles` output; text that is not such output gives no rows and says so. */
 export function parseOpenfiles(text: string, hint?: CultureHint): ParseResult<OpenFile> {
   const result = readOpenfiles(text, hint);
-  if ('kind' in result) return { rows: [], error: null, warnings: [`not recognised: expected ${result.expected}`] };
+  if ('kind' in result)
+    return { rows: [], error: null, warnings: [`not recognised: expected ${result.expected}`] };
   return result;
 }

@@ -50,23 +50,28 @@ function readRow(row: SessionLine, sessionColumn: number, warnings: string[]): P
   let idleMinutes: number | null = null;
   let logonFrom = row.after;
   const idleToken = tokens[row.after];
-  if (!idleToken) {
-    warnings.push(`line ${lineNo} (${userName}): no idle time; idle is unknown`);
-  } else if (looksLikeDate(idleToken.text)) {
+  if (!idleToken || looksLikeDate(idleToken.text)) {
     warnings.push(`line ${lineNo} (${userName}): no idle time; idle is unknown`);
   } else {
     logonFrom = row.after + 1;
     const idle = readIdleMinutes(idleToken.text);
     if (idle.kind === 'minutes') idleMinutes = idle.minutes;
-    else if (idle.kind === 'bogus') warnings.push(`line ${lineNo} (${userName}): ${idle.reason}; idle is unknown`);
-    else warnings.push(`line ${lineNo} (${userName}): idle time "${idleToken.text}" not understood; idle is unknown`);
+    else if (idle.kind === 'bogus')
+      warnings.push(`line ${lineNo} (${userName}): ${idle.reason}; idle is unknown`);
+    else
+      warnings.push(
+        `line ${lineNo} (${userName}): idle time "${idleToken.text}" not understood; idle is unknown`
+      );
   }
   const logonTimeRaw = spanText(line, tokens, logonFrom, tokens.length - 1);
   return { userName, sessionName, id, state, idleMinutes, logonTimeRaw, current: row.current };
 }
 
 /** Parses `quser` output, or says it is not `quser` output at all. */
-export function readQuser(text: string, hint?: CultureHint): ParseResult<QuserSession> | NotRecognised {
+export function readQuser(
+  text: string,
+  hint?: CultureHint
+): ParseResult<QuserSession> | NotRecognised {
   const lines = splitLines(text);
   const table = readSessionTable(lines);
   const notQuser: NotRecognised = { kind: 'not-recognised', expected: QUSER_EXPECTED };
@@ -75,7 +80,8 @@ export function readQuser(text: string, hint?: CultureHint): ParseResult<QuserSe
     if (lines.some(isNoUserMessage)) return { rows: [], error: null, warnings: [] };
     const error = findWindowsError(lines);
     if (error) return { rows: [], error, warnings: [] };
-    if (table.header?.kind === 'quser') return { rows: [], error: null, warnings: strayWarnings(table) };
+    if (table.header?.kind === 'quser')
+      return { rows: [], error: null, warnings: strayWarnings(table) };
     if (text.trim().length === 0) return { rows: [], error: null, warnings: ['empty output'] };
     return notQuser;
   }
@@ -110,6 +116,7 @@ export function readQuser(text: string, hint?: CultureHint): ParseResult<QuserSe
 /** Parses `quser` output; text that is not `quser` output gives no rows and says so. */
 export function parseQuser(text: string, hint?: CultureHint): ParseResult<QuserSession> {
   const result = readQuser(text, hint);
-  if ('kind' in result) return { rows: [], error: null, warnings: [`not recognised: expected ${result.expected}`] };
+  if ('kind' in result)
+    return { rows: [], error: null, warnings: [`not recognised: expected ${result.expected}`] };
   return result;
 }

@@ -78,7 +78,8 @@ export function readQwinsta(text: string, _hint?: CultureHint): QwinstaResult | 
   if (table.rows.length === 0) {
     const error = findWindowsError(lines);
     if (error) return { rows: [], error, warnings: [] };
-    if (table.header?.kind === 'qwinsta') return { rows: [], error: null, warnings: strayWarnings(table) };
+    if (table.header?.kind === 'qwinsta')
+      return { rows: [], error: null, warnings: strayWarnings(table) };
     if (text.trim().length === 0) return { rows: [], error: null, warnings: ['empty output'] };
     return notQwinsta;
   }
@@ -91,7 +92,12 @@ export function readQwinsta(text: string, _hint?: CultureHint): QwinstaResult | 
   };
   // /COUNTER prints created, disconnected and reconnected totals, in that order, in every language.
   const [created, disconnected, reconnected] = table.counters;
-  if (table.counters.length === 3 && created !== undefined && disconnected !== undefined && reconnected !== undefined) {
+  if (
+    table.counters.length === 3 &&
+    created !== undefined &&
+    disconnected !== undefined &&
+    reconnected !== undefined
+  ) {
     result.counters = { created, disconnected, reconnected };
   } else if (table.counters.length > 0) {
     result.warnings.push(`expected 3 /COUNTER totals, found ${table.counters.length}`);
@@ -102,6 +108,7 @@ export function readQwinsta(text: string, _hint?: CultureHint): QwinstaResult | 
 /** Parses `qwinsta` output; text that is not `qwinsta` output gives no rows and says so. */
 export function parseQwinsta(text: string, hint?: CultureHint): QwinstaResult {
   const result = readQwinsta(text, hint);
-  if ('kind' in result) return { rows: [], error: null, warnings: [`not recognised: expected ${result.expected}`] };
+  if ('kind' in result)
+    return { rows: [], error: null, warnings: [`not recognised: expected ${result.expected}`] };
   return result;
 }

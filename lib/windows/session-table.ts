@@ -1,5 +1,10 @@
 import { isDigits, labels, markerColumn, type Token, tokenize } from './columns.js';
-import { type SessionTableKind, sessionTableOfLabel, stateFromWord, statePhrase } from './locale.js';
+import {
+  type SessionTableKind,
+  sessionTableOfLabel,
+  stateFromWord,
+  statePhrase,
+} from './locale.js';
 import type { SessionState } from './types.js';
 
 /**
@@ -61,9 +66,12 @@ function isIdLabel(text: string): boolean {
   return word === 'ID' || word === 'ID.';
 }
 
-/** `/COUNTER` totals (`Total sessions created: 5`) and their translations end in `: <number>`. */
+/**
+ * `/COUNTER` totals (`Total sessions created: 5`) and their translations: words, a colon and one
+ * number. Table rows always carry digits before any colon (the ID), so they never match.
+ */
 function counterValue(trimmed: string): number | null {
-  const match = /:\s*(\d{1,9})$/.exec(trimmed);
+  const match = /^[^\d:]+:\s*(\d{1,9})$/.exec(trimmed);
   return match ? Number(match[1]) : null;
 }
 
@@ -102,7 +110,8 @@ export function readSessionTable(lines: readonly string[]): SessionTable {
 /** Warnings for lines that could not be read, so a missing row is never silent. */
 export function strayWarnings(table: SessionTable): string[] {
   return table.stray.map(
-    ({ lineNo, text }) => `line ${lineNo} not understood: ${text.length > 80 ? `${text.slice(0, 80)}…` : text}`
+    ({ lineNo, text }) =>
+      `line ${lineNo} not understood: ${text.length > 80 ? `${text.slice(0, 80)}…` : text}`
   );
 }
 

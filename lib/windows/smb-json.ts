@@ -69,7 +69,10 @@ function isNotFound(raw: string): boolean {
   return /No MSFT_Smb\w+ objects found/i.test(raw);
 }
 
-export function readSmbOpenFiles(raw: string, _hint?: CultureHint): ParseResult<OpenFile> | NotRecognised {
+export function readSmbOpenFiles(
+  raw: string,
+  _hint?: CultureHint
+): ParseResult<OpenFile> | NotRecognised {
   const objects = readObjects(raw);
   if (objects === 'empty') return { rows: [], error: null, warnings: [] };
   if (objects === null) {
@@ -85,16 +88,25 @@ export function readSmbOpenFiles(raw: string, _hint?: CultureHint): ParseResult<
       warnings.push(`item ${index + 1} has no FileId and Path; skipped`);
       return;
     }
-    const file: OpenFile = { id, path, userName: text(object.ClientUserName), locks: count(object.Locks) };
+    const file: OpenFile = {
+      id,
+      path,
+      userName: text(object.ClientUserName),
+      locks: count(object.Locks),
+    };
     const sessionId = idOf(object.SessionId);
     if (sessionId !== null) file.sessionId = sessionId;
     rows.push(file);
   });
-  if (rows.length === 0 && objects.length > 0) return { kind: 'not-recognised', expected: SMB_OPEN_FILE_EXPECTED };
+  if (rows.length === 0 && objects.length > 0)
+    return { kind: 'not-recognised', expected: SMB_OPEN_FILE_EXPECTED };
   return { rows, error: null, warnings };
 }
 
-export function readSmbSessions(raw: string, _hint?: CultureHint): ParseResult<SmbSession> | NotRecognised {
+export function readSmbSessions(
+  raw: string,
+  _hint?: CultureHint
+): ParseResult<SmbSession> | NotRecognised {
   const objects = readObjects(raw);
   if (objects === 'empty') return { rows: [], error: null, warnings: [] };
   if (objects === null) {
@@ -120,20 +132,23 @@ export function readSmbSessions(raw: string, _hint?: CultureHint): ParseResult<S
     if (sessionId !== null) session.sessionId = sessionId;
     rows.push(session);
   });
-  if (rows.length === 0 && objects.length > 0) return { kind: 'not-recognised', expected: SMB_SESSION_EXPECTED };
+  if (rows.length === 0 && objects.length > 0)
+    return { kind: 'not-recognised', expected: SMB_SESSION_EXPECTED };
   return { rows, error: null, warnings };
 }
 
 /** Parses `Get-SmbOpenFile | ConvertTo-Json`; other text gives no rows and says so. */
 export function parseSmbOpenFiles(raw: string, hint?: CultureHint): ParseResult<OpenFile> {
   const result = readSmbOpenFiles(raw, hint);
-  if ('kind' in result) return { rows: [], error: null, warnings: [`not recognised: expected ${result.expected}`] };
+  if ('kind' in result)
+    return { rows: [], error: null, warnings: [`not recognised: expected ${result.expected}`] };
   return result;
 }
 
 /** Parses `Get-SmbSession | ConvertTo-Json`; other text gives no rows and says so. */
 export function parseSmbSessions(raw: string, hint?: CultureHint): ParseResult<SmbSession> {
   const result = readSmbSessions(raw, hint);
-  if ('kind' in result) return { rows: [], error: null, warnings: [`not recognised: expected ${result.expected}`] };
+  if ('kind' in result)
+    return { rows: [], error: null, warnings: [`not recognised: expected ${result.expected}`] };
   return result;
 }

@@ -27,7 +27,9 @@ const USAGE_EXIT = 2;
 
 function help(): string {
   const width = Math.max(...Object.keys(commands).map((name) => name.length));
-  const lines = Object.entries(commands).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`);
+  const lines = Object.entries(commands).map(
+    ([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`
+  );
   return `Usage: janitor <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun "janitor <command> --help" for a command's options.\n`;
 }
 
@@ -51,7 +53,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  for await (const chunk of process.stdin)
+    chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
   return Buffer.concat(chunks).toString('utf8');
 }
 

@@ -28,7 +28,7 @@ Exit codes: 0 parsed (a Windows error report is data, not a failure),
 
 const USAGE_EXIT = 2;
 const CULTURE = /^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/;
-const TIME_PATTERN = /^[HhmstT: .]{1,16}$/;
+const TIME_PATTERN = /^[\p{L}\p{N}\p{P}\p{Zs}]{0,32}$/u;
 
 export const parseCommand: CliCommand = {
   summary: 'parse quser, qwinsta, net session/file, openfiles or SmbShare JSON output from stdin',
@@ -61,17 +61,20 @@ export const parseCommand: CliCommand = {
     }
     if (values['date-pattern'] !== undefined) {
       if (orderFromPattern(values['date-pattern']) === null) {
-        io.err('janitor parse: --date-pattern needs d, M and y in a day/month/year order, e.g. dd.MM.yyyy\n');
+        io.err(
+          'janitor parse: --date-pattern needs d, M and y in a day/month/year order, e.g. dd.MM.yyyy\n'
+        );
         return USAGE_EXIT;
       }
       hint.shortDatePattern = values['date-pattern'];
     }
     if (values['time-pattern'] !== undefined) {
-      if (!TIME_PATTERN.test(values['time-pattern'])) {
+      const timePattern = values['time-pattern'];
+      if (!TIME_PATTERN.test(timePattern) || !/[Hh]/.test(timePattern)) {
         io.err('janitor parse: --time-pattern takes .NET time letters, e.g. HH:mm or h:mm tt\n');
         return USAGE_EXIT;
       }
-      hint.shortTimePattern = values['time-pattern'];
+      hint.shortTimePattern = timePattern;
     }
     const text = await io.readInput();
     const result = readOutput(kind, text, hint);

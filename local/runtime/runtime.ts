@@ -87,6 +87,8 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
     stack.push(() => dynamo.close());
 
     const fleet = createFleet({
+      // The simulated clock starts at the real one, so logon times and ledger times agree.
+      start: new Date(),
       seed: options.seed,
       hosts: options.fleet,
       durationScale: options.durationScale ?? 1,
@@ -118,6 +120,8 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
       POWERTOOLS_METRICS_NAMESPACE: 'SessionJanitor',
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',
+      // Lambda runs Node 22; the SDK's warning about this machine's Node 20 is noise here.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     });
     const config = loadConfig();
     const clients = createClients(config);
@@ -337,9 +341,20 @@ function sessionIdleEvent(fleet: SimulatedFleet, notice: SessionIdleNotice): Any
       state: notice.state,
       idleMinutes: notice.idleMinutes,
       logonTime: local.toISOString().slice(0, 16),
-      observedAt: notice.observedAt,
+      // When the host's task noticed, on the real clock (the simulated one runs ahead with
+      // --time-scale), in host-local time with its offset, as a host would write it.
+      observedAt: withOffset(new Date(), offset),
     },
   };
+}
+
+function withOffset(at: Date, offsetMinutes: number): string {
+  const local = new Date(at.getTime() + offsetMinutes * 60_000).toISOString().slice(0, 19);
+  const sign = offsetMinutes < 0 ? '-' : '+';
+  const abs = Math.abs(offsetMinutes);
+  const hh = String(Math.floor(abs / 60)).padStart(2, '0');
+  const mm = String(abs % 60).padStart(2, '0');
+  return `${local}${sign}${hh}:${mm}`;
 }
 
 function clock(): string {
@@ -360,9 +375,8 @@ function printingObserver(log: (line: string) => void, hostName: (id: string) =>
       `${clock()}  ${hostName(action.instanceId).padEnd(12)} ${who(action).padEnd(32)} ${action.operation.padEnd(10)} ${outcome.padEnd(13)} ${action.reason}`
     );
   return {
-    planned(action, decision) {
-      if (decision === 'skip') line(action, action.dryRun ? 'dry run' : 'skipped');
-    },
+    // Every action ends in `finished` (a skipped one at once), so that is the one line printed.
+    planned: () => undefined,
     finished(action) {
       const code = action.result?.errorCode ? ` (${action.result.errorCode})` : '';
       line(action, `${action.status}${code}`);

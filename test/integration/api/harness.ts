@@ -3,16 +3,18 @@ import { readFileSync } from 'node:fs';
 import type {
   APIGatewayProxyEventV2WithJWTAuthorizer,
   APIGatewayProxyStructuredResultV2,
-  SQSEvent,
+  Context,
 } from 'aws-lambda';
 import { inject } from 'vitest';
 import type { Action } from '../../../lib/actions/model.js';
 import { createClients } from '../../../lib/aws/clients.js';
 import type { Observer } from '../../../lib/collect/observer.js';
 import { loadConfig } from '../../../lib/config/env.js';
+import type { Ledger } from '../../../lib/ledger/ledger.js';
 import { createLedgerTable } from '../../../lib/ledger/table.js';
 import { createFleet } from '../../../local/fleet/fleet.js';
 import type { SimulatedFleet } from '../../../local/fleet/types.js';
+import { type DeadLetter, LocalQueue } from '../../../local/runtime/event-bus.js';
 import { lambdaContext } from '../../../local/runtime/lambda-context.js';
 import { startLocalSsm } from '../../../local/ssm/server.js';
 import type { LocalSsm, SsmEventBridgeEvent } from '../../../local/ssm/types.js';
@@ -35,9 +37,14 @@ export interface ApiHarness {
   localSsm: LocalSsm;
   tableName: string;
   invoke(event: ApiEvent): Promise<ApiResult>;
+  /** The middy handler itself, for the local gateway. */
+  handler: (event: ApiEvent, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
   /** Waits until every command is terminal and its status events have been processed. */
   settle(): Promise<void>;
   action(id: string): Promise<Action | null>;
+  ledger: Ledger;
+  /** Makes the API's SSM client fail the named command (`SendCommandCommand`) until cleared. */
+  failSsm(commandName: string | null, error?: Error): void;
   hostId(computerName: string): string;
   close(): Promise<void>;
 }
@@ -86,6 +93,11 @@ export function withScope(event: ApiEvent, scope: string): ApiEvent {
   return event;
 }
 
+/** An SDK-style service error, as the SSM client would throw it. */
+export function serviceError(name: string, message = ''): Error {
+  return Object.assign(new Error(message), { name, $fault: 'server' });
+}
+
 export async function startApiHarness(
   options: { hostQueryTimeoutMs?: number; dispatchGraceMs?: number } = {}
 ): Promise<ApiHarness> {
@@ -107,6 +119,16 @@ export async function startApiHarness(
     AWS_REGION: 'us-east-1',
   });
   const clients = createClients(config);
+  let fault: { commandName: string; error: Error } | null = null;
+  // A fault the local SSM cannot produce on demand for one call (SendCommand refused after the
+  // host was found), injected into the real client's middleware stack.
+  clients.ssm.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (fault !== null && context.commandName === fault.commandName) throw fault.error;
+      return next(args);
+    },
+    { step: 'initialize', name: 'apiHarnessFault' }
+  );
   await createLedgerTable(clients.ddb, tableName);
   const { createRuntime } = await import('../../../functions/shared/runtime.js');
   const { createApiHandler } = await import('../../../functions/api.js');
@@ -122,33 +144,19 @@ export async function startApiHarness(
   });
   const commandStatus = createCommandStatusHandler(runtime);
 
-  const pending = new Set<Promise<unknown>>();
+  // Status events reach command-status through a queue with redelivery, as in the cloud: an
+  // event can overtake the API's own `markDispatched` and must come back later.
+  const deadLetters: DeadLetter[] = [];
+  const queue = new LocalQueue({
+    name: 'command-status',
+    handler: commandStatus,
+    deadLetters,
+    visibilityTimeoutMs: 20,
+    maxReceiveCount: 10,
+  });
   const deliver = (event: SsmEventBridgeEvent) => {
     if (event['detail-type'] !== 'EC2 Command Invocation Status-change Notification') return;
-    const sqs = {
-      Records: [
-        {
-          messageId: randomUUID(),
-          receiptHandle: 'local',
-          body: JSON.stringify(event),
-          attributes: {
-            ApproximateReceiveCount: '1',
-            SentTimestamp: String(Date.now()),
-            SenderId: 'local',
-            ApproximateFirstReceiveTimestamp: String(Date.now()),
-          },
-          messageAttributes: {},
-          md5OfBody: '',
-          eventSource: 'aws:sqs',
-          eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:command-status',
-          awsRegion: 'us-east-1',
-        },
-      ],
-    } as SQSEvent;
-    const work = commandStatus(sqs, lambdaContext('command-status', randomUUID()));
-    pending.add(work);
-    void work.finally(() => pending.delete(work));
-    return work.then(() => undefined);
+    queue.send(JSON.stringify(event));
   };
   const unsubscribe = localSsm.subscribe(deliver);
 
@@ -156,6 +164,7 @@ export async function startApiHarness(
     fleet,
     localSsm,
     tableName,
+    handler: (event, context) => api(event, context),
     async invoke(event) {
       const result = (await api(
         event,
@@ -168,9 +177,15 @@ export async function startApiHarness(
     },
     async settle() {
       await localSsm.idle();
-      await Promise.all([...pending]);
+      await queue.idle();
+      if (deadLetters.length > 0)
+        throw new Error(`status events dead-lettered: ${deadLetters.length}`);
     },
     action: (id) => runtime.ledger.getAction(id),
+    ledger: runtime.ledger,
+    failSsm(commandName, error = serviceError('InternalServerError', 'injected')) {
+      fault = commandName === null ? null : { commandName, error };
+    },
     hostId(computerName) {
       const instance = fleet.instances().find((i) => i.computerName === computerName);
       if (!instance) throw new Error(`no host ${computerName} in the fleet`);
@@ -178,6 +193,7 @@ export async function startApiHarness(
     },
     async close() {
       unsubscribe();
+      queue.close();
       await localSsm.close();
     },
   };

@@ -139,6 +139,21 @@ describe('dispatcher against the local SSM and the simulated fleet', () => {
     );
   });
 
+  it('notifies without a countdown, leaving the display time to msg', async () => {
+    const instanceId = sessionHost(h.fleet);
+    const sessionId = h.fleet.addSession(instanceId, { user: 'fiona', idleMinutes: 20 });
+    const parameters = toHostParameters({
+      operation: 'notify',
+      target: { kind: 'session', sessionId, expectedUser: 'fiona' },
+      message: 'Maintenance at 18:00',
+    });
+    const { outcome } = await run(instanceId, parameters, 'notify');
+    expect(outcome.status).toBe('succeeded');
+    expect(h.fleet.host(instanceId).notifications).toContainEqual(
+      expect.objectContaining({ sessionId, message: 'Maintenance at 18:00', seconds: null })
+    );
+  });
+
   it('ends an SMB session and closes a locked file', async () => {
     const instanceId = fileServer(h.fleet);
     h.fleet.addSmbSession(instanceId, { clientComputerName: 'WS-0042', user: 'CORP\\gina' });

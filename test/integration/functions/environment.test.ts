@@ -53,13 +53,13 @@ describe('functions configured from the environment', () => {
     const result = await handler(event, context('sweep'));
 
     expect(result).toMatchObject({
-      sweepId: 'sw-2026-11-21T20:05Z',
+      sweepId: 'sw-2026-11-21T20:05:00Z',
       repeated: false,
       groups: { default: expect.any(Array) },
     });
     // The policy names no group, so every managed host is swept as the default group.
     expect(ssm.commands().map((c) => c.comment)).toEqual([
-      'sj:sweep:sw-2026-11-21T20:05Z;g:default',
+      'sj:sweep:sw-2026-11-21T20:05:00Z;g:default',
     ]);
   });
 });

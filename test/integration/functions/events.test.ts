@@ -1,5 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { APIGatewayProxyEventV2Schema, SqsSchema } from '@aws-lambda-powertools/parser/schemas';
+import { SqsSchema } from '@aws-lambda-powertools/parser/schemas';
 import { describe, expect, it } from 'vitest';
 import { invocationsOf, ssmStatusEventSchema } from '../../../lib/collect/events.js';
 import { offsetMinutesOf, sessionIdleEventSchema } from '../../../lib/idle/schema.js';
@@ -13,7 +13,6 @@ async function json(path: string): Promise<Record<string, unknown>> {
 }
 
 const schema = await json('session-idle.schema.json');
-const apiSamples = (await readdir(new URL('api/', eventsDir))).filter((f) => f.endsWith('.json'));
 const samples = (await readdir(new URL('session-idle/', eventsDir))).filter((f) =>
   f.endsWith('.json')
 );
@@ -119,12 +118,5 @@ describe('trigger samples', () => {
       'EC2 Command Invocation Status-change Notification',
       'EC2 Command Status-change Notification',
     ]);
-  });
-
-  it.each(apiSamples)('has an API Gateway HTTP API (2.0) request in api/%s', async (file) => {
-    const event = APIGatewayProxyEventV2Schema.parse(await json(`api/${file}`));
-
-    expect(event.routeKey).toMatch(/^(GET|POST) \/v1\//);
-    expect(event.requestContext.authorizer?.jwt?.claims.scope).toMatch(/session-janitor\//);
   });
 });

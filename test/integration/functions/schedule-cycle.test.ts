@@ -280,3 +280,31 @@ describe('dry run and fleet-wide blast radius', () => {
     }
   });
 });
+
+describe('under SSM throttling', () => {
+  it('still brings every planned action to a terminal state, sending each once', async () => {
+    const h = await startHarness({
+      policy: {
+        version: 1,
+        default: { disconnectIdleMinutes: 1, logoffDisconnectedMinutes: 1, maxActionsPerHost: 50 },
+      },
+      fleet: { hosts: 3 },
+      faults: { throttleRate: 0.5 },
+    });
+    try {
+      await h.sweepAt(h.fleet.now());
+      await h.settle();
+
+      const actions = (await Promise.all([0, 1, 2].map((i) => h.actionsOf(h.instance(i))))).flat();
+      expect(actions.length).toBeGreaterThan(3);
+      for (const action of actions) {
+        expect(isTerminal(action.status), `${action.id} ${action.status}`).toBe(true);
+      }
+      const sent = h.ssm.commands().filter((c) => c.comment.startsWith('sj:act:'));
+      expect(new Set(sent.map((c) => c.comment)).size).toBe(sent.length);
+      expect(h.deadLetters).toEqual([]);
+    } finally {
+      await h.close();
+    }
+  });
+});

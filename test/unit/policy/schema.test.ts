@@ -28,6 +28,7 @@ const example = {
       logoffIdleMinutes: 120,
       warn: { minutesBefore: 10, message: 'You will be logged off in {minutes} minutes.' },
       maxActionsPerHost: 3,
+      exclude: { users: ['kiosk-?'] },
     },
     pilot: { dryRun: true },
   },
@@ -58,7 +59,13 @@ describe('parsePolicy', () => {
       maxActionsPerHost: 3,
       dryRun: false,
     });
-    expect(farm.excludedUsers).toEqual(['svc-*', 'CONTOSO\\adm-*', 'Administrator']);
+    // Exclusions add up: the group's own come on top of the default group's.
+    expect(farm.excludedUsers).toEqual(['svc-*', 'kiosk-?', 'CONTOSO\\adm-*', 'Administrator']);
+    expect(resolveGroup(policy, 'pilot').excludedUsers).toEqual([
+      'svc-*',
+      'CONTOSO\\adm-*',
+      'Administrator',
+    ]);
     expect(resolveGroup(policy, 'pilot').dryRun).toBe(true);
     expect(resolveGroup(policy, 'pilot').maxActionsPerHost).toBe(5);
   });

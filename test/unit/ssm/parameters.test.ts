@@ -123,14 +123,23 @@ describe('toHostParameters', () => {
     expect(error.message).toMatch(/ClientName or UserName/);
   });
 
-  it('refuses notify without a message or countdown', () => {
+  it('refuses notify without a message, and leaves the countdown to msg when none is given', () => {
     expect(
       refusal(() => toHostParameters({ operation: 'notify', target: session })).parameter
     ).toBe('Message');
     expect(
-      refusal(() => toHostParameters({ operation: 'notify', target: session, message: 'Hello' }))
-        .parameter
-    ).toBe('WarnSeconds');
+      toHostParameters({
+        operation: 'notify',
+        target: session,
+        message: 'Hello',
+        warnSeconds: null,
+      })
+    ).toEqual({
+      Operation: 'NotifySession',
+      SessionId: '3',
+      ExpectedUser: 'CONTOSO\\alice',
+      Message: 'Hello',
+    });
   });
 
   it('refuses out-of-range numbers', () => {

@@ -53,7 +53,9 @@ describe('tokenize', () => {
 
 describe('labels', () => {
   it('keeps single spaces inside a label and splits on two or more', () => {
-    const found = labels(tokenize(' UTILISATEUR           SESSION            ID  ÉTAT    TEMPS INACT TEMPS SESSION'));
+    const found = labels(
+      tokenize(' UTILISATEUR           SESSION            ID  ÉTAT    TEMPS INACT TEMPS SESSION')
+    );
     expect(found.map((l) => l.text)).toEqual([
       'UTILISATEUR',
       'SESSION',

@@ -6,11 +6,17 @@ const find = (text: string) => findWindowsError(splitLines(text));
 
 describe('findWindowsError', () => {
   it('reads the TS tools bracketed error', () => {
-    expect(find('Error 0x00000005 enumerating sessionnames\r\nError [5]:Access is denied.\r\n')).toEqual({
+    expect(
+      find('Error 0x00000005 enumerating sessionnames\r\nError [5]:Access is denied.\r\n')
+    ).toEqual({
       code: 5,
       message: 'Access is denied.',
     });
-    expect(find('Could not logoff session ID 0 from session Console, Error code 5\nError [5]: Access is denied.')).toEqual({
+    expect(
+      find(
+        'Could not logoff session ID 0 from session Console, Error code 5\nError [5]: Access is denied.'
+      )
+    ).toEqual({
       code: 5,
       message: 'Access is denied.',
     });
@@ -31,7 +37,9 @@ describe('findWindowsError', () => {
       message: 'Zugriff verweigert',
     });
     expect(
-      find('A session does not exist with that computer name.\r\n\r\nMore help is available by typing NET HELPMSG 2312.\r\n')
+      find(
+        'A session does not exist with that computer name.\r\n\r\nMore help is available by typing NET HELPMSG 2312.\r\n'
+      )
     ).toEqual({ code: 2312, message: 'A session does not exist with that computer name.' });
   });
 

@@ -45,7 +45,9 @@ describe('Windows output fixtures', () => {
       else expect(result.error).toMatchObject(entry.expect.error);
       if (entry.expect.first) expect(result.rows[0]).toMatchObject(entry.expect.first);
       if (entry.expect.states) {
-        expect(result.rows.map((row) => (row as { state: string }).state)).toEqual(entry.expect.states);
+        expect(result.rows.map((row) => (row as { state: string }).state)).toEqual(
+          entry.expect.states
+        );
       }
       if (entry.expect.counters) expect(result).toMatchObject({ counters: entry.expect.counters });
     }

@@ -52,10 +52,21 @@ describe('readLogonTimes', () => {
   });
 
   it('gives null for invalid dates and text without a date', () => {
-    expect(readLogonTimes(['2/30/2021 9:00 AM', 'yesterday', '']).values).toEqual([null, null, null]);
+    expect(readLogonTimes(['2/30/2021 9:00 AM', 'yesterday', '']).values).toEqual([
+      null,
+      null,
+      null,
+    ]);
     expect(one('2/29/2024 9:00 AM')).toBe('2024-02-29T09:00');
     expect(one('2/29/2023 9:00 AM')).toBeNull();
     expect(one('1/13/2023 13:00 PM')).toBeNull();
+  });
+
+  it('refuses a 12-hour time whose designator it cannot read', () => {
+    const result = readLogonTimes(['21/11/2026 9:05 μ.μ.'], { shortTimePattern: 'h:mm tt' });
+    expect(result.values).toEqual([null]);
+    expect(result.warnings[0]).toMatch(/12-hour/);
+    expect(one('21/11/2026 9:05 PM', { shortTimePattern: 'h:mm tt' })).toBe('2026-11-21T21:05');
   });
 
   it('refuses a pattern the text contradicts', () => {
@@ -74,8 +85,16 @@ describe('orderFromPattern', () => {
 
 describe('splitLogonTime', () => {
   it('finds the time after the date and the designator on either side', () => {
-    expect(splitLogonTime('2026/10/10 오후 11:45')).toMatchObject({ hour: 11, minute: 45, meridiem: 'pm' });
-    expect(splitLogonTime('10.08.2026 07:00:12')).toMatchObject({ hour: 7, minute: 0, meridiem: null });
+    expect(splitLogonTime('2026/10/10 오후 11:45')).toMatchObject({
+      hour: 11,
+      minute: 45,
+      meridiem: 'pm',
+    });
+    expect(splitLogonTime('10.08.2026 07:00:12')).toMatchObject({
+      hour: 7,
+      minute: 0,
+      meridiem: null,
+    });
     expect(splitLogonTime('10.08.2026')).toBeNull();
   });
 });

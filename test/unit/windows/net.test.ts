@@ -19,7 +19,13 @@ describe('parseNetSession', () => {
     expect(parseNetSession(text)).toEqual({
       rows: [
         { client: '10.10.75.1', userName: 'sec504', clientType: null, opens: 5, idleSeconds: 117 },
-        { client: '127.0.0.1', userName: 'Administrat0r', clientType: null, opens: 1, idleSeconds: 511_320 },
+        {
+          client: '127.0.0.1',
+          userName: 'Administrat0r',
+          clientType: null,
+          opens: 1,
+          idleSeconds: 511_320,
+        },
         { client: '[::1]', userName: 'svc-admin', clientType: null, opens: 0, idleSeconds: 4 },
       ],
       error: null,
@@ -59,26 +65,49 @@ describe('parseNetSession', () => {
       'The command completed successfully.',
     ].join('\r\n');
     expect(parseNetSession(text)).toEqual({
-      rows: [{ client: '10.10.75.1', userName: 'ADMINISTRATOR', clientType: null, opens: 3, idleSeconds: 26 }],
+      rows: [
+        {
+          client: '10.10.75.1',
+          userName: 'ADMINISTRATOR',
+          clientType: null,
+          opens: 3,
+          idleSeconds: 26,
+        },
+      ],
       error: null,
       warnings: [],
     });
   });
 
   it('reads the empty list, the delete confirmation and errors', () => {
-    expect(parseNetSession('There are no entries in the list.\r\n')).toEqual({ rows: [], error: null, warnings: [] });
-    expect(parseNetSession('The command completed successfully.\r\n')).toEqual({ rows: [], error: null, warnings: [] });
-    expect(parseNetSession('System error 5 has occurred.\r\n\r\nAccess is denied.\r\n').error).toEqual({
+    expect(parseNetSession('There are no entries in the list.\r\n')).toEqual({
+      rows: [],
+      error: null,
+      warnings: [],
+    });
+    expect(parseNetSession('The command completed successfully.\r\n')).toEqual({
+      rows: [],
+      error: null,
+      warnings: [],
+    });
+    expect(
+      parseNetSession('System error 5 has occurred.\r\n\r\nAccess is denied.\r\n').error
+    ).toEqual({
       code: 5,
       message: 'Access is denied.',
     });
     expect(
-      parseNetSession('A session does not exist with that computer name.\r\n\r\nMore help is available by typing NET HELPMSG 2312.\r\n').error
+      parseNetSession(
+        'A session does not exist with that computer name.\r\n\r\nMore help is available by typing NET HELPMSG 2312.\r\n'
+      ).error
     ).toEqual({ code: 2312, message: 'A session does not exist with that computer name.' });
   });
 
   it('says a net file table is not net session output', () => {
-    const netFile = ['ID         Path                                    User name            # Locks', '-'.repeat(79)].join('\n');
+    const netFile = [
+      'ID         Path                                    User name            # Locks',
+      '-'.repeat(79),
+    ].join('\n');
     expect(readNetSession(netFile)).toMatchObject({ kind: 'not-recognised' });
     expect(readNetSession('just words')).toMatchObject({ kind: 'not-recognised' });
   });
@@ -97,7 +126,12 @@ describe('parseNetFile', () => {
     ].join('\r\n');
     expect(parseNetFile(text)).toEqual({
       rows: [
-        { id: '1342178304', path: 'C:\\Shares\\Finance\\Q3 report.xlsx', userName: 'CORP\\alice', locks: 0 },
+        {
+          id: '1342178304',
+          path: 'C:\\Shares\\Finance\\Q3 report.xlsx',
+          userName: 'CORP\\alice',
+          locks: 0,
+        },
         { id: '4294967295', path: 'D:\\Data\\a.txt', userName: 'bob', locks: 2 },
       ],
       error: null,
@@ -120,15 +154,31 @@ describe('parseNetFile', () => {
   });
 
   it('reads the ID detail view (synthetic)', () => {
-    const text = ['File ID         7', 'User name       carol', 'Locks           1', 'Path            C:\\x y.txt', 'Permissions     R'].join('\n');
-    expect(parseNetFile(text).rows).toEqual([{ id: '7', path: 'C:\\x y.txt', userName: 'carol', locks: 1 }]);
+    const text = [
+      'File ID         7',
+      'User name       carol',
+      'Locks           1',
+      'Path            C:\\x y.txt',
+      'Permissions     R',
+    ].join('\n');
+    expect(parseNetFile(text).rows).toEqual([
+      { id: '7', path: 'C:\\x y.txt', userName: 'carol', locks: 1 },
+    ]);
   });
 
   it('reads the empty list and the NERR for an unknown id', () => {
-    expect(parseNetFile('There are no entries in the list.')).toEqual({ rows: [], error: null, warnings: [] });
+    expect(parseNetFile('There are no entries in the list.')).toEqual({
+      rows: [],
+      error: null,
+      warnings: [],
+    });
     expect(
-      parseNetFile('There is not an open file with that identification number.\r\n\r\nMore help is available by typing NET HELPMSG 2314.').error
+      parseNetFile(
+        'There is not an open file with that identification number.\r\n\r\nMore help is available by typing NET HELPMSG 2314.'
+      ).error
     ).toMatchObject({ code: 2314 });
-    expect(readNetFile('Computer  User name\n' + '-'.repeat(40))).toMatchObject({ kind: 'not-recognised' });
+    expect(readNetFile(`Computer  User name\n${'-'.repeat(40)}`)).toMatchObject({
+      kind: 'not-recognised',
+    });
   });
 });

@@ -31,8 +31,20 @@ describe('parseOpenfiles', () => {
     ].join('\r\n');
     expect(parseOpenfiles(text)).toEqual({
       rows: [
-        { id: '1342178304', path: 'E:\\desktop_gis\\', userName: 'johndoe', openMode: 'Read', locks: 0 },
-        { id: '2013276160', path: 'E:\\a, b.txt', userName: 'jane', openMode: 'Write + Read', locks: 1 },
+        {
+          id: '1342178304',
+          path: 'E:\\desktop_gis\\',
+          userName: 'johndoe',
+          openMode: 'Read',
+          locks: 0,
+        },
+        {
+          id: '2013276160',
+          path: 'E:\\a, b.txt',
+          userName: 'jane',
+          openMode: 'Write + Read',
+          locks: 1,
+        },
       ],
       error: null,
       warnings: [],
@@ -46,8 +58,14 @@ describe('parseOpenfiles', () => {
   });
 
   it('reads "no shared open files" as empty and a privilege error as an error', () => {
-    expect(parseOpenfiles('INFO: No shared open files found.\r\n')).toEqual({ rows: [], error: null, warnings: [] });
-    expect(parseOpenfiles('ERROR: Logged-on user does not have administrative privilege.\r\n')).toEqual({
+    expect(parseOpenfiles('INFO: No shared open files found.\r\n')).toEqual({
+      rows: [],
+      error: null,
+      warnings: [],
+    });
+    expect(
+      parseOpenfiles('ERROR: Logged-on user does not have administrative privilege.\r\n')
+    ).toEqual({
       rows: [],
       error: { code: null, message: 'Logged-on user does not have administrative privilege.' },
       warnings: [],

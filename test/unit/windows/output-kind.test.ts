@@ -7,8 +7,10 @@ import {
 } from '../../../lib/windows/output-kind.js';
 
 const SAMPLES = {
-  quser: ' USERNAME              SESSIONNAME        ID  STATE   IDLE TIME  LOGON TIME\n>administrator         rdp-tcp#2           1  Active          .  3/25/2021 9:27 AM',
-  qwinsta: ' SESSIONNAME       USERNAME                 ID  STATE   TYPE        DEVICE\n>rdp-tcp#18        t2_jessica.richards       3  Active',
+  quser:
+    ' USERNAME              SESSIONNAME        ID  STATE   IDLE TIME  LOGON TIME\n>administrator         rdp-tcp#2           1  Active          .  3/25/2021 9:27 AM',
+  qwinsta:
+    ' SESSIONNAME       USERNAME                 ID  STATE   TYPE        DEVICE\n>rdp-tcp#18        t2_jessica.richards       3  Active',
   'net-session': `Computer               User name            Client Type       Opens Idle time\n${'-'.repeat(79)}\n\\\\10.10.75.1           sec504                                     5 00:01:57`,
   'net-file': `ID         Path                                    User name            # Locks\n${'-'.repeat(79)}\n7          C:\\x.txt                                bob                  0`,
   openfiles: '"ARCTIC","1342178304","johndoe","Windows","0","Read","E:\\desktop_gis\\"',

@@ -37,7 +37,8 @@ const LOCALES: readonly Locale[] = [
     words: { active: 'Active', disconnected: 'Disc', connected: 'Conn', listen: 'Listen' },
     none: 'none',
     hint: { culture: 'en-US', shortDatePattern: 'M/d/yyyy', shortTimePattern: 'h:mm tt' },
-    print: (s) => `${s.month}/${s.day}/${s.year} ${((s.hour + 11) % 12) + 1}:${two(s.minute)} ${s.hour < 12 ? 'AM' : 'PM'}`,
+    print: (s) =>
+      `${s.month}/${s.day}/${s.year} ${((s.hour + 11) % 12) + 1}:${two(s.minute)} ${s.hour < 12 ? 'AM' : 'PM'}`,
   },
   {
     culture: 'de-DE',
@@ -59,7 +60,14 @@ const LOCALES: readonly Locale[] = [
   },
   {
     culture: 'es-ES',
-    quserLabels: ['NOMBRE USUARIO', 'NOMBRE SESIÓN', 'ID.', 'ESTADO', 'TIEMPO IN.', 'TIEMPO SESIÓN'],
+    quserLabels: [
+      'NOMBRE USUARIO',
+      'NOMBRE SESIÓN',
+      'ID.',
+      'ESTADO',
+      'TIEMPO IN.',
+      'TIEMPO SESIÓN',
+    ],
     qwinstaLabels: ['NOMBRE SESIÓN', 'NOMBRE USUARIO', 'ID', 'ESTADO', 'TIPO', 'DISPOSITIVO'],
     words: { active: 'Activo', disconnected: 'Desc', connected: 'Conn', listen: 'Escuchar' },
     none: 'ninguno',
@@ -134,7 +142,10 @@ describe('quser tables rendered from generated sessions', () => {
   const session = fc.record({
     userName,
     disconnected: fc.boolean(),
-    sessionName: fc.oneof(fc.constant('console'), fc.integer({ min: 0, max: 999 }).map((n) => `rdp-tcp#${n}`)),
+    sessionName: fc.oneof(
+      fc.constant('console'),
+      fc.integer({ min: 0, max: 999 }).map((n) => `rdp-tcp#${n}`)
+    ),
     id: fc.integer({ min: 1, max: 65_535 }),
     idleMinutes: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 3650 * 1440 })),
     dot: fc.boolean(),
@@ -193,7 +204,10 @@ describe('quser tables rendered from generated sessions', () => {
 describe('qwinsta tables rendered from generated sessions', () => {
   const row = fc.record({
     sessionName: fc.option(
-      fc.oneof(fc.constantFrom('services', 'console', 'rdp-tcp'), fc.integer({ min: 0, max: 999 }).map((n) => `rdp-tcp#${n}`)),
+      fc.oneof(
+        fc.constantFrom('services', 'console', 'rdp-tcp'),
+        fc.integer({ min: 0, max: 999 }).map((n) => `rdp-tcp#${n}`)
+      ),
       { nil: null }
     ),
     userName: fc.option(userName, { nil: null }),
@@ -206,21 +220,31 @@ describe('qwinsta tables rendered from generated sessions', () => {
 
   it('parse back to the same sessions', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...LOCALES), widths, fc.array(row, { minLength: 1, maxLength: 10 }), lineEnd, (locale, w, rows, eol) => {
-        const [l1 = '', l2 = '', l3 = '', l4 = '', l5 = '', l6 = ''] = locale.qwinstaLabels;
-        const sessionWidth = Math.max(w.first, displayWidth(l1) + 2);
-        const userWidth = Math.max(w.second, displayWidth(l2) + 2);
-        const lines = [
-          ` ${padTo(l1, sessionWidth, 2)}${padTo(l2, userWidth, 2)}${padStartTo(l3, w.id)}  ${padTo(l4, w.state, 2)}${padTo(l5, 12, 2)}${l6}`,
-        ];
-        const expected: QwinstaSession[] = rows.map((r) => ({ ...r, type: null, device: null }));
-        for (const r of rows) {
-          lines.push(
-            `${r.current ? '>' : ' '}${padTo(r.sessionName ?? '', sessionWidth, 1)}${padTo(r.userName ?? '', userWidth, r.userName ? 1 : 0)}${padStartTo(String(r.id), w.id)}  ${locale.words[r.state]}`
-          );
+      fc.property(
+        fc.constantFrom(...LOCALES),
+        widths,
+        fc.array(row, { minLength: 1, maxLength: 10 }),
+        lineEnd,
+        (locale, w, rows, eol) => {
+          const [l1 = '', l2 = '', l3 = '', l4 = '', l5 = '', l6 = ''] = locale.qwinstaLabels;
+          const sessionWidth = Math.max(w.first, displayWidth(l1) + 2);
+          const userWidth = Math.max(w.second, displayWidth(l2) + 2);
+          const lines = [
+            ` ${padTo(l1, sessionWidth, 2)}${padTo(l2, userWidth, 2)}${padStartTo(l3, w.id)}  ${padTo(l4, w.state, 2)}${padTo(l5, 12, 2)}${l6}`,
+          ];
+          const expected: QwinstaSession[] = rows.map((r) => ({ ...r, type: null, device: null }));
+          for (const r of rows) {
+            lines.push(
+              `${r.current ? '>' : ' '}${padTo(r.sessionName ?? '', sessionWidth, 1)}${padTo(r.userName ?? '', userWidth, r.userName ? 1 : 0)}${padStartTo(String(r.id), w.id)}  ${locale.words[r.state]}`
+            );
+          }
+          expect(parseQwinsta(lines.join(eol), locale.hint)).toEqual({
+            rows: expected,
+            error: null,
+            warnings: [],
+          });
         }
-        expect(parseQwinsta(lines.join(eol), locale.hint)).toEqual({ rows: expected, error: null, warnings: [] });
-      }),
+      ),
       { numRuns: 200 }
     );
   });

@@ -72,7 +72,11 @@ describe('parseQuser', () => {
       ' USERNAME              SESSIONNAME        ID  STATE   IDLE TIME  LOGON TIME',
       ' John Smith                                4  Disc         1:05  11/21/2026 8:00 AM',
     ].join('\n');
-    expect(parseQuser(text).rows[0]).toMatchObject({ userName: 'John Smith', sessionName: null, idleMinutes: 65 });
+    expect(parseQuser(text).rows[0]).toMatchObject({
+      userName: 'John Smith',
+      sessionName: null,
+      idleMinutes: 65,
+    });
   });
 
   it('reads Spanish, whose header puts one space between ID. and ESTADO (synthetic)', () => {
@@ -82,8 +86,18 @@ describe('parseQuser', () => {
       ' pedro                                     3  Desc          1:02  20/11/2026 17:40',
     ].join('\r\n');
     expect(parseQuser(text).rows).toEqual([
-      expect.objectContaining({ userName: 'maria', sessionName: 'rdp-tcp#1', state: 'active', idleMinutes: 0 }),
-      expect.objectContaining({ userName: 'pedro', sessionName: null, state: 'disconnected', idleMinutes: 62 }),
+      expect.objectContaining({
+        userName: 'maria',
+        sessionName: 'rdp-tcp#1',
+        state: 'active',
+        idleMinutes: 0,
+      }),
+      expect.objectContaining({
+        userName: 'pedro',
+        sessionName: null,
+        state: 'disconnected',
+        idleMinutes: 62,
+      }),
     ]);
   });
 
@@ -139,15 +153,30 @@ describe('parseQuser', () => {
       ' hanako                                    4  切断          2:10  2026/11/20 18:30',
     ].join('\r\n');
     expect(parseQuser(text).rows).toEqual([
-      expect.objectContaining({ userName: 'taro', sessionName: 'rdp-tcp#3', state: 'active', idleMinutes: 0, logonTime: '2026-11-21T09:05' }),
-      expect.objectContaining({ userName: 'hanako', sessionName: null, state: 'disconnected', idleMinutes: 130 }),
+      expect.objectContaining({
+        userName: 'taro',
+        sessionName: 'rdp-tcp#3',
+        state: 'active',
+        idleMinutes: 0,
+        logonTime: '2026-11-21T09:05',
+      }),
+      expect.objectContaining({
+        userName: 'hanako',
+        sessionName: null,
+        state: 'disconnected',
+        idleMinutes: 130,
+      }),
     ]);
   });
 
   it('makes the 2008 R2 bogus idle time unknown, with a warning', () => {
     const text = ' user2             rdp-tcp#111        42  Active  24692+13:29  16/11/2020 08:58';
     const result = parseQuser(text);
-    expect(result.rows[0]).toMatchObject({ userName: 'user2', idleMinutes: null, logonTime: '2020-11-16T08:58' });
+    expect(result.rows[0]).toMatchObject({
+      userName: 'user2',
+      idleMinutes: null,
+      logonTime: '2020-11-16T08:58',
+    });
     expect(result.warnings.join()).toMatch(/24692\+13:29 exceeds 3650 days/);
   });
 
@@ -162,6 +191,18 @@ describe('parseQuser', () => {
     expect(result.warnings).toEqual([expect.stringMatching(/^line 3 not understood: bob/)]);
   });
 
+  it('warns about a 24-hour row with an unknown state instead of taking it for a counter', () => {
+    const text = [
+      ' BENUTZERNAME          SITZUNGSNAME       ID  STATUS  LEERLAUF   ANMELDEZEIT',
+      ' karl                  rdp-tcp#2           3  Unbek.          .  21.11.2026 09:05',
+    ].join('\n');
+    expect(parseQuser(text)).toEqual({
+      rows: [],
+      error: null,
+      warnings: [expect.stringMatching(/^line 2 not understood: karl/)],
+    });
+  });
+
   it('treats "No User exists for *" as an empty list, also when PowerShell wraps it', () => {
     expect(parseQuser('No User exists for *\r\n')).toEqual({ rows: [], error: null, warnings: [] });
     const wrapped = [
@@ -173,7 +214,11 @@ describe('parseQuser', () => {
   });
 
   it('carries the Windows error number and message', () => {
-    expect(parseQuser('Error 0x000006BA enumerating sessionnames\r\nError [1722]:The RPC server is unavailable.\r\n')).toEqual({
+    expect(
+      parseQuser(
+        'Error 0x000006BA enumerating sessionnames\r\nError [1722]:The RPC server is unavailable.\r\n'
+      )
+    ).toEqual({
       rows: [],
       error: { code: 1722, message: 'The RPC server is unavailable.' },
       warnings: [],
@@ -187,6 +232,10 @@ describe('parseQuser', () => {
     ].join('\n');
     expect(readQuser(qwinsta)).toMatchObject({ kind: 'not-recognised' });
     expect(readQuser('hello')).toMatchObject({ kind: 'not-recognised' });
-    expect(parseQuser('hello')).toEqual({ rows: [], error: null, warnings: [expect.stringMatching(/^not recognised/)] });
+    expect(parseQuser('hello')).toEqual({
+      rows: [],
+      error: null,
+      warnings: [expect.stringMatching(/^not recognised/)],
+    });
   });
 });

@@ -15,11 +15,51 @@ describe('parseQwinsta', () => {
     ].join('\r\n');
     expect(parseQwinsta(text)).toEqual({
       rows: [
-        { sessionName: 'services', userName: null, id: 0, state: 'disconnected', type: null, device: null, current: false },
-        { sessionName: 'console', userName: null, id: 1, state: 'connected', type: null, device: null, current: false },
-        { sessionName: null, userName: 't1_toby.beck5', id: 2, state: 'disconnected', type: null, device: null, current: false },
-        { sessionName: 'rdp-tcp#18', userName: 't2_jessica.richards', id: 3, state: 'active', type: null, device: null, current: true },
-        { sessionName: 'rdp-tcp', userName: null, id: 65536, state: 'listen', type: null, device: null, current: false },
+        {
+          sessionName: 'services',
+          userName: null,
+          id: 0,
+          state: 'disconnected',
+          type: null,
+          device: null,
+          current: false,
+        },
+        {
+          sessionName: 'console',
+          userName: null,
+          id: 1,
+          state: 'connected',
+          type: null,
+          device: null,
+          current: false,
+        },
+        {
+          sessionName: null,
+          userName: 't1_toby.beck5',
+          id: 2,
+          state: 'disconnected',
+          type: null,
+          device: null,
+          current: false,
+        },
+        {
+          sessionName: 'rdp-tcp#18',
+          userName: 't2_jessica.richards',
+          id: 3,
+          state: 'active',
+          type: null,
+          device: null,
+          current: true,
+        },
+        {
+          sessionName: 'rdp-tcp',
+          userName: null,
+          id: 65536,
+          state: 'listen',
+          type: null,
+          device: null,
+          current: false,
+        },
       ],
       error: null,
       warnings: [],
@@ -62,7 +102,11 @@ describe('parseQwinsta', () => {
       ' console                                     1  Verb.',
       ' rdp-tcp                                 65536  Abhör.',
     ].join('\n');
-    expect(parseQwinsta(text).rows.map((r) => r.state)).toEqual(['disconnected', 'connected', 'listen']);
+    expect(parseQwinsta(text).rows.map((r) => r.state)).toEqual([
+      'disconnected',
+      'connected',
+      'listen',
+    ]);
   });
 
   it('says quser output is not qwinsta output and reads errors', () => {
@@ -71,10 +115,12 @@ describe('parseQwinsta', () => {
       '>administrator         rdp-tcp#2           1  Active          .  3/25/2021 9:27 AM',
     ].join('\n');
     expect(readQwinsta(quser)).toMatchObject({ kind: 'not-recognised' });
-    expect(parseQwinsta('Error opening Terminal server srv1\nError [5]:Access is denied.')).toEqual({
-      rows: [],
-      error: { code: 5, message: 'Access is denied.' },
-      warnings: [],
-    });
+    expect(parseQwinsta('Error opening Terminal server srv1\nError [5]:Access is denied.')).toEqual(
+      {
+        rows: [],
+        error: { code: 5, message: 'Access is denied.' },
+        warnings: [],
+      }
+    );
   });
 });

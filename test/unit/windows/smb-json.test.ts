@@ -52,7 +52,9 @@ describe('parseSmbOpenFiles', () => {
     expect(parseSmbOpenFiles('')).toEqual({ rows: [], error: null, warnings: [] });
     expect(parseSmbOpenFiles('[]')).toEqual({ rows: [], error: null, warnings: [] });
     expect(
-      parseSmbOpenFiles("No MSFT_SmbOpenFile objects found with property 'FileId' equal to '9'.  Verify the value of the property and retry.")
+      parseSmbOpenFiles(
+        "No MSFT_SmbOpenFile objects found with property 'FileId' equal to '9'.  Verify the value of the property and retry."
+      )
     ).toEqual({ rows: [], error: null, warnings: [] });
   });
 
@@ -60,7 +62,9 @@ describe('parseSmbOpenFiles', () => {
     const mixed = parseSmbOpenFiles('[{"FileId":1,"Path":"C:\\\\x"},{"Path":"C:\\\\y"}]');
     expect(mixed.rows).toHaveLength(1);
     expect(mixed.warnings).toEqual(['item 2 has no FileId and Path; skipped']);
-    expect(readSmbOpenFiles('{"SessionId":1,"ClientComputerName":"pc"}')).toMatchObject({ kind: 'not-recognised' });
+    expect(readSmbOpenFiles('{"SessionId":1,"ClientComputerName":"pc"}')).toMatchObject({
+      kind: 'not-recognised',
+    });
     expect(readSmbOpenFiles('{ not json')).toMatchObject({ kind: 'not-recognised' });
     expect(readSmbOpenFiles('42')).toMatchObject({ kind: 'not-recognised' });
   });

@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ApiHarness, postWith, serviceError, startApiHarness } from './harness.js';
+
+let h: ApiHarness;
+let host: string;
+const CALLER = '3nkoep4151b7umeggnottc30u9';
+
+beforeAll(async () => {
+  h = await startApiHarness({ dispatchGraceMs: 30_000 });
+  host = h.hostId('RDSH-US-02');
+});
+afterAll(() => h.close());
+
+describe('dispatch', () => {
+  it('ends the action as failed and answers 502 when SendCommand fails', async () => {
+    const sessionId = h.fleet.addSession(host, { user: 'CORP\\unlucky' });
+    h.failSsm('SendCommandCommand');
+    const event = postWith('post-action-logoff', {
+      instanceId: host,
+      sessionId,
+      userName: 'CORP\\unlucky',
+      ticketId: 'SEND-FAIL-1',
+    });
+    const response = await h.invoke(structuredClone(event));
+    h.failSsm(null);
+    expect(response.statusCode).toBe(502);
+    expect(response.body).toMatchObject({
+      error: 'dispatch-failed',
+      status: 'failed',
+      created: true,
+      actionId: expect.any(String),
+    });
+    expect(JSON.stringify(response.body)).not.toContain('injected');
+    const action = await h.action(String(response.body.actionId));
+    expect(action).toMatchObject({ status: 'failed', result: { errorCode: 'ssm:ServiceError' } });
+    // The request again: the same (terminal) action, nothing sent.
+    const before = h.localSsm.commands().length;
+    const again = await h.invoke(structuredClone(event));
+    expect(again).toMatchObject({ statusCode: 202, body: { status: 'failed', created: false } });
+    expect(h.localSsm.commands().length).toBe(before);
+    expect(h.fleet.host(host).sessions.some((s) => s.id === sessionId)).toBe(true);
+  });
+
+  it('ends the action as undeliverable when SSM refuses the platform', async () => {
+    const sessionId = h.fleet.addSession(host, { user: 'CORP\\linuxish' });
+    h.failSsm('SendCommandCommand', serviceError('UnsupportedPlatformType'));
+    const response = await h.invoke(
+      postWith('post-action-logoff', {
+        instanceId: host,
+        sessionId,
+        userName: 'CORP\\linuxish',
+        ticketId: 'SEND-FAIL-2',
+      })
+    );
+    h.failSsm(null);
+    expect(response.statusCode).toBe(502);
+    expect(response.body.status).toBe('undeliverable');
+  });
+
+  it('sends an action orphaned in planned once its grace has passed, and only then', async () => {
+    const sessionId = h.fleet.addSession(host, { user: 'CORP\\orphan' });
+    const request = {
+      instanceId: host,
+      sessionId,
+      userName: 'CORP\\orphan',
+      ticketId: 'ORPHAN-1',
+      reason: 'user stuck in a frozen session',
+    };
+    const newAction = {
+      operation: 'logoff' as const,
+      instanceId: host,
+      target: { kind: 'session' as const, sessionId, expectedUser: 'CORP\\orphan' },
+      trigger: { kind: 'api' as const, ticketId: 'ORPHAN-1', caller: CALLER },
+      reason: request.reason,
+      policy: null,
+      dryRun: false,
+    };
+    // A request that died right after recording: fresh, then 31 s old.
+    const { action } = await h.ledger.createAction(newAction);
+    const before = h.localSsm.commands().length;
+    const early = await h.invoke(postWith('post-action-logoff', request));
+    expect(early.body).toEqual({ actionId: action.id, status: 'planned', created: false });
+    expect(h.localSsm.commands().length).toBe(before);
+
+    const sessionId2 = h.fleet.addSession(host, { user: 'CORP\\orphan2' });
+    const old = await h.ledger.createAction(
+      {
+        ...newAction,
+        target: { kind: 'session', sessionId: sessionId2, expectedUser: 'CORP\\orphan2' },
+      },
+      { at: new Date(Date.now() - 31_000) }
+    );
+    const late = await h.invoke(
+      postWith('post-action-logoff', {
+        ...request,
+        sessionId: sessionId2,
+        userName: 'CORP\\orphan2',
+      })
+    );
+    expect(late.body).toEqual({ actionId: old.action.id, status: 'dispatched', created: false });
+    expect(h.localSsm.commands().length).toBe(before + 1);
+    await h.settle();
+    expect((await h.action(old.action.id))?.status).toBe('succeeded');
+    expect(h.fleet.host(host).sessions.some((s) => s.id === sessionId2)).toBe(false);
+  });
+});

@@ -80,7 +80,22 @@ describe('parseActionRequest', () => {
       fc.property(
         fc.constantFrom(...fields),
         fc.string({ maxLength: 20 }),
-        fc.constantFrom('"', "'", '`', '$', ';', '|', '&', '<', '>', '%', '^', '\n', '\r', '\u0000'),
+        fc.constantFrom(
+          '"',
+          "'",
+          '`',
+          '$',
+          ';',
+          '|',
+          '&',
+          '<',
+          '>',
+          '%',
+          '^',
+          '\n',
+          '\r',
+          '\u0000'
+        ),
         fc.string({ maxLength: 20 }),
         ([operation, field], before, bad, after) => {
           const body = { ...bodies[operation], [field]: `a${before}${bad}x${after}` };

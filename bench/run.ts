@@ -18,6 +18,7 @@ for (const file of benches) {
   const run = spawnSync(process.execPath, ['--import', 'tsx', join(here, file)], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   });
   const name = file.replace(/\.bench\.ts$/, '');
   if (run.status !== 0) {

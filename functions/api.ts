@@ -41,9 +41,6 @@ export function apiDeps(runtime: Runtime, options: ApiHandlerOptions = {}): ApiD
 function record(outcome: HttpOutcome): void {
   const { statusCode } = outcome.response;
   const route = outcome.route ?? 'none';
-  if (outcome.ticketId !== null) logger.appendKeys({ ticketId: outcome.ticketId });
-  const [first] = outcome.actions;
-  if (first !== undefined) logger.appendKeys({ actionId: first.action.id });
   for (const { action, created } of outcome.actions) {
     const single = metrics.singleMetric();
     single.addDimensions({
@@ -52,11 +49,16 @@ function record(outcome: HttpOutcome): void {
     });
     single.addMetric('ApiActions', MetricUnit.Count, 1);
   }
+  const [first] = outcome.actions;
+  // Keys on the line itself, not appended to the shared logger: the local runtime runs many
+  // invocations at once in one process, and appended keys would leak from one to another.
   const fields = {
     route,
     statusCode,
-    ...(outcome.actions.length > 0
+    ...(outcome.ticketId !== null ? { ticketId: outcome.ticketId } : {}),
+    ...(first !== undefined
       ? {
+          actionId: first.action.id,
           actionIds: outcome.actions.map((a) => a.action.id),
           created: outcome.actions.map((a) => a.created),
         }

@@ -81,7 +81,7 @@ async function runQuery(
         deliveryTimeoutSeconds: deps.deliveryTimeoutSeconds,
         ...(deps.retry ? { retry: deps.retry } : {}),
       },
-      { instanceIds: [instanceId], parameters: listParameters(operation), comment: `sj:query` }
+      { instanceIds: [instanceId], parameters: listParameters(operation), comment: 'sj:query' }
     );
     const reading = await waitForInvocation(
       { ssm: deps.ssm, ...(deps.retry ? { retry: deps.retry } : {}) },

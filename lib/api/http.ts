@@ -45,7 +45,6 @@ export const httpEventSchema = z.object({
       .nullish(),
   }),
 });
-export type HttpEvent = z.input<typeof httpEventSchema>;
 
 export interface HttpResponse {
   statusCode: number;
@@ -92,7 +91,7 @@ function jsonBody(event: z.output<typeof httpEventSchema>): unknown {
   }
 }
 
-export function actionView(requested: RequestedAction) {
+function actionView(requested: RequestedAction) {
   return {
     actionId: requested.action.id,
     status: requested.action.status,

@@ -113,10 +113,6 @@ const BODY_SCHEMAS = {
 export type ActionRequest = {
   [K in Operation]: z.output<(typeof BODY_SCHEMAS)[K]>;
 }[Operation];
-export type SessionActionRequest = Extract<
-  ActionRequest,
-  { operation: 'logoff' | 'disconnect' | 'notify' }
->;
 
 /** `body.x`-style field issues from a zod error. */
 export function fieldIssues(error: z.ZodError, prefix: string): FieldIssue[] {

@@ -152,7 +152,7 @@ export class LocalQueue {
     }
     for (const message of batch) {
       if (!failed.has(message.messageId)) continue;
-      if (message.receiveCount >= (this.options.maxReceiveCount ?? 3)) {
+      if (message.receiveCount >= (this.options.maxReceiveCount ?? 5)) {
         this.options.deadLetters.push({
           source: this.options.name,
           body: message.body,

@@ -6,8 +6,9 @@ import { logger } from './shared/observability.js';
 import { actDeps, type Runtime, runtimeFromEnv } from './shared/runtime.js';
 
 /**
- * `idle-event` (EventBridge `Session Idle`): validates the event and dispatches at most one guarded
- * action per the host's policy group. A stale or repeated event does nothing.
+ * `idle-event` (EventBridge `Session Idle`): validates the event and, for a managed host, asks that
+ * host for its sessions. The event is a hint only: `command-status` plans from the host's answer.
+ * A stale event, or one whose check already led to an action, does nothing.
  */
 export function createIdleEventHandler(runtime: Runtime) {
   const { config } = runtime;
@@ -24,8 +25,10 @@ export function createIdleEventHandler(runtime: Runtime) {
     const result = await handleSessionIdle(deps, idle);
     logger.info('session idle event handled', {
       result: result.kind,
-      ...(result.kind === 'ignored' ? { reason: result.reason } : { group: result.group }),
-      ...(result.kind === 'acted' ? { actionIds: result.actions.map((a) => a.id) } : {}),
+      sessionId: idle.detail.sessionId,
+      ...(result.kind === 'ignored'
+        ? { reason: result.reason }
+        : { group: result.group, commandId: result.commandId }),
     });
     return result;
   });

@@ -1,3 +1,4 @@
+import { renderTable } from './cli/table.js';
 import { OptionsError, parseRuntimeOptions, RUNTIME_USAGE } from './runtime/options.js';
 import { StartupError, startRuntime } from './runtime/runtime.js';
 
@@ -29,15 +30,32 @@ async function main(): Promise<number> {
     throw error;
   }
 
-  const managed = runtime.fleet.instances().length;
-  console.log(`session-janitor is running on this machine (simulated fleet of ${managed} hosts, seed ${options.seed})
+  const instances = runtime.fleet.instances();
+  const managedKey = 'session-janitor:managed';
+  const fleetTable = renderTable(
+    ['HOST', 'INSTANCE', 'LOCALE', 'ROLE', 'GROUP', 'SSM', 'MANAGED'],
+    instances.map((i) => [
+      i.computerName,
+      i.instanceId,
+      i.locale,
+      i.role,
+      i.tags['session-janitor:policy-group'] ?? 'default',
+      i.pingStatus,
+      i.tags[managedKey] === 'true' ? 'yes' : 'no',
+    ])
+  );
+  console.log(`session-janitor is running on this machine (simulated fleet of ${instances.length} hosts, seed ${options.seed})
   API        ${runtime.apiUrl}
   DynamoDB   ${runtime.dynamodbEndpoint}   (dynalite, ${options.inMemory ? 'in memory' : `data in ${options.dataDir}`})
   SSM        ${runtime.ssmEndpoint}
   token      ${runtime.localFile}   (every scope; the janitor CLI reads it)
   sweep      every ${options.sweepEveryMs / 1000}s; ${options.timeScale} simulated minute(s) pass per second
-Try: npx janitor actions --host ${runtime.fleet.instances()[0]?.instanceId ?? 'i-…'}   |   npx janitor --help
-Ctrl-C stops.`);
+
+${fleetTable}
+
+Try: npx janitor sessions ${instances[0]?.instanceId ?? 'i-…'}   |   npx janitor actions --host ${instances[0]?.instanceId ?? 'i-…'}   |   npx janitor --help
+Ctrl-C stops.
+`);
 
   await new Promise<void>((resolve) => {
     let stopping = false;

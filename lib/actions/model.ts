@@ -66,7 +66,10 @@ export interface Action {
   createdAt: string;
   /** One entry per status reached, ISO 8601 UTC: `{planned: …, dispatched: …, succeeded: …}`. */
   timestamps: Partial<Record<ActionStatus, string>>;
-  /** Dispatched actions not terminal by then are reconciled by the sweep. ISO 8601 UTC. */
+  /**
+   * Actions not terminal by then are reconciled by the sweep. ISO 8601 UTC. While `planned`: the
+   * planned deadline (created + a grace for sending); once `dispatched`: the dispatch deadline.
+   */
   deadline: string | null;
 }
 

@@ -1,5 +1,11 @@
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import type { Action, ActionResult, ActionTrigger, NewAction } from '../actions/model.js';
+import type {
+  Action,
+  ActionResult,
+  ActionStatus,
+  ActionTrigger,
+  NewAction,
+} from '../actions/model.js';
 import { InvalidLedgerInputError, StaleTransitionError } from '../ledger/errors.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { PlannedAction } from '../policy/plan.js';
@@ -48,6 +54,31 @@ export interface CarryOutResult {
 const OVERDUE_MARGIN_SECONDS = 60;
 
 /**
+ * How long before its planned deadline a planned action is no longer sent: reconcile decides
+ * "never sent" only after that deadline, so a send must be over by then. It bounds the time from
+ * reading the action as `planned` to SendCommand's answer (throttling retries included).
+ */
+const SEND_CUTOFF_SECONDS = 60;
+
+/**
+ * Seconds until an action counts as overdue: for a dispatched one, from its dispatch (SSM's
+ * delivery and execution timeouts plus a margin); for a planned one, from its creation.
+ */
+export function overdueAfterSeconds(
+  deps: Pick<ActDeps, 'deliveryTimeoutSeconds' | 'executionTimeoutSeconds'>
+): number {
+  return deps.deliveryTimeoutSeconds + deps.executionTimeoutSeconds + OVERDUE_MARGIN_SECONDS;
+}
+
+/** The dispatch deadline of a command sent (or found sent) at `sentAt`. */
+export function dispatchDeadline(
+  deps: Pick<ActDeps, 'deliveryTimeoutSeconds' | 'executionTimeoutSeconds'>,
+  sentAt: Date
+): Date {
+  return new Date(sentAt.getTime() + overdueAfterSeconds(deps) * 1000);
+}
+
+/**
  * Records a host's planned actions (idempotently: a repeated event finds the same actions), sends
  * the ones to send, and ends the others as `skipped` with the policy's reason. An action a
  * previous attempt recorded but never sent is sent now.
@@ -57,7 +88,8 @@ export async function carryOut(deps: ActDeps, input: CarryOutInput): Promise<Car
   for (const plan of input.planned) {
     try {
       const { action, alreadyExisted } = await deps.ledger.createAction(
-        toNewAction(plan, input.instanceId, input.trigger, input.group)
+        toNewAction(plan, input.instanceId, input.trigger, input.group),
+        { plannedGraceSeconds: overdueAfterSeconds(deps) }
       );
       recorded.push({ plan, action, fresh: !alreadyExisted });
     } catch (error) {
@@ -126,12 +158,25 @@ export function toNewAction(
 
 /**
  * Sends one planned action and records the dispatch. A send SSM refuses for good ends the action
- * (`failed`, `undeliverable`); a passing failure leaves it `planned` and says `retry`.
+ * (`failed`, `undeliverable`); a passing failure leaves it `planned` and says `retry`. An action
+ * this close to its planned deadline is left to reconcile, which alone may then say whether it
+ * was ever sent: a send racing that check could act on a host after the ledger said "not sent".
  */
 export async function dispatchAction(
   deps: ActDeps,
   action: Action
 ): Promise<{ action: Action; retry: boolean }> {
+  if (
+    action.deadline !== null &&
+    deps.clock().getTime() >= Date.parse(action.deadline) - SEND_CUTOFF_SECONDS * 1000
+  ) {
+    deps.observer.warn('planned action too old to send; reconcile will settle it', {
+      actionId: action.id,
+      instanceId: action.instanceId,
+      deadline: action.deadline,
+    });
+    return { action, retry: false };
+  }
   let commandId: string;
   try {
     ({ commandId } = await sendOperation(
@@ -160,9 +205,7 @@ export async function dispatchAction(
     }
     return { action: await finish(deps, action, outcome.status, outcome.result), retry: false };
   }
-  const timeoutSeconds =
-    deps.deliveryTimeoutSeconds + deps.executionTimeoutSeconds + OVERDUE_MARGIN_SECONDS;
-  const deadline = new Date(deps.clock().getTime() + timeoutSeconds * 1000);
+  const deadline = dispatchDeadline(deps, deps.clock());
   try {
     const dispatched = await deps.ledger.markDispatched(action, { commandId, deadline });
     deps.observer.info('action dispatched', {
@@ -180,15 +223,19 @@ export async function dispatchAction(
   }
 }
 
-/** Moves an action to a terminal status; a transition someone else made first is not an error. */
+/**
+ * Moves an action to a terminal status (only from `from`, when given); a transition someone else
+ * made first is not an error: the action is returned as it is now.
+ */
 export async function finish(
   deps: Pick<ActDeps, 'ledger' | 'observer'>,
   action: Pick<Action, 'id'>,
   status: TerminalActionStatus,
-  result: ActionResult
+  result: ActionResult,
+  from?: readonly ActionStatus[]
 ): Promise<Action> {
   try {
-    const done = await deps.ledger.complete(action.id, status, result);
+    const done = await deps.ledger.complete(action.id, status, result, from ? { from } : {});
     deps.observer.finished(done);
     return done;
   } catch (error) {

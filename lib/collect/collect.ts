@@ -1,4 +1,5 @@
 import type { Action } from '../actions/model.js';
+import { StaleTransitionError } from '../ledger/errors.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { type PriorNotify, planHost } from '../policy/plan.js';
 import { type Policy, resolveGroup } from '../policy/schema.js';
@@ -6,10 +7,11 @@ import { CommandNotFoundError, InvocationNotFoundError } from '../ssm/errors.js'
 import { outcomeOf } from '../ssm/outcome.js';
 import { type InvocationReading, readInvocation } from '../ssm/read.js';
 import { readQuser } from '../windows/quser.js';
-import { type ActDeps, carryOut, finish } from './act.js';
+import { type ActDeps, carryOut, dispatchDeadline, finish } from './act.js';
 import { parseComment } from './comments.js';
 import { RetryLaterError } from './errors.js';
 import { actedThisIdlePeriod } from './history.js';
+import { checkIdleSession, type IdleCheckResult } from './idle-check.js';
 
 export interface CollectDeps extends ActDeps {
   ledger: Ledger;
@@ -35,7 +37,8 @@ export type CollectResult =
       sessions: number;
       actions: Action[];
     }
-  | { kind: 'host-failed'; sweepId: string; reason: string };
+  | { kind: 'host-failed'; sweepId: string; reason: string }
+  | IdleCheckResult;
 
 /** Invocation states after which SSM still has something to say. */
 const NOT_FINAL = new Set(['Pending', 'InProgress', 'Delayed', 'Cancelling']);
@@ -75,6 +78,7 @@ export async function handleInvocationStatus(
   const purpose = parseComment(reading.comment);
   if (purpose === null) return { kind: 'ignored', reason: 'not a session-janitor command' };
   if (purpose.kind === 'action') return completeAction(deps, purpose.actionId, reading);
+  if (purpose.kind === 'idle') return checkIdleSession(deps, purpose, reading);
   return collectSessions(deps, purpose.sweepId, purpose.group, reading);
 }
 
@@ -83,15 +87,13 @@ async function completeAction(
   actionId: string,
   reading: InvocationReading
 ): Promise<CollectResult> {
-  const action = await deps.ledger.getAction(actionId);
-  if (!action) return { kind: 'ignored', reason: `unknown action ${actionId}` };
-  if (action.instanceId !== reading.instanceId) {
+  const stored = await deps.ledger.getAction(actionId);
+  if (!stored) return { kind: 'ignored', reason: `unknown action ${actionId}` };
+  if (stored.instanceId !== reading.instanceId) {
     return { kind: 'ignored', reason: `action ${actionId} is not on ${reading.instanceId}` };
   }
-  if (action.status === 'planned') {
-    // The dispatcher has sent the command but not yet recorded it.
-    throw new RetryLaterError(`action ${actionId} is not recorded as dispatched yet`);
-  }
+  const action =
+    stored.status === 'planned' ? await recordFoundDispatch(deps, stored, reading) : stored;
   if (action.status !== 'dispatched') {
     return { kind: 'ignored', reason: `action ${actionId} is already ${action.status}` };
   }
@@ -101,6 +103,33 @@ async function completeAction(
   const outcome = outcomeOf(reading, action.operation);
   if (outcome.status === 'pending') return { kind: 'ignored', reason: 'still pending' };
   return { kind: 'action', action: await finish(deps, action, outcome.status, outcome.result) };
+}
+
+/**
+ * The invocation exists and carries the action's comment, so the command was sent: its sender
+ * died before recording it, or has not yet. Record it now; of this and a concurrent sender's
+ * `markDispatched`, the ledger keeps the first and the other gets the action as it is.
+ */
+async function recordFoundDispatch(
+  deps: CollectDeps,
+  action: Action,
+  reading: InvocationReading
+): Promise<Action> {
+  try {
+    const dispatched = await deps.ledger.markDispatched(action, {
+      commandId: reading.commandId,
+      deadline: dispatchDeadline(deps, deps.clock()),
+    });
+    deps.observer.info('unrecorded dispatch found by its status event', {
+      actionId: action.id,
+      instanceId: action.instanceId,
+      commandId: reading.commandId,
+    });
+    return dispatched;
+  } catch (error) {
+    if (error instanceof StaleTransitionError) return error.current;
+    throw error;
+  }
 }
 
 async function collectSessions(

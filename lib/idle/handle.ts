@@ -1,42 +1,55 @@
-import type { Action } from '../actions/model.js';
-import { type ActDeps, carryOut } from '../collect/act.js';
-import { notifiesOf, recentActions } from '../collect/collect.js';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import { recentActions } from '../collect/collect.js';
+import { idleCheckComment, userTagOf } from '../collect/comments.js';
 import { RetryLaterError } from '../collect/errors.js';
-import { actedThisIdlePeriod } from '../collect/history.js';
 import type { Ledger } from '../ledger/ledger.js';
-import { planHost } from '../policy/plan.js';
 import { namedGroups, type Policy, resolveGroup } from '../policy/schema.js';
 import { describeHost } from '../ssm/instances.js';
+import { outcomeOfSendError } from '../ssm/outcome.js';
+import { listParameters } from '../ssm/parameters.js';
+import type { RetryPolicy } from '../ssm/retry.js';
+import { sendOperation } from '../ssm/send.js';
 import { findHostGroup } from './host-group.js';
-import { offsetMinutesOf, type SessionIdleEvent } from './schema.js';
+import type { SessionIdleEvent } from './schema.js';
 
-export interface IdleDeps extends ActDeps {
-  ledger: Ledger;
+export interface IdleDeps {
+  ssm: SSMClient;
+  ledger: Pick<Ledger, 'listByHost'>;
   policy: Policy;
   managedTag: { key: string; value: string };
   groupTagKey: string;
+  documentName: string;
+  /** CloudWatch log group for command output; empty: none. */
+  outputLogGroup: string;
+  deliveryTimeoutSeconds: number;
+  retry?: Partial<RetryPolicy>;
+  clock: () => Date;
   /** An event observed longer ago than this describes a session that has moved on. @default 15 */
   maxEventAgeMinutes?: number;
 }
 
 export type IdleResult =
   | { kind: 'ignored'; reason: string }
-  | { kind: 'nothing'; group: string }
-  | { kind: 'acted'; group: string; actions: Action[] };
+  /** The host was asked for its sessions; `command-status` decides from its answer. */
+  | { kind: 'checking'; group: string; commandId: string };
 
 /** Host clocks drift; an observation this far in the future is still believed. */
 const FUTURE_SLACK_MS = 5 * 60_000;
 
 /**
- * A host says one of its sessions is idle. Applies the host's policy group to that session and
- * dispatches a guarded action (the host re-checks the session's user before it acts). Stale
- * events, events about unmanaged instances and repeats within the same idle period do nothing.
+ * A host says one of its sessions is idle. Anyone allowed to put events on the bus can say so, and
+ * the event may be minutes old, so nothing in it decides an action: a valid event about a managed
+ * host makes session-janitor ask that host for its sessions (`ListSessions`, the event id, the
+ * host's policy group, the session and its user in the Comment). `command-status` then plans from
+ * the host's own answer, for that session only (`lib/collect/idle-check.ts`). No waiting here:
+ * the result arrives as a status event, like a sweep's.
  */
 export async function handleSessionIdle(
   deps: IdleDeps,
   event: SessionIdleEvent
 ): Promise<IdleResult> {
   const { detail } = event;
+  const eventId = event.id.toLowerCase();
   const now = deps.clock().getTime();
   const observedMs = Date.parse(detail.observedAt);
   const maxAgeMs = (deps.maxEventAgeMinutes ?? 15) * 60_000;
@@ -59,44 +72,44 @@ export async function handleSessionIdle(
     await findHostGroup(ssmDeps, detail.instanceId, deps.groupTagKey, namedGroups(deps.policy))
   );
 
+  // A redelivered event whose check already led to an action needs no second look.
   const history = await recentActions(deps.ledger, detail.instanceId);
-  const plan = planHost({
-    group,
-    sessions: [
-      {
-        id: detail.sessionId,
-        userName: detail.userName,
-        domain: detail.domain ?? null,
-        sessionName: null,
-        state: detail.state,
-        idleMinutes: detail.idleMinutes,
-        logonTime: detail.logonTime,
-      },
-    ],
-    observedAt: detail.observedAt,
-    utcOffsetMinutes: offsetMinutesOf(detail.observedAt),
-    priorNotifies: notifiesOf(history),
-    fleetRemaining: Number.POSITIVE_INFINITY,
-  });
-  if (plan.actions.length === 0) return { kind: 'nothing', group: group.name };
-  const sameEvent = (a: Action) =>
-    a.trigger.kind === 'idle-event' && a.trigger.eventId === event.id;
-  const earlier = plan.actions
-    .map((planned) => actedThisIdlePeriod(history, planned, observedMs, sameEvent))
-    .find((a) => a !== null);
-  if (earlier) {
-    return {
-      kind: 'ignored',
-      reason: `already ${earlier.operation} in this idle period (${earlier.id})`,
-    };
+  const handled = history.find(
+    (a) => a.trigger.kind === 'idle-event' && a.trigger.eventId === eventId
+  );
+  if (handled) {
+    return { kind: 'ignored', reason: `event already handled (${handled.id} ${handled.status})` };
   }
 
-  const { actions, retry } = await carryOut(deps, {
-    instanceId: detail.instanceId,
-    trigger: { kind: 'idle-event', eventId: event.id },
-    group,
-    planned: plan.actions,
-  });
-  if (retry) throw new RetryLaterError(`the action for event ${event.id} could not be sent yet`);
-  return { kind: 'acted', group: group.name, actions };
+  try {
+    const { commandId } = await sendOperation(
+      {
+        ssm: deps.ssm,
+        documentName: deps.documentName,
+        outputLogGroup: deps.outputLogGroup,
+        deliveryTimeoutSeconds: deps.deliveryTimeoutSeconds,
+        ...(deps.retry ? { retry: deps.retry } : {}),
+      },
+      {
+        instanceIds: [detail.instanceId],
+        parameters: listParameters('ListSessions'),
+        comment: idleCheckComment({
+          eventId,
+          group: group.name,
+          sessionId: detail.sessionId,
+          userTag: userTagOf(detail.userName),
+        }),
+      }
+    );
+    return { kind: 'checking', group: group.name, commandId };
+  } catch (error) {
+    const outcome = outcomeOfSendError(error);
+    if (outcome.status === 'retry') {
+      throw new RetryLaterError(`the host of event ${event.id} could not be asked yet`, {
+        cause: error,
+      });
+    }
+    const { errorCode, excerpt } = outcome.result;
+    return { kind: 'ignored', reason: `ListSessions refused: ${errorCode ?? ''} ${excerpt}` };
+  }
 }

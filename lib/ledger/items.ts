@@ -21,7 +21,7 @@ const BOOKKEEPING = new Set([
 
 export const ACTION_SK = 'ACTION';
 export const SWEEP_SK = 'SWEEP';
-/** The one partition of `byDeadline`: present only while an action is dispatched. */
+/** The one partition of `byDeadline`: present only while an action is open (not terminal). */
 export const OPEN_PARTITION = 'OPEN';
 
 export const actionPk = (id: string) => `ACTION#${id}`;

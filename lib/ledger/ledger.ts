@@ -7,6 +7,10 @@
  * Writes per action: create = one PutItem, dispatch = one UpdateItem, completion = one
  * UpdateItem. Reads happen only when a write is refused, to say why.
  *
+ * No action stays open unseen: from its creation until its completion an action is on the
+ * `byDeadline` index, first with its planned deadline (created + a grace: if it is still
+ * `planned` then, its sender died), then with its dispatch deadline. Reconcile reads both.
+ *
  * Conflict rule: the id says *which* action (see `deriveActionId`), the fingerprint says what was
  * asked. For API triggers, the same id with another fingerprint (another reason, message, caller,
  * dry-run flag or spelling of the target) is an {@link ActionConflictError}: the help desk asked
@@ -61,7 +65,32 @@ export interface LedgerOptions {
   tableName: string;
   /** Items expire (DynamoDB TTL) this many days after their last change. Default 400. */
   retentionDays?: number;
+  /**
+   * How long after its creation a `planned` action counts as overdue, when `createAction` is not
+   * told: past it, its sender is taken to have died before sending (or before recording the
+   * send), and reconcile finds out which. Default 780 s: the default delivery (600 s) and
+   * execution (120 s) timeouts plus a minute.
+   */
+  plannedGraceSeconds?: number;
   clock?: () => Date;
+}
+
+/** The default delivery and execution timeouts of the configuration, plus a minute of margin. */
+export const DEFAULT_PLANNED_GRACE_SECONDS = 600 + 120 + 60;
+
+export interface CreateActionOptions {
+  at?: Date;
+  /** Overrides {@link LedgerOptions.plannedGraceSeconds} for this action. */
+  plannedGraceSeconds?: number;
+}
+
+export interface CompleteOptions {
+  at?: Date;
+  /**
+   * Complete only from these statuses (among the legal ones): reconcile cancels an action it
+   * found unsent only while it is still `planned`, never one a late sender has just dispatched.
+   */
+  from?: readonly ActionStatus[];
 }
 
 export interface Page<T> {
@@ -97,11 +126,15 @@ export interface Ledger extends SweepStore {
    * same request (`alreadyExisted`). For API triggers, a different request under the same ticket,
    * operation, host and target throws {@link ActionConflictError}; for schedule and idle-event
    * triggers the first write wins (a replayed observation of the same sweep or event).
+   * The new action's `deadline` is its planned deadline (see {@link listOverdue}).
    */
-  createAction(input: NewAction, options?: { at?: Date }): Promise<CreateActionResult>;
+  createAction(input: NewAction, options?: CreateActionOptions): Promise<CreateActionResult>;
   /** Strongly consistent read; `null` when absent. */
   getAction(id: string): Promise<Action | null>;
-  /** `planned → dispatched`; throws {@link StaleTransitionError} from any other status. */
+  /**
+   * `planned → dispatched`, with the dispatch deadline replacing the planned one; throws
+   * {@link StaleTransitionError} from any other status (so of two concurrent callers, one wins).
+   */
   markDispatched(action: Pick<Action, 'id' | 'instanceId'>, input: DispatchInput): Promise<Action>;
   /**
    * Moves an action to a terminal status if that is legal from where it is; a duplicate or late
@@ -111,18 +144,23 @@ export interface Ledger extends SweepStore {
     id: string,
     status: TerminalStatus,
     result: ActionResult | null,
-    options?: { at?: Date }
+    options?: CompleteOptions
   ): Promise<Action>;
   /** The action a status event is about (via `byCommand`; eventually consistent on DynamoDB). */
   findByCommand(commandId: string, instanceId: string): Promise<Action | null>;
   listByCommand(commandId: string, instanceId: string, page?: PageRequest): Promise<Page<Action>>;
   listByHost(instanceId: string, page?: PageRequest): Promise<Page<Action>>;
   listByTicket(ticketId: string, page?: PageRequest): Promise<Page<Action>>;
-  /** Dispatched actions whose deadline is before `now`, earliest deadline first. */
-  listOverdueDispatched(now: Date, page?: Omit<PageRequest, 'order'>): Promise<Page<Action>>;
+  /**
+   * Open actions whose deadline is before `now`, earliest deadline first: `planned` ones past
+   * their planned deadline (never sent, or sent but not recorded) and `dispatched` ones past
+   * their dispatch deadline (status event lost or late).
+   */
+  listOverdue(now: Date, page?: Omit<PageRequest, 'order'>): Promise<Page<Action>>;
 }
 
 const limitSchema = z.number().int().min(1).max(1000);
+const graceSchema = z.number().int().min(1).max(31 * 86_400);
 
 function truncateResult(result: ActionResult | null): ActionResult | null {
   if (result === null) return null;
@@ -138,6 +176,11 @@ export function createLedger(options: LedgerOptions): Ledger {
   const retentionDays = options.retentionDays ?? 400;
   const clock = options.clock ?? (() => new Date());
   check(z.number().int().min(1).max(3650), retentionDays, 'retentionDays');
+  const plannedGraceSeconds = check(
+    graceSchema,
+    options.plannedGraceSeconds ?? DEFAULT_PLANNED_GRACE_SECONDS,
+    'plannedGraceSeconds'
+  );
 
   const keyOf = (id: string) => ({ pk: actionPk(id), sk: ACTION_SK });
 
@@ -163,13 +206,19 @@ export function createLedger(options: LedgerOptions): Ledger {
 
   async function createAction(
     input: NewAction,
-    createOptions: { at?: Date } = {}
+    createOptions: CreateActionOptions = {}
   ): Promise<CreateActionResult> {
     const request = check(newActionSchema, input, 'action');
+    const grace = check(
+      graceSchema,
+      createOptions.plannedGraceSeconds ?? plannedGraceSeconds,
+      'plannedGraceSeconds'
+    );
     const id = deriveActionId(request);
     const fingerprint = actionFingerprint(request);
     const at = createOptions.at ?? clock();
     const createdAt = iso(at, 'at');
+    const deadline = new Date(at.getTime() + grace * 1000).toISOString();
     const action: Action = {
       id,
       ...request,
@@ -181,7 +230,7 @@ export function createLedger(options: LedgerOptions): Ledger {
       result: null,
       createdAt,
       timestamps: { planned: createdAt },
-      deadline: null,
+      deadline,
     };
     const item = {
       ...keyOf(id),
@@ -191,6 +240,8 @@ export function createLedger(options: LedgerOptions): Ledger {
       expiresAt: epochSeconds(at, retentionDays),
       gsi1pk: hostPartition(action.instanceId),
       gsi1sk: `${createdAt}#${id}`,
+      gsi4pk: OPEN_PARTITION,
+      gsi4sk: `${deadline}#${id}`,
       ...(action.trigger.kind === 'api'
         ? { gsi2pk: ticketPartition(action.trigger.ticketId), gsi2sk: `${createdAt}#${id}` }
         : {}),
@@ -276,14 +327,20 @@ export function createLedger(options: LedgerOptions): Ledger {
     id: string,
     status: TerminalStatus,
     result: ActionResult | null,
-    completeOptions: { at?: Date } = {}
+    completeOptions: CompleteOptions = {}
   ): Promise<Action> {
     check(actionIdSchema, id, 'actionId');
     check(z.enum(TERMINAL_STATUSES), status, 'status');
     const stored = truncateResult(result);
     const at = completeOptions.at ?? clock();
     const atIso = iso(at, 'at');
-    const sources = sourcesOf(status);
+    const only = completeOptions.from;
+    const sources = sourcesOf(status).filter((s) => only === undefined || only.includes(s));
+    if (sources.length === 0) {
+      throw new InvalidLedgerInputError('invalid completion', [
+        `${status} is not reachable from ${only?.join(', ') || 'no status'}`,
+      ]);
+    }
     const sourceValues = Object.fromEntries(sources.map((s, i) => [`:from${i}`, s]));
     try {
       const out = await client.send(
@@ -387,7 +444,7 @@ export function createLedger(options: LedgerOptions): Ledger {
       check(ticketIdSchema, ticketId, 'ticketId');
       return query('byTicket', ticketPartition(ticketId), page);
     },
-    async listOverdueDispatched(now, page = {}) {
+    async listOverdue(now, page = {}) {
       return query('byDeadline', OPEN_PARTITION, { ...page, order: 'asc' }, iso(now, 'now'));
     },
     ...createSweepStore({ client, tableName, retentionDays, clock }),

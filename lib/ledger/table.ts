@@ -15,9 +15,11 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
  * - `byTicket`: API actions of a ticket (`TICKET#<ticketId>`, `<createdAt>#<actionId>`).
  * - `byCommand`: the action behind a status event (`CMD#<commandId>#<instanceId>`,
  *   `<dispatchedAt>#<actionId>`).
- * - `byDeadline`: sparse, only dispatched actions carry its keys (`OPEN`, `<deadline>#<actionId>`);
- *   completion removes them, so reconcile reads exactly the open actions, oldest deadline first,
- *   without a Scan. One partition: it takes two writes per action, far below a partition's limit.
+ * - `byDeadline`: sparse, only open actions carry its keys (`OPEN`, `<deadline>#<actionId>`): the
+ *   planned deadline from creation, the dispatch deadline from dispatch; completion removes them,
+ *   so reconcile reads exactly the open actions, oldest deadline first, without a Scan. One
+ *   partition: it takes three writes per action (in the same requests as the item), far below
+ *   a partition's limit.
  */
 export const LEDGER_TABLE = {
   partitionKey: 'pk',

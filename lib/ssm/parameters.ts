@@ -69,7 +69,7 @@ export const PARAMETER_PATTERNS: Record<HostParameter, string> = {
   ClientName: String.raw`^(?:[A-Za-z0-9][A-Za-z0-9.-]{0,252}|\[[0-9A-Fa-f:.]{2,45}\]|[0-9A-Fa-f:.]{2,45})?$`,
   UserName: String.raw`^(?:(?:[${NAME}][${NAME}._-]{0,62}\\)?[${NAME}._-][${NAME} ._-]{0,63}\$?)?$`,
   FileId: `^(?:${FILE_ID_BELOW_MAX})?$`,
-  ExpectedPath: String.raw`^(?:(?:[A-Za-z]:\\|\\\\[${NAME}._-]{1,253}\\)[${NAME} ._\\(),+=@#{}\[\]~!-]{0,1000})?$`,
+  ExpectedPath: String.raw`^(?:(?:[A-Za-z]:\\|\\\\[${NAME}._-]{1,253}\\)[${NAME} ._\\(),+=@#{}\[\]~!&-]{0,1000})?$`,
   Message: `^(?:[${NAME}][${NAME} .,!?:()/@#+=_~-]{0,254})?$`,
   WarnSeconds: `^(?:[1-9][0-9]{0,3}|[1-7][0-9]{4}|8[0-5][0-9]{3}|86[0-3][0-9]{2}|86400)?$`,
 };

@@ -1,3 +1,4 @@
+import { CliError } from './api-client.js';
 import { operatorCommands } from './operator.js';
 import { parseCommand } from './parse-command.js';
 
@@ -48,7 +49,14 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.err(`janitor: unknown command "${name}"; run "janitor --help" for the list\n`);
     return USAGE_EXIT;
   }
-  return command.run(rest, io);
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    // A command's refusal (bad usage, an API error) is a message and an exit code, not a crash.
+    if (!(error instanceof CliError)) throw error;
+    io.err(`janitor ${name}: ${error.message}\n`);
+    return error.exitCode;
+  }
 }
 
 async function readStdin(): Promise<string> {

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { TERMINAL_STATUSES } from '../../lib/actions/transitions.js';
 import { type ApiTarget, CliError, call, EXIT_CODES, resolveTarget } from './api-client.js';
 import { renderTable } from './table.js';
 
@@ -57,14 +58,7 @@ interface ActionView {
   commandId?: string | null;
 }
 
-const TERMINAL = new Set([
-  'succeeded',
-  'failed',
-  'timed_out',
-  'undeliverable',
-  'cancelled',
-  'skipped',
-]);
+const TERMINAL = new Set<string>(TERMINAL_STATUSES);
 
 function parse<
   T extends Record<
@@ -152,13 +146,22 @@ function actionDetail(a: ActionView): string {
   return lines.join('\n');
 }
 
+/** Every line the CLI prints ends with a newline, so shells and pipes see whole lines. */
+function say(io: CliIo, text: string): void {
+  io.out(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+function warn(io: CliIo, text: string): void {
+  io.err(text.endsWith('\n') ? text : `${text}\n`);
+}
+
 function showHelp(io: CliIo, usage: string): number {
-  io.out(usage);
+  say(io, usage);
   return EXIT_CODES.ok;
 }
 
 function printJson(io: CliIo, value: unknown): number {
-  io.out(JSON.stringify(value, null, 2));
+  say(io, JSON.stringify(value, null, 2));
   return EXIT_CODES.ok;
 }
 
@@ -188,10 +191,10 @@ const actions: CliCommand = {
     if (values.cursor) query.set('cursor', values.cursor);
     const { body } = await call(await targetOf(values, io), 'GET', `/v1/actions?${query}`);
     const page = body as { items: ActionView[]; cursor: string | null };
-    if (values.json) io.out(JSON.stringify(page, null, 2));
+    if (values.json) say(io, JSON.stringify(page, null, 2));
     else {
-      io.out(page.items.length > 0 ? actionRows(page.items) : 'no actions');
-      if (page.cursor) io.out(`more: --cursor ${page.cursor}`);
+      say(io, page.items.length > 0 ? actionRows(page.items) : 'no actions');
+      if (page.cursor) say(io, `more: --cursor ${page.cursor}`);
     }
     return EXIT_CODES.ok;
   },
@@ -222,7 +225,7 @@ const action: CliCommand = {
       current = (await call(target, 'GET', `/v1/actions/${encodeURIComponent(id)}`))
         .body as ActionView;
     }
-    io.out(values.json ? JSON.stringify(current, null, 2) : actionDetail(current));
+    say(io, values.json ? JSON.stringify(current, null, 2) : actionDetail(current));
     if (!values.wait) return EXIT_CODES.ok;
     if (!TERMINAL.has(current.status)) return EXIT_CODES.waitTimedOut;
     return current.status === 'succeeded' ? EXIT_CODES.ok : EXIT_CODES.actionNotSucceeded;
@@ -256,7 +259,8 @@ const sessions: CliCommand = {
       }>;
       warnings?: string[];
     };
-    io.out(
+    say(
+      io,
       b.sessions.length === 0
         ? 'no user sessions'
         : renderTable(
@@ -271,7 +275,7 @@ const sessions: CliCommand = {
             ])
           )
     );
-    for (const w of b.warnings ?? []) io.err(`warning: ${w}`);
+    for (const w of b.warnings ?? []) warn(io, `warning: ${w}`);
     return EXIT_CODES.ok;
   },
 };
@@ -294,7 +298,8 @@ const files: CliCommand = {
     const b = body as {
       files: Array<{ id: string; path: string; userName: string | null; locks: number | null }>;
     };
-    io.out(
+    say(
+      io,
       b.files.length === 0
         ? 'no open files'
         : renderTable(
@@ -322,9 +327,10 @@ async function submit(
   const target = await targetOf(values, io);
   const { status, body } = await call(target, 'POST', '/v1/actions', request);
   const b = body as { actionId: string; status: string; created: boolean };
-  if (values.json) io.out(JSON.stringify({ httpStatus: status, ...b }, null, 2));
+  if (values.json) say(io, JSON.stringify({ httpStatus: status, ...b }, null, 2));
   else
-    io.out(
+    say(
+      io,
       `${b.created ? 'created' : 'already requested'}: ${b.actionId} (${b.status})\nfollow it: janitor action ${b.actionId} --wait`
     );
   return EXIT_CODES.ok;

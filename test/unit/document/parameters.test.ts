@@ -170,6 +170,9 @@ describe('document parameters', () => {
       '\\\\fs01\\Finance\\Team #3\\R+D [draft] {old}.xlsx',
       'E:\\Überweisungen\\März.pdf',
       'C:\\Shares\\Projects\\',
+      // `&` is common in real paths ("R&D") and inert here: the path only ever reaches the host
+      // as an environment variable that the script compares as a string.
+      'D:\\Shares\\Projects\\Apollo\\Risks & Issues.xlsx',
     ]) {
       expect(accepts('ExpectedPath', value)).toBe(true);
     }
@@ -181,7 +184,7 @@ describe('document parameters', () => {
       'C:\\a?.txt',
       'C:\\a<b',
       'C:\\$Recycle.Bin',
-      'C:\\a & b.txt',
+      "C:\\O'Brien.txt",
     ]) {
       expect(accepts('ExpectedPath', value)).toBe(false);
     }

@@ -1,0 +1,118 @@
+import type { Action } from '../actions/model.js';
+import { planHost } from '../policy/plan.js';
+import { resolveGroup } from '../policy/schema.js';
+import { outcomeOf } from '../ssm/outcome.js';
+import type { InvocationReading } from '../ssm/read.js';
+import { readQuser } from '../windows/quser.js';
+import type { QuserSession } from '../windows/types.js';
+import { carryOut } from './act.js';
+import { type CollectDeps, type CollectResult, notifiesOf, recentActions } from './collect.js';
+import { type IdleCheckPurpose, userTagOf } from './comments.js';
+import { RetryLaterError } from './errors.js';
+import { actedThisIdlePeriod } from './history.js';
+
+export interface IdleCheckResult {
+  kind: 'idle-checked';
+  eventId: string;
+  group: string;
+  sessionId: number;
+  /** What the host reported and what followed from it. */
+  reason: string;
+  actions: Action[];
+}
+
+/**
+ * The host's own answer to the `ListSessions` an idle event asked for. The event was only a hint:
+ * the plan is made from this fresh `quser` row alone, for the one session the event named and only
+ * while it still belongs to the event's user. A session that is gone, changed hands or is not
+ * idle enough right now gets nothing.
+ */
+export async function checkIdleSession(
+  deps: CollectDeps,
+  purpose: IdleCheckPurpose,
+  reading: InvocationReading
+): Promise<CollectResult> {
+  const { instanceId } = reading;
+  const { eventId, sessionId } = purpose;
+  const group = resolveGroup(deps.policy, purpose.group);
+  const done = (reason: string, actions: Action[] = []): IdleCheckResult => {
+    deps.observer.info('idle event checked on the host', {
+      eventId,
+      instanceId,
+      sessionId,
+      group: group.name,
+      reason,
+      actionIds: actions.map((a) => a.id),
+    });
+    return { kind: 'idle-checked', eventId, group: group.name, sessionId, reason, actions };
+  };
+
+  const listed = sessionsOf(reading);
+  if (listed.kind === 'pending') return { kind: 'ignored', reason: 'still pending' };
+  if (listed.kind === 'failed') {
+    deps.observer.warn('host could not list its sessions', { eventId, instanceId, ...listed });
+    return done(`host could not list its sessions: ${listed.reason}`);
+  }
+  const session = listed.rows.find((row) => row.id === sessionId);
+  if (!session) return done(`session ${sessionId} no longer exists`);
+  if (userTagOf(session.userName) !== purpose.userTag) {
+    return done(`session ${sessionId} now belongs to another user`);
+  }
+
+  const history = await recentActions(deps.ledger, instanceId);
+  const plan = planHost({
+    group,
+    sessions: [session],
+    observedAt: listed.hostTimeUtc,
+    utcOffsetMinutes: listed.utcOffsetMinutes,
+    priorNotifies: notifiesOf(history),
+    fleetRemaining: Number.POSITIVE_INFINITY,
+  });
+  if (plan.actions.length === 0) {
+    return done(
+      `the host reports session ${sessionId} ${session.state}, idle ` +
+        `${session.idleMinutes ?? 'unknown'} min: policy '${group.name}' asks for nothing`
+    );
+  }
+  const observedMs = Date.parse(listed.hostTimeUtc);
+  const sameEvent = (a: Action) => a.trigger.kind === 'idle-event' && a.trigger.eventId === eventId;
+  const earlier = plan.actions
+    .map((planned) => actedThisIdlePeriod(history, planned, observedMs, sameEvent))
+    .find((a) => a !== null);
+  if (earlier) return done(`already ${earlier.operation} in this idle period (${earlier.id})`);
+
+  const { actions, retry } = await carryOut(deps, {
+    instanceId,
+    trigger: { kind: 'idle-event', eventId },
+    group,
+    planned: plan.actions,
+  });
+  if (retry) throw new RetryLaterError(`the action for event ${eventId} could not be sent yet`);
+  return done(`confirmed by the host: ${plan.actions.map((a) => a.reason).join('; ')}`, actions);
+}
+
+type SessionListing =
+  | { kind: 'pending' }
+  | { kind: 'failed'; reason: string }
+  | { kind: 'listed'; rows: QuserSession[]; hostTimeUtc: string; utcOffsetMinutes: number };
+
+function sessionsOf(reading: InvocationReading): SessionListing {
+  const outcome = outcomeOf(reading, 'ListSessions');
+  if (outcome.status === 'pending') return { kind: 'pending' };
+  const envelope = reading.envelope;
+  if (outcome.status !== 'succeeded' || envelope === null) {
+    const { errorCode, excerpt } = outcome.result;
+    return { kind: 'failed', reason: `${outcome.status}: ${errorCode ?? ''} ${excerpt}` };
+  }
+  // quser prints "No User exists for *" on stderr when nobody is logged on.
+  const text = envelope.stdout.trim() !== '' ? envelope.stdout : envelope.stderr;
+  const parsed = readQuser(text, envelope);
+  if ('kind' in parsed) return { kind: 'failed', reason: `not quser output: ${parsed.expected}` };
+  if (parsed.error) return { kind: 'failed', reason: `quser failed: ${parsed.error.message}` };
+  return {
+    kind: 'listed',
+    rows: parsed.rows,
+    hostTimeUtc: envelope.hostTimeUtc,
+    utcOffsetMinutes: envelope.utcOffsetMinutes,
+  };
+}

@@ -8,7 +8,8 @@ import { actDeps, type Runtime, runtimeFromEnv } from './shared/runtime.js';
 /**
  * `idle-event` (EventBridge `Session Idle`): validates the event and, for a managed host, asks that
  * host for its sessions. The event is a hint only: `command-status` plans from the host's answer.
- * A stale event, or one whose check already led to an action, does nothing.
+ * A stale event, one that asks for nothing, or one whose check already led to an action does
+ * nothing.
  */
 export function createIdleEventHandler(runtime: Runtime) {
   const { config } = runtime;
@@ -26,9 +27,8 @@ export function createIdleEventHandler(runtime: Runtime) {
     logger.info('session idle event handled', {
       result: result.kind,
       sessionId: idle.detail.sessionId,
-      ...(result.kind === 'ignored'
-        ? { reason: result.reason }
-        : { group: result.group, commandId: result.commandId }),
+      ...(result.kind === 'ignored' ? { reason: result.reason } : { group: result.group }),
+      ...(result.kind === 'checking' ? { commandId: result.commandId } : {}),
     });
     return result;
   });

@@ -10,12 +10,14 @@ import { InvalidLedgerInputError, StaleTransitionError } from '../ledger/errors.
 import type { Ledger } from '../ledger/ledger.js';
 import type { PlannedAction } from '../policy/plan.js';
 import type { ResolvedGroup } from '../policy/schema.js';
+import { DispatchError } from '../ssm/errors.js';
 import { outcomeOfSendError, type TerminalActionStatus } from '../ssm/outcome.js';
 import { toHostParameters } from '../ssm/parameters.js';
 import type { RetryPolicy } from '../ssm/retry.js';
 import { sendOperation } from '../ssm/send.js';
 import { actionComment } from './comments.js';
 import type { Observer } from './observer.js';
+import { type FoundCommand, findSentFor, recordFoundDispatch } from './sent.js';
 
 export interface ActDeps {
   ledger: Pick<Ledger, 'createAction' | 'markDispatched' | 'complete'>;
@@ -81,7 +83,8 @@ export function dispatchDeadline(
 /**
  * Records a host's planned actions (idempotently: a repeated event finds the same actions), sends
  * the ones to send, and ends the others as `skipped` with the policy's reason. An action a
- * previous attempt recorded but never sent is sent now.
+ * previous attempt recorded but did not record as sent is sent now, unless SSM shows that
+ * attempt did send it.
  */
 export async function carryOut(deps: ActDeps, input: CarryOutInput): Promise<CarryOutResult> {
   const recorded: { plan: PlannedAction; action: Action; fresh: boolean }[] = [];
@@ -125,7 +128,7 @@ export async function carryOut(deps: ActDeps, input: CarryOutInput): Promise<Car
       actions.push(await finish(deps, action, 'skipped', result));
       continue;
     }
-    const sent = await dispatchAction(deps, action);
+    const sent = fresh ? await dispatchAction(deps, action) : await resumeAction(deps, action);
     retry ||= sent.retry;
     actions.push(sent.action);
   }
@@ -154,6 +157,36 @@ export function toNewAction(
     warnSeconds: plan.warnSeconds,
     dryRun: group.dryRun,
   };
+}
+
+/**
+ * A planned action a previous attempt recorded: that attempt may have died after SendCommand and
+ * before recording it. SSM is asked first; only an action it holds no command for is sent now.
+ */
+async function resumeAction(
+  deps: ActDeps,
+  action: Action
+): Promise<{ action: Action; retry: boolean }> {
+  let found: FoundCommand | null;
+  try {
+    found = await findSentFor(deps, action);
+  } catch (error) {
+    if (!(error instanceof DispatchError)) throw error;
+    deps.observer.warn('cannot tell whether a planned action was sent; it stays planned', {
+      actionId: action.id,
+      instanceId: action.instanceId,
+      error: error.message,
+    });
+    return { action, retry: true };
+  }
+  if (found === null) return dispatchAction(deps, action);
+  const dispatched = await recordFoundDispatch(deps, action, {
+    commandId: found.commandId,
+    sentAt: found.requestedAt,
+    deadline: dispatchDeadline(deps, found.requestedAt ?? deps.clock()),
+    by: 'repeated delivery',
+  });
+  return { action: dispatched, retry: false };
 }
 
 /**

@@ -1,5 +1,4 @@
 import type { Action } from '../actions/model.js';
-import { StaleTransitionError } from '../ledger/errors.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { type PriorNotify, planHost } from '../policy/plan.js';
 import { type Policy, resolveGroup } from '../policy/schema.js';
@@ -12,6 +11,7 @@ import { parseComment } from './comments.js';
 import { RetryLaterError } from './errors.js';
 import { actedThisIdlePeriod } from './history.js';
 import { checkIdleSession, type IdleCheckResult } from './idle-check.js';
+import { recordFoundDispatch } from './sent.js';
 
 export interface CollectDeps extends ActDeps {
   ledger: Ledger;
@@ -92,8 +92,17 @@ async function completeAction(
   if (stored.instanceId !== reading.instanceId) {
     return { kind: 'ignored', reason: `action ${actionId} is not on ${reading.instanceId}` };
   }
+  // The invocation carries the action's comment: the command was sent, whether or not its
+  // sender lived to record it.
   const action =
-    stored.status === 'planned' ? await recordFoundDispatch(deps, stored, reading) : stored;
+    stored.status === 'planned'
+      ? await recordFoundDispatch(deps, stored, {
+          commandId: reading.commandId,
+          sentAt: null,
+          deadline: dispatchDeadline(deps, deps.clock()),
+          by: 'status event',
+        })
+      : stored;
   if (action.status !== 'dispatched') {
     return { kind: 'ignored', reason: `action ${actionId} is already ${action.status}` };
   }
@@ -103,33 +112,6 @@ async function completeAction(
   const outcome = outcomeOf(reading, action.operation);
   if (outcome.status === 'pending') return { kind: 'ignored', reason: 'still pending' };
   return { kind: 'action', action: await finish(deps, action, outcome.status, outcome.result) };
-}
-
-/**
- * The invocation exists and carries the action's comment, so the command was sent: its sender
- * died before recording it, or has not yet. Record it now; of this and a concurrent sender's
- * `markDispatched`, the ledger keeps the first and the other gets the action as it is.
- */
-async function recordFoundDispatch(
-  deps: CollectDeps,
-  action: Action,
-  reading: InvocationReading
-): Promise<Action> {
-  try {
-    const dispatched = await deps.ledger.markDispatched(action, {
-      commandId: reading.commandId,
-      deadline: dispatchDeadline(deps, deps.clock()),
-    });
-    deps.observer.info('unrecorded dispatch found by its status event', {
-      actionId: action.id,
-      instanceId: action.instanceId,
-      commandId: reading.commandId,
-    });
-    return dispatched;
-  } catch (error) {
-    if (error instanceof StaleTransitionError) return error.current;
-    throw error;
-  }
 }
 
 async function collectSessions(

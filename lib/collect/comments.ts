@@ -42,7 +42,8 @@ export function actionComment(actionId: string): string {
 }
 
 export function idleCheckComment(check: Omit<IdleCheckPurpose, 'kind'>): string {
-  return `sj:idle:${check.eventId.toLowerCase().replaceAll('-', '')};g:${check.group};s:${check.sessionId};u:${check.userTag}`;
+  const id = check.eventId.toLowerCase().replaceAll('-', '');
+  return `sj:idle:${id};g:${check.group};s:${check.sessionId};u:${check.userTag}`;
 }
 
 /**

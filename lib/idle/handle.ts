@@ -1,8 +1,9 @@
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { recentActions } from '../collect/collect.js';
+import { notifiesOf, recentActions } from '../collect/collect.js';
 import { idleCheckComment, userTagOf } from '../collect/comments.js';
 import { RetryLaterError } from '../collect/errors.js';
 import type { Ledger } from '../ledger/ledger.js';
+import { planHost } from '../policy/plan.js';
 import { namedGroups, type Policy, resolveGroup } from '../policy/schema.js';
 import { describeHost } from '../ssm/instances.js';
 import { outcomeOfSendError } from '../ssm/outcome.js';
@@ -10,7 +11,7 @@ import { listParameters } from '../ssm/parameters.js';
 import type { RetryPolicy } from '../ssm/retry.js';
 import { sendOperation } from '../ssm/send.js';
 import { findHostGroup } from './host-group.js';
-import type { SessionIdleEvent } from './schema.js';
+import { offsetMinutesOf, type SessionIdleEvent } from './schema.js';
 
 export interface IdleDeps {
   ssm: SSMClient;
@@ -30,6 +31,8 @@ export interface IdleDeps {
 
 export type IdleResult =
   | { kind: 'ignored'; reason: string }
+  /** Even taken at its word the event asks for nothing under the host's policy group. */
+  | { kind: 'nothing'; group: string }
   /** The host was asked for its sessions; `command-status` decides from its answer. */
   | { kind: 'checking'; group: string; commandId: string };
 
@@ -39,10 +42,11 @@ const FUTURE_SLACK_MS = 5 * 60_000;
 /**
  * A host says one of its sessions is idle. Anyone allowed to put events on the bus can say so, and
  * the event may be minutes old, so nothing in it decides an action: a valid event about a managed
- * host makes session-janitor ask that host for its sessions (`ListSessions`, the event id, the
- * host's policy group, the session and its user in the Comment). `command-status` then plans from
- * the host's own answer, for that session only (`lib/collect/idle-check.ts`). No waiting here:
- * the result arrives as a status event, like a sweep's.
+ * host whose claim would call for an action makes session-janitor ask that host for its sessions
+ * (`ListSessions`, with the event id, the host's policy group, the session and its user in the
+ * Comment). `command-status` then plans from the host's own answer, for that session only
+ * (`lib/collect/idle-check.ts`). No waiting here (this function may not read invocations): the
+ * answer arrives as a status event, like a sweep's.
  */
 export async function handleSessionIdle(
   deps: IdleDeps,
@@ -80,6 +84,28 @@ export async function handleSessionIdle(
   if (handled) {
     return { kind: 'ignored', reason: `event already handled (${handled.id} ${handled.status})` };
   }
+
+  // The event can only narrow what is done: one that asks for nothing even taken at its word is
+  // not worth a command to the host (hosts send one per session crossing their idle threshold).
+  const hinted = planHost({
+    group,
+    sessions: [
+      {
+        id: detail.sessionId,
+        userName: detail.userName,
+        domain: detail.domain ?? null,
+        sessionName: null,
+        state: detail.state,
+        idleMinutes: detail.idleMinutes,
+        logonTime: detail.logonTime,
+      },
+    ],
+    observedAt: detail.observedAt,
+    utcOffsetMinutes: offsetMinutesOf(detail.observedAt),
+    priorNotifies: notifiesOf(history),
+    fleetRemaining: Number.POSITIVE_INFINITY,
+  });
+  if (hinted.actions.length === 0) return { kind: 'nothing', group: group.name };
 
   try {
     const { commandId } = await sendOperation(

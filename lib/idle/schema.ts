@@ -2,8 +2,9 @@ import { z } from 'zod';
 
 /**
  * The `Session Idle` custom event, as `events/session-idle.schema.json` describes it (a test keeps
- * the two in step). Everything in it comes from a host, so every field is bounded and shaped like
- * what Windows can produce; anything else is refused before it can reach a decision.
+ * the two in step). Anyone allowed to put events on the bus can send one, so every field is bounded
+ * and shaped like what Windows can produce, and none decides an action: the event only makes
+ * session-janitor ask the host (see `handle.ts`).
  */
 
 export const SESSION_IDLE_SOURCE = 'session-janitor.host';

@@ -160,7 +160,11 @@ export interface Ledger extends SweepStore {
 }
 
 const limitSchema = z.number().int().min(1).max(1000);
-const graceSchema = z.number().int().min(1).max(31 * 86_400);
+const graceSchema = z
+  .number()
+  .int()
+  .min(1)
+  .max(31 * 86_400);
 
 function truncateResult(result: ActionResult | null): ActionResult | null {
   if (result === null) return null;

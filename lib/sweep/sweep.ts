@@ -1,7 +1,9 @@
 import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { Action, ActionResult } from '../actions/model.js';
 import { type ActDeps, finish } from '../collect/act.js';
 import { sweepComment } from '../collect/comments.js';
 import type { Observer } from '../collect/observer.js';
+import { findSentFor, recordFoundDispatch } from '../collect/sent.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { DEFAULT_GROUP, namedGroups, type Policy } from '../policy/schema.js';
 import { CommandNotFoundError, InvocationNotFoundError } from '../ssm/errors.js';
@@ -46,7 +48,20 @@ export interface ReconcileResult {
   completed: number;
   stillOpen: number;
   errors: number;
+  /** Overdue planned actions for which no command exists: cancelled, nothing was done. */
+  notSent: number;
+  /** Overdue planned actions whose command had been sent unrecorded: now dispatched. */
+  foundSent: number;
 }
+
+/** Slack on top of a found command's expiry before it is overdue again. */
+const EXPIRY_MARGIN_MS = 60_000;
+
+const NOT_SENT: ActionResult = {
+  exitCode: null,
+  errorCode: 'dispatch:not-sent',
+  excerpt: 'no command was ever sent for this action: nothing was done on the host',
+};
 
 /**
  * One sweep per scheduled time: a retried invocation of the same schedule carries the same time
@@ -153,21 +168,35 @@ async function hostsByGroup(deps: SweepDeps): Promise<Record<string, string[]>> 
 }
 
 /**
- * Status events are best effort: every dispatched action past its deadline is read back from SSM
- * and completed. One that SSM no longer knows is `failed`; one still running is left for later.
+ * Status events are best effort, and a sender can die between recording an action and recording
+ * its dispatch. Every open action past its deadline is settled here:
+ * - `planned`: SSM is asked whether a command for it was ever sent (ListCommands, matched by
+ *   comment). None: it ends `cancelled` (`dispatch:not-sent`), nothing was done on the host.
+ *   One: it is recorded as dispatched with that command and read back like the others.
+ * - `dispatched`: its invocation is read back and completed; one SSM no longer knows is
+ *   `failed`; one still running is left for later.
  */
 export async function reconcileOverdue(
-  deps: Pick<SweepDeps, 'ssm' | 'ledger' | 'observer' | 'retry'>,
+  deps: Pick<SweepDeps, 'ssm' | 'ledger' | 'observer' | 'retry' | 'documentName'>,
   now: Date,
   limit: number
 ): Promise<ReconcileResult> {
-  const result: ReconcileResult = { checked: 0, completed: 0, stillOpen: 0, errors: 0 };
-  const page = await deps.ledger.listOverdueDispatched(now, { limit });
+  const result: ReconcileResult = {
+    checked: 0,
+    completed: 0,
+    stillOpen: 0,
+    errors: 0,
+    notSent: 0,
+    foundSent: 0,
+  };
+  const page = await deps.ledger.listOverdue(now, { limit });
   const act: Pick<ActDeps, 'ledger' | 'observer'> = deps;
-  for (const action of page.items) {
+  for (const overdue of page.items) {
     result.checked++;
-    if (!action.commandId) continue;
     try {
+      const action =
+        overdue.status === 'planned' ? await settlePlanned(deps, overdue, now, result) : overdue;
+      if (action.status !== 'dispatched' || !action.commandId) continue;
       const reading = await readInvocation(
         { ssm: deps.ssm, ...(deps.retry ? { retry: deps.retry } : {}) },
         { commandId: action.commandId, instanceId: action.instanceId, missingRetryMs: 0 }
@@ -181,7 +210,7 @@ export async function reconcileOverdue(
       result.completed++;
     } catch (error) {
       if (error instanceof InvocationNotFoundError || error instanceof CommandNotFoundError) {
-        await finish(act, action, 'failed', {
+        await finish(act, overdue, 'failed', {
           exitCode: null,
           errorCode: 'ssm:InvocationNotFound',
           excerpt: 'SSM no longer knows this command; its outcome is unknown',
@@ -191,11 +220,42 @@ export async function reconcileOverdue(
       }
       result.errors++;
       deps.observer.warn('overdue action could not be read', {
-        actionId: action.id,
-        instanceId: action.instanceId,
+        actionId: overdue.id,
+        instanceId: overdue.instanceId,
+        status: overdue.status,
         error: error instanceof Error ? error.message : String(error),
       });
     }
   }
   return result;
+}
+
+/**
+ * A planned action past its planned deadline: its sender is gone, and senders stop sending
+ * before that deadline, so what SSM holds now is all there will ever be. Both ledger writes are
+ * conditional on `planned`: a sender that recorded its dispatch meanwhile wins.
+ */
+async function settlePlanned(
+  deps: Pick<SweepDeps, 'ssm' | 'ledger' | 'observer' | 'retry' | 'documentName'>,
+  action: Action,
+  now: Date,
+  result: ReconcileResult
+): Promise<Action> {
+  const sent = await findSentFor(deps, action);
+  if (sent === null) {
+    const done = await finish(deps, action, 'cancelled', NOT_SENT, ['planned']);
+    if (done.status === 'cancelled' && done.result?.errorCode === NOT_SENT.errorCode) {
+      result.notSent++;
+      result.completed++;
+    }
+    return done;
+  }
+  const dispatched = await recordFoundDispatch(deps, action, {
+    commandId: sent.commandId,
+    sentAt: sent.requestedAt,
+    deadline: new Date((sent.expiresAfter ?? now).getTime() + EXPIRY_MARGIN_MS),
+    by: 'reconcile',
+  });
+  if (dispatched.commandId === sent.commandId) result.foundSent++;
+  return dispatched;
 }

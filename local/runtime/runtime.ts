@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { access, constants, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { access, constants, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import type { Action } from '../../lib/actions/model.js';
 import { createClients } from '../../lib/aws/clients.js';
 import type { Observer } from '../../lib/collect/observer.js';
@@ -193,7 +193,11 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
     const token = await tokens.issue({ subject: 'local-operator', scopes: ALL_SCOPES });
     const janitorDir = resolve(options.janitorDir ?? '.janitor');
     const localFile = join(janitorDir, 'local.json');
-    await mkdir(janitorDir, { recursive: true });
+    await ensureDirectory(janitorDir).catch((error: NodeJS.ErrnoException) => {
+      throw new StartupError(`cannot create ${janitorDir} (${error.code ?? 'error'})`, {
+        cause: error,
+      });
+    });
     await writeFile(
       localFile,
       `${JSON.stringify(
@@ -307,13 +311,38 @@ async function readPolicyText(file: string | null): Promise<string> {
 
 async function assertWritable(dir: string): Promise<void> {
   try {
-    await mkdir(dir, { recursive: true });
+    await ensureDirectory(dir);
     await access(dir, constants.W_OK);
   } catch (error) {
     throw new StartupError(
       `the data directory ${dir} is not writable (${(error as NodeJS.ErrnoException).code ?? 'error'}): pass --data-dir or --in-memory`,
       { cause: error }
     );
+  }
+}
+
+/**
+ * `mkdir -p`, one level at a time: Node's `recursive: true` never returns for some paths it cannot
+ * create (under /proc, for one), and a start-up that hangs is worse than one that fails.
+ */
+async function ensureDirectory(dir: string): Promise<void> {
+  const missing: string[] = [];
+  let current = dir;
+  while (!(await exists(current))) {
+    missing.unshift(current);
+    const parent = dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  for (const path of missing) await mkdir(path);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 

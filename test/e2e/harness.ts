@@ -86,9 +86,8 @@ export async function startE2e(policy?: unknown): Promise<E2e> {
       return page.items;
     },
     actionCommands() {
-      return runtime.ssm
-        .commands()
-        .filter((c) => !LISTINGS.has(c.parameters.Operation?.[0] ?? '')).length;
+      return runtime.ssm.commands().filter((c) => !LISTINGS.has(c.parameters.Operation?.[0] ?? ''))
+        .length;
     },
     async stop() {
       await runtime.stop();

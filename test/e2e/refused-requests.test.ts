@@ -17,7 +17,7 @@ const INJECTIONS: readonly string[] = [
   ' | Out-File C:\\pwned.txt',
   '`; calc.exe',
   '$(Stop-Computer -Force)',
-  '${env:ComputerName}',
+  `\${env:ComputerName}`,
   '\nStop-Computer -Force',
   '\r\nshutdown /s',
   '"; calc.exe; "',
@@ -30,6 +30,12 @@ const INJECTIONS: readonly string[] = [
   '\u0000',
   'x'.repeat(5000),
 ];
+
+/**
+ * `&` is legal in Windows file names ("Risks & Issues.xlsx") and in the document's ExpectedPath
+ * pattern: appended to a path, `' && calc.exe'` is a file name, not an injection (see below).
+ */
+const FILE_NAME_TEXT = ' && calc.exe';
 
 interface Case {
   name: string;
@@ -77,7 +83,12 @@ function fileCases(e2e: E2e): Case[] {
     },
     {
       name: 'end-smb-session',
-      body: { operation: 'end-smb-session', ...common, clientName: 'PC-PROBE', userName: 'e2e.probe' },
+      body: {
+        operation: 'end-smb-session',
+        ...common,
+        clientName: 'PC-PROBE',
+        userName: 'e2e.probe',
+      },
       fields: ['instanceId', 'clientName', 'userName', 'ticketId', 'reason'],
     },
   ];
@@ -97,7 +108,7 @@ describe('requests carrying an injection string', () => {
     const commandsBefore = e2e.runtime.ssm.commands().length;
     const probes = cases.flatMap((c) =>
       c.fields.flatMap((field) =>
-        INJECTIONS.map((injection) => ({
+        INJECTIONS.filter((i) => !(field === 'path' && i === FILE_NAME_TEXT)).map((injection) => ({
           label: `${c.name} ${field} ${JSON.stringify(injection.slice(0, 30))}`,
           field,
           body: { ...c.body, [field]: `${String(c.body[field])}${injection}` },
@@ -169,6 +180,37 @@ describe('requests carrying an injection string', () => {
     }
     expect(e2e.runtime.ssm.commands().length).toBe(before);
     expect(await e2e.ticketActions('INJ-3')).toEqual([]);
+  });
+
+  it('passes a path with & to the host as data only, where it matches no open file', async () => {
+    const host = e2e.hostId('FS-US-01');
+    const path = 'D:\\Shares\\Finance\\Ampersand Probe.xlsx';
+    const fileId = e2e.runtime.fleet.addOpenFile(host, {
+      path,
+      clientComputerName: 'PC-PROBE',
+      user: 'e2e.probe',
+    });
+    const before = e2e.runtime.ssm.commands().length;
+    const body = {
+      operation: 'close-file',
+      instanceId: host,
+      fileId,
+      path: `${path}${FILE_NAME_TEXT}`,
+      ticketId: 'INJ-5',
+      reason: 'injection probe',
+    };
+    const response = await e2e.call('POST', '/v1/actions', { body });
+    expect(response.status).toBe(202);
+    await e2e.runtime.settle();
+
+    const sent = e2e.runtime.ssm.commands().slice(before);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.parameters).toMatchObject({ ExpectedPath: [`${path}${FILE_NAME_TEXT}`] });
+    // The host compared the text with the file's path, found them different and closed nothing.
+    const [action] = await e2e.ticketActions('INJ-5');
+    expect(action?.status).not.toBe('succeeded');
+    expect(action?.result?.errorCode).toMatch(/^guard:/);
+    expect(e2e.runtime.fleet.host(host).openFiles.map((f) => f.fileId)).toContain(fileId);
   });
 
   it('answers 400 to injection strings in path and query parameters and sends nothing', async () => {

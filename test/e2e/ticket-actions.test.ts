@@ -171,7 +171,11 @@ describe('close-file by path', () => {
       'D:\\Shares\\Finance\\E2E Forecast.xlsx.bak',
       'D:\\Shares\\Finance\\E2E Forecast',
     ].map((p) =>
-      runtime.fleet.addOpenFile(host, { path: p, clientComputerName: '10.0.1.23', user: 'e2e.three' })
+      runtime.fleet.addOpenFile(host, {
+        path: p,
+        clientComputerName: '10.0.1.23',
+        user: 'e2e.three',
+      })
     );
     const openBefore = runtime.fleet.host(host).openFiles.map((f) => f.fileId);
     const fileServer2 = runtime.fleet.host(e2e.hostId('FS-US-01')).openFiles.length;
@@ -197,8 +201,9 @@ describe('close-file by path', () => {
 
     const actions = await e2e.ticketActions('INC-2001');
     expect(actions.map((a) => a.status)).toEqual(['succeeded', 'succeeded']);
-    expect(actions.map((a) => a.target).sort((a, b) => JSON.stringify(a) < JSON.stringify(b) ? -1 : 1)).toEqual(
-      target.sort().map((fileId) => ({ kind: 'file', fileId, expectedPath: path }))
+    // The ledger keeps the path as the host spells it, not as the request typed it.
+    expect(actions.map((a) => a.target)).toEqual(
+      expect.arrayContaining(target.map((fileId) => ({ kind: 'file', fileId, expectedPath: path })))
     );
   });
 

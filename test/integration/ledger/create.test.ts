@@ -43,7 +43,7 @@ describe('createAction', () => {
       attempts: 0,
       commandId: null,
       result: null,
-      deadline: null,
+      deadline: new Date(at.getTime() + 780_000).toISOString(),
       message: null,
       warnSeconds: null,
       createdAt: at.toISOString(),

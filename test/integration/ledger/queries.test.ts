@@ -12,6 +12,8 @@ const at = (minutes: number) => new Date(T0 + minutes * 60_000);
 
 /** Ids in creation order for HOST, ticket INC-A, and command CMD-1 on HOST. */
 const created = { host: [] as string[], ticket: [] as string[], command: [] as string[] };
+/** Every fixture action's current deadline: planned (created + 13 min) or dispatched. */
+const deadlines = new Map<string, string>();
 
 async function all(fetch: (page: PageRequest) => Promise<Page<Action>>, request: PageRequest) {
   const items: Action[] = [];
@@ -39,6 +41,7 @@ beforeAll(async () => {
       }),
       { at: at(m) }
     );
+    deadlines.set(action.id, action.deadline ?? '');
     if (action.instanceId === HOST) {
       created.host[m] = action.id;
       if (m % 3 === 0) {
@@ -47,6 +50,7 @@ beforeAll(async () => {
           deadline: at(m + 10),
           at: at(m + 1),
         });
+        deadlines.set(action.id, at(m + 10).toISOString());
         created.command[m] = action.id;
       }
     }
@@ -107,25 +111,37 @@ describe('history queries', () => {
   });
 });
 
-describe('overdue dispatched actions', () => {
-  it('lists only dispatched actions past their deadline, earliest first, across pages', async () => {
-    const overdue = await all((p) => fx.ledger.listOverdueDispatched(at(19), p), { limit: 2 });
+describe('overdue open actions', () => {
+  const overdueAt = (now: Date) =>
+    [...deadlines]
+      .filter(([, deadline]) => deadline < now.toISOString())
+      .sort(([a, da], [b, db]) => (da === db ? (a < b ? -1 : 1) : da < db ? -1 : 1))
+      .map(([id]) => id);
 
-    const expected = created.command.slice(0, 3);
-    expect(overdue.items.map((a) => a.id)).toEqual(expected);
-    const deadlines = overdue.items.map((a) => a.deadline ?? '');
-    expect([...deadlines].sort()).toEqual(deadlines);
+  it('lists planned and dispatched actions past their deadline, earliest first, across pages', async () => {
+    const overdue = await all((p) => fx.ledger.listOverdue(at(19), p), { limit: 2 });
+
+    expect(overdue.items.map((a) => a.id)).toEqual(overdueAt(at(19)));
+    expect(overdue.pages).toBeGreaterThan(2);
+    expect(new Set(overdue.items.map((a) => a.status))).toEqual(new Set(['planned', 'dispatched']));
+    const planned = overdue.items.filter((a) => a.status === 'planned');
+    for (const action of planned) {
+      expect(Date.parse(action.deadline ?? '') - Date.parse(action.createdAt)).toBe(780_000);
+    }
   });
 
   it('drops an action from the overdue list once it is complete', async () => {
     const [first] = created.command;
     if (!first) throw new Error('fixture has no dispatched action');
+    const before = overdueAt(at(19));
     await fx.ledger.complete(first, 'timed_out', null);
+    deadlines.delete(first);
 
-    const overdue = await fx.ledger.listOverdueDispatched(at(19));
+    const overdue = await fx.ledger.listOverdue(at(19));
 
     expect(overdue.items.map((a) => a.id)).not.toContain(first);
-    expect(overdue.items).toHaveLength(2);
+    expect(overdue.items.map((a) => a.id)).toEqual(overdueAt(at(19)));
+    expect(overdue.items).toHaveLength(before.length - 1);
   });
 });
 

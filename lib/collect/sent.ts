@@ -1,0 +1,172 @@
+import { type Command, ListCommandsCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import type { Action } from '../actions/model.js';
+import { StaleTransitionError } from '../ledger/errors.js';
+import type { Ledger } from '../ledger/ledger.js';
+import { DispatchError, errorMessageOf, errorNameOf, SsmServiceError } from '../ssm/errors.js';
+import { type RetryPolicy, withRetry } from '../ssm/retry.js';
+import { actionComment } from './comments.js';
+import type { Observer } from './observer.js';
+
+/**
+ * A sender can die between SendCommand and recording the dispatch. The command then exists in SSM
+ * (its comment names the action) while the ledger still says `planned`; these find it and record
+ * it, so the action is neither sent a second time nor declared unsent.
+ */
+
+export interface SentDeps {
+  ssm: SSMClient;
+  documentName: string;
+  retry?: Partial<RetryPolicy>;
+}
+
+export interface SentQuery {
+  actionId: string;
+  instanceId: string;
+  /**
+   * Commands requested before this are not looked at (the action's creation, less a margin).
+   * There is no upper bound: a command sent at any time after it proves the sending.
+   */
+  after: Date;
+}
+
+/** A command SSM holds for an action. */
+export interface FoundCommand {
+  commandId: string;
+  /** `null` only if SSM leaves it out. */
+  requestedAt: Date | null;
+  /** When SSM gives up on the command at the latest (delivery + execution timeouts). */
+  expiresAfter: Date | null;
+}
+
+const PAGE_SIZE = 50;
+
+/** `CommandFilter` times are given to the second (`2024-07-07T00:00:00Z`), rounded down. */
+function filterTime(at: Date): string {
+  return `${new Date(Math.floor(at.getTime() / 1000) * 1000).toISOString().slice(0, 19)}Z`;
+}
+
+async function listPage(
+  deps: SentDeps,
+  input: { instanceId?: string; after: string; nextToken?: string }
+): Promise<{ commands: Command[]; nextToken: string | undefined }> {
+  try {
+    const output = await withRetry(
+      () =>
+        deps.ssm.send(
+          new ListCommandsCommand({
+            ...(input.instanceId ? { InstanceId: input.instanceId } : {}),
+            Filters: [
+              { key: 'DocumentName', value: deps.documentName },
+              { key: 'InvokedAfter', value: input.after },
+            ],
+            MaxResults: PAGE_SIZE,
+            ...(input.nextToken ? { NextToken: input.nextToken } : {}),
+          })
+        ),
+      {
+        operation: 'ListCommands',
+        retryTransient: true,
+        ...(deps.retry ? { policy: deps.retry } : {}),
+      }
+    );
+    return { commands: output.Commands ?? [], nextToken: output.NextToken };
+  } catch (error) {
+    if (error instanceof DispatchError) throw error;
+    throw new SsmServiceError('ListCommands', errorNameOf(error), errorMessageOf(error), {
+      cause: error,
+    });
+  }
+}
+
+async function listAll(deps: SentDeps, query: SentQuery, byInstance: boolean): Promise<Command[]> {
+  const after = filterTime(query.after);
+  const comment = actionComment(query.actionId);
+  const found: Command[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await listPage(deps, {
+      after,
+      ...(byInstance ? { instanceId: query.instanceId } : {}),
+      ...(nextToken ? { nextToken } : {}),
+    });
+    found.push(
+      ...page.commands.filter(
+        (c) => c.Comment === comment && (c.InstanceIds ?? []).includes(query.instanceId)
+      )
+    );
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return found;
+}
+
+/**
+ * The first command sent for an action, if SSM holds any: ListCommands of the document in the
+ * time window, on the action's instance, matched by the action's comment. `null` proves that no
+ * command for it was requested in the window. An instance SSM no longer knows (terminated,
+ * deregistered) cannot be listed by id; then the document's commands are read without it.
+ */
+export async function findSentCommand(
+  deps: SentDeps,
+  query: SentQuery
+): Promise<FoundCommand | null> {
+  let commands: Command[];
+  try {
+    commands = await listAll(deps, query, true);
+  } catch (error) {
+    if (!(error instanceof SsmServiceError && error.errorName === 'InvalidInstanceId')) throw error;
+    commands = await listAll(deps, query, false);
+  }
+  const sent = commands
+    .filter((c): c is Command & { CommandId: string } => typeof c.CommandId === 'string')
+    .map((c) => ({
+      commandId: c.CommandId,
+      requestedAt: c.RequestedDateTime ?? null,
+      expiresAfter: c.ExpiresAfter ?? null,
+    }))
+    .sort((a, b) => (a.requestedAt?.getTime() ?? 0) - (b.requestedAt?.getTime() ?? 0));
+  return sent[0] ?? null;
+}
+
+/** Commands requested this long before their action's creation still count (clock skew). */
+const SKEW_MS = 60_000;
+
+/** The first command sent for `action` since its creation, if any. */
+export function findSentFor(
+  deps: SentDeps,
+  action: Pick<Action, 'id' | 'instanceId' | 'createdAt'>
+): Promise<FoundCommand | null> {
+  return findSentCommand(deps, {
+    actionId: action.id,
+    instanceId: action.instanceId,
+    after: new Date(Date.parse(action.createdAt) - SKEW_MS),
+  });
+}
+
+/**
+ * Records a dispatch that happened without being recorded. Conditional like every dispatch: of
+ * this and a concurrent sender's or status event's record, the first wins and the others get
+ * the action as it is now.
+ */
+export async function recordFoundDispatch(
+  deps: { ledger: Pick<Ledger, 'markDispatched'>; observer: Observer },
+  action: Pick<Action, 'id' | 'instanceId'>,
+  found: { commandId: string; sentAt: Date | null; deadline: Date; by: string }
+): Promise<Action> {
+  try {
+    const dispatched = await deps.ledger.markDispatched(action, {
+      commandId: found.commandId,
+      deadline: found.deadline,
+      ...(found.sentAt ? { at: found.sentAt } : {}),
+    });
+    deps.observer.info('unrecorded dispatch found', {
+      actionId: action.id,
+      instanceId: action.instanceId,
+      commandId: found.commandId,
+      by: found.by,
+    });
+    return dispatched;
+  } catch (error) {
+    if (error instanceof StaleTransitionError) return error.current;
+    throw error;
+  }
+}

@@ -1,0 +1,507 @@
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Action } from '../../lib/actions/model.js';
+import { API_SCOPES } from '../../lib/api/routes.js';
+import { EXIT_CODES } from '../../local/cli/api-client.js';
+import { type E2e, startE2e } from './harness.js';
+
+const BIN = fileURLToPath(new URL('../../bin/janitor.js', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../local/cli/main.ts', import.meta.url));
+
+let e2e: E2e;
+/**
+ * `bin/janitor.js` compiles the TypeScript on every start (tsx), about half a second each; most
+ * runs here use the same CLI bundled once, which starts in a tenth of that. The last block runs
+ * the real `bin/janitor.js`.
+ */
+let bundle: string;
+
+beforeAll(async () => {
+  e2e = await startE2e();
+  bundle = join(dirname(e2e.runtime.localFile), 'janitor.mjs');
+  await build({
+    stdin: {
+      contents: `import { runProcess } from ${JSON.stringify(MAIN)};\nawait runProcess();\n`,
+      resolveDir: dirname(MAIN),
+      loader: 'ts',
+    },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile: bundle,
+    logLevel: 'silent',
+  });
+});
+afterAll(async () => {
+  await e2e?.stop();
+});
+
+interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** `janitor …` as a child process against the runtime's `local.json` (unless told otherwise). */
+function janitor(
+  args: readonly string[],
+  options: { config?: boolean; env?: Record<string, string>; bin?: boolean } = {}
+): Promise<CliRun> {
+  const withConfig = options.config ?? true;
+  const argv = withConfig ? [...args, '--config', e2e.runtime.localFile] : [...args];
+  const env: Record<string, string | undefined> = { ...process.env, ...options.env };
+  if (!options.env) {
+    delete env.JANITOR_API_URL;
+    delete env.JANITOR_TOKEN;
+  }
+  delete env.JANITOR_CONFIG;
+  return new Promise((resolve) => {
+    const program = options.bin ? BIN : bundle;
+    execFile(process.execPath, [program, ...argv], { env, timeout: 20_000 }, (error, out, err) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolve({ code, stdout: String(out), stderr: String(err) });
+    });
+  });
+}
+
+/** A run that must have ended `code`; the output is shown when it did not. */
+function expectExit(run: CliRun, code: number): void {
+  expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toMatchObject({ code });
+  expect(run.stderr).not.toMatch(/\n\s+at /);
+}
+
+/**
+ * `action ID --wait` once the runtime is quiet, so it answers at its first look instead of polling;
+ * one test lets it poll.
+ */
+async function settledWait(actionId: string): Promise<CliRun> {
+  await e2e.runtime.settle();
+  return janitor(['action', actionId, '--wait']);
+}
+
+function actionIdIn(text: string): string {
+  const id = /act_[a-z2-7]{26}/.exec(text)?.[0];
+  if (!id) throw new Error(`no action id in ${JSON.stringify(text)}`);
+  return id;
+}
+
+const COMMANDS = [
+  'parse',
+  'actions',
+  'action',
+  'sessions',
+  'files',
+  'logoff',
+  'disconnect',
+  'notify',
+  'close-file',
+  'end-smb',
+];
+
+describe('janitor --help', () => {
+  it('prints the usage of every command and exits 0', async () => {
+    const top = await janitor(['--help'], { config: false });
+    expectExit(top, 0);
+    for (const name of COMMANDS) expect(top.stdout).toContain(`  ${name} `);
+    const runs = await Promise.all(
+      COMMANDS.map((name) => janitor([name, '--help'], { config: false }))
+    );
+    for (const [i, run] of runs.entries()) {
+      expectExit(run, 0);
+      expect(run.stdout, COMMANDS[i]).toMatch(/usage|janitor/i);
+      expect(run.stdout.endsWith('\n'), COMMANDS[i]).toBe(true);
+    }
+  });
+
+  it('exits 2 with a message and no stack trace when the command line is wrong', async () => {
+    const host = e2e.hostId('RDSH-US-01');
+    const wrong = [
+      [],
+      ['reboot'],
+      ['actions'],
+      ['actions', '--host', host, '--ticket', 'T-1'],
+      ['actions', '--host', host, '--bogus'],
+      ['action'],
+      ['sessions'],
+      ['logoff', host],
+      ['logoff', host, '3', '--reason', 'stuck'],
+      ['logoff', host, '3', '--ticket', 'T-1'],
+      ['notify', host, '3', '--ticket', 'T-1', '--reason', 'heads up'],
+      ['close-file', host, '--ticket', 'T-1'],
+      ['close-file', host, '--id', '1', '--path', 'D:\\x', '--ticket', 'T-1'],
+      ['end-smb', host, '--ticket', 'T-1'],
+    ];
+    const commandsBefore = e2e.runtime.ssm.commands().length;
+    const runs = await Promise.all(wrong.map((args) => janitor(args)));
+    for (const [i, run] of runs.entries()) {
+      expectExit(run, EXIT_CODES.usage);
+      expect(run.stderr.trim(), wrong[i]?.join(' ')).not.toBe('');
+    }
+    expect(e2e.runtime.ssm.commands().length).toBe(commandsBefore);
+  });
+});
+
+describe('janitor against the local runtime', () => {
+  it("lists a host's sessions as a table and as JSON", async () => {
+    const host = e2e.hostId('RDSH-US-01');
+    const id = e2e.runtime.fleet.addSession(host, { user: 'CORP\\cli.lister', idleMinutes: 17 });
+
+    const table = await janitor(['sessions', host]);
+    expectExit(table, 0);
+    const lines = table.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^ID\s+USER\s+SESSION\s+STATE\s+IDLE MIN\s+LOGON$/);
+    expect(lines).toContainEqual(
+      expect.stringMatching(new RegExp(`^${id}\\s+cli\\.lister\\s+rdp-tcp#\\d+\\s+active\\s+17\\s`))
+    );
+    expect(lines).toContainEqual(expect.stringMatching(/^1\s+Administrator\s+console\s+active/));
+
+    const json = await janitor(['sessions', host, '--json']);
+    expectExit(json, 0);
+    const body = JSON.parse(json.stdout) as {
+      instanceId: string;
+      sessions: Array<{ id: number; userName: string }>;
+    };
+    expect(body.instanceId).toBe(host);
+    expect(body.sessions).toContainEqual(
+      expect.objectContaining({ id, userName: 'cli.lister', idleMinutes: 17 })
+    );
+    expect(body.sessions).toHaveLength(lines.length - 1);
+  });
+
+  it("lists a file server's open files as a table and as JSON", async () => {
+    const host = e2e.hostId('FS-US-01');
+    const path = 'D:\\Shares\\Projects\\CLI Listing.docx';
+    const fileId = e2e.runtime.fleet.addOpenFile(host, {
+      path,
+      clientComputerName: 'PC-CLI-1',
+      user: 'cli.reader',
+      locks: 2,
+    });
+
+    const table = await janitor(['files', host]);
+    expectExit(table, 0);
+    const lines = table.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^ID\s+USER\s+LOCKS\s+PATH$/);
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^${fileId}\\s+CORP\\\\cli\\.reader\\s+2\\s+D:\\\\Shares\\\\Projects\\\\CLI Listing\\.docx$`
+        )
+      )
+    );
+    expect(lines).toHaveLength(e2e.runtime.fleet.host(host).openFiles.length + 1);
+
+    const json = await janitor(['files', host, '--json']);
+    expectExit(json, 0);
+    const body = JSON.parse(json.stdout) as { files: Array<Record<string, unknown>> };
+    expect(body.files).toContainEqual(expect.objectContaining({ id: fileId, path, locks: 2 }));
+  });
+
+  it('logs a session off, follows it with action --wait, and lists it by ticket and by host', async () => {
+    const host = e2e.hostId('RDSH-DE-01');
+    const id = e2e.runtime.fleet.addSession(host, { user: 'CORP\\cli.leaver', idleMinutes: 8 });
+
+    const submitted = await janitor([
+      'logoff',
+      host,
+      String(id),
+      '--ticket',
+      'CLI-100',
+      '--reason',
+      'session hangs at logon screen',
+    ]);
+    expectExit(submitted, 0);
+    expect(submitted.stdout).toMatch(/^created: act_[a-z2-7]{26} \((planned|dispatched)\)\n/);
+    const actionId = actionIdIn(submitted.stdout);
+
+    const waited = await janitor(['action', actionId, '--wait']);
+    expectExit(waited, 0);
+    expect(waited.stdout).toContain(`action     ${actionId}`);
+    expect(waited.stdout).toMatch(/status\s+succeeded/);
+    expect(waited.stdout).toContain('ticket CLI-100 by local-operator');
+    expect(e2e.runtime.fleet.host(host).sessions.map((s) => s.id)).not.toContain(id);
+
+    const again = await janitor([
+      'logoff',
+      host,
+      String(id),
+      '--ticket',
+      'CLI-100',
+      '--reason',
+      'session hangs at logon screen',
+      '--json',
+    ]);
+    expectExit(again, 0);
+    expect(JSON.parse(again.stdout)).toEqual({
+      httpStatus: 202,
+      actionId,
+      status: 'succeeded',
+      created: false,
+    });
+
+    const byTicket = await janitor(['actions', '--ticket', 'CLI-100']);
+    expectExit(byTicket, 0);
+    const rows = byTicket.stdout.trimEnd().split('\n');
+    expect(rows[0]).toMatch(
+      /^CREATED\s+ACTION\s+HOST\s+OPERATION\s+TARGET\s+STATUS\s+TRIGGER\s+REASON$/
+    );
+    expect(rows).toHaveLength(2);
+    expect(rows[1]).toContain(actionId);
+    expect(rows[1]).toMatch(
+      new RegExp(
+        `${host}\\s+logoff\\s+session ${id} \\(cli\\.leaver\\)\\s+succeeded\\s+ticket CLI-100\\s+session hangs`
+      )
+    );
+
+    const byHost = await janitor(['actions', '--host', host, '--json']);
+    expectExit(byHost, 0);
+    const page = JSON.parse(byHost.stdout) as { items: Action[] };
+    expect(page.items.map((a) => a.id)).toContain(actionId);
+
+    const detail = await janitor(['action', actionId, '--json']);
+    expectExit(detail, 0);
+    expect(JSON.parse(detail.stdout)).toEqual(await e2e.runtime.ledger.getAction(actionId));
+  });
+
+  it('disconnects and notifies a session', async () => {
+    const host = e2e.hostId('RDSH-FR-01');
+    const id = e2e.runtime.fleet.addSession(host, { user: 'CORP\\cli.away', idleMinutes: 40 });
+
+    const notified = await janitor([
+      'notify',
+      host,
+      String(id),
+      '--ticket',
+      'CLI-200',
+      '--reason',
+      'maintenance tonight',
+      '--message',
+      'Please save your work: maintenance at 22:00',
+      '--seconds',
+      '120',
+    ]);
+    expectExit(notified, 0);
+    expectExit(await settledWait(actionIdIn(notified.stdout)), 0);
+    expect(e2e.runtime.fleet.host(host).notifications).toContainEqual(
+      expect.objectContaining({
+        sessionId: id,
+        userName: 'cli.away',
+        message: 'Please save your work: maintenance at 22:00',
+        seconds: 120,
+      })
+    );
+
+    const disconnected = await janitor([
+      'disconnect',
+      host,
+      String(id),
+      '--ticket',
+      'CLI-200',
+      '--reason',
+      'frees the licence',
+      '--user',
+      'cli.away',
+      '--json',
+    ]);
+    expectExit(disconnected, 0);
+    const answer = JSON.parse(disconnected.stdout) as {
+      httpStatus: number;
+      actionId: string;
+      created: boolean;
+    };
+    expect(answer).toMatchObject({ httpStatus: 202, created: true });
+    expectExit(await settledWait(answer.actionId), 0);
+    expect(e2e.runtime.fleet.host(host).sessions.find((s) => s.id === id)?.state).toBe(
+      'disconnected'
+    );
+  });
+
+  it('closes files by path and by id and ends SMB sessions of a client', async () => {
+    const { fleet } = e2e.runtime;
+    const host = e2e.hostId('FS-DE-01');
+    const byPath = fleet.addOpenFile(host, {
+      path: 'D:\\Shares\\HR\\CLI Locked.xlsx',
+      clientComputerName: 'PC-CLI-2',
+      user: 'cli.holder',
+    });
+    const byId = fleet.addOpenFile(host, {
+      path: 'D:\\Shares\\HR\\CLI Other.xlsx',
+      clientComputerName: 'PC-CLI-2',
+      user: 'cli.holder',
+    });
+    const bystander = fleet.addOpenFile(host, {
+      path: 'D:\\Shares\\HR\\CLI Bystander.xlsx',
+      clientComputerName: 'PC-CLI-3',
+      user: 'cli.bystander',
+    });
+
+    const closedByPath = await janitor([
+      'close-file',
+      host,
+      '--path',
+      'D:\\Shares\\HR\\CLI Locked.xlsx',
+      '--ticket',
+      'CLI-300',
+    ]);
+    expectExit(closedByPath, 0);
+    expectExit(await settledWait(actionIdIn(closedByPath.stdout)), 0);
+    const closedById = await janitor(['close-file', host, '--id', byId, '--ticket', 'CLI-300']);
+    expectExit(closedById, 0);
+    expectExit(await settledWait(actionIdIn(closedById.stdout)), 0);
+    let open = fleet.host(host).openFiles.map((f) => f.fileId);
+    expect(open).not.toContain(byPath);
+    expect(open).not.toContain(byId);
+    expect(open).toContain(bystander);
+
+    const ended = await janitor([
+      'end-smb',
+      host,
+      '--client',
+      'PC-CLI-3',
+      '--ticket',
+      'CLI-300',
+      '--reason',
+      'client crashed',
+    ]);
+    expectExit(ended, 0);
+    expectExit(await settledWait(actionIdIn(ended.stdout)), 0);
+    open = fleet.host(host).openFiles.map((f) => f.fileId);
+    expect(open).not.toContain(bystander);
+    expect(fleet.host(host).smbSessions.map((s) => s.clientComputerName)).not.toContain('PC-CLI-3');
+    const story = await e2e.ticketActions('CLI-300');
+    expect(story.map((a) => [a.operation, a.status])).toEqual([
+      ['close-file', 'succeeded'],
+      ['close-file', 'succeeded'],
+      ['end-smb-session', 'succeeded'],
+    ]);
+  });
+
+  it('takes the API and the token from the environment', async () => {
+    const host = e2e.hostId('RDSH-ES-01');
+    const run = await janitor(['sessions', host, '--json'], {
+      config: false,
+      env: { JANITOR_API_URL: e2e.runtime.apiUrl, JANITOR_TOKEN: e2e.runtime.token },
+    });
+    expectExit(run, 0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ instanceId: host });
+  });
+});
+
+describe('janitor exit codes', () => {
+  it('exits 3 for a token the API does not accept or one without the scope', async () => {
+    const host = e2e.hostId('RDSH-US-02');
+    const bad = await janitor(['sessions', host, '--token', 'not-a-token']);
+    expectExit(bad, EXIT_CODES.unauthorized);
+    expect(bad.stderr).toContain('HTTP 401');
+
+    const readOnly = await e2e.token([API_SCOPES.read]);
+    const refused = await janitor([
+      'logoff',
+      host,
+      '1',
+      '--ticket',
+      'CLI-400',
+      '--reason',
+      'scope probe',
+      '--token',
+      readOnly,
+    ]);
+    expectExit(refused, EXIT_CODES.unauthorized);
+    expect(refused.stderr).toContain('HTTP 403');
+    expect(await e2e.ticketActions('CLI-400')).toEqual([]);
+  });
+
+  it('exits 4 for an action or a host that does not exist', async () => {
+    const missing = await janitor(['action', `act_${'a'.repeat(26)}`]);
+    expectExit(missing, EXIT_CODES.notFound);
+    expect(missing.stderr).toContain('HTTP 404');
+    const noHost = await janitor(['sessions', 'i-0123456789abcdef0']);
+    expectExit(noHost, EXIT_CODES.notFound);
+  });
+
+  it('exits 6 when the API rejects a value, naming the field, and sends nothing', async () => {
+    const host = e2e.hostId('RDSH-US-02');
+    const before = e2e.runtime.ssm.commands().length;
+    const rejected = await Promise.all([
+      janitor(['logoff', host, '2', '--ticket', 'CLI-500', '--reason', 'stuck; Stop-Computer']),
+      janitor([
+        'notify',
+        host,
+        '2',
+        '--ticket',
+        'CLI-500',
+        '--reason',
+        'heads up',
+        '--message',
+        'Bye $(Stop-Computer)',
+      ]),
+      janitor(['close-file', host, '--path', 'D:\\x`;calc', '--ticket', 'CLI-500']),
+      janitor(['end-smb', host, '--client', 'PC|calc', '--ticket', 'CLI-500']),
+      janitor(['logoff', 'i-0abc; calc', '2', '--ticket', 'CLI-500', '--reason', 'stuck']),
+    ]);
+    const fields = [
+      'body.reason',
+      'body.message',
+      'body.path',
+      'body.clientName',
+      'body.instanceId',
+    ];
+    for (const [i, run] of rejected.entries()) {
+      expectExit(run, EXIT_CODES.rejected);
+      expect(run.stderr).toContain('HTTP 400');
+      expect(run.stderr).toContain(fields[i]);
+    }
+    expect(e2e.runtime.ssm.commands().length).toBe(before);
+    expect(await e2e.ticketActions('CLI-500')).toEqual([]);
+  });
+
+  it('exits 7 when an awaited action ends other than succeeded', async () => {
+    const host = e2e.hostId('RDSH-RU-01');
+    const id = e2e.runtime.fleet.addSession(host, { user: 'CORP\\cli.real' });
+    // The user named on the command line is not who is logged on: the host's guard refuses.
+    const submitted = await janitor([
+      'logoff',
+      host,
+      String(id),
+      '--ticket',
+      'CLI-600',
+      '--reason',
+      'wrong session picked',
+      '--user',
+      'cli.someone.else',
+    ]);
+    expectExit(submitted, 0);
+    const waited = await settledWait(actionIdIn(submitted.stdout));
+    expectExit(waited, EXIT_CODES.actionNotSucceeded);
+    // The guard's refusal changes nothing on the host: the action is skipped, not failed.
+    expect(waited.stdout).toMatch(/status\s+skipped/);
+    expect(waited.stdout).toContain('user-mismatch');
+    expect(e2e.runtime.fleet.host(host).sessions.map((s) => s.id)).toContain(id);
+  });
+});
+
+describe('bin/janitor.js', () => {
+  it('runs the TypeScript CLI with the same output and exit codes', async () => {
+    const host = e2e.hostId('RDSH-JP-01');
+    const [help, commandHelp, usage, sessions, unauthorized] = await Promise.all([
+      janitor(['--help'], { bin: true, config: false }),
+      janitor(['close-file', '--help'], { bin: true, config: false }),
+      janitor(['actions'], { bin: true }),
+      janitor(['sessions', host], { bin: true }),
+      janitor(['sessions', host, '--token', 'expired'], { bin: true }),
+    ]);
+    expectExit(help, 0);
+    expect(help.stdout).toContain('Usage: janitor <command>');
+    expectExit(commandHelp, 0);
+    expect(commandHelp.stdout).toMatch(/^janitor close-file INSTANCE_ID/);
+    expectExit(usage, EXIT_CODES.usage);
+    expect(usage.stderr).toContain('give exactly one of --host or --ticket');
+    expectExit(sessions, 0);
+    expect(sessions.stdout).toMatch(/^ID\s+USER/);
+    expectExit(unauthorized, EXIT_CODES.unauthorized);
+  });
+});

@@ -57,8 +57,9 @@ const OVERDUE_MARGIN_SECONDS = 60;
 
 /**
  * How long before its planned deadline a planned action is no longer sent: reconcile decides
- * "never sent" only after that deadline, so a send must be over by then. It bounds the time from
- * reading the action as `planned` to SendCommand's answer (throttling retries included).
+ * "never sent" only after that deadline, so a send must have reached SSM by then. It bounds the
+ * time from the check to SSM accepting SendCommand (retries included), which the function's own
+ * timeout (60 s for command-status) bounds too.
  */
 const SEND_CUTOFF_SECONDS = 60;
 

@@ -100,9 +100,9 @@ async function listAll(deps: SentDeps, query: SentQuery, byInstance: boolean): P
 }
 
 /**
- * The first command sent for an action, if SSM holds any: ListCommands of the document in the
- * time window, on the action's instance, matched by the action's comment. `null` proves that no
- * command for it was requested in the window. An instance SSM no longer knows (terminated,
+ * The first command sent for an action, if SSM holds any: ListCommands of the document requested
+ * since `after`, on the action's instance, matched by the action's comment. `null` proves that no
+ * command for it was requested since then. An instance SSM no longer knows (terminated,
  * deregistered) cannot be listed by id; then the document's commands are read without it.
  */
 export async function findSentCommand(

@@ -160,11 +160,8 @@ export interface Ledger extends SweepStore {
 }
 
 const limitSchema = z.number().int().min(1).max(1000);
-const graceSchema = z
-  .number()
-  .int()
-  .min(1)
-  .max(31 * 86_400);
+/** Whole seconds, at most 31 days (SSM's longest delivery timeout, 30 days, plus slack). */
+const graceSchema = z.number().int().min(1).max(2_678_400);
 
 function truncateResult(result: ActionResult | null): ActionResult | null {
   if (result === null) return null;

@@ -83,8 +83,10 @@ export async function createLedgerTable(
   } catch (error) {
     if (!(error instanceof Error && error.name === 'ResourceInUseException')) throw error;
   }
+  // dynalite turns a table ACTIVE a tick after creating it, DynamoDB within seconds: start polling
+  // fast and back off, rather than sleep a whole second after the first CREATING.
   await waitUntilTableExists(
-    { client: ddb, maxWaitTime: 300, minDelay: 1 },
+    { client: ddb, maxWaitTime: 300, minDelay: 0.05, maxDelay: 5 },
     { TableName: tableName }
   );
 

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -49,7 +50,7 @@ interface CliRun {
 /** `janitor …` as a child process against the runtime's `local.json` (unless told otherwise). */
 function janitor(
   args: readonly string[],
-  options: { config?: boolean; env?: Record<string, string>; bin?: boolean } = {}
+  options: { config?: boolean; env?: Record<string, string>; bin?: boolean; input?: string } = {}
 ): Promise<CliRun> {
   const withConfig = options.config ?? true;
   const argv = withConfig ? [...args, '--config', e2e.runtime.localFile] : [...args];
@@ -61,10 +62,16 @@ function janitor(
   delete env.JANITOR_CONFIG;
   return new Promise((resolve) => {
     const program = options.bin ? BIN : bundle;
-    execFile(process.execPath, [program, ...argv], { env, timeout: 20_000 }, (error, out, err) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout: String(out), stderr: String(err) });
-    });
+    const child = execFile(
+      process.execPath,
+      [program, ...argv],
+      { env, timeout: 20_000 },
+      (error, out, err) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout: String(out), stderr: String(err) });
+      }
+    );
+    child.stdin?.end(options.input ?? '');
   });
 }
 
@@ -380,6 +387,22 @@ describe('janitor against the local runtime', () => {
     ]);
   });
 
+  it('parses Windows output from standard input without any API', async () => {
+    const quser = await readFile(
+      new URL('../fixtures/windows/quser/en-US-quserobject-four-users.txt', import.meta.url),
+      'utf8'
+    );
+    const parsed = await janitor(['parse', 'quser'], { config: false, input: quser });
+    expectExit(parsed, 0);
+    const body = JSON.parse(parsed.stdout) as { kind: string; sessions: Array<{ id: number }> };
+    expect(body.kind).toBe('quser');
+    expect(body.sessions.map((s) => s.id)).toEqual([2, 3, 4, 5]);
+
+    const garbage = await janitor(['parse', 'quser'], { config: false, input: 'hello\n' });
+    expectExit(garbage, EXIT_CODES.usage);
+    expect(garbage.stderr).toContain('not quser output');
+  });
+
   it('takes the API and the token from the environment', async () => {
     const host = e2e.hostId('RDSH-ES-01');
     const run = await janitor(['sessions', host, '--json'], {
@@ -481,6 +504,43 @@ describe('janitor exit codes', () => {
     expect(waited.stdout).toMatch(/status\s+skipped/);
     expect(waited.stdout).toContain('user-mismatch');
     expect(e2e.runtime.fleet.host(host).sessions.map((s) => s.id)).toContain(id);
+  });
+});
+
+describe('janitor action --wait without news from SSM', () => {
+  it('exits 8 when the action is still dispatched at --timeout', async () => {
+    const { fleet, ssm } = e2e.runtime;
+    const host = e2e.hostId('RDSH-JP-01');
+    const id = fleet.addSession(host, { user: 'CORP\\cli.unheard' });
+    // The host acts, but its status-change event never arrives: the ledger still says dispatched.
+    ssm.setFaults({ dropEventRate: 1 });
+    try {
+      const submitted = await janitor([
+        'disconnect',
+        host,
+        String(id),
+        '--ticket',
+        'CLI-700',
+        '--reason',
+        'status lost',
+        '--user',
+        'cli.unheard',
+      ]);
+      expectExit(submitted, 0);
+      await e2e.runtime.settle();
+      const waited = await janitor([
+        'action',
+        actionIdIn(submitted.stdout),
+        '--wait',
+        '--timeout',
+        '0.2',
+      ]);
+      expectExit(waited, EXIT_CODES.waitTimedOut);
+      expect(waited.stdout).toMatch(/status\s+dispatched/);
+      expect(fleet.host(host).sessions.find((s) => s.id === id)?.state).toBe('disconnected');
+    } finally {
+      ssm.setFaults({ dropEventRate: 0 });
+    }
   });
 });
 

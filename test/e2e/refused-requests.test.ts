@@ -88,6 +88,7 @@ function fileCases(e2e: E2e): Case[] {
         ...common,
         clientName: 'PC-PROBE',
         userName: 'e2e.probe',
+        confirm: false,
       },
       fields: ['instanceId', 'clientName', 'userName', 'ticketId', 'reason'],
     },
@@ -117,7 +118,7 @@ describe('requests carrying an injection string', () => {
     );
     // Non-string fields get strings, and the operation itself is probed too.
     for (const c of cases) {
-      for (const field of ['sessionId', 'warnSeconds', 'fileId', 'operation']) {
+      for (const field of ['sessionId', 'warnSeconds', 'fileId', 'confirm', 'operation']) {
         if (!(field in c.body)) continue;
         for (const injection of INJECTIONS.slice(0, 4)) {
           probes.push({

@@ -55,7 +55,7 @@ describe('actions whose sender died', () => {
 
   beforeEach(async () => {
     // SSM stamps commands with the real clock: the simulated one starts there and only moves on.
-    h = await startHarness({ policy, fleet: { start: new Date() } });
+    h = await startHarness({ policy, fleet: { hosts: 1, start: new Date() } });
     host = h.instance(0);
     deps = actDeps(h.runtime);
     emitted = [];

@@ -197,6 +197,8 @@ const STATUS_TIMEOUT = Duration.minutes(1);
 interface SsmNeeds {
   readonly describeInstances: boolean;
   readonly readInvocations: boolean;
+  /** ListCommands: whether an action left `planned` was sent after all (recovery, reconcile). */
+  readonly listCommands: boolean;
 }
 
 /** The whole service: ledger, four functions, their triggers, the document, the API, alarms. */
@@ -355,10 +357,10 @@ export class SessionJanitorStack extends Stack {
       api: ['byHost', 'byTicket'],
     };
     const ssmNeeds: Record<keyof typeof this.functions, SsmNeeds> = {
-      sweep: { describeInstances: true, readInvocations: true },
-      commandStatus: { describeInstances: false, readInvocations: true },
-      idleEvent: { describeInstances: true, readInvocations: false },
-      api: { describeInstances: true, readInvocations: true },
+      sweep: { describeInstances: true, readInvocations: true, listCommands: true },
+      commandStatus: { describeInstances: false, readInvocations: true, listCommands: true },
+      idleEvent: { describeInstances: true, readInvocations: false, listCommands: false },
+      api: { describeInstances: true, readInvocations: true, listCommands: true },
     };
     for (const [name, fn] of Object.entries(this.functions) as [
       keyof typeof this.functions,
@@ -532,9 +534,10 @@ export class SessionJanitorStack extends Stack {
     const reads = [
       ...(needs.describeInstances ? ['ssm:DescribeInstanceInformation'] : []),
       ...(needs.readInvocations ? ['ssm:GetCommandInvocation'] : []),
+      ...(needs.listCommands ? ['ssm:ListCommands'] : []),
     ];
     if (reads.length > 0) {
-      // Neither action supports resource-level permissions: '*' is the narrowest resource.
+      // None of these supports resource-level permissions: '*' is the narrowest resource.
       fn.addToRolePolicy(
         new PolicyStatement({ sid: 'SsmReadOnly', actions: reads, resources: ['*'] })
       );

@@ -1,5 +1,5 @@
 import { type Clients, createClients } from '../../lib/aws/clients.js';
-import type { ActDeps } from '../../lib/collect/act.js';
+import { type ActDeps, overdueAfterSeconds } from '../../lib/collect/act.js';
 import type { Observer } from '../../lib/collect/observer.js';
 import { type Config, loadConfig } from '../../lib/config/env.js';
 import { createLedger, type Ledger } from '../../lib/ledger/ledger.js';
@@ -44,6 +44,11 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
       client: clients.ddb,
       tableName: config.TABLE_NAME,
       retentionDays: config.RETENTION_DAYS,
+      // A planned action is overdue (reconcile settles it) when a dispatched one would be.
+      plannedGraceSeconds: overdueAfterSeconds({
+        deliveryTimeoutSeconds: config.DELIVERY_TIMEOUT_SECONDS,
+        executionTimeoutSeconds: config.EXECUTION_TIMEOUT_SECONDS,
+      }),
       clock,
     }),
     policy: overrides.policy ?? policyFromEnv(config.POLICY),

@@ -1,15 +1,8 @@
 import type { Action, ActionTarget, NewAction } from '../actions/model.js';
-import { finish } from '../collect/act.js';
-import { actionComment } from '../collect/comments.js';
-import {
-  ActionConflictError,
-  InvalidLedgerInputError,
-  StaleTransitionError,
-} from '../ledger/errors.js';
+import { dispatchAction, finish, resumeAction } from '../collect/act.js';
+import { ActionConflictError, InvalidLedgerInputError } from '../ledger/errors.js';
 import { InvalidHostParameterError } from '../ssm/errors.js';
-import { outcomeOfSendError } from '../ssm/outcome.js';
 import { toHostParameters } from '../ssm/parameters.js';
-import { sendOperation } from '../ssm/send.js';
 import { parseQuser } from '../windows/quser.js';
 import { parseSmbOpenFiles } from '../windows/smb-json.js';
 import type { Caller } from './auth.js';
@@ -32,8 +25,6 @@ export interface RequestActionResult {
 }
 
 const DEFAULT_DISPATCH_GRACE_MS = 30_000;
-/** Slack on top of SSM's own timeouts before reconcile treats a dispatched action as overdue. */
-const OVERDUE_MARGIN_SECONDS = 60;
 /** How far back a ticket's history is read to recognise a repeated request. */
 const TICKET_HISTORY_LIMIT = 500;
 
@@ -56,11 +47,13 @@ const FIELD_OF_PARAMETER: Record<string, string> = {
  *
  * Sending exactly once: only the request that recorded an action sends it. A repeat finds it
  * `planned` while the first request is still sending, and answers with it as it is. An action
- * still `planned` after `dispatchGraceMs` was orphaned (its request died before sending) and a
- * repeat sends it; `markDispatched` is conditional, so only one dispatch is ever recorded.
- * Residual window: SendCommand is not idempotent, so two repeats of an orphaned request arriving
- * at the same moment can both send; the host's guard turns the second command into a no-op
- * (session or file gone, or user mismatch), and the ledger keeps the first.
+ * still `planned` after `dispatchGraceMs` was orphaned (its request died between recording and
+ * sending, or between sending and recording the dispatch): a repeat asks SSM for its command and
+ * records that one, or sends it if there is none; `markDispatched` is conditional, so only one
+ * dispatch is ever recorded. Residual window: SendCommand is not idempotent, so two repeats of an
+ * orphaned, never-sent request arriving at the same moment can both send; the host's guard turns
+ * the second command into a no-op (session or file gone, or user mismatch), and the ledger keeps
+ * the first. Reconcile settles an orphan nobody repeats.
  *
  * A failed SendCommand ends the action (`undeliverable` when SSM refused the host, `failed`
  * otherwise), never leaving it `planned`.
@@ -106,7 +99,7 @@ export async function requestAction(
       deps.clock().getTime() - Date.parse(action.createdAt) >=
         (deps.dispatchGraceMs ?? DEFAULT_DISPATCH_GRACE_MS);
     if (!alreadyExisted || orphaned) {
-      results.push({ ...(await dispatch(deps, action)), created: !alreadyExisted });
+      results.push({ ...(await send(deps, action, orphaned)), created: !alreadyExisted });
     } else {
       results.push({ action, created: false, sendError: null });
     }
@@ -232,46 +225,22 @@ async function fromTicket(
   return targets;
 }
 
-async function dispatch(deps: ApiDeps, action: Action): Promise<Omit<RequestedAction, 'created'>> {
-  let commandId: string;
-  try {
-    ({ commandId } = await sendOperation(
-      {
-        ssm: deps.ssm,
-        documentName: deps.documentName,
-        outputLogGroup: deps.outputLogGroup,
-        deliveryTimeoutSeconds: deps.deliveryTimeoutSeconds,
-        ...(deps.retry ? { retry: deps.retry } : {}),
-      },
-      {
-        instanceIds: [action.instanceId],
-        parameters: toHostParameters(action),
-        comment: actionComment(action.id),
-      }
-    ));
-  } catch (error) {
-    const outcome = outcomeOfSendError(error);
-    // An API caller is waiting for an answer: a send that failed for now ends the action too
-    // (as `failed`), rather than leaving it for a retry nobody would make.
-    const status = outcome.status === 'retry' ? 'failed' : outcome.status;
-    const done = await finish(deps, action, status, outcome.result);
-    return { action: done, sendError: outcome.result.errorCode ?? status };
-  }
-  const timeoutSeconds =
-    deps.deliveryTimeoutSeconds + deps.executionTimeoutSeconds + OVERDUE_MARGIN_SECONDS;
-  const deadline = new Date(deps.clock().getTime() + timeoutSeconds * 1000);
-  try {
-    const dispatched = await deps.ledger.markDispatched(action, { commandId, deadline });
-    deps.observer.info('action dispatched', {
-      actionId: action.id,
-      instanceId: action.instanceId,
-      operation: action.operation,
-      commandId,
-      ...(action.trigger.kind === 'api' ? { ticketId: action.trigger.ticketId } : {}),
-    });
-    return { action: dispatched, sendError: null };
-  } catch (error) {
-    if (error instanceof StaleTransitionError) return { action: error.current, sendError: null };
-    throw error;
-  }
+/**
+ * Sends through the same path as every other trigger (`lib/collect/act.ts`). An orphaned action
+ * is resumed: SSM is asked first whether its command already went out, so a request that died
+ * after SendCommand is never sent twice. An API caller is waiting for an answer, so a send that
+ * failed for now ends the action too (as `failed`) rather than leaving it for a retry nobody
+ * would make.
+ */
+async function send(
+  deps: ApiDeps,
+  action: Action,
+  orphaned: boolean
+): Promise<Omit<RequestedAction, 'created'>> {
+  const attempt = orphaned ? await resumeAction(deps, action) : await dispatchAction(deps, action);
+  if (attempt.failure === null) return { action: attempt.action, sendError: null };
+  const done = attempt.retry
+    ? await finish(deps, attempt.action, 'failed', attempt.failure)
+    : attempt.action;
+  return { action: done, sendError: attempt.failure.errorCode ?? done.status };
 }

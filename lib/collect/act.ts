@@ -45,6 +45,15 @@ export interface CarryOutInput {
   claim?: (wanted: number) => Promise<number>;
 }
 
+/** What one attempt to send an action came to. */
+export interface SendAttempt {
+  action: Action;
+  /** SendCommand failed for now; the action stays `planned`. */
+  retry: boolean;
+  /** Why SendCommand failed (the action ended, or `retry`); `null` when it was sent. */
+  failure: ActionResult | null;
+}
+
 export interface CarryOutResult {
   /** Every action of the plan, as it is after this call. */
   actions: Action[];
@@ -164,10 +173,7 @@ export function toNewAction(
  * A planned action a previous attempt recorded: that attempt may have died after SendCommand and
  * before recording it. SSM is asked first; only an action it holds no command for is sent now.
  */
-async function resumeAction(
-  deps: ActDeps,
-  action: Action
-): Promise<{ action: Action; retry: boolean }> {
+export async function resumeAction(deps: ActDeps, action: Action): Promise<SendAttempt> {
   let found: FoundCommand | null;
   try {
     found = await findSentFor(deps, action);
@@ -178,7 +184,7 @@ async function resumeAction(
       instanceId: action.instanceId,
       error: error.message,
     });
-    return { action, retry: true };
+    return { action, retry: true, failure: null };
   }
   if (found === null) return dispatchAction(deps, action);
   const dispatched = await recordFoundDispatch(deps, action, {
@@ -187,7 +193,7 @@ async function resumeAction(
     deadline: dispatchDeadline(deps, found.requestedAt ?? deps.clock()),
     by: 'repeated delivery',
   });
-  return { action: dispatched, retry: false };
+  return { action: dispatched, retry: false, failure: null };
 }
 
 /**
@@ -196,10 +202,7 @@ async function resumeAction(
  * this close to its planned deadline is left to reconcile, which alone may then say whether it
  * was ever sent: a send racing that check could act on a host after the ledger said "not sent".
  */
-export async function dispatchAction(
-  deps: ActDeps,
-  action: Action
-): Promise<{ action: Action; retry: boolean }> {
+export async function dispatchAction(deps: ActDeps, action: Action): Promise<SendAttempt> {
   if (
     action.deadline !== null &&
     deps.clock().getTime() >= Date.parse(action.deadline) - SEND_CUTOFF_SECONDS * 1000
@@ -209,7 +212,7 @@ export async function dispatchAction(
       instanceId: action.instanceId,
       deadline: action.deadline,
     });
-    return { action, retry: false };
+    return { action, retry: false, failure: null };
   }
   let commandId: string;
   try {
@@ -235,9 +238,10 @@ export async function dispatchAction(
         instanceId: action.instanceId,
         error: outcome.result.excerpt,
       });
-      return { action, retry: true };
+      return { action, retry: true, failure: outcome.result };
     }
-    return { action: await finish(deps, action, outcome.status, outcome.result), retry: false };
+    const done = await finish(deps, action, outcome.status, outcome.result);
+    return { action: done, retry: false, failure: outcome.result };
   }
   const deadline = dispatchDeadline(deps, deps.clock());
   try {
@@ -248,11 +252,13 @@ export async function dispatchAction(
       operation: action.operation,
       commandId,
     });
-    return { action: dispatched, retry: false };
+    return { action: dispatched, retry: false, failure: null };
   } catch (error) {
     // A concurrent delivery of the same event sent it too; the host's guard makes the second
     // command a no-op (the session no longer matches), and the first record wins.
-    if (error instanceof StaleTransitionError) return { action: error.current, retry: false };
+    if (error instanceof StaleTransitionError) {
+      return { action: error.current, retry: false, failure: null };
+    }
     throw error;
   }
 }

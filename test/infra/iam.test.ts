@@ -80,7 +80,7 @@ describe('function roles', () => {
       ledgerIndexes('byDeadline'),
       sendDocument,
       sendToManagedHosts,
-      ssmRead('ssm:DescribeInstanceInformation', 'ssm:GetCommandInvocation'),
+      ssmRead('ssm:DescribeInstanceInformation', 'ssm:GetCommandInvocation', 'ssm:ListCommands'),
     ]);
   });
 
@@ -92,7 +92,7 @@ describe('function roles', () => {
       ledgerIndexes('byCommand', 'byHost'),
       sendDocument,
       sendToManagedHosts,
-      ssmRead('ssm:GetCommandInvocation'),
+      ssmRead('ssm:GetCommandInvocation', 'ssm:ListCommands'),
       {
         Action: [
           'sqs:ReceiveMessage',
@@ -128,7 +128,7 @@ describe('function roles', () => {
       ledgerIndexes('byHost', 'byTicket'),
       sendDocument,
       sendToManagedHosts,
-      ssmRead('ssm:DescribeInstanceInformation', 'ssm:GetCommandInvocation'),
+      ssmRead('ssm:DescribeInstanceInformation', 'ssm:GetCommandInvocation', 'ssm:ListCommands'),
     ]);
   });
 
@@ -185,6 +185,7 @@ describe('all policies', () => {
       'xray:PutTelemetryRecords',
       'ssm:DescribeInstanceInformation',
       'ssm:GetCommandInvocation',
+      'ssm:ListCommands',
     ]);
     const starred = statements.filter((s) => ([] as unknown[]).concat(s.Resource).includes('*'));
     expect(starred.length).toBeGreaterThan(0);

@@ -264,7 +264,7 @@ describe('actions whose sender died', () => {
 
     const attempt = await dispatchAction(deps, action);
 
-    expect(attempt).toEqual({ action, retry: false });
+    expect(attempt).toEqual({ action, retry: false, failure: null });
     expect(commandsFor(action)).toEqual([]);
     const reconciled = await sweepLater(1);
     expect(reconciled.notSent).toBe(1);

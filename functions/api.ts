@@ -7,7 +7,7 @@ import type { ApiDeps } from '../lib/api/deps.js';
 import { type HttpOutcome, handleHttpEvent } from '../lib/api/http.js';
 import { observed } from './shared/middleware.js';
 import { logger, metrics } from './shared/observability.js';
-import { type Runtime, runtimeFromEnv } from './shared/runtime.js';
+import { actDeps, type Runtime, runtimeFromEnv } from './shared/runtime.js';
 
 export { API_ROUTES, API_SCOPES, OPERATION_SCOPES } from '../lib/api/routes.js';
 
@@ -22,17 +22,10 @@ export interface ApiHandlerOptions {
 export function apiDeps(runtime: Runtime, options: ApiHandlerOptions = {}): ApiDeps {
   const { config } = runtime;
   return {
+    ...actDeps(runtime),
     ledger: runtime.ledger,
-    ssm: runtime.clients.ssm,
-    documentName: config.DOCUMENT_NAME,
-    outputLogGroup: config.SSM_OUTPUT_LOG_GROUP,
-    deliveryTimeoutSeconds: config.DELIVERY_TIMEOUT_SECONDS,
-    executionTimeoutSeconds: config.EXECUTION_TIMEOUT_SECONDS,
     managedTag: { key: config.MANAGED_TAG_KEY, value: config.MANAGED_TAG_VALUE },
     hostQueryTimeoutMs: config.HOST_QUERY_TIMEOUT_MS,
-    clock: runtime.clock,
-    observer: runtime.observer,
-    ...(runtime.retry ? { retry: runtime.retry } : {}),
     ...(options.hostQueryPollMs === undefined ? {} : { hostQueryPollMs: options.hostQueryPollMs }),
     ...(options.dispatchGraceMs === undefined ? {} : { dispatchGraceMs: options.dispatchGraceMs }),
   };

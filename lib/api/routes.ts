@@ -66,14 +66,16 @@ export const API_ROUTES: readonly ApiRoute[] = [
 /**
  * The route a request is for, with its path parameters decoded. Matched on the raw path rather
  * than API Gateway's `routeKey`, so a `$default` route or a hand-made event routes the same way.
+ * The local gateway matches its routes with the same function.
  */
-export function matchRoute(
+export function matchRoute<R extends { method: string; path: string } = ApiRoute>(
   method: string,
-  rawPath: string
-): { route: ApiRoute; params: Record<string, string> } | null {
+  rawPath: string,
+  routes: readonly R[] = API_ROUTES as unknown as readonly R[]
+): { route: R; params: Record<string, string> } | null {
   const upper = method.toUpperCase();
   const parts = rawPath.split('/').filter(Boolean);
-  for (const route of API_ROUTES) {
+  for (const route of routes) {
     if (route.method !== upper) continue;
     const pattern = route.path.split('/').filter(Boolean);
     if (pattern.length !== parts.length) continue;

@@ -6,6 +6,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
+import { matchRoute } from '../../lib/api/routes.js';
 import { lambdaContext } from '../runtime/lambda-context.js';
 import type { TokenAuthority } from './tokens.js';
 
@@ -79,7 +80,7 @@ async function serve(
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const method = (req.method ?? 'GET').toUpperCase();
-  const match = matchRoute(options.routes, method, url.pathname);
+  const match = matchRoute(method, url.pathname, options.routes);
   if (!match) return send(res, 404, { message: 'Not Found' });
 
   const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
@@ -148,31 +149,6 @@ async function serve(
   for (const [key, value] of Object.entries(result.headers ?? {})) outHeaders[key] = String(value);
   res.writeHead(result.statusCode ?? 200, outHeaders);
   res.end(result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? ''));
-}
-
-function matchRoute(
-  routes: readonly Route[],
-  method: string,
-  path: string
-): { route: Route; params: Record<string, string> } | null {
-  const parts = path.split('/').filter(Boolean);
-  for (const route of routes) {
-    if (route.method !== method) continue;
-    const pattern = route.path.split('/').filter(Boolean);
-    if (pattern.length !== parts.length) continue;
-    const params: Record<string, string> = {};
-    const ok = pattern.every((segment, i) => {
-      const part = parts[i] ?? '';
-      const name = /^\{(\w+)\}$/.exec(segment)?.[1];
-      if (name) {
-        params[name] = decodeURIComponent(part);
-        return true;
-      }
-      return segment === part;
-    });
-    if (ok) return { route, params };
-  }
-  return null;
 }
 
 async function readBody(req: IncomingMessage): Promise<string | null> {

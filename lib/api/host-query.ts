@@ -73,16 +73,11 @@ async function runQuery(
 ): Promise<HostEnvelope> {
   const started = Date.now();
   try {
-    const { commandId } = await sendOperation(
-      {
-        ssm: deps.ssm,
-        documentName: deps.documentName,
-        outputLogGroup: deps.outputLogGroup,
-        deliveryTimeoutSeconds: deps.deliveryTimeoutSeconds,
-        ...(deps.retry ? { retry: deps.retry } : {}),
-      },
-      { instanceIds: [instanceId], parameters: listParameters(operation), comment: 'sj:query' }
-    );
+    const { commandId } = await sendOperation(deps, {
+      instanceIds: [instanceId],
+      parameters: listParameters(operation),
+      comment: 'sj:query',
+    });
     const reading = await waitForInvocation(
       { ssm: deps.ssm, ...(deps.retry ? { retry: deps.retry } : {}) },
       {

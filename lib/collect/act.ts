@@ -216,20 +216,11 @@ export async function dispatchAction(deps: ActDeps, action: Action): Promise<Sen
   }
   let commandId: string;
   try {
-    ({ commandId } = await sendOperation(
-      {
-        ssm: deps.ssm,
-        documentName: deps.documentName,
-        outputLogGroup: deps.outputLogGroup,
-        deliveryTimeoutSeconds: deps.deliveryTimeoutSeconds,
-        ...(deps.retry ? { retry: deps.retry } : {}),
-      },
-      {
-        instanceIds: [action.instanceId],
-        parameters: toHostParameters(action),
-        comment: actionComment(action.id),
-      }
-    ));
+    ({ commandId } = await sendOperation(deps, {
+      instanceIds: [action.instanceId],
+      parameters: toHostParameters(action),
+      comment: actionComment(action.id),
+    }));
   } catch (error) {
     const outcome = outcomeOfSendError(error);
     if (outcome.status === 'retry') {

@@ -108,25 +108,16 @@ export async function handleSessionIdle(
   if (hinted.actions.length === 0) return { kind: 'nothing', group: group.name };
 
   try {
-    const { commandId } = await sendOperation(
-      {
-        ssm: deps.ssm,
-        documentName: deps.documentName,
-        outputLogGroup: deps.outputLogGroup,
-        deliveryTimeoutSeconds: deps.deliveryTimeoutSeconds,
-        ...(deps.retry ? { retry: deps.retry } : {}),
-      },
-      {
-        instanceIds: [detail.instanceId],
-        parameters: listParameters('ListSessions'),
-        comment: idleCheckComment({
-          eventId,
-          group: group.name,
-          sessionId: detail.sessionId,
-          userTag: userTagOf(detail.userName),
-        }),
-      }
-    );
+    const { commandId } = await sendOperation(deps, {
+      instanceIds: [detail.instanceId],
+      parameters: listParameters('ListSessions'),
+      comment: idleCheckComment({
+        eventId,
+        group: group.name,
+        sessionId: detail.sessionId,
+        userTag: userTagOf(detail.userName),
+      }),
+    });
     return { kind: 'checking', group: group.name, commandId };
   } catch (error) {
     const outcome = outcomeOfSendError(error);

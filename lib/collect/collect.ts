@@ -158,12 +158,14 @@ async function collectSessions(
     observedAt: envelope.hostTimeUtc,
     utcOffsetMinutes: envelope.utcOffsetMinutes,
     priorNotifies: notifiesOf(history),
+    now: deps.clock().toISOString(),
     fleetRemaining: max - sweep.counters.actionsPlanned,
   });
-  const observedMs = Date.parse(envelope.hostTimeUtc);
+  // The history's times are the ledger's: measure the idle period on the same clock.
+  const nowMs = deps.clock().getTime();
   const thisSweep = (a: Action) => a.trigger.kind === 'schedule' && a.trigger.sweepId === sweepId;
   const planned = plan.actions.filter((action) => {
-    const earlier = actedThisIdlePeriod(history, action, observedMs, thisSweep);
+    const earlier = actedThisIdlePeriod(history, action, nowMs, thisSweep);
     if (earlier) {
       deps.observer.info('session already handled in this idle period', {
         sweepId,

@@ -13,11 +13,12 @@ const ACTING: ReadonlySet<ActionStatus> = new Set(['planned', 'dispatched', 'suc
 export function actedThisIdlePeriod(
   history: readonly Action[],
   planned: PlannedAction,
-  observedMs: number,
+  /** Now on the ledger's clock, which the history's times were written with. */
+  nowMs: number,
   sameTrigger: (action: Action) => boolean
 ): Action | null {
   // quser floors idle minutes: one minute of slack.
-  const idleSince = observedMs - (planned.idleMinutes + 1) * 60_000;
+  const idleSince = nowMs - (planned.idleMinutes + 1) * 60_000;
   const user = bareName(planned.userName);
   return (
     history.find(

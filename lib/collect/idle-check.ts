@@ -66,6 +66,7 @@ export async function checkIdleSession(
     observedAt: listed.hostTimeUtc,
     utcOffsetMinutes: listed.utcOffsetMinutes,
     priorNotifies: notifiesOf(history),
+    now: deps.clock().toISOString(),
     fleetRemaining: Number.POSITIVE_INFINITY,
   });
   if (plan.actions.length === 0) {
@@ -74,10 +75,11 @@ export async function checkIdleSession(
         `${session.idleMinutes ?? 'unknown'} min: policy '${group.name}' asks for nothing`
     );
   }
-  const observedMs = Date.parse(listed.hostTimeUtc);
+  // The history's times are the ledger's: measure the idle period on the same clock.
+  const nowMs = deps.clock().getTime();
   const sameEvent = (a: Action) => a.trigger.kind === 'idle-event' && a.trigger.eventId === eventId;
   const earlier = plan.actions
-    .map((planned) => actedThisIdlePeriod(history, planned, observedMs, sameEvent))
+    .map((planned) => actedThisIdlePeriod(history, planned, nowMs, sameEvent))
     .find((a) => a !== null);
   if (earlier) return done(`already ${earlier.operation} in this idle period (${earlier.id})`);
 

@@ -71,6 +71,11 @@ export async function handleSessionIdle(
   });
   if (!host.found) return { kind: 'ignored', reason: `unknown instance ${detail.instanceId}` };
   if (!host.managed) return { kind: 'ignored', reason: `${detail.instanceId} is not managed` };
+  // A command to a host SSM cannot reach would only wait for its delivery timeout; the sweep
+  // looks at the host again once it is back.
+  if (host.pingStatus !== 'Online') {
+    return { kind: 'ignored', reason: `${detail.instanceId} is ${host.pingStatus} to SSM` };
+  }
   const group = resolveGroup(
     deps.policy,
     await findHostGroup(ssmDeps, detail.instanceId, deps.groupTagKey, namedGroups(deps.policy))
@@ -103,6 +108,7 @@ export async function handleSessionIdle(
     observedAt: detail.observedAt,
     utcOffsetMinutes: offsetMinutesOf(detail.observedAt),
     priorNotifies: notifiesOf(history),
+    now: new Date(now).toISOString(),
     fleetRemaining: Number.POSITIVE_INFINITY,
   });
   if (hinted.actions.length === 0) return { kind: 'nothing', group: group.name };

@@ -57,6 +57,11 @@ export interface PlanInput {
   /** The host's UTC offset: quiet hours are host-local. */
   utcOffsetMinutes: number;
   priorNotifies?: readonly PriorNotify[];
+  /**
+   * Now on the ledger's clock (ISO 8601 UTC), which the warnings' times were written with; the
+   * host's clock can differ from it (and the simulated fleet's runs ahead). Default: `observedAt`.
+   */
+  now?: string;
   /** Actions the fleet may still send in this sweep. */
   fleetRemaining: number;
 }
@@ -81,7 +86,7 @@ const PENDING: readonly ActionStatus[] = ['planned', 'dispatched'];
  */
 export function planHost(input: PlanInput): HostPlan {
   const { group } = input;
-  const observedMs = Date.parse(input.observedAt);
+  const nowMs = Date.parse(input.now ?? input.observedAt);
   const local = hostLocalTime(input.observedAt, input.utcOffsetMinutes);
   const quiet = activeQuietWindow(group.quietHours, local);
   const notifies = input.priorNotifies ?? [];
@@ -90,7 +95,7 @@ export function planHost(input: PlanInput): HostPlan {
   const skipped: PlannedAction[] = [];
   const sessions = [...input.sessions].sort((a, b) => a.id - b.id);
   for (const session of sessions) {
-    const action = decide(session, group, notifies, observedMs);
+    const action = decide(session, group, notifies, nowMs);
     if (!action) continue;
     const excludedBy = matchExclusion(
       { userName: session.userName, domain: session.domain ?? null },
@@ -126,7 +131,7 @@ function decide(
   session: SessionView,
   group: ResolvedGroup,
   notifies: readonly PriorNotify[],
-  observedMs: number
+  nowMs: number
 ): PlannedAction | null {
   const idle = session.idleMinutes;
   if (idle === null || !Number.isFinite(idle) || idle < 0) return null;
@@ -157,7 +162,7 @@ function decide(
       }
     } else if (idle >= logoffAt - group.warn.minutesBefore) {
       // While a warning is running, the logoff rule owns the session.
-      return warnedLogoff(session, idle, logoffAt, group, notifies, observedMs);
+      return warnedLogoff(session, idle, logoffAt, group, notifies, nowMs);
     }
   }
   const disconnectAt = group.disconnectIdleMinutes;
@@ -182,7 +187,7 @@ function warnedLogoff(
   logoffAt: number,
   group: ResolvedGroup,
   notifies: readonly PriorNotify[],
-  observedMs: number
+  nowMs: number
 ): PlannedAction | null {
   const warn = group.warn;
   if (!warn) return null;
@@ -194,7 +199,7 @@ function warnedLogoff(
     prior !== null &&
     (prior.status === 'succeeded' || (group.dryRun && prior.dryRun && prior.status === 'skipped'));
   if (prior && delivered) {
-    const sinceMinutes = Math.floor((observedMs - Date.parse(prior.at)) / 60_000);
+    const sinceMinutes = Math.floor((nowMs - Date.parse(prior.at)) / 60_000);
     // quser floors idle minutes and host and cloud clocks differ a little: one minute of slack.
     const untouched = idle + 1 >= sinceMinutes;
     if (untouched) {

@@ -94,12 +94,20 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
       durationScale: options.durationScale ?? 1,
       liveSessions: options.liveSessions ?? true,
     });
+    // One clock for everything that reports time: the ledger, the functions, SSM and the hosts
+    // all live in the fleet's simulated time, which --time-scale speeds up. SSM's timeouts are
+    // sped up by the same factor, so a delivery timeout lasts as long in simulated time as in AWS.
+    const clock = () => fleet.now();
     const ssm = await startLocalSsm({
       fleet,
       seed: options.seed,
       accountId: ACCOUNT,
       region: REGION,
-      ...(options.ssmTiming ? { timing: options.ssmTiming } : {}),
+      clock,
+      timing: {
+        ...(options.timeScale > 0 ? { msPerSecond: 1000 / (options.timeScale * 60) } : {}),
+        ...options.ssmTiming,
+      },
       ...(options.ssmFaults ? { faults: options.ssmFaults } : {}),
     });
     stack.push(() => ssm.close());
@@ -129,7 +137,7 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
 
     const fleetName = (instanceId: string) =>
       fleet.instance(instanceId)?.computerName ?? instanceId;
-    const observer = printingObserver(log, fleetName);
+    const observer = printingObserver(log, fleetName, clock);
     const [{ createRuntime }, sweepModule, statusModule, idleModule, apiModule] = await Promise.all(
       [
         import('../../functions/shared/runtime.js'),
@@ -139,7 +147,7 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
         import('../../functions/api.js'),
       ]
     );
-    const functions = createRuntime(config, { clients, observer });
+    const functions = createRuntime(config, { clients, observer, clock });
     const sweepHandler = sweepModule.createSweepHandler(functions);
     const statusHandler = statusModule.createCommandStatusHandler(functions);
     const idleHandler = idleModule.createIdleEventHandler(functions);
@@ -214,13 +222,13 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
     );
 
     const inflightSweeps = new Set<Promise<unknown>>();
-    const sweepNow = async (at = new Date()): Promise<SweepResult> => {
+    const sweepNow = async (at = clock()): Promise<SweepResult> => {
       const input = { scheduledTime: at.toISOString(), scheduleArn: 'local:schedule/sweep' };
       const work = sweepHandler(input, lambdaContext('sweep', randomUUID()));
       inflightSweeps.add(work);
       try {
         const result = await work;
-        log(sweepLine(result));
+        log(sweepLine(result, at));
         return result;
       } finally {
         inflightSweeps.delete(work);
@@ -230,7 +238,7 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
     if (Number.isFinite(options.sweepEveryMs)) {
       const tick = () =>
         void sweepNow().catch((error: unknown) =>
-          log(`${clock()}  sweep failed: ${String(error)}`)
+          log(`${hhmmss(clock())}  sweep failed: ${String(error)}`)
         );
       timers.push(setTimeout(tick, Math.min(2000, options.sweepEveryMs)));
       timers.push(setInterval(tick, options.sweepEveryMs));
@@ -359,7 +367,10 @@ function sessionIdleEvent(fleet: SimulatedFleet, notice: SessionIdleNotice): Any
     'detail-type': 'Session Idle',
     source: 'session-janitor.host',
     account: ACCOUNT,
-    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    time: fleet
+      .now()
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z'),
     region: REGION,
     resources: [`arn:aws:ec2:${REGION}:${ACCOUNT}:instance/${notice.instanceId}`],
     detail: {
@@ -370,9 +381,8 @@ function sessionIdleEvent(fleet: SimulatedFleet, notice: SessionIdleNotice): Any
       state: notice.state,
       idleMinutes: notice.idleMinutes,
       logonTime: local.toISOString().slice(0, 16),
-      // When the host's task noticed, on the real clock (the simulated one runs ahead with
-      // --time-scale), in host-local time with its offset, as a host would write it.
-      observedAt: withOffset(new Date(), offset),
+      // In host-local time with its offset, as a host's task would write it.
+      observedAt: withOffset(new Date(notice.observedAt), offset),
     },
   };
 }
@@ -386,8 +396,9 @@ function withOffset(at: Date, offsetMinutes: number): string {
   return `${local}${sign}${hh}:${mm}`;
 }
 
-function clock(): string {
-  return new Date().toTimeString().slice(0, 8);
+/** `HH:MM:SS` of a simulated instant (UTC: the fleet's hosts each have their own zone). */
+function hhmmss(at: Date): string {
+  return at.toISOString().slice(11, 19);
 }
 
 function who(action: Action): string {
@@ -398,10 +409,14 @@ function who(action: Action): string {
 }
 
 /** One readable line per action: time, host, user, operation, outcome, reason. */
-function printingObserver(log: (line: string) => void, hostName: (id: string) => string): Observer {
+function printingObserver(
+  log: (line: string) => void,
+  hostName: (id: string) => string,
+  now: () => Date
+): Observer {
   const line = (action: Action, outcome: string) =>
     log(
-      `${clock()}  ${hostName(action.instanceId).padEnd(12)} ${who(action).padEnd(32)} ${action.operation.padEnd(10)} ${outcome.padEnd(13)} ${action.reason}`
+      `${hhmmss(now())}  ${hostName(action.instanceId).padEnd(12)} ${who(action).padEnd(32)} ${action.operation.padEnd(10)} ${outcome.padEnd(13)} ${action.reason}`
     );
   return {
     // Every action ends in `finished` (a skipped one at once), so that is the one line printed.
@@ -412,16 +427,16 @@ function printingObserver(log: (line: string) => void, hostName: (id: string) =>
     },
     info: () => undefined,
     warn(message, data) {
-      log(`${clock()}  warning: ${message}${data ? ` ${JSON.stringify(data)}` : ''}`);
+      log(`${hhmmss(now())}  warning: ${message}${data ? ` ${JSON.stringify(data)}` : ''}`);
     },
   };
 }
 
-function sweepLine(result: SweepResult): string {
+function sweepLine(result: SweepResult, at: Date): string {
   const hosts = Object.values(result.groups).reduce((n, ids) => n + ids.length, 0);
   const groups = Object.entries(result.groups)
     .map(([group, ids]) => `${group} ${ids.length}`)
     .join(', ');
   const { reconciled } = result;
-  return `${clock()}  sweep ${result.sweepId}${result.repeated ? ' (repeat, nothing sent)' : ''}: asked ${hosts} hosts (${groups || 'none'})${result.rejected.length > 0 ? `, ${result.rejected.length} refused by SSM` : ''}, reconciled ${reconciled.completed}/${reconciled.checked}`;
+  return `${hhmmss(at)}  sweep ${result.sweepId}${result.repeated ? ' (repeat, nothing sent)' : ''}: asked ${hosts} hosts (${groups || 'none'})${result.rejected.length > 0 ? `, ${result.rejected.length} refused by SSM` : ''}, reconciled ${reconciled.completed}/${reconciled.checked}`;
 }

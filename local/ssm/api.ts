@@ -208,6 +208,7 @@ export interface ApiContext {
   faults: () => SsmFaults;
   accountId: string;
   startedAt: Date;
+  clock: () => Date;
 }
 
 function notificationConfig(input: Input): Record<string, unknown> {
@@ -480,7 +481,7 @@ export function createOperations(context: ApiContext): Record<string, Operation>
     if (
       command === undefined ||
       invocation === undefined ||
-      Date.now() - command.requestedAt.getTime() < invisibleFor
+      Date.now() - command.sentAtMs < invisibleFor
     ) {
       throw new SsmApiError('InvocationDoesNotExist', '');
     }
@@ -672,7 +673,7 @@ export function createOperations(context: ApiContext): Record<string, Operation>
       .instances()
       .filter((instance) => conditions.every((matches) => matches(instance)));
     const { page, next } = paginate(matching, input, 10);
-    const now = Date.now();
+    const now = context.clock().getTime();
     return {
       InstanceInformationList: page.map((instance) => {
         const ping = pingOf(instance);

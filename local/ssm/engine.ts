@@ -28,6 +28,8 @@ export interface Invocation {
   /** -1 until the script has exited (and for timeouts and cancellations). */
   responseCode: number;
   startedAt: Date | null;
+  /** Real time the script started (`Date.now()`): run time is measured on real timers. */
+  startedAtMs: number | null;
   endedAt: Date | null;
   stdout: string;
   stderr: string;
@@ -45,6 +47,8 @@ export interface CommandRecord {
   instanceIds: string[];
   targets: unknown[];
   requestedAt: Date;
+  /** Real time of SendCommand (`Date.now()`): delivery deadlines run on real timers. */
+  sentAtMs: number;
   timeoutSeconds: number;
   executionTimeoutSeconds: number;
   maxConcurrency: string;
@@ -61,7 +65,7 @@ export interface CommandRecord {
 
 export type NewCommand = Omit<
   CommandRecord,
-  'commandId' | 'requestedAt' | 'status' | 'statusDetails' | 'invocations' | 'resolved'
+  'commandId' | 'requestedAt' | 'sentAtMs' | 'status' | 'statusDetails' | 'invocations' | 'resolved'
 > & { resolved: Record<string, string>; instanceNames: ReadonlyMap<string, string> };
 
 const TERMINAL: ReadonlySet<InvocationStatus> = new Set([
@@ -142,6 +146,7 @@ export interface EngineOptions {
   accountId: string;
   region: string;
   onListenerError: (error: unknown, event: SsmEventBridgeEvent) => void;
+  clock: () => Date;
 }
 
 export class RunCommandEngine {
@@ -190,7 +195,8 @@ export class RunCommandEngine {
     const command: CommandRecord = {
       ...rest,
       commandId: this.options.ids.uuid(),
-      requestedAt: new Date(),
+      requestedAt: this.options.clock(),
+      sentAtMs: Date.now(),
       status: 'Pending',
       statusDetails: 'Pending',
       invocations: new Map(),
@@ -204,6 +210,7 @@ export class RunCommandEngine {
         statusDetails: 'Pending',
         responseCode: -1,
         startedAt: null,
+        startedAtMs: null,
         endedAt: null,
         stdout: '',
         stderr: '',
@@ -232,7 +239,7 @@ export class RunCommandEngine {
     for (const invocation of command.invocations.values()) {
       if (instanceIds !== undefined && !instanceIds.includes(invocation.instanceId)) continue;
       if (isTerminal(invocation.status)) continue;
-      invocation.endedAt = invocation.startedAt === null ? null : new Date();
+      invocation.endedAt = invocation.startedAt === null ? null : this.options.clock();
       this.finish(command, invocation, 'Cancelled', 'Cancelled', -1);
     }
   }
@@ -252,7 +259,7 @@ export class RunCommandEngine {
 
   private schedule(command: CommandRecord, invocation: Invocation): void {
     const { timing } = this.options;
-    const started = command.requestedAt.getTime();
+    const started = command.sentAtMs;
     const deliveryDeadline = started + this.ms(command.timeoutSeconds);
     // Not delivered by ExpiresAfter (delivery + execution timeout): Delivery Timed Out.
     this.later(this.ms(command.timeoutSeconds + command.executionTimeoutSeconds), () => {
@@ -278,12 +285,13 @@ export class RunCommandEngine {
   }
 
   private run(command: CommandRecord, invocation: Invocation): void {
-    invocation.startedAt = new Date();
+    invocation.startedAt = this.options.clock();
+    invocation.startedAtMs = Date.now();
     this.transition(command, invocation, 'InProgress', 'InProgress');
     const executionTimeoutMs = this.ms(command.executionTimeoutSeconds);
     this.later(executionTimeoutMs, () => {
       if (invocation.status !== 'InProgress') return;
-      invocation.endedAt = new Date();
+      invocation.endedAt = this.options.clock();
       this.finish(command, invocation, 'TimedOut', 'ExecutionTimedOut', -1);
     });
     const parameters = hostParametersOf(command.resolved);
@@ -312,12 +320,12 @@ export class RunCommandEngine {
     result: ScriptRun,
     executionTimeoutMs: number
   ): void {
-    if (invocation.status !== 'InProgress' || invocation.startedAt === null) return;
+    if (invocation.status !== 'InProgress' || invocation.startedAtMs === null) return;
     const slowMs = this.options.faults().slowInstanceMs[invocation.instanceId] ?? 0;
     const runMs = result.durationMs + slowMs;
     // A script that outlives the execution timeout is killed by it: the timer above decides.
     if (runMs >= executionTimeoutMs) return;
-    const remaining = invocation.startedAt.getTime() + runMs - Date.now();
+    const remaining = invocation.startedAtMs + runMs - Date.now();
     if (remaining <= 0) {
       this.complete(command, invocation, result);
       return;
@@ -327,7 +335,7 @@ export class RunCommandEngine {
 
   private complete(command: CommandRecord, invocation: Invocation, result: ScriptRun): void {
     if (invocation.status !== 'InProgress') return;
-    invocation.endedAt = new Date();
+    invocation.endedAt = this.options.clock();
     invocation.stdout = result.stdout;
     invocation.stderr = result.stderr;
     if (result.exitCode === 0) {
@@ -374,7 +382,7 @@ export class RunCommandEngine {
       'detail-type': detailType,
       source: 'aws.ssm',
       account: this.options.accountId,
-      time: eventTime(new Date()),
+      time: eventTime(this.options.clock()),
       region: this.options.region,
       resources,
       detail,

@@ -77,6 +77,7 @@ export async function startLocalSsm(options: LocalSsmOptions): Promise<LocalSsm>
   const accountId = options.accountId ?? '123456789012';
   const region = options.region ?? 'us-east-1';
   const throttleDice = createDice(seed);
+  const clock = options.clock ?? (() => new Date());
   const engine = new RunCommandEngine({
     fleet: options.fleet,
     document,
@@ -92,6 +93,7 @@ export async function startLocalSsm(options: LocalSsmOptions): Promise<LocalSsm>
         process.emitWarning(
           `local SSM: a listener failed on ${event['detail-type']}: ${String(error)}`
         )),
+    clock,
   });
   const operations = createOperations({
     engine,
@@ -99,7 +101,8 @@ export async function startLocalSsm(options: LocalSsmOptions): Promise<LocalSsm>
     document,
     faults: () => faults,
     accountId,
-    startedAt: new Date(),
+    startedAt: clock(),
+    clock,
   });
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {

@@ -122,6 +122,13 @@ export interface LocalSsmOptions {
   timing?: Partial<SsmTiming>;
   /** Seeds the fault dice; the same seed and call sequence give the same faults. */
   seed?: number;
+  /**
+   * The clock of every time SSM reports (RequestedDateTime, execution times, event times, the
+   * ListCommands time filters). The local runtime passes the simulated fleet's clock so that the
+   * ledger, the hosts and SSM agree on the time; delays and timeouts still run on real timers.
+   * @default () => new Date()
+   */
+  clock?: () => Date;
   accountId?: string;
   region?: string;
   /** Called when an event listener throws or rejects; default: a process warning. */

@@ -380,7 +380,8 @@ describe('janitor against the local runtime', () => {
     expect(open).not.toContain(bystander);
     expect(fleet.host(host).smbSessions.map((s) => s.clientComputerName)).not.toContain('PC-CLI-3');
     const story = await e2e.ticketActions('CLI-300');
-    expect(story.map((a) => [a.operation, a.status])).toEqual([
+    // The fleet's clock stands still in this suite, so the three share one timestamp.
+    expect(story.map((a) => [a.operation, a.status]).sort()).toEqual([
       ['close-file', 'succeeded'],
       ['close-file', 'succeeded'],
       ['end-smb-session', 'succeeded'],

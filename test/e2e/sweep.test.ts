@@ -49,8 +49,7 @@ async function sweep() {
 
 describe('a scheduled sweep', () => {
   it('warns an idle session first and logs it off only after the warning ran out', async () => {
-    // The planner compares the host's clock with the ledger's: this test runs first, while the
-    // frozen fleet clock still agrees with the real one.
+    // The whole runtime runs on the fleet's clock, so advancing it advances the warning too.
     const { runtime } = e2e;
     const strict = e2e.hostId('RDSH-DE-02');
     const relaxed = e2e.hostId('RDSH-US-02');

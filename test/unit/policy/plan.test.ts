@@ -188,6 +188,29 @@ describe('planHost', () => {
       expect(result.actions[0]?.reason).toContain('still idle 62 min ≥ 60 min, 12 min after');
     });
 
+    it('measures the time since the warning on the ledger clock, not the host clock', () => {
+      // The host's clock runs 46 minutes ahead of the ledger's; the warning went up 5 ledger
+      // minutes ago, so the deadline has not passed whatever the host says.
+      const hostAhead = new Date(Date.parse(at) + 46 * 60_000).toISOString();
+      const early = plan({
+        groupName: 'warned',
+        sessions: [session(2, { idleMinutes: 62 })],
+        priorNotifies: [warnedAt(5)],
+        observedAt: hostAhead,
+        now: at,
+      });
+      expect(early.actions).toEqual([]);
+
+      const due = plan({
+        groupName: 'warned',
+        sessions: [session(2, { idleMinutes: 62 })],
+        priorNotifies: [warnedAt(12)],
+        observedAt: hostAhead,
+        now: at,
+      });
+      expect(due.actions.map((a) => a.operation)).toEqual(['logoff']);
+    });
+
     it('warns again instead of logging off when the user came back after the warning', () => {
       const result = plan({
         groupName: 'warned',

@@ -9,7 +9,7 @@ import { readQuser } from '../windows/quser.js';
 import { type ActDeps, carryOut, dispatchDeadline, finish } from './act.js';
 import { parseComment } from './comments.js';
 import { RetryLaterError } from './errors.js';
-import { actedThisIdlePeriod } from './history.js';
+import { actedThisIdlePeriod, recordedExclusion } from './history.js';
 import { checkIdleSession, type IdleCheckResult } from './idle-check.js';
 import { recordFoundDispatch } from './sent.js';
 
@@ -165,6 +165,8 @@ async function collectSessions(
   const nowMs = deps.clock().getTime();
   const thisSweep = (a: Action) => a.trigger.kind === 'schedule' && a.trigger.sweepId === sweepId;
   const planned = plan.actions.filter((action) => {
+    const excluded = recordedExclusion(history, action);
+    if (excluded) return false;
     const earlier = actedThisIdlePeriod(history, action, nowMs, thisSweep);
     if (earlier) {
       deps.observer.info('session already handled in this idle period', {

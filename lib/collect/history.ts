@@ -35,6 +35,31 @@ export function actedThisIdlePeriod(
   );
 }
 
+/**
+ * The exclusion already recorded for this logon session: an excluded session is recorded as
+ * `skipped` once, not again at every sweep (an excluded service account would otherwise add an
+ * item per sweep for as long as it stays logged on).
+ */
+export function recordedExclusion(
+  history: readonly Action[],
+  planned: PlannedAction
+): Action | null {
+  if (planned.skip !== 'excluded') return null;
+  const user = bareName(planned.userName);
+  return (
+    history.find(
+      (a) =>
+        a.operation === planned.operation &&
+        a.status === 'skipped' &&
+        a.result?.errorCode === 'policy:excluded' &&
+        a.target.kind === 'session' &&
+        a.target.sessionId === planned.sessionId &&
+        bareName(a.target.expectedUser) === user &&
+        (a.target.logonTime ?? null) === (planned.logonTime ?? null)
+    ) ?? null
+  );
+}
+
 export function bareName(userName: string): string {
   return userName.slice(userName.indexOf('\\') + 1).toLowerCase();
 }

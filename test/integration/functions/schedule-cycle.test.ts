@@ -111,6 +111,15 @@ describe('schedule → sweep → command-status', () => {
       expect(action.result?.errorCode).toBe('policy:excluded');
       expect(action.reason).toContain("user matches exclusion 'svc_*'");
     }
+
+    // The next sweep sees the same excluded logon sessions and records nothing new for them.
+    h.fleet.advance(1);
+    await h.sweepAt(h.fleet.now());
+    await h.settle();
+    const again = (await h.actionsOf(usHost)).filter(
+      (a) => a.target.kind === 'session' && a.target.expectedUser.startsWith('svc_')
+    );
+    expect(again.map((a) => a.id).sort()).toEqual(service.map((a) => a.id).sort());
   });
 
   it('warns first, then logs off a session still idle at the deadline', async () => {

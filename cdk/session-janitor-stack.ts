@@ -350,9 +350,11 @@ export class SessionJanitorStack extends Stack {
     });
     this.functions = { sweep, commandStatus, idleEvent, api };
 
+    // The indexes each function queries, and no other (a status event names its action in the
+    // command's Comment, so command-status needs no byCommand lookup; byCommand serves operators).
     const tableAccess: Record<keyof typeof this.functions, readonly LedgerIndexName[]> = {
       sweep: ['byDeadline'],
-      commandStatus: ['byCommand', 'byHost'],
+      commandStatus: ['byHost'],
       idleEvent: ['byHost'],
       api: ['byHost', 'byTicket'],
     };

@@ -89,7 +89,7 @@ describe('function roles', () => {
       writeLogs('commandStatus'),
       tracing,
       ledgerItems,
-      ledgerIndexes('byCommand', 'byHost'),
+      ledgerIndexes('byHost'),
       sendDocument,
       sendToManagedHosts,
       ssmRead('ssm:GetCommandInvocation', 'ssm:ListCommands'),

@@ -33,6 +33,8 @@ const ENVELOPE_MAX_LENGTH = 20_000;
 const STDERR_LIMIT = 2_000;
 /** Sessions that exist without a user: services (0) and the RDP listener (65536). */
 const USERLESS_SESSIONS: ReadonlySet<number> = new Set([0, 65536]);
+/** The document's WarnSeconds range, which the script checks again. */
+const MAX_WARN_SECONDS = 86_400;
 /** What `logoff.exe` / `tsdiscon.exe` exit with when they fail (windows-facts §17: non-zero). */
 const TS_TOOL_FAILURE = 1;
 
@@ -184,9 +186,16 @@ function sessionAction(
   const message = p.Message ?? '';
   const warnSeconds = p.WarnSeconds ?? '';
   if (operation === 'NotifySession') {
-    if (message === '') return bad('NotifySession needs Message.');
-    if (warnSeconds !== '' && !/^[1-9][0-9]{0,4}$/.test(warnSeconds)) {
-      return bad('WarnSeconds must be a number of seconds.');
+    if (!isMsgText(message)) {
+      return bad(
+        'NotifySession needs Message (1-255 characters, starting with a letter or digit, without quotes, backslashes or control characters).'
+      );
+    }
+    if (
+      warnSeconds !== '' &&
+      (!/^[1-9][0-9]{0,4}$/.test(warnSeconds) || Number(warnSeconds) > MAX_WARN_SECONDS)
+    ) {
+      return bad('WarnSeconds must be a number of seconds (1-86400).');
     }
   }
   const id = Number(sessionId);
@@ -314,6 +323,19 @@ function fileRow(host: HostState, f: OpenFileState): PsObject {
     ['Locks', f.locks],
     ['Permissions', f.permissions],
   ]);
+}
+
+/**
+ * The script's own Message check, in UTF-16 code units as .NET counts them: a letter or digit, then
+ * up to 254 characters that are neither quote, backslash nor control character.
+ */
+function isMsgText(message: string): boolean {
+  if (message.length > 255 || !/^[\p{L}\p{N}]$/u.test(message.charAt(0))) return false;
+  for (let i = 1; i < message.length; i++) {
+    const code = message.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f || code === 0x22 || code === 0x5c) return false;
+  }
+  return true;
 }
 
 /** `user` or `DOMAIN\user`, case-insensitive; the domain is compared only when given. */

@@ -104,7 +104,7 @@ describe('the SessionJanitor-Operate script', () => {
 
   it('answers Close prompts itself, as NonInteractive PowerShell cannot', () => {
     for (const line of step.inputs.runCommand.filter((l) => /^\s*Close-Smb/.test(l))) {
-      expect(line).toMatch(/ -Force$/);
+      expect(line).toMatch(/ -Force( |$)/);
     }
     expect(script).toContain('Close-SmbSession -SessionId');
     expect(script).toContain('Close-SmbOpenFile -FileId $fileId -Force');

@@ -290,7 +290,42 @@ describe('NotifySession', () => {
       WarnSeconds: '0',
     });
     expect(run.exitCode).toBe(EXIT.badParameters);
-    expect(envelope.stderr).toBe('WarnSeconds must be a number of seconds.');
+    expect(envelope.stderr).toBe('WarnSeconds must be a number of seconds (1-86400).');
+  });
+
+  it('rejects WarnSeconds above the document range of 86400', async () => {
+    const { fleet, fileServer } = stillFleet();
+    const id = fleet.addSession(fileServer, { user: 'alice' });
+    const { run } = await call(fleet, fileServer, {
+      Operation: 'NotifySession',
+      SessionId: String(id),
+      ExpectedUser: 'alice',
+      Message: 'hello',
+      WarnSeconds: '86401',
+    });
+    expect(run.exitCode).toBe(EXIT.badParameters);
+    expect(fleet.host(fileServer).notifications).toEqual([]);
+  });
+
+  it('refuses message text that would break out of its msg.exe argument', async () => {
+    const { fleet, fileServer } = stillFleet();
+    const id = fleet.addSession(fileServer, { user: 'alice' });
+    for (const Message of [
+      'Save "now" /server:x',
+      'trailing \\',
+      'two\r\nlines',
+      ' leading space',
+    ]) {
+      const { run, envelope } = await call(fleet, fileServer, {
+        Operation: 'NotifySession',
+        SessionId: String(id),
+        ExpectedUser: 'alice',
+        Message,
+      });
+      expect(run.exitCode).toBe(EXIT.badParameters);
+      expect(envelope.stderr).toMatch(/^NotifySession needs Message \(1-255 characters/);
+    }
+    expect(fleet.host(fileServer).notifications).toEqual([]);
   });
 
   it('needs a message and refuses someone else’s session', async () => {

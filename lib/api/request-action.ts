@@ -1,7 +1,8 @@
-import type { Action, ActionTarget, NewAction } from '../actions/model.js';
-import { dispatchAction, finish, resumeAction } from '../collect/act.js';
+import type { Action, ActionResult, ActionTarget, NewAction } from '../actions/model.js';
+import { dispatchAction, dispatchDeadline, finish, resumeAction } from '../collect/act.js';
+import { type FoundCommand, findSentFor, recordFoundDispatch } from '../collect/sent.js';
 import { ActionConflictError, InvalidLedgerInputError } from '../ledger/errors.js';
-import { InvalidHostParameterError } from '../ssm/errors.js';
+import { DispatchError, InvalidHostParameterError } from '../ssm/errors.js';
 import { toHostParameters } from '../ssm/parameters.js';
 import { parseQuser } from '../windows/quser.js';
 import { parseSmbOpenFiles } from '../windows/smb-json.js';
@@ -56,7 +57,7 @@ const FIELD_OF_PARAMETER: Record<string, string> = {
  * the first. Reconcile settles an orphan nobody repeats.
  *
  * A failed SendCommand ends the action (`undeliverable` when SSM refused the host, `failed`
- * otherwise), never leaving it `planned`.
+ * when SSM holds no command for it), leaving it `planned` for reconcile only when SSM cannot say.
  */
 export async function requestAction(
   deps: ApiDeps,
@@ -230,7 +231,7 @@ async function fromTicket(
  * is resumed: SSM is asked first whether its command already went out, so a request that died
  * after SendCommand is never sent twice. An API caller is waiting for an answer, so a send that
  * failed for now ends the action too (as `failed`) rather than leaving it for a retry nobody
- * would make.
+ * would make, once SSM shows it holds no command for it.
  */
 async function send(
   deps: ApiDeps,
@@ -240,7 +241,35 @@ async function send(
   const attempt = orphaned ? await resumeAction(deps, action) : await dispatchAction(deps, action);
   if (attempt.failure === null) return { action: attempt.action, sendError: null };
   const done = attempt.retry
-    ? await finish(deps, attempt.action, 'failed', attempt.failure)
+    ? await settleFailedSend(deps, attempt.action, attempt.failure)
     : attempt.action;
+  if (done.status === 'dispatched') return { action: done, sendError: null };
   return { action: done, sendError: attempt.failure.errorCode ?? done.status };
+}
+
+/**
+ * A 5xx or a lost answer can come after SSM accepted the command: recorded as `failed`, the
+ * action would be terminal while the host acts, and its own status event could no longer
+ * complete it. So SSM is asked first; when it cannot say, the action stays `planned` and
+ * reconcile settles it after its planned deadline.
+ */
+async function settleFailedSend(
+  deps: ApiDeps,
+  action: Action,
+  failure: ActionResult
+): Promise<Action> {
+  let found: FoundCommand | null;
+  try {
+    found = await findSentFor(deps, action);
+  } catch (error) {
+    if (!(error instanceof DispatchError)) throw error;
+    return action;
+  }
+  if (found === null) return finish(deps, action, 'failed', failure);
+  return recordFoundDispatch(deps, action, {
+    commandId: found.commandId,
+    sentAt: found.requestedAt,
+    deadline: dispatchDeadline(deps, found.requestedAt ?? deps.clock()),
+    by: 'send whose answer was lost',
+  });
 }

@@ -47,6 +47,20 @@ const NOT_FINAL = new Set(['Pending', 'InProgress', 'Delayed', 'Cancelling']);
 const HISTORY_LIMIT = 200;
 
 /**
+ * A listing older than this describes sessions that may have moved on (the user reconnected or
+ * came back): the host guard checks only the user, so acting on it could log off someone working.
+ * A late or redriven status event meets this; the next sweep lists the host afresh. The same bound
+ * as for `Session Idle` events.
+ */
+const MAX_LISTING_AGE_MS = 15 * 60_000;
+
+/** Why a listing the host produced at `hostTimeUtc` is too old to plan from, or `null`. */
+export function staleListing(deps: Pick<CollectDeps, 'clock'>, hostTimeUtc: string): string | null {
+  const age = deps.clock().getTime() - Date.parse(hostTimeUtc);
+  return age > MAX_LISTING_AGE_MS ? `stale: sessions listed at ${hostTimeUtc}` : null;
+}
+
+/**
  * One Run Command invocation changed status. For a `ListSessions` of a sweep: read → parse →
  * policy → ledger → dispatch. For an action: move it to its terminal status. Duplicated, late and
  * foreign events change nothing; work that cannot finish yet throws {@link RetryLaterError}.
@@ -140,6 +154,8 @@ async function collectSessions(
   const parsed = readQuser(text, envelope);
   if ('kind' in parsed) return failed(`not quser output: expected ${parsed.expected}`);
   if (parsed.error) return failed(`quser failed: ${parsed.error.message}`);
+  const stale = staleListing(deps, envelope.hostTimeUtc);
+  if (stale !== null) return { kind: 'ignored', reason: stale };
   if (parsed.warnings.length > 0 || envelope.stdoutTruncated) {
     deps.observer.warn('quser output read with warnings', {
       sweepId,
@@ -200,11 +216,16 @@ export async function recentActions(
   return (await ledger.listByHost(instanceId, { order: 'desc', limit: HISTORY_LIMIT })).items;
 }
 
-/** The warnings among a host's actions. */
+/**
+ * The policy's logoff warnings among a host's actions. A message the help desk sent through the
+ * API says whatever its ticket needed, not that a logoff is coming: counted as the warning, it
+ * would let the policy log the user off without ever showing its own.
+ */
 export function notifiesOf(actions: readonly Action[]): PriorNotify[] {
   const notifies: PriorNotify[] = [];
   for (const action of actions) {
     if (action.operation !== 'notify' || action.target.kind !== 'session') continue;
+    if (action.trigger.kind === 'api') continue;
     notifies.push({
       sessionId: action.target.sessionId,
       userName: action.target.expectedUser,

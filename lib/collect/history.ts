@@ -24,6 +24,8 @@ export function actedThisIdlePeriod(
     history.find(
       (a) =>
         a.operation === planned.operation &&
+        // A help desk message is not the policy's logoff warning (see `notifiesOf`).
+        !(a.operation === 'notify' && a.trigger.kind === 'api') &&
         a.target.kind === 'session' &&
         a.target.sessionId === planned.sessionId &&
         bareName(a.target.expectedUser) === user &&

@@ -6,7 +6,13 @@ import type { InvocationReading } from '../ssm/read.js';
 import { readQuser } from '../windows/quser.js';
 import type { QuserSession } from '../windows/types.js';
 import { carryOut } from './act.js';
-import { type CollectDeps, type CollectResult, notifiesOf, recentActions } from './collect.js';
+import {
+  type CollectDeps,
+  type CollectResult,
+  notifiesOf,
+  recentActions,
+  staleListing,
+} from './collect.js';
 import { type IdleCheckPurpose, userTagOf } from './comments.js';
 import { RetryLaterError } from './errors.js';
 import { actedThisIdlePeriod } from './history.js';
@@ -53,6 +59,8 @@ export async function checkIdleSession(
     deps.observer.warn('host could not list its sessions', { eventId, instanceId, ...listed });
     return done(`host could not list its sessions: ${listed.reason}`);
   }
+  const stale = staleListing(deps, listed.hostTimeUtc);
+  if (stale !== null) return done(stale);
   const session = listed.rows.find((row) => row.id === sessionId);
   if (!session) return done(`session ${sessionId} no longer exists`);
   if (userTagOf(session.userName) !== purpose.userTag) {

@@ -14,12 +14,21 @@ export interface CursorScope {
   descending: boolean;
 }
 
+/**
+ * A key value DynamoDB accepts in `ExclusiveStartKey` (non-empty, at most the sort key's 1024
+ * bytes): a forged cursor with any other value would fail the query with a ValidationException.
+ */
+const keyValue = z
+  .string()
+  .min(1)
+  .refine((value) => Buffer.byteLength(value, 'utf8') <= 1024);
+
 const cursorSchema = z.object({
   v: z.literal(1),
   i: z.string(),
   p: z.string(),
   d: z.boolean(),
-  k: z.record(z.string(), z.string()),
+  k: z.record(z.string(), keyValue),
 });
 
 const MAX_CURSOR_LENGTH = 4096;

@@ -41,6 +41,25 @@ describe('dispatch', () => {
     expect(h.fleet.host(host).sessions.some((s) => s.id === sessionId)).toBe(true);
   });
 
+  it('records the dispatch, not a failure, when SSM accepted a send whose answer was lost', async () => {
+    const sessionId = h.fleet.addSession(host, { user: 'CORP\\lostreply' });
+    h.failSsm('SendCommandCommand', undefined, { afterSend: true });
+    const response = await h.invoke(
+      postWith('post-action-logoff', {
+        instanceId: host,
+        sessionId,
+        userName: 'CORP\\lostreply',
+        ticketId: 'SEND-LOST-1',
+      })
+    );
+    h.failSsm(null);
+    expect(response).toMatchObject({ statusCode: 202, body: { status: 'dispatched' } });
+    await h.settle();
+    const action = await h.action(String(response.body.actionId));
+    expect(action).toMatchObject({ status: 'succeeded', attempts: 1 });
+    expect(h.fleet.host(host).sessions.some((s) => s.id === sessionId)).toBe(false);
+  });
+
   it('ends the action as undeliverable when SSM refuses the platform', async () => {
     const sessionId = h.fleet.addSession(host, { user: 'CORP\\linuxish' });
     h.failSsm('SendCommandCommand', serviceError('UnsupportedPlatformType'));

@@ -43,8 +43,12 @@ export interface ApiHarness {
   settle(): Promise<void>;
   action(id: string): Promise<Action | null>;
   ledger: Ledger;
-  /** Makes the API's SSM client fail the named command (`SendCommandCommand`) until cleared. */
-  failSsm(commandName: string | null, error?: Error): void;
+  /**
+   * Makes the API's SSM client fail the named command (`SendCommandCommand`) until cleared; with
+   * `afterSend`, the request reaches SSM first and only its answer is lost (a 5xx or a reset
+   * connection after SSM accepted it).
+   */
+  failSsm(commandName: string | null, error?: Error, options?: { afterSend?: boolean }): void;
   hostId(computerName: string): string;
   close(): Promise<void>;
 }
@@ -119,13 +123,15 @@ export async function startApiHarness(
     AWS_REGION: 'us-east-1',
   });
   const clients = createClients(config);
-  let fault: { commandName: string; error: Error } | null = null;
+  let fault: { commandName: string; error: Error; afterSend: boolean } | null = null;
   // A fault the local SSM cannot produce on demand for one call (SendCommand refused after the
-  // host was found), injected into the real client's middleware stack.
+  // host was found, or accepted with its answer lost), injected into the real client's stack.
   clients.ssm.middlewareStack.add(
     (next, context) => async (args) => {
-      if (fault !== null && context.commandName === fault.commandName) throw fault.error;
-      return next(args);
+      if (fault === null || context.commandName !== fault.commandName) return next(args);
+      const { error, afterSend } = fault;
+      if (afterSend) await next(args);
+      throw error;
     },
     { step: 'initialize', name: 'apiHarnessFault' }
   );
@@ -183,8 +189,9 @@ export async function startApiHarness(
     },
     action: (id) => runtime.ledger.getAction(id),
     ledger: runtime.ledger,
-    failSsm(commandName, error = serviceError('InternalServerError', 'injected')) {
-      fault = commandName === null ? null : { commandName, error };
+    failSsm(commandName, error = serviceError('InternalServerError', 'injected'), options = {}) {
+      fault =
+        commandName === null ? null : { commandName, error, afterSend: options.afterSend ?? false };
     },
     hostId(computerName) {
       const instance = fleet.instances().find((i) => i.computerName === computerName);

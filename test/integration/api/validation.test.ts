@@ -256,6 +256,27 @@ describe('GET routes with bad input', () => {
     expect(cursor.body.fields).toEqual([{ path: 'query.cursor', message: expect.any(String) }]);
   });
 
+  it('refuses a forged cursor whose key DynamoDB cannot take with 400, not 500', async () => {
+    const partition = `HOST#${host}`;
+    const forge = (gsi1sk: string, pk: string, sk: string) =>
+      Buffer.from(
+        JSON.stringify({
+          v: 1,
+          i: 'byHost',
+          p: partition,
+          d: true,
+          k: { gsi1pk: partition, gsi1sk, pk, sk },
+        })
+      ).toString('base64url');
+    for (const cursor of [forge('', '', ''), forge('x'.repeat(1100), 'ACTION#x', 'ACTION')]) {
+      const response = await h.invoke(
+        withQuery(sample('list-actions-by-host'), { instanceId: host, cursor })
+      );
+      expect(response.statusCode).toBe(400);
+      expect(response.body.fields).toEqual([{ path: 'query.cursor', message: expect.any(String) }]);
+    }
+  });
+
   it('answers 404 for an unknown route and for a bad host id with 400', async () => {
     const route = await h.invoke(withPath(sample('get-action'), '/v2/things', {}));
     expect(route).toEqual({

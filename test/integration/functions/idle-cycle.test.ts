@@ -311,4 +311,28 @@ describe('Session Idle → idle-event → ListSessions → command-status', () =
     await expect(h.idle(bad)).rejects.toMatchObject({ name: 'ParseError' });
     expect(h.ssm.commands()).toHaveLength(sent);
   });
+
+  // Last: it moves the shared clock an hour on.
+  it('acts on nothing when the host’s answer is read long after the host gave it', async () => {
+    const sessionId = h.fleet.addSession(host, { user: 'CORP\\lena', idleMinutes: 75 });
+    const event = idleEvent(sessionId);
+    expect(await h.idle(event)).toMatchObject({ kind: 'checking' });
+    // The ledger is unreachable while the answer's status event is processed: it is dead-lettered.
+    const listByHost = h.runtime.ledger.listByHost;
+    h.runtime.ledger.listByHost = async () => {
+      throw new Error('ProvisionedThroughputExceededException');
+    };
+    await h.settle();
+    h.runtime.ledger.listByHost = listByHost;
+    const sent = actionCommands().length;
+
+    h.fleet.advance(60);
+    const verdict = await verdictOf(event);
+
+    expect(verdict).toMatchObject({ kind: 'idle-checked', actions: [] });
+    expect((verdict as { reason: string }).reason).toMatch(/^stale: sessions listed at /);
+    expect(actionCommands()).toHaveLength(sent);
+    expect(await actionsFor('lena')).toEqual([]);
+    expect(stateOf(host, sessionId)).toBe('active');
+  });
 });

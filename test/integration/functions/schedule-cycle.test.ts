@@ -3,6 +3,8 @@ import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTerminal } from '../../../lib/actions/transitions.js';
 import { sweepIdOf } from '../../../lib/sweep/sweep.js';
+import { lambdaContext } from '../../../local/runtime/lambda-context.js';
+import { postWith } from '../api/harness.js';
 import { type Harness, sample, startHarness } from './harness.js';
 
 const policy = {
@@ -149,6 +151,41 @@ describe('schedule → sweep → command-status', () => {
     ]);
     expect(after[1]?.reason).toMatch(/still idle 37 min ≥ 30 min, 1[12] min after the warning/);
     expect(h.fleet.host(deHost).sessions.some((s) => s.id === sessionId)).toBe(false);
+  });
+
+  it('still warns before a logoff when the help desk sent the session a message of its own', async () => {
+    const sessionId = h.fleet.addSession(deHost, { user: 'CORP\\hugo', idleMinutes: 15 });
+    const hugo = async () =>
+      (await h.actionsOf(deHost)).filter(
+        (a) => a.target.kind === 'session' && a.target.expectedUser.toLowerCase().endsWith('hugo')
+      );
+    const { createApiHandler } = await import('../../../functions/api.js');
+    const api = createApiHandler(h.runtime);
+    const message = postWith('post-action-notify', {
+      instanceId: deHost,
+      sessionId,
+      userName: 'hugo',
+      ticketId: 'CHG-HUGO-1',
+      message: 'Maintenance tonight at 22:00',
+    });
+    const answer = await api(message, lambdaContext('api', randomUUID()));
+    expect(answer.statusCode).toBe(202);
+    await h.settle();
+    expect((await hugo()).map((a) => [a.operation, a.status, a.policy])).toEqual([
+      ['notify', 'succeeded', null],
+    ]);
+
+    h.fleet.advance(16);
+    await h.sweepAt(h.fleet.now());
+    await h.settle();
+
+    const after = await hugo();
+    expect(after.map((a) => [a.operation, a.status, a.policy])).toEqual([
+      ['notify', 'succeeded', null],
+      ['notify', 'succeeded', 'strict'],
+    ]);
+    expect(after[1]?.message).toBe('You will be logged off in 10 minutes.');
+    expect(h.fleet.host(deHost).sessions.some((s) => s.id === sessionId)).toBe(true);
   });
 
   it('sends nothing again when the same scheduled sweep is delivered twice', async () => {
@@ -312,6 +349,44 @@ describe('under SSM throttling', () => {
       const sent = h.ssm.commands().filter((c) => c.comment.startsWith('sj:act:'));
       expect(new Set(sent.map((c) => c.comment)).size).toBe(sent.length);
       expect(h.deadLetters).toEqual([]);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('a session listing that comes back late', () => {
+  it('acts on nothing from a listing redriven long after the host produced it', async () => {
+    const h = await startHarness({
+      policy: { version: 1, default: { logoffDisconnectedMinutes: 240 } },
+    });
+    try {
+      const host = h.instance(0);
+      const sessionId = h.fleet.addSession(host, {
+        user: 'CORP\\late.reading',
+        state: 'disconnected',
+        idleMinutes: 250,
+      });
+      // The ledger is unreachable while the sweep's listing is processed: it ends dead-lettered.
+      const getSweep = h.runtime.ledger.getSweep;
+      h.runtime.ledger.getSweep = async () => {
+        throw new Error('ProvisionedThroughputExceededException');
+      };
+      await h.sweepAt(h.fleet.now());
+      await h.settle();
+      h.runtime.ledger.getSweep = getSweep;
+      const listings = h.deadLetters.map((d) => d.body);
+      expect(listings.length).toBeGreaterThan(0);
+      const before = h.ssm.commands().length;
+
+      // An hour later the dead letters are redriven: the listing describes a past the host has left.
+      h.fleet.advance(60);
+      const response = await h.status(sqs(listings));
+
+      expect(response.batchItemFailures).toEqual([]);
+      expect(h.ssm.commands().length).toBe(before);
+      expect(await h.actionsOf(host)).toEqual([]);
+      expect(h.fleet.host(host).sessions.some((s) => s.id === sessionId)).toBe(true);
     } finally {
       await h.close();
     }

@@ -1,7 +1,13 @@
 import { isDigits, spanText, splitLines, tokenize } from './columns.js';
-import { findWindowsError } from './errors.js';
-import { isCompletedMessage, isNoEntriesMessage } from './locale.js';
-import { headerLabels, isTrailer, keyValue, type NetTable, readNetTable } from './net-table.js';
+import {
+  headerLabels,
+  isTrailer,
+  keyValue,
+  type NetTable,
+  netMessage,
+  readNetTable,
+} from './net-table.js';
+import { orNotRecognised } from './result.js';
 import type { CultureHint, NotRecognised, OpenFile, ParseResult } from './types.js';
 
 /**
@@ -102,18 +108,10 @@ export function readNetFile(
     const detail = readDetail(table);
     if (detail) return detail;
   }
-  if (lines.some(isNoEntriesMessage)) return { rows: [], error: null, warnings: [] };
-  const error = findWindowsError(lines);
-  if (error) return { rows: [], error, warnings: [] };
-  if (lines.some(isCompletedMessage)) return { rows: [], error: null, warnings: [] };
-  if (text.trim().length === 0) return { rows: [], error: null, warnings: ['empty output'] };
-  return notNetFile;
+  return netMessage(lines, text) ?? notNetFile;
 }
 
 /** Parses `net file` output; text that is not such output gives no rows and says so. */
 export function parseNetFile(text: string, hint?: CultureHint): ParseResult<OpenFile> {
-  const result = readNetFile(text, hint);
-  if ('kind' in result)
-    return { rows: [], error: null, warnings: [`not recognised: expected ${result.expected}`] };
-  return result;
+  return orNotRecognised(readNetFile(text, hint));
 }

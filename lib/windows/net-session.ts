@@ -1,8 +1,14 @@
 import { isDigits, spanText, splitLines, tokenize } from './columns.js';
-import { findWindowsError } from './errors.js';
 import { readIdleSeconds } from './idle.js';
-import { isCompletedMessage, isNoEntriesMessage } from './locale.js';
-import { headerLabels, isTrailer, keyValue, type NetTable, readNetTable } from './net-table.js';
+import {
+  headerLabels,
+  isTrailer,
+  keyValue,
+  type NetTable,
+  netMessage,
+  readNetTable,
+} from './net-table.js';
+import { orNotRecognised } from './result.js';
 import type { CultureHint, NotRecognised, ParseResult, SmbSession } from './types.js';
 
 /**
@@ -175,18 +181,10 @@ export function readNetSession(
     const detail = readDetail(table);
     if (detail) return detail;
   }
-  if (lines.some(isNoEntriesMessage)) return { rows: [], error: null, warnings: [] };
-  const error = findWindowsError(lines);
-  if (error) return { rows: [], error, warnings: [] };
-  if (lines.some(isCompletedMessage)) return { rows: [], error: null, warnings: [] };
-  if (text.trim().length === 0) return { rows: [], error: null, warnings: ['empty output'] };
-  return notNetSession;
+  return netMessage(lines, text) ?? notNetSession;
 }
 
 /** Parses `net session` output; text that is not such output gives no rows and says so. */
 export function parseNetSession(text: string, hint?: CultureHint): ParseResult<SmbSession> {
-  const result = readNetSession(text, hint);
-  if ('kind' in result)
-    return { rows: [], error: null, warnings: [`not recognised: expected ${result.expected}`] };
-  return result;
+  return orNotRecognised(readNetSession(text, hint));
 }

@@ -1,4 +1,7 @@
 import { labels, type Token, tokenize } from './columns.js';
+import { findWindowsError } from './errors.js';
+import { isCompletedMessage, isNoEntriesMessage } from './locale.js';
+import type { ParseResult } from './types.js';
 
 /**
  * The layout `net.exe` uses for lists (`net session`, `net file`):
@@ -67,4 +70,17 @@ export function keyValue(line: string): { key: string; value: string } | null {
 /** `The command completed successfully.` and its translations: the last line, no row shape. */
 export function isTrailer(entry: { text: string }, index: number, count: number): boolean {
   return index === count - 1 && /[.。]$/.test(entry.text);
+}
+
+/**
+ * What `net.exe` prints instead of a table: "There are no entries in the list.", an error, "The
+ * command completed successfully." alone, or nothing. `null` when the text is none of these.
+ */
+export function netMessage(lines: readonly string[], text: string): ParseResult<never> | null {
+  if (lines.some(isNoEntriesMessage)) return { rows: [], error: null, warnings: [] };
+  const error = findWindowsError(lines);
+  if (error) return { rows: [], error, warnings: [] };
+  if (lines.some(isCompletedMessage)) return { rows: [], error: null, warnings: [] };
+  if (text.trim().length === 0) return { rows: [], error: null, warnings: ['empty output'] };
+  return null;
 }

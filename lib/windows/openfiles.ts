@@ -1,5 +1,6 @@
 import { isDigits, splitLines } from './columns.js';
 import { findWindowsError } from './errors.js';
+import { orNotRecognised } from './result.js';
 import type { CultureHint, NotRecognised, OpenFile, ParseResult } from './types.js';
 
 /**
@@ -111,8 +112,5 @@ export function readOpenfiles(
 
 /** Parses `openfiles` output; text that is not such output gives no rows and says so. */
 export function parseOpenfiles(text: string, hint?: CultureHint): ParseResult<OpenFile> {
-  const result = readOpenfiles(text, hint);
-  if ('kind' in result)
-    return { rows: [], error: null, warnings: [`not recognised: expected ${result.expected}`] };
-  return result;
+  return orNotRecognised(readOpenfiles(text, hint));
 }

@@ -3,6 +3,7 @@ import { findWindowsError } from './errors.js';
 import { readIdleMinutes } from './idle.js';
 import { isNoUserMessage } from './locale.js';
 import { readLogonTimes } from './logon-time.js';
+import { orNotRecognised } from './result.js';
 import {
   looksLikeDate,
   readSessionTable,
@@ -115,8 +116,5 @@ export function readQuser(
 
 /** Parses `quser` output; text that is not `quser` output gives no rows and says so. */
 export function parseQuser(text: string, hint?: CultureHint): ParseResult<QuserSession> {
-  const result = readQuser(text, hint);
-  if ('kind' in result)
-    return { rows: [], error: null, warnings: [`not recognised: expected ${result.expected}`] };
-  return result;
+  return orNotRecognised(readQuser(text, hint));
 }

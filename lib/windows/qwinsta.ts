@@ -1,5 +1,6 @@
 import { spanText, splitLines } from './columns.js';
 import { findWindowsError } from './errors.js';
+import { orNotRecognised } from './result.js';
 import {
   readSessionTable,
   rowsCarryLogonDates,
@@ -107,8 +108,5 @@ export function readQwinsta(text: string, _hint?: CultureHint): QwinstaResult | 
 
 /** Parses `qwinsta` output; text that is not `qwinsta` output gives no rows and says so. */
 export function parseQwinsta(text: string, hint?: CultureHint): QwinstaResult {
-  const result = readQwinsta(text, hint);
-  if ('kind' in result)
-    return { rows: [], error: null, warnings: [`not recognised: expected ${result.expected}`] };
-  return result;
+  return orNotRecognised(readQwinsta(text, hint));
 }

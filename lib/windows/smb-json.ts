@@ -1,5 +1,6 @@
 import { splitLines } from './columns.js';
 import { findWindowsError } from './errors.js';
+import { orNotRecognised } from './result.js';
 import type { CultureHint, NotRecognised, OpenFile, ParseResult, SmbSession } from './types.js';
 
 /**
@@ -139,16 +140,10 @@ export function readSmbSessions(
 
 /** Parses `Get-SmbOpenFile | ConvertTo-Json`; other text gives no rows and says so. */
 export function parseSmbOpenFiles(raw: string, hint?: CultureHint): ParseResult<OpenFile> {
-  const result = readSmbOpenFiles(raw, hint);
-  if ('kind' in result)
-    return { rows: [], error: null, warnings: [`not recognised: expected ${result.expected}`] };
-  return result;
+  return orNotRecognised(readSmbOpenFiles(raw, hint));
 }
 
 /** Parses `Get-SmbSession | ConvertTo-Json`; other text gives no rows and says so. */
 export function parseSmbSessions(raw: string, hint?: CultureHint): ParseResult<SmbSession> {
-  const result = readSmbSessions(raw, hint);
-  if ('kind' in result)
-    return { rows: [], error: null, warnings: [`not recognised: expected ${result.expected}`] };
-  return result;
+  return orNotRecognised(readSmbSessions(raw, hint));
 }

@@ -155,6 +155,15 @@ function warn(io: CliIo, text: string): void {
   io.err(text.endsWith('\n') ? text : `${text}\n`);
 }
 
+/** The one positional argument of a host command: an instance id. */
+function oneInstanceId(positionals: string[], usage: string): string {
+  const [instanceId] = positionals;
+  if (!instanceId || positionals.length > 1) {
+    throw new CliError(`give one instance id\n${usage}`, EXIT_CODES.usage);
+  }
+  return instanceId;
+}
+
 function showHelp(io: CliIo, usage: string): number {
   say(io, usage);
   return EXIT_CODES.ok;
@@ -238,9 +247,7 @@ const sessions: CliCommand = {
   async run(argv, io) {
     const { values, positionals } = parse(argv, {}, this.usage);
     if (values.help) return showHelp(io, this.usage);
-    const [host] = positionals;
-    if (!host || positionals.length > 1)
-      throw new CliError(`give one instance id\n${this.usage}`, EXIT_CODES.usage);
+    const host = oneInstanceId(positionals, this.usage);
     const { body } = await call(
       await targetOf(values, io),
       'GET',
@@ -286,9 +293,7 @@ const files: CliCommand = {
   async run(argv, io) {
     const { values, positionals } = parse(argv, {}, this.usage);
     if (values.help) return showHelp(io, this.usage);
-    const [host] = positionals;
-    if (!host || positionals.length > 1)
-      throw new CliError(`give one instance id\n${this.usage}`, EXIT_CODES.usage);
+    const host = oneInstanceId(positionals, this.usage);
     const { body } = await call(
       await targetOf(values, io),
       'GET',
@@ -404,9 +409,7 @@ const closeFile: CliCommand = {
       this.usage
     );
     if (values.help) return showHelp(io, this.usage);
-    const [instanceId] = positionals;
-    if (!instanceId || positionals.length > 1)
-      throw new CliError(`give one instance id\n${this.usage}`, EXIT_CODES.usage);
+    const instanceId = oneInstanceId(positionals, this.usage);
     if (!values.id === !values.path)
       throw new CliError(`give exactly one of --id or --path\n${this.usage}`, EXIT_CODES.usage);
     const { ticketId, reason } = requireTicket(
@@ -434,9 +437,7 @@ const endSmb: CliCommand = {
       this.usage
     );
     if (values.help) return showHelp(io, this.usage);
-    const [instanceId] = positionals;
-    if (!instanceId || positionals.length > 1)
-      throw new CliError(`give one instance id\n${this.usage}`, EXIT_CODES.usage);
+    const instanceId = oneInstanceId(positionals, this.usage);
     if (!values.client && !values.user)
       throw new CliError(`give --client, --user or both\n${this.usage}`, EXIT_CODES.usage);
     const { ticketId, reason } = requireTicket(

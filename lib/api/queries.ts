@@ -1,7 +1,7 @@
 import type { Action } from '../actions/model.js';
 import { InvalidCursorError } from '../ledger/errors.js';
 import type { Page } from '../ledger/ledger.js';
-import { parseQuser } from '../windows/quser.js';
+import { sessionListingOf } from '../ssm/listing.js';
 import { parseSmbOpenFiles, parseSmbSessions } from '../windows/smb-json.js';
 import type { OpenFile, QuserSession, SmbSession } from '../windows/types.js';
 import type { ApiDeps } from './deps.js';
@@ -48,15 +48,9 @@ export interface HostSessions {
 export async function listHostSessions(deps: ApiDeps, instanceId: string): Promise<HostSessions> {
   requireOnline(await requireManagedHost(deps, instanceId), instanceId);
   const envelope = await queryHost(deps, instanceId, 'ListSessions');
-  // quser exits 1 with "No User exists for *" on stderr when nobody is logged on.
-  const text = envelope.stdout.trim() === '' ? envelope.stderr : envelope.stdout;
-  const parsed = parseQuser(text, {
-    culture: envelope.culture,
-    shortDatePattern: envelope.shortDatePattern,
-    shortTimePattern: envelope.shortTimePattern,
-  });
-  if (parsed.error !== null) {
-    throw new ApiError(502, 'host-error', `quser failed on ${instanceId}: ${parsed.error.message}`);
+  const parsed = sessionListingOf(envelope);
+  if (parsed.kind === 'failed') {
+    throw new ApiError(502, 'host-error', `${instanceId}: ${parsed.reason}`);
   }
   return {
     instanceId,

@@ -3,8 +3,8 @@ import { dispatchAction, dispatchDeadline, finish, resumeAction } from '../colle
 import { type FoundCommand, findSentFor, recordFoundDispatch } from '../collect/sent.js';
 import { ActionConflictError, InvalidLedgerInputError } from '../ledger/errors.js';
 import { DispatchError, InvalidHostParameterError } from '../ssm/errors.js';
+import { sessionListingOf } from '../ssm/listing.js';
 import { toHostParameters } from '../ssm/parameters.js';
-import { parseQuser } from '../windows/quser.js';
 import { parseSmbOpenFiles } from '../windows/smb-json.js';
 import type { Caller } from './auth.js';
 import type { ApiDeps } from './deps.js';
@@ -154,11 +154,10 @@ async function resolveTargets(
       if (earlier.length > 0) return earlier.slice(0, 1);
       online();
       const envelope = await queryHost(deps, request.instanceId, 'ListSessions');
-      const listing = parseQuser(envelope.stdout, {
-        culture: envelope.culture,
-        shortDatePattern: envelope.shortDatePattern,
-        shortTimePattern: envelope.shortTimePattern,
-      });
+      const listing = sessionListingOf(envelope);
+      if (listing.kind === 'failed') {
+        throw new ApiError(502, 'host-error', `${request.instanceId}: ${listing.reason}`);
+      }
       const session = listing.rows.find((row) => row.id === sessionId);
       if (!session) throw notFound(`${request.instanceId} has no user session ${sessionId}`);
       return [{ kind: 'session', sessionId, expectedUser: session.userName }];

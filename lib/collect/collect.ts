@@ -3,9 +3,9 @@ import type { Ledger } from '../ledger/ledger.js';
 import { type PriorNotify, planHost } from '../policy/plan.js';
 import { type Policy, resolveGroup } from '../policy/schema.js';
 import { CommandNotFoundError, InvocationNotFoundError } from '../ssm/errors.js';
+import { sessionListingOf } from '../ssm/listing.js';
 import { outcomeOf } from '../ssm/outcome.js';
 import { type InvocationReading, readInvocation } from '../ssm/read.js';
-import { readQuser } from '../windows/quser.js';
 import { type ActDeps, carryOut, dispatchDeadline, finish } from './act.js';
 import { parseComment } from './comments.js';
 import { RetryLaterError } from './errors.js';
@@ -149,11 +149,8 @@ async function collectSessions(
   if (outcome.status !== 'succeeded' || envelope === null) {
     return failed(`${outcome.status}: ${outcome.result.errorCode ?? ''} ${outcome.result.excerpt}`);
   }
-  // quser prints "No User exists for *" on stderr when nobody is logged on.
-  const text = envelope.stdout.trim() !== '' ? envelope.stdout : envelope.stderr;
-  const parsed = readQuser(text, envelope);
-  if ('kind' in parsed) return failed(`not quser output: expected ${parsed.expected}`);
-  if (parsed.error) return failed(`quser failed: ${parsed.error.message}`);
+  const parsed = sessionListingOf(envelope);
+  if (parsed.kind === 'failed') return failed(parsed.reason);
   const stale = staleListing(deps, envelope.hostTimeUtc);
   if (stale !== null) return { kind: 'ignored', reason: stale };
   if (parsed.warnings.length > 0 || envelope.stdoutTruncated) {

@@ -1,9 +1,9 @@
 import type { Action } from '../actions/model.js';
 import { planHost } from '../policy/plan.js';
 import { resolveGroup } from '../policy/schema.js';
+import { sessionListingOf } from '../ssm/listing.js';
 import { outcomeOf } from '../ssm/outcome.js';
 import type { InvocationReading } from '../ssm/read.js';
-import { readQuser } from '../windows/quser.js';
 import type { QuserSession } from '../windows/types.js';
 import { carryOut } from './act.js';
 import {
@@ -114,11 +114,8 @@ function sessionsOf(reading: InvocationReading): SessionListing {
     const { errorCode, excerpt } = outcome.result;
     return { kind: 'failed', reason: `${outcome.status}: ${errorCode ?? ''} ${excerpt}` };
   }
-  // quser prints "No User exists for *" on stderr when nobody is logged on.
-  const text = envelope.stdout.trim() !== '' ? envelope.stdout : envelope.stderr;
-  const parsed = readQuser(text, envelope);
-  if ('kind' in parsed) return { kind: 'failed', reason: `not quser output: ${parsed.expected}` };
-  if (parsed.error) return { kind: 'failed', reason: `quser failed: ${parsed.error.message}` };
+  const parsed = sessionListingOf(envelope);
+  if (parsed.kind === 'failed') return parsed;
   return {
     kind: 'listed',
     rows: parsed.rows,

@@ -92,7 +92,7 @@ export const hostEnvelopeSchema = z.object({
   shortDatePattern: z.string(),
   shortTimePattern: z.string(),
   /** ISO 8601 UTC instant on the host's clock, e.g. `2026-11-21T19:32:10Z`. */
-  hostTimeUtc: z.string(),
+  hostTimeUtc: z.iso.datetime(),
   /** Host's UTC offset in minutes at `hostTimeUtc` (quiet hours are host-local). */
   utcOffsetMinutes: z.number().int().default(0),
   guard: z

@@ -51,7 +51,12 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import {
+  ContextAttribute,
+  Schedule,
+  ScheduleExpression,
+  ScheduleTargetInput,
+} from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -388,6 +393,14 @@ export class SessionJanitorStack extends Stack {
       description: 'Starts a session-janitor sweep',
       schedule: ScheduleExpression.expression(settings.sweepSchedule),
       target: new LambdaInvoke(sweep.function, {
+        // The scheduled time, not the delivery time, names the sweep: a retried attempt of the
+        // same run carries the same time and finds its sweep record instead of sending again.
+        input: ScheduleTargetInput.fromObject({
+          scheduledTime: ContextAttribute.scheduledTime,
+          scheduleArn: ContextAttribute.scheduleArn,
+          executionId: ContextAttribute.executionId,
+          attemptNumber: ContextAttribute.attemptNumber,
+        }),
         role: schedulerRole,
         deadLetterQueue: this.failedEventsQueue,
         retryAttempts: 2,

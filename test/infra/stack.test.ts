@@ -131,6 +131,17 @@ describe('triggers', () => {
     });
   });
 
+  it('names each sweep by its scheduled time, so a retried attempt is the same sweep', () => {
+    const schedule = Object.values(template.findResources('AWS::Scheduler::Schedule'))[0];
+    const input = JSON.parse(String(schedule?.Properties.Target.Input));
+    expect(input).toEqual({
+      scheduledTime: '<aws.scheduler.scheduled-time>',
+      scheduleArn: '<aws.scheduler.schedule-arn>',
+      executionId: '<aws.scheduler.execution-id>',
+      attemptNumber: '<aws.scheduler.attempt-number>',
+    });
+  });
+
   it('routes Session Idle events from hosts to idle-event', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { source: ['session-janitor.host'], 'detail-type': ['Session Idle'] },

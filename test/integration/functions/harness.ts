@@ -19,6 +19,28 @@ export async function sample<T = Record<string, unknown>>(path: string): Promise
   return JSON.parse(await readFile(new URL(path, eventsDir), 'utf8')) as T;
 }
 
+/** Status events as the SQS records `command-status` receives. */
+export function sqs(bodies: string[]): SQSEvent {
+  return {
+    Records: bodies.map((body) => ({
+      messageId: randomUUID(),
+      receiptHandle: 'handle',
+      body,
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: '0',
+        SenderId: 'AIDAIENQZJOLO23YVJ4VO',
+        ApproximateFirstReceiveTimestamp: '0',
+      },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:session-janitor-command-status',
+      awsRegion: 'us-east-1',
+    })),
+  };
+}
+
 export function context(name: string): Context {
   return lambdaContext(name, randomUUID());
 }

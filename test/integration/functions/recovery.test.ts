@@ -8,7 +8,7 @@ import { actionComment } from '../../../lib/collect/comments.js';
 import { StaleTransitionError } from '../../../lib/ledger/errors.js';
 import type { ReconcileResult } from '../../../lib/sweep/sweep.js';
 import type { SsmEventBridgeEvent } from '../../../local/ssm/types.js';
-import { type Harness, startHarness } from './harness.js';
+import { type Harness, sqs, startHarness } from './harness.js';
 
 /**
  * A sender (command-status, idle-event) can die between recording an action and recording its
@@ -24,27 +24,6 @@ const policy = {
 
 /** Past the planned deadline (600 s delivery + 120 s execution + 60 s) of an action made now. */
 const PAST_GRACE_MINUTES = 14;
-
-function sqs(bodies: string[]): SQSEvent {
-  return {
-    Records: bodies.map((body) => ({
-      messageId: randomUUID(),
-      receiptHandle: 'handle',
-      body,
-      attributes: {
-        ApproximateReceiveCount: '1',
-        SentTimestamp: '0',
-        SenderId: 'AIDAIENQZJOLO23YVJ4VO',
-        ApproximateFirstReceiveTimestamp: '0',
-      },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:session-janitor-command-status',
-      awsRegion: 'us-east-1',
-    })),
-  };
-}
 
 describe('actions whose sender died', () => {
   let h: Harness;

@@ -5,7 +5,7 @@ import { isTerminal } from '../../../lib/actions/transitions.js';
 import { sweepIdOf } from '../../../lib/sweep/sweep.js';
 import { lambdaContext } from '../../../local/runtime/lambda-context.js';
 import { postWith } from '../api/harness.js';
-import { type Harness, sample, startHarness } from './harness.js';
+import { type Harness, sample, sqs, startHarness } from './harness.js';
 
 const policy = {
   version: 1,
@@ -23,27 +23,6 @@ const policy = {
     },
   },
 };
-
-function sqs(bodies: string[]): SQSEvent {
-  return {
-    Records: bodies.map((body) => ({
-      messageId: randomUUID(),
-      receiptHandle: 'handle',
-      body,
-      attributes: {
-        ApproximateReceiveCount: '1',
-        SentTimestamp: '0',
-        SenderId: 'AIDAIENQZJOLO23YVJ4VO',
-        ApproximateFirstReceiveTimestamp: '0',
-      },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:session-janitor-command-status',
-      awsRegion: 'us-east-1',
-    })),
-  };
-}
 
 describe('schedule → sweep → command-status', () => {
   let h: Harness;

@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import type { SQSEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { actDeps } from '../../../functions/shared/runtime.js';
 import type { Action, NewAction } from '../../../lib/actions/model.js';

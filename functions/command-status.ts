@@ -13,7 +13,8 @@ const recordSchema = JSONStringified(ssmStatusEventSchema);
 /**
  * `command-status` (Run Command status events through SQS): a `ListSessions` result becomes
  * planned and dispatched actions; an action's result completes it. A record that fails (bad
- * shape, or work that must wait) is reported as a batch item failure and comes back later.
+ * shape, or work that must wait) is reported as a batch item failure and comes back later: no
+ * record is ever slept on, so one slow record cannot time the whole batch out.
  */
 export function createCommandStatusHandler(runtime: Runtime) {
   const deps: CollectDeps = {
@@ -30,8 +31,12 @@ export function createCommandStatusHandler(runtime: Runtime) {
     if (invocations.length === 0) {
       logger.info('status event ignored', { eventId: event.id, reason: 'not ours' });
     }
+    const queuedForMs = Date.now() - Number(record.attributes.SentTimestamp);
     for (const invocation of invocations) {
-      const result = await handleInvocationStatus(deps, invocation);
+      const result = await handleInvocationStatus(deps, {
+        ...invocation,
+        ...(Number.isFinite(queuedForMs) ? { queuedForMs } : {}),
+      });
       logger.info('status event handled', {
         eventId: event.id,
         commandId: invocation.commandId,

@@ -5,7 +5,7 @@ import { type Policy, resolveGroup } from '../policy/schema.js';
 import { CommandNotFoundError, InvocationNotFoundError } from '../ssm/errors.js';
 import { sessionListingOf } from '../ssm/listing.js';
 import { outcomeOf } from '../ssm/outcome.js';
-import { type InvocationReading, readInvocation } from '../ssm/read.js';
+import { DEFAULT_MISSING_RETRY_MS, type InvocationReading, readInvocation } from '../ssm/read.js';
 import { type ActDeps, carryOut, dispatchDeadline, finish } from './act.js';
 import { parseComment } from './comments.js';
 import { RetryLaterError } from './errors.js';
@@ -16,7 +16,11 @@ import { recordFoundDispatch } from './sent.js';
 export interface CollectDeps extends ActDeps {
   ledger: Ledger;
   policy: Policy;
-  /** How long a just-sent invocation may stay invisible before an event about it is dropped. */
+  /**
+   * How long after its status event was queued an invocation SSM does not show yet is taken for
+   * SSM's eventual consistency (the event is handed back, {@link RetryLaterError}) rather than
+   * believed unknown. Default {@link DEFAULT_MISSING_RETRY_MS}.
+   */
   missingRetryMs?: number;
 }
 
@@ -25,6 +29,8 @@ export interface InvocationStatusInput {
   instanceId: string;
   /** The status the event claims; the invocation itself is read again before anything changes. */
   status: string;
+  /** How long the event has waited since its queue accepted it; absent: long enough. */
+  queuedForMs?: number;
 }
 
 export type CollectResult =
@@ -72,19 +78,24 @@ export async function handleInvocationStatus(
   if (NOT_FINAL.has(input.status)) return { kind: 'ignored', reason: `status ${input.status}` };
   let reading: InvocationReading;
   try {
+    // One read, never a wait: a batch holds many records, and the queue is the place to wait.
     reading = await readInvocation(
       { ssm: deps.ssm, ...(deps.retry ? { retry: deps.retry } : {}) },
-      {
-        commandId: input.commandId,
-        instanceId: input.instanceId,
-        ...(deps.missingRetryMs === undefined ? {} : { missingRetryMs: deps.missingRetryMs }),
-      }
+      { commandId: input.commandId, instanceId: input.instanceId, missingRetryMs: 0 }
     );
   } catch (error) {
-    // SSM answers a command it never had like one not yet visible; after the wait, it is unknown.
-    if (error instanceof CommandNotFoundError || error instanceof InvocationNotFoundError) {
+    if (error instanceof InvocationNotFoundError) {
+      // Just after SendCommand SSM may not show the invocation yet; after that, it is unknown.
+      const window = deps.missingRetryMs ?? DEFAULT_MISSING_RETRY_MS;
+      if ((input.queuedForMs ?? Number.POSITIVE_INFINITY) < window) {
+        throw new RetryLaterError(`invocation ${input.commandId} is not visible yet`, {
+          cause: error,
+        });
+      }
       return { kind: 'ignored', reason: 'unknown invocation' };
     }
+    if (error instanceof CommandNotFoundError)
+      return { kind: 'ignored', reason: 'unknown invocation' };
     throw error;
   }
   if (NOT_FINAL.has(reading.status)) return { kind: 'ignored', reason: `status ${reading.status}` };

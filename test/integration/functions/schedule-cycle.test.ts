@@ -371,3 +371,63 @@ describe('a session listing that comes back late', () => {
     }
   });
 });
+
+describe('status events for command ids SSM does not know', () => {
+  it('hands every fresh record back to the queue at once, and drops them once they are old', async () => {
+    const h = await startHarness({ policy: { version: 1 } });
+    try {
+      const { createCommandStatusHandler } = await import('../../../functions/command-status.js');
+      const { createRuntime } = await import('../../../functions/shared/runtime.js');
+      // The deployed waiting time for an invisible invocation (5 s), not the harness's shortcut.
+      const runtime = createRuntime(h.runtime.config, {
+        clients: h.runtime.clients,
+        clock: h.runtime.clock,
+        retry: { baseDelayMs: 1, maxDelayMs: 5 },
+      });
+      const status = createCommandStatusHandler(runtime);
+      const template = await sample('ssm/command-invocation-status-change.json');
+      const host = h.instance(0);
+      const bodies = Array.from({ length: 10 }, () =>
+        JSON.stringify({
+          ...template,
+          id: randomUUID(),
+          resources: [`arn:aws:ec2:us-east-1:123456789012:instance/${host}`],
+          detail: {
+            ...(template.detail as object),
+            'command-id': randomUUID(),
+            'instance-id': host,
+          },
+        })
+      );
+      const queuedAt = (event: SQSEvent, at: number): SQSEvent => ({
+        Records: event.Records.map((r) => ({
+          ...r,
+          attributes: { ...r.attributes, SentTimestamp: String(at) },
+        })),
+      });
+
+      // Another document's event in the same batch is handled, so the batch fails only in part.
+      const foreign = JSON.stringify({
+        ...template,
+        detail: { ...(template.detail as object), 'document-name': 'AWS-RunShellScript' },
+      });
+      const fresh = queuedAt(sqs([...bodies, foreign]), Date.now());
+      const started = Date.now();
+      const first = await status(fresh, lambdaContext('command-status', randomUUID()));
+      const elapsed = Date.now() - started;
+
+      expect(first?.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(
+        fresh.Records.slice(0, 10).map((r) => r.messageId)
+      );
+      // Ten records in sequence, none waited on: far less than one 5 s wait.
+      expect(elapsed).toBeLessThan(2_500);
+
+      const old = queuedAt(sqs(bodies), Date.now() - 60_000);
+      const second = await status(old, lambdaContext('command-status', randomUUID()));
+      expect(second?.batchItemFailures).toEqual([]);
+      expect(await h.actionsOf(host)).toEqual([]);
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -1,3 +1,4 @@
+import { deriveActionId } from '../actions/ids.js';
 import type { Action, ActionResult, ActionTarget, NewAction } from '../actions/model.js';
 import { dispatchAction, dispatchDeadline, finish, resumeAction } from '../collect/act.js';
 import { type FoundCommand, findSentFor, recordFoundDispatch } from '../collect/sent.js';
@@ -42,9 +43,9 @@ const FIELD_OF_PARAMETER: Record<string, string> = {
 };
 
 /**
- * `POST /v1/actions`: checks the host (404 unknown, 403 unmanaged), resolves the target (from the
- * request, from the ticket's history for a repeated request, or live from the host), records the
- * action idempotently and sends it once.
+ * `POST /v1/actions`: checks the host (404 unknown, 403 unmanaged, 503 offline unless the request
+ * was already recorded), resolves the target (from the request, from the ticket's history for a
+ * repeated request, or live from the host), records the action idempotently and sends it once.
  *
  * Sending exactly once: only the request that recorded an action sends it. A repeat finds it
  * `planned` while the first request is still sending, and answers with it as it is. An action
@@ -70,6 +71,11 @@ export async function requestAction(
   );
   const planned = targets.map((target) => toNewAction(request, target, caller));
   for (const action of planned) checkParameters(action);
+  // A command for an offline agent would wait for its delivery timeout and then act on whatever
+  // the session has become: a help-desk action is done now or not at all. Only a request already
+  // recorded is answered (with its action as it is), and nothing is sent for it.
+  const offline = host.pingStatus !== 'Online';
+  if (offline) await requireRecorded(deps, planned, () => requireOnline(host, request.instanceId));
 
   const results: RequestedAction[] = [];
   for (const newAction of planned) {
@@ -95,6 +101,7 @@ export async function requestAction(
     const { action, alreadyExisted } = recorded;
     if (!alreadyExisted) deps.observer.planned(action, 'send');
     const orphaned =
+      !offline &&
       alreadyExisted &&
       action.status === 'planned' &&
       deps.clock().getTime() - Date.parse(action.createdAt) >=
@@ -106,6 +113,17 @@ export async function requestAction(
     }
   }
   return { actions: results };
+}
+
+/** Refuses (`refuse`) unless every action of the request is already in the ledger. */
+async function requireRecorded(
+  deps: ApiDeps,
+  planned: readonly NewAction[],
+  refuse: () => void
+): Promise<void> {
+  for (const action of planned) {
+    if ((await deps.ledger.getAction(deriveActionId(action))) === null) refuse();
+  }
 }
 
 function toNewAction(request: ActionRequest, target: ActionTarget, caller: Caller): NewAction {

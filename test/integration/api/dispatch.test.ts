@@ -122,4 +122,58 @@ describe('dispatch', () => {
     expect((await h.action(old.action.id))?.status).toBe('succeeded');
     expect(h.fleet.host(host).sessions.some((s) => s.id === sessionId2)).toBe(false);
   });
+
+  it('refuses a ticket action for a host whose agent is offline with 503, recording and sending nothing', async () => {
+    const offline = h.hostId('RDSH-US-03');
+    const sessionId = h.fleet.addSession(offline, { user: 'CORP\\away' });
+    const before = h.localSsm.commands().length;
+
+    const response = await h.invoke(
+      postWith('post-action-logoff', {
+        instanceId: offline,
+        sessionId,
+        userName: 'CORP\\away',
+        ticketId: 'OFFLINE-1',
+      })
+    );
+
+    expect(response.statusCode).toBe(503);
+    expect(response.body).toMatchObject({ error: 'host-offline' });
+    expect(h.localSsm.commands().length).toBe(before);
+    expect((await h.ledger.listByHost(offline)).items).toEqual([]);
+    expect(h.fleet.host(offline).sessions.some((s) => s.id === sessionId)).toBe(true);
+  });
+
+  it('still answers a repeat of a recorded request while the host is offline, sending nothing', async () => {
+    const sessionId = h.fleet.addSession(host, { user: 'CORP\\repeatoffline' });
+    const event = postWith('post-action-logoff', {
+      instanceId: host,
+      sessionId,
+      userName: 'CORP\\repeatoffline',
+      ticketId: 'OFFLINE-2',
+    });
+    const first = await h.invoke(structuredClone(event));
+    await h.settle();
+    const before = h.localSsm.commands().length;
+    h.localSsm.setFaults({ offlineInstanceIds: [host] });
+    try {
+      const again = await h.invoke(structuredClone(event));
+      const other = await h.invoke(
+        postWith('post-action-logoff', {
+          instanceId: host,
+          sessionId,
+          userName: 'CORP\\repeatoffline',
+          ticketId: 'OFFLINE-3',
+        })
+      );
+      expect(again).toMatchObject({
+        statusCode: 202,
+        body: { actionId: first.body.actionId, status: 'succeeded', created: false },
+      });
+      expect(other).toMatchObject({ statusCode: 503, body: { error: 'host-offline' } });
+    } finally {
+      h.localSsm.setFaults({ offlineInstanceIds: [] });
+    }
+    expect(h.localSsm.commands().length).toBe(before);
+  });
 });

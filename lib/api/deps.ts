@@ -7,7 +7,13 @@ import type { RetryPolicy } from '../ssm/retry.js';
 export interface ApiDeps {
   ledger: Pick<
     Ledger,
-    'createAction' | 'getAction' | 'markDispatched' | 'complete' | 'listByHost' | 'listByTicket'
+    | 'createAction'
+    | 'getAction'
+    | 'markDispatched'
+    | 'complete'
+    | 'leaseResume'
+    | 'listByHost'
+    | 'listByTicket'
   >;
   ssm: SSMClient;
   documentName: string;

@@ -52,10 +52,9 @@ const FIELD_OF_PARAMETER: Record<string, string> = {
  * still `planned` after `dispatchGraceMs` was orphaned (its request died between recording and
  * sending, or between sending and recording the dispatch): a repeat asks SSM for its command and
  * records that one, or sends it if there is none; `markDispatched` is conditional, so only one
- * dispatch is ever recorded. Residual window: SendCommand is not idempotent, so two repeats of an
- * orphaned, never-sent request arriving at the same moment can both send; the host's guard turns
- * the second command into a no-op (session or file gone, or user mismatch), and the ledger keeps
- * the first. Reconcile settles an orphan nobody repeats.
+ * dispatch is ever recorded. SendCommand is not idempotent, so concurrent repeats of an orphan
+ * first take a short lease on it (`resumeAction`): one of them looks and sends, the others answer
+ * with the action as it is. Reconcile settles an orphan nobody repeats.
  *
  * A failed SendCommand ends the action (`undeliverable` when SSM refused the host, `failed`
  * when SSM holds no command for it), leaving it `planned` for reconcile only when SSM cannot say.

@@ -20,7 +20,7 @@ import type { Observer } from './observer.js';
 import { type FoundCommand, findSentFor, recordFoundDispatch } from './sent.js';
 
 export interface ActDeps {
-  ledger: Pick<Ledger, 'createAction' | 'markDispatched' | 'complete'>;
+  ledger: Pick<Ledger, 'createAction' | 'markDispatched' | 'complete' | 'leaseResume'>;
   ssm: SSMClient;
   documentName: string;
   /** CloudWatch log group for command output; empty: none. */
@@ -170,10 +170,26 @@ export function toNewAction(
 }
 
 /**
+ * How long a resumer holds the right to send: longer than the functions that resume may run (60 s
+ * for command-status, 29 s for the API), so a lease runs out only once its holder has finished or
+ * died, and the next resumer's look at SSM then sees any command the holder sent.
+ */
+const RESUME_LEASE_SECONDS = 90;
+
+/**
  * A planned action a previous attempt recorded: that attempt may have died after SendCommand and
- * before recording it. SSM is asked first; only an action it holds no command for is sent now.
+ * before recording it. Concurrent resumers (repeated requests, redelivered events) first take a
+ * lease on it, so one of them goes on; SSM is then asked, and only an action it holds no command
+ * for is sent now. A resumer without the lease leaves the action as it is.
  */
 export async function resumeAction(deps: ActDeps, action: Action): Promise<SendAttempt> {
+  if (!(await deps.ledger.leaseResume(action.id, { leaseSeconds: RESUME_LEASE_SECONDS }))) {
+    deps.observer.info('another caller is resuming this planned action', {
+      actionId: action.id,
+      instanceId: action.instanceId,
+    });
+    return { action, retry: false, failure: null };
+  }
   let found: FoundCommand | null;
   try {
     found = await findSentFor(deps, action);

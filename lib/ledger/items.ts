@@ -9,6 +9,7 @@ const BOOKKEEPING = new Set([
   'type',
   'fingerprint',
   'expiresAt',
+  'resumeLease',
   'gsi1pk',
   'gsi1sk',
   'gsi2pk',

@@ -5,7 +5,8 @@
  * Items: an action is `ACTION#<id>`/`ACTION` with the Action's fields plus `fingerprint`,
  * `expiresAt` and its index keys (see `table.ts`); a sweep is `SWEEP#<id>`/`SWEEP`.
  * Writes per action: create = one PutItem, dispatch = one UpdateItem, completion = one
- * UpdateItem. Reads happen only when a write is refused, to say why.
+ * UpdateItem. Reads happen only when a write is refused, to say why. Resuming an action whose
+ * sender died takes one more UpdateItem (a short lease, so that one resumer sends).
  *
  * No action stays open unseen: from its creation until its completion an action is on the
  * `byDeadline` index, first with its planned deadline (created + a grace: if it is still
@@ -146,6 +147,13 @@ export interface Ledger extends SweepStore {
     result: ActionResult | null,
     options?: CompleteOptions
   ): Promise<Action>;
+  /**
+   * Takes, for `leaseSeconds`, the right to resume a `planned` action whose sender may have died
+   * (look for its command, send it if there is none): one conditional UpdateItem, so of
+   * concurrent resumers exactly one gets `true`. `false` while another holds an unexpired lease,
+   * or once the action has left `planned`. The first send of an action takes no lease.
+   */
+  leaseResume(id: string, options: { leaseSeconds: number; at?: Date }): Promise<boolean>;
   /** The action a status event is about (via `byCommand`; eventually consistent on DynamoDB). */
   findByCommand(commandId: string, instanceId: string): Promise<Action | null>;
   listByCommand(commandId: string, instanceId: string, page?: PageRequest): Promise<Page<Action>>;
@@ -375,6 +383,36 @@ export function createLedger(options: LedgerOptions): Ledger {
     }
   }
 
+  async function leaseResume(
+    id: string,
+    leaseOptions: { leaseSeconds: number; at?: Date }
+  ): Promise<boolean> {
+    check(actionIdSchema, id, 'actionId');
+    const seconds = check(graceSchema, leaseOptions.leaseSeconds, 'leaseSeconds');
+    const at = leaseOptions.at ?? clock();
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: keyOf(id),
+          ConditionExpression:
+            '#status = :planned AND (attribute_not_exists(resumeLease) OR resumeLease < :now)',
+          UpdateExpression: 'SET resumeLease = :until',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':planned': 'planned',
+            ':now': iso(at, 'at'),
+            ':until': new Date(at.getTime() + seconds * 1000).toISOString(),
+          },
+        })
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      return false;
+    }
+  }
+
   async function query(
     index: LedgerIndexName,
     partition: string,
@@ -432,6 +470,7 @@ export function createLedger(options: LedgerOptions): Ledger {
     getAction,
     markDispatched,
     complete,
+    leaseResume,
     listByCommand,
     async findByCommand(commandId, instanceId) {
       const page = await listByCommand(commandId, instanceId, { limit: 1 });

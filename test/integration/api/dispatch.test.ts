@@ -176,4 +176,42 @@ describe('dispatch', () => {
     }
     expect(h.localSsm.commands().length).toBe(before);
   });
+
+  it('sends an orphaned planned action exactly once for six concurrent repeats', async () => {
+    const sessionId = h.fleet.addSession(host, { user: 'CORP\\orphan6' });
+    const request = {
+      instanceId: host,
+      sessionId,
+      userName: 'CORP\\orphan6',
+      ticketId: 'ORPHAN-6',
+      reason: 'user stuck in a frozen session',
+    };
+    // Its request died right after recording it, 31 s ago.
+    const { action } = await h.ledger.createAction(
+      {
+        operation: 'logoff',
+        instanceId: host,
+        target: { kind: 'session', sessionId, expectedUser: 'CORP\\orphan6' },
+        trigger: { kind: 'api', ticketId: 'ORPHAN-6', caller: CALLER },
+        reason: request.reason,
+        policy: null,
+        dryRun: false,
+      },
+      { at: new Date(Date.now() - 31_000) }
+    );
+    const logoffs = () =>
+      h.localSsm.commands().filter((c) => c.comment === `sj:act:${action.id}`).length;
+
+    // Every repeat has looked for a command before the first send reaches SSM.
+    h.delaySsm('SendCommandCommand');
+    const responses = await Promise.all(
+      Array.from({ length: 6 }, () => h.invoke(postWith('post-action-logoff', request)))
+    ).finally(() => h.delaySsm(null));
+    await h.settle();
+
+    expect(responses.map((r) => r.statusCode)).toEqual([202, 202, 202, 202, 202, 202]);
+    expect(new Set(responses.map((r) => r.body.actionId))).toEqual(new Set([action.id]));
+    expect(logoffs()).toBe(1);
+    expect(await h.action(action.id)).toMatchObject({ status: 'succeeded', attempts: 1 });
+  });
 });

@@ -49,6 +49,8 @@ export interface ApiHarness {
    * connection after SSM accepted it).
    */
   failSsm(commandName: string | null, error?: Error, options?: { afterSend?: boolean }): void;
+  /** Holds every call of the named command this long before it reaches SSM, until cleared. */
+  delaySsm(commandName: string | null, ms?: number): void;
   hostId(computerName: string): string;
   close(): Promise<void>;
 }
@@ -124,10 +126,14 @@ export async function startApiHarness(
   });
   const clients = createClients(config);
   let fault: { commandName: string; error: Error; afterSend: boolean } | null = null;
+  let delay: { commandName: string; ms: number } | null = null;
   // A fault the local SSM cannot produce on demand for one call (SendCommand refused after the
   // host was found, or accepted with its answer lost), injected into the real client's stack.
   clients.ssm.middlewareStack.add(
     (next, context) => async (args) => {
+      if (delay !== null && context.commandName === delay.commandName) {
+        await new Promise((resolve) => setTimeout(resolve, delay?.ms));
+      }
       if (fault === null || context.commandName !== fault.commandName) return next(args);
       const { error, afterSend } = fault;
       if (afterSend) await next(args);
@@ -192,6 +198,9 @@ export async function startApiHarness(
     failSsm(commandName, error = serviceError('InternalServerError', 'injected'), options = {}) {
       fault =
         commandName === null ? null : { commandName, error, afterSend: options.afterSend ?? false };
+    },
+    delaySsm(commandName, ms = 200) {
+      delay = commandName === null ? null : { commandName, ms };
     },
     hostId(computerName) {
       const instance = fleet.instances().find((i) => i.computerName === computerName);

@@ -220,6 +220,25 @@ describe('status events delivered twice, out of order and late', () => {
     });
   });
 
+  it('grants a resume lease to exactly one of concurrent callers, again once it expires', async () => {
+    const planned = await reach('planned');
+
+    const grants = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        fx.ledger.leaseResume(planned.id, { leaseSeconds: 90, at: at(40) })
+      )
+    );
+
+    expect(grants.filter(Boolean)).toHaveLength(1);
+    expect(await fx.ledger.leaseResume(planned.id, { leaseSeconds: 90, at: at(129) })).toBe(false);
+    expect(await fx.ledger.leaseResume(planned.id, { leaseSeconds: 90, at: at(131) })).toBe(true);
+    expect(await fx.ledger.getAction(planned.id)).toEqual(planned);
+    const dispatched = await reach('dispatched');
+    expect(await fx.ledger.leaseResume(dispatched.id, { leaseSeconds: 90, at: at(400) })).toBe(
+      false
+    );
+  });
+
   it('applies exactly one of many concurrent terminal deliveries', async () => {
     const action = await reach('dispatched');
     const statuses: TerminalStatus[] = ['succeeded', 'failed', 'succeeded', 'timed_out'];

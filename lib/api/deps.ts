@@ -12,6 +12,7 @@ export interface ApiDeps {
     | 'markDispatched'
     | 'complete'
     | 'leaseResume'
+    | 'releaseResume'
     | 'listByHost'
     | 'listByTicket'
   >;

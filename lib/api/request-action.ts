@@ -76,11 +76,15 @@ export async function requestAction(
   const offline = host.pingStatus !== 'Online';
   if (offline) await requireRecorded(deps, planned, () => requireOnline(host, request.instanceId));
 
+  const dispatchGraceMs = deps.dispatchGraceMs ?? DEFAULT_DISPATCH_GRACE_MS;
   const results: RequestedAction[] = [];
   for (const newAction of planned) {
     let recorded: { action: Action; alreadyExisted: boolean };
     try {
-      recorded = await deps.ledger.createAction(newAction);
+      // The request that records an action sends it: it holds the resume lease for the grace.
+      recorded = await deps.ledger.createAction(newAction, {
+        resumeLeaseSeconds: Math.max(1, Math.ceil(dispatchGraceMs / 1000)),
+      });
     } catch (error) {
       if (error instanceof ActionConflictError) {
         throw new ApiError(
@@ -103,8 +107,7 @@ export async function requestAction(
       !offline &&
       alreadyExisted &&
       action.status === 'planned' &&
-      deps.clock().getTime() - Date.parse(action.createdAt) >=
-        (deps.dispatchGraceMs ?? DEFAULT_DISPATCH_GRACE_MS);
+      deps.clock().getTime() - Date.parse(action.createdAt) >= dispatchGraceMs;
     if (!alreadyExisted || orphaned) {
       results.push({ ...(await send(deps, action, orphaned)), created: !alreadyExisted });
     } else {
@@ -259,7 +262,8 @@ async function send(
   const done = attempt.retry
     ? await settleFailedSend(deps, attempt.action, attempt.failure)
     : attempt.action;
-  if (done.status === 'dispatched') return { action: done, sendError: null };
+  // Sent after all (its own status event may even have finished it meanwhile).
+  if (done.commandId !== null) return { action: done, sendError: null };
   return { action: done, sendError: attempt.failure.errorCode ?? done.status };
 }
 

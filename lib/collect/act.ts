@@ -8,7 +8,7 @@ import type {
 } from '../actions/model.js';
 import { InvalidLedgerInputError, StaleTransitionError } from '../ledger/errors.js';
 import type { Ledger } from '../ledger/ledger.js';
-import type { PlannedAction } from '../policy/plan.js';
+import { type PlannedAction, reskip } from '../policy/plan.js';
 import type { ResolvedGroup } from '../policy/schema.js';
 import { DispatchError } from '../ssm/errors.js';
 import { outcomeOfSendError, type TerminalActionStatus } from '../ssm/outcome.js';
@@ -20,7 +20,10 @@ import type { Observer } from './observer.js';
 import { type FoundCommand, findSentFor, recordFoundDispatch } from './sent.js';
 
 export interface ActDeps {
-  ledger: Pick<Ledger, 'createAction' | 'markDispatched' | 'complete' | 'leaseResume'>;
+  ledger: Pick<
+    Ledger,
+    'createAction' | 'markDispatched' | 'complete' | 'leaseResume' | 'releaseResume'
+  >;
   ssm: SSMClient;
   documentName: string;
   /** CloudWatch log group for command output; empty: none. */
@@ -39,10 +42,17 @@ export interface CarryOutInput {
   group: ResolvedGroup;
   planned: readonly PlannedAction[];
   /**
-   * Grants up to `wanted` sends (the fleet-wide budget of a sweep); absent: no fleet budget.
-   * Asked only for actions this call records for the first time.
+   * Grants up to `wanted` sends (the blast-radius budget: the sweep's fleet limit, or an idle
+   * event's host and fleet limits per window); absent: no budget. Asked only for actions this call
+   * records for the first time.
    */
-  claim?: (wanted: number) => Promise<number>;
+  claim?: (wanted: number) => Promise<QuotaGrant>;
+}
+
+/** What a budget allows of the sends asked for, and why it refuses the rest. */
+export interface QuotaGrant {
+  granted: number;
+  refused: { limit: 'host-limit' | 'fleet-limit'; detail: string };
 }
 
 /** What one attempt to send an action came to. */
@@ -97,27 +107,24 @@ export function dispatchDeadline(
  * attempt did send it.
  */
 export async function carryOut(deps: ActDeps, input: CarryOutInput): Promise<CarryOutResult> {
-  const recorded: { plan: PlannedAction; action: Action; fresh: boolean }[] = [];
-  for (const plan of input.planned) {
-    try {
-      const { action, alreadyExisted } = await deps.ledger.createAction(
-        toNewAction(plan, input.instanceId, input.trigger, input.group),
-        { plannedGraceSeconds: overdueAfterSeconds(deps) }
-      );
-      recorded.push({ plan, action, fresh: !alreadyExisted });
-    } catch (error) {
-      // A session the ledger cannot describe (a name quser mangled) must not stop the others.
-      if (!(error instanceof InvalidLedgerInputError)) throw error;
-      deps.observer.warn('planned action refused by the ledger', {
-        instanceId: input.instanceId,
-        sessionId: plan.sessionId,
-        error: error.message,
-      });
-    }
-  }
-
-  const freshSends = recorded.filter((r) => r.fresh && r.plan.skip === null).length;
-  const granted = input.claim && freshSends > 0 ? await input.claim(freshSends) : freshSends;
+  const sends = input.planned.filter((plan) => plan.skip === null);
+  const recordedSends = await record(deps, input, sends);
+  const freshSends = recordedSends.filter((r) => r.fresh).length;
+  const grant: QuotaGrant =
+    input.claim && freshSends > 0
+      ? await input.claim(freshSends)
+      : { granted: freshSends, refused: { limit: 'fleet-limit', detail: '' } };
+  // A host limit the plan applied holds only if the host got that many: when the budget refused
+  // some of its sends, the plans held back for the host limit were held back by the budget.
+  const budgetShort = grant.granted < freshSends;
+  const held = input.planned
+    .filter((plan) => plan.skip !== null)
+    .map((plan) =>
+      budgetShort && plan.skip === 'host-limit'
+        ? reskip(plan, grant.refused.limit, grant.refused.detail)
+        : plan
+    );
+  const recorded = [...recordedSends, ...(await record(deps, input, held))];
 
   const actions: Action[] = [];
   let retry = false;
@@ -129,8 +136,8 @@ export async function carryOut(deps: ActDeps, input: CarryOutInput): Promise<Car
     }
     let skip: { code: string; excerpt: string } | null =
       plan.skip === null ? null : { code: `policy:${plan.skip}`, excerpt: plan.reason };
-    if (skip === null && fresh && sendsSeen++ >= granted) {
-      skip = { code: 'policy:fleet-limit', excerpt: 'fleet limit for this sweep reached' };
+    if (skip === null && fresh && sendsSeen++ >= grant.granted) {
+      skip = { code: `policy:${grant.refused.limit}`, excerpt: grant.refused.detail };
     }
     if (fresh) deps.observer.planned(action, skip === null ? 'send' : 'skip');
     if (skip !== null) {
@@ -143,6 +150,36 @@ export async function carryOut(deps: ActDeps, input: CarryOutInput): Promise<Car
     actions.push(sent.action);
   }
   return { actions, retry };
+}
+
+/** Records planned actions idempotently (`fresh`: this call recorded it). */
+async function record(
+  deps: ActDeps,
+  input: CarryOutInput,
+  plans: readonly PlannedAction[]
+): Promise<{ plan: PlannedAction; action: Action; fresh: boolean }[]> {
+  const recorded: { plan: PlannedAction; action: Action; fresh: boolean }[] = [];
+  for (const plan of plans) {
+    try {
+      const { action, alreadyExisted } = await deps.ledger.createAction(
+        toNewAction(plan, input.instanceId, input.trigger, input.group),
+        {
+          plannedGraceSeconds: overdueAfterSeconds(deps),
+          ...(plan.skip === null ? { resumeLeaseSeconds: RESUME_LEASE_SECONDS } : {}),
+        }
+      );
+      recorded.push({ plan, action, fresh: !alreadyExisted });
+    } catch (error) {
+      // A session the ledger cannot describe (a name quser mangled) must not stop the others.
+      if (!(error instanceof InvalidLedgerInputError)) throw error;
+      deps.observer.warn('planned action refused by the ledger', {
+        instanceId: input.instanceId,
+        sessionId: plan.sessionId,
+        error: error.message,
+      });
+    }
+  }
+  return recorded;
 }
 
 export function toNewAction(
@@ -170,26 +207,21 @@ export function toNewAction(
 }
 
 /**
- * How long a resumer holds the right to send: longer than the functions that resume may run (60 s
- * for command-status, 29 s for the API), so a lease runs out only once its holder has finished or
- * died, and the next resumer's look at SSM then sees any command the holder sent.
+ * How long a sender (the creator, or a resumer) holds the right to send: longer than the functions
+ * that send may run (60 s for command-status, 29 s for the API), so a lease runs out only once its
+ * holder has finished or died, and the next resumer's look at SSM then sees any command it sent.
  */
-const RESUME_LEASE_SECONDS = 90;
+export const RESUME_LEASE_SECONDS = 90;
 
 /**
  * A planned action a previous attempt recorded: that attempt may have died after SendCommand and
- * before recording it. Concurrent resumers (repeated requests, redelivered events) first take a
- * lease on it, so one of them goes on; SSM is then asked, and only an action it holds no command
- * for is sent now. A resumer without the lease leaves the action as it is.
+ * before recording it, or may still be sending. SSM is asked first, and a command it holds is
+ * recorded. Only the caller holding the resume lease (taken here; the creator holds it from the
+ * creation) may send one SSM does not hold, so of concurrent resumers at most one sends; the
+ * others leave the action as it is and say `retry`.
  */
 export async function resumeAction(deps: ActDeps, action: Action): Promise<SendAttempt> {
-  if (!(await deps.ledger.leaseResume(action.id, { leaseSeconds: RESUME_LEASE_SECONDS }))) {
-    deps.observer.info('another caller is resuming this planned action', {
-      actionId: action.id,
-      instanceId: action.instanceId,
-    });
-    return { action, retry: false, failure: null };
-  }
+  const leased = await deps.ledger.leaseResume(action.id, { leaseSeconds: RESUME_LEASE_SECONDS });
   let found: FoundCommand | null;
   try {
     found = await findSentFor(deps, action);
@@ -200,16 +232,26 @@ export async function resumeAction(deps: ActDeps, action: Action): Promise<SendA
       instanceId: action.instanceId,
       error: error.message,
     });
+    if (leased) await deps.ledger.releaseResume(action.id);
     return { action, retry: true, failure: null };
   }
-  if (found === null) return dispatchAction(deps, action);
-  const dispatched = await recordFoundDispatch(deps, action, {
-    commandId: found.commandId,
-    sentAt: found.requestedAt,
-    deadline: dispatchDeadline(deps, found.requestedAt ?? deps.clock()),
-    by: 'repeated delivery',
-  });
-  return { action: dispatched, retry: false, failure: null };
+  if (found !== null) {
+    const dispatched = await recordFoundDispatch(deps, action, {
+      commandId: found.commandId,
+      sentAt: found.requestedAt,
+      deadline: dispatchDeadline(deps, found.requestedAt ?? deps.clock()),
+      by: 'repeated delivery',
+    });
+    return { action: dispatched, retry: false, failure: null };
+  }
+  if (!leased) {
+    deps.observer.info('another caller holds the right to send this planned action', {
+      actionId: action.id,
+      instanceId: action.instanceId,
+    });
+    return { action, retry: true, failure: null };
+  }
+  return dispatchAction(deps, action);
 }
 
 /**
@@ -245,6 +287,8 @@ export async function dispatchAction(deps: ActDeps, action: Action): Promise<Sen
         instanceId: action.instanceId,
         error: outcome.result.excerpt,
       });
+      // The next attempt (a redelivery, a repeated request) may resume it at once.
+      await deps.ledger.releaseResume(action.id);
       return { action, retry: true, failure: outcome.result };
     }
     const done = await finish(deps, action, outcome.status, outcome.result);

@@ -207,9 +207,12 @@ async function collectSessions(
     trigger: { kind: 'schedule', sweepId },
     group,
     planned,
-    claim: async (wanted) =>
-      (await deps.ledger.claimSweepQuota(sweepId, { counter: 'actionsPlanned', wanted, max }))
-        .granted,
+    claim: async (wanted) => ({
+      granted: (
+        await deps.ledger.claimSweepQuota(sweepId, { counter: 'actionsPlanned', wanted, max })
+      ).granted,
+      refused: { limit: 'fleet-limit', detail: 'fleet limit for this sweep reached' },
+    }),
   });
   await deps.ledger.addToSweep(sweepId, { sessionsSeen: parsed.rows.length });
   if (retry) throw new RetryLaterError(`some actions for ${instanceId} could not be sent yet`);

@@ -1,11 +1,11 @@
 import type { Action } from '../actions/model.js';
 import { planHost } from '../policy/plan.js';
-import { resolveGroup } from '../policy/schema.js';
+import { type ResolvedGroup, resolveGroup } from '../policy/schema.js';
 import { sessionListingOf } from '../ssm/listing.js';
 import { outcomeOf } from '../ssm/outcome.js';
 import type { InvocationReading } from '../ssm/read.js';
 import type { QuserSession } from '../windows/types.js';
-import { carryOut } from './act.js';
+import { carryOut, type QuotaGrant } from './act.js';
 import {
   type CollectDeps,
   type CollectResult,
@@ -15,7 +15,7 @@ import {
 } from './collect.js';
 import { type IdleCheckPurpose, userTagOf } from './comments.js';
 import { RetryLaterError } from './errors.js';
-import { actedThisIdlePeriod } from './history.js';
+import { actedThisIdlePeriod, recordedExclusion } from './history.js';
 
 export interface IdleCheckResult {
   kind: 'idle-checked';
@@ -90,15 +90,63 @@ export async function checkIdleSession(
     .map((planned) => actedThisIdlePeriod(history, planned, nowMs, sameEvent))
     .find((a) => a !== null);
   if (earlier) return done(`already ${earlier.operation} in this idle period (${earlier.id})`);
+  const excluded = plan.actions.map((planned) => recordedExclusion(history, planned)).find(Boolean);
+  if (excluded) return done(`exclusion already recorded for this logon (${excluded.id})`);
 
   const { actions, retry } = await carryOut(deps, {
     instanceId,
     trigger: { kind: 'idle-event', eventId },
     group,
     planned: plan.actions,
+    claim: (wanted) => claimIdleBudget(deps, instanceId, group, wanted),
   });
   if (retry) throw new RetryLaterError(`the action for event ${eventId} could not be sent yet`);
   return done(`confirmed by the host: ${plan.actions.map((a) => a.reason).join('; ')}`, actions);
+}
+
+/**
+ * Idle events arrive one session at a time, so no listing bounds what they do: each send takes a
+ * unit of the host's budget (`maxActionsPerHost`) and then of the fleet's
+ * (`fleet.maxActionsPerSweep`) for the current window, as a sweep's sends do for the sweep.
+ */
+export async function claimIdleBudget(
+  deps: Pick<CollectDeps, 'ledger' | 'policy' | 'clock'>,
+  instanceId: string,
+  group: ResolvedGroup,
+  wanted: number
+): Promise<QuotaGrant> {
+  const window = { windowMinutes: IDLE_WINDOW_MINUTES, at: deps.clock() };
+  const host = { ...window, scope: `idle-act:${instanceId}` };
+  const hostGranted = await deps.ledger.claimQuota({
+    ...host,
+    wanted,
+    max: group.maxActionsPerHost,
+  });
+  if (hostGranted === 0) {
+    return { granted: 0, refused: hostLimit(group) };
+  }
+  const granted = await deps.ledger.claimQuota({
+    ...window,
+    scope: 'idle-act:fleet',
+    wanted: hostGranted,
+    max: deps.policy.fleetMaxActionsPerSweep,
+  });
+  if (granted < hostGranted) {
+    await deps.ledger.releaseQuota({ ...host, wanted: hostGranted - granted });
+    return { granted, refused: { limit: 'fleet-limit', detail: FLEET_LIMIT_DETAIL } };
+  }
+  return { granted, refused: hostLimit(group) };
+}
+
+/** The window of the idle events' blast-radius budgets: the longest an event stays fresh. */
+export const IDLE_WINDOW_MINUTES = 15;
+const FLEET_LIMIT_DETAIL = `fleet limit for idle events in ${IDLE_WINDOW_MINUTES} minutes reached`;
+
+function hostLimit(group: ResolvedGroup): QuotaGrant['refused'] {
+  return {
+    limit: 'host-limit',
+    detail: `host limit of ${group.maxActionsPerHost} in ${IDLE_WINDOW_MINUTES} minutes reached`,
+  };
 }
 
 type SessionListing =

@@ -2,6 +2,7 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import { notifiesOf, recentActions } from '../collect/collect.js';
 import { idleCheckComment, userTagOf } from '../collect/comments.js';
 import { RetryLaterError } from '../collect/errors.js';
+import { recordedExclusion } from '../collect/history.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { planHost } from '../policy/plan.js';
 import { namedGroups, type Policy, resolveGroup } from '../policy/schema.js';
@@ -15,7 +16,7 @@ import { offsetMinutesOf, type SessionIdleEvent } from './schema.js';
 
 export interface IdleDeps {
   ssm: SSMClient;
-  ledger: Pick<Ledger, 'listByHost'>;
+  ledger: Pick<Ledger, 'listByHost' | 'claimQuota'>;
   policy: Policy;
   managedTag: { key: string; value: string };
   groupTagKey: string;
@@ -35,6 +36,12 @@ export type IdleResult =
   | { kind: 'nothing'; group: string }
   /** The host was asked for its sessions; `command-status` decides from its answer. */
   | { kind: 'checking'; group: string; commandId: string };
+
+/**
+ * Idle checks (`ListSessions`) one host may be sent per minute because of events; the sweep and
+ * the next minute's events see whatever the rest were about.
+ */
+export const CHECKS_PER_HOST_PER_MINUTE = 20;
 
 /** Host clocks drift; an observation this far in the future is still believed. */
 const FUTURE_SLACK_MS = 5 * 60_000;
@@ -112,6 +119,24 @@ export async function handleSessionIdle(
     fleetRemaining: Number.POSITIVE_INFINITY,
   });
   if (hinted.actions.length === 0) return { kind: 'nothing', group: group.name };
+  // An excluded session is recorded once per logon: events naming it again ask for nothing new.
+  if (hinted.actions.every((a) => recordedExclusion(history, a) !== null)) {
+    return { kind: 'nothing', group: group.name };
+  }
+  // Anyone who may put events can make the host run ListSessions: a few per host per minute.
+  const checks = await deps.ledger.claimQuota({
+    scope: `idle-check:${detail.instanceId}`,
+    wanted: 1,
+    max: CHECKS_PER_HOST_PER_MINUTE,
+    windowMinutes: 1,
+    at: new Date(now),
+  });
+  if (checks === 0) {
+    return {
+      kind: 'ignored',
+      reason: `${detail.instanceId} was asked ${CHECKS_PER_HOST_PER_MINUTE} times this minute`,
+    };
+  }
 
   try {
     const { commandId } = await sendOperation(deps, {

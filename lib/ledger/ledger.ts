@@ -3,10 +3,12 @@
  * so the same code runs on DynamoDB and on dynalite.
  *
  * Items: an action is `ACTION#<id>`/`ACTION` with the Action's fields plus `fingerprint`,
- * `expiresAt` and its index keys (see `table.ts`); a sweep is `SWEEP#<id>`/`SWEEP`.
+ * `expiresAt` and its index keys (see `table.ts`); a sweep is `SWEEP#<id>`/`SWEEP`; a
+ * blast-radius counter of a time window is `QUOTA#<scope>#<window start>`/`QUOTA`.
  * Writes per action: create = one PutItem, dispatch = one UpdateItem, completion = one
- * UpdateItem. Reads happen only when a write is refused, to say why. Resuming an action whose
- * sender died takes one more UpdateItem (a short lease, so that one resumer sends).
+ * UpdateItem. Reads happen only when a write is refused, to say why. A sender holds a short resume
+ * lease from the creation (in the same PutItem); resuming an action whose sender died takes one
+ * more UpdateItem (the lease), so that of concurrent callers exactly one sends.
  *
  * No action stays open unseen: from its creation until its completion an action is on the
  * `byDeadline` index, first with its planned deadline (created + a grace: if it is still
@@ -57,6 +59,7 @@ import {
   OPEN_PARTITION,
   ticketPartition,
 } from './items.js';
+import { createQuotaStore, type QuotaStore } from './quotas.js';
 import { createSweepStore, type SweepStore } from './sweeps.js';
 import { LEDGER_TABLE, type LedgerIndexName } from './table.js';
 
@@ -83,6 +86,11 @@ export interface CreateActionOptions {
   at?: Date;
   /** Overrides {@link LedgerOptions.plannedGraceSeconds} for this action. */
   plannedGraceSeconds?: number;
+  /**
+   * The creator is about to send the action: it holds the resume lease (see
+   * {@link Ledger.leaseResume}) for this long from the start, in the same PutItem.
+   */
+  resumeLeaseSeconds?: number;
 }
 
 export interface CompleteOptions {
@@ -121,7 +129,7 @@ export interface DispatchInput {
   at?: Date;
 }
 
-export interface Ledger extends SweepStore {
+export interface Ledger extends SweepStore, QuotaStore {
   /**
    * Records a planned action under its derived id, or returns the one already recorded for the
    * same request (`alreadyExisted`). For API triggers, a different request under the same ticket,
@@ -154,6 +162,11 @@ export interface Ledger extends SweepStore {
    * or once the action has left `planned`. The first send of an action takes no lease.
    */
   leaseResume(id: string, options: { leaseSeconds: number; at?: Date }): Promise<boolean>;
+  /**
+   * Gives the lease up while the action is still `planned` (its send failed for now), so the
+   * next resumer need not wait for it to run out.
+   */
+  releaseResume(id: string): Promise<void>;
   /** The action a status event is about (via `byCommand`; eventually consistent on DynamoDB). */
   findByCommand(commandId: string, instanceId: string): Promise<Action | null>;
   listByCommand(commandId: string, instanceId: string, page?: PageRequest): Promise<Page<Action>>;
@@ -223,6 +236,10 @@ export function createLedger(options: LedgerOptions): Ledger {
       createOptions.plannedGraceSeconds ?? plannedGraceSeconds,
       'plannedGraceSeconds'
     );
+    const lease =
+      createOptions.resumeLeaseSeconds === undefined
+        ? undefined
+        : check(graceSchema, createOptions.resumeLeaseSeconds, 'resumeLeaseSeconds');
     const id = deriveActionId(request);
     const fingerprint = actionFingerprint(request);
     const at = createOptions.at ?? clock();
@@ -247,6 +264,9 @@ export function createLedger(options: LedgerOptions): Ledger {
       ...action,
       fingerprint,
       expiresAt: epochSeconds(at, retentionDays),
+      ...(lease === undefined
+        ? {}
+        : { resumeLease: new Date(at.getTime() + lease * 1000).toISOString() }),
       gsi1pk: hostPartition(action.instanceId),
       gsi1sk: `${createdAt}#${id}`,
       gsi4pk: OPEN_PARTITION,
@@ -413,6 +433,24 @@ export function createLedger(options: LedgerOptions): Ledger {
     }
   }
 
+  async function releaseResume(id: string): Promise<void> {
+    check(actionIdSchema, id, 'actionId');
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: keyOf(id),
+          ConditionExpression: '#status = :planned',
+          UpdateExpression: 'REMOVE resumeLease',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':planned': 'planned' },
+        })
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+  }
+
   async function query(
     index: LedgerIndexName,
     partition: string,
@@ -471,6 +509,7 @@ export function createLedger(options: LedgerOptions): Ledger {
     markDispatched,
     complete,
     leaseResume,
+    releaseResume,
     listByCommand,
     async findByCommand(commandId, instanceId) {
       const page = await listByCommand(commandId, instanceId, { limit: 1 });
@@ -488,5 +527,6 @@ export function createLedger(options: LedgerOptions): Ledger {
       return query('byDeadline', OPEN_PARTITION, { ...page, order: 'asc' }, iso(now, 'now'));
     },
     ...createSweepStore({ client, tableName, retentionDays, clock }),
+    ...createQuotaStore({ client, tableName, retentionDays }),
   };
 }

@@ -115,12 +115,15 @@ export function planHost(input: PlanInput): HostPlan {
   // Longest idle first, so that the blast-radius limit spares the most recently active users.
   candidates.sort((a, b) => b.idleMinutes - a.idleMinutes || a.sessionId - b.sessionId);
   const fleetRemaining = Math.max(0, input.fleetRemaining);
+  // The host has reached its limit only when it got that many; past the fleet's room first, the
+  // rest are held back by the fleet limit.
+  const hostLimitReached = fleetRemaining >= group.maxActionsPerHost;
   const actions = candidates.map((action, i) => {
-    if (i >= group.maxActionsPerHost) {
-      return skip(action, 'host-limit', `host limit of ${group.maxActionsPerHost} reached`);
+    if (i >= Math.min(group.maxActionsPerHost, fleetRemaining)) {
+      return hostLimitReached
+        ? skip(action, 'host-limit', `host limit of ${group.maxActionsPerHost} reached`)
+        : skip(action, 'fleet-limit', 'fleet limit for this sweep reached');
     }
-    if (i >= fleetRemaining)
-      return skip(action, 'fleet-limit', 'fleet limit for this sweep reached');
     if (group.dryRun) return skip(action, 'dry-run', 'dry run');
     return action;
   });
@@ -267,4 +270,10 @@ function base(
 
 function skip(action: PlannedAction, reason: SkipReason, detail: string): PlannedAction {
   return { ...action, skip: reason, reason: `${action.reason}; skipped: ${detail}` };
+}
+
+/** The same plan held back for another limit than the one it was planned with. */
+export function reskip(action: PlannedAction, reason: SkipReason, detail: string): PlannedAction {
+  const planned = action.reason.slice(0, action.reason.lastIndexOf('; skipped: '));
+  return skip({ ...action, reason: planned }, reason, detail);
 }

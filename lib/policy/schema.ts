@@ -81,7 +81,7 @@ const groupFields = {
     /** Names of `userGroups` entries. */
     groups: z.array(groupName).max(50).default([]),
   }),
-  /** Blast radius: actions sent to one host in one sweep. */
+  /** Blast radius: actions sent to one host in one sweep (idle events: in 15 minutes). */
   maxActionsPerHost: z.number().int().min(0).max(1000),
   quietHours: z.array(quietWindow).max(20),
   /** Plan and record as `skipped`; send nothing. */
@@ -116,7 +116,7 @@ export const policyDocumentSchema = z
     version: z.literal(1),
     fleet: z
       .strictObject({
-        /** Blast radius: actions sent to the whole fleet in one sweep. */
+        /** Blast radius: actions sent to the whole fleet in one sweep (idle events: in 15 minutes). */
         maxActionsPerSweep: z.number().int().min(0).max(10_000).default(50),
       })
       .default({ maxActionsPerSweep: 50 }),

@@ -53,7 +53,9 @@ describe('dispatch', () => {
       })
     );
     h.failSsm(null);
-    expect(response).toMatchObject({ statusCode: 202, body: { status: 'dispatched' } });
+    expect(response.statusCode).toBe(202);
+    // Its own status event may complete it before the request has recorded the found command.
+    expect(['dispatched', 'succeeded']).toContain(response.body.status);
     await h.settle();
     const action = await h.action(String(response.body.actionId));
     expect(action).toMatchObject({ status: 'succeeded', attempts: 1 });

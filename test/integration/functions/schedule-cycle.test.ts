@@ -306,6 +306,46 @@ describe('dry run and fleet-wide blast radius', () => {
   });
 });
 
+describe('the per-host limit', () => {
+  it('is spent only by what is sent: a host the fleet limit left out never reads "host limit"', async () => {
+    const h = await startHarness({
+      policy: {
+        version: 1,
+        fleet: { maxActionsPerSweep: 2 },
+        default: { disconnectIdleMinutes: 60, maxActionsPerHost: 1, exclude: { users: ['svc_*'] } },
+      },
+      fleet: { hosts: 3 },
+    });
+    try {
+      const hosts = [0, 1, 2].map((i) => h.instance(i));
+      for (const host of hosts) {
+        for (const n of [1, 2])
+          h.fleet.addSession(host, { user: `CORP\\limit${n}`, idleMinutes: 90 });
+      }
+
+      await h.sweepAt(h.fleet.now());
+      await h.settle();
+
+      const perHost = await Promise.all(hosts.map((host) => h.actionsOf(host)));
+      const sent = perHost.map((actions) => actions.filter((a) => a.commandId !== null).length);
+      expect(sent.reduce((a, b) => a + b, 0)).toBe(2);
+      for (const [i, actions] of perHost.entries()) {
+        const codes = actions
+          .map((a) => a.result?.errorCode)
+          .filter((c) => c !== 'policy:excluded');
+        if (sent[i] === 0) {
+          expect(codes.filter((c) => c === 'policy:host-limit')).toEqual([]);
+          expect(actions.some((a) => a.reason.includes('host limit'))).toBe(false);
+        } else {
+          expect(codes).toContain('policy:host-limit');
+        }
+      }
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('under SSM throttling', () => {
   it('still brings every planned action to a terminal state, sending each once', async () => {
     const h = await startHarness({

@@ -127,6 +127,13 @@ describe('planHost', () => {
     expect(result.actions.map((a) => a.skip)).toEqual([null, 'fleet-limit']);
   });
 
+  it('says "host limit" only when the host got that many: past the fleet budget it is the fleet limit', () => {
+    const result = plan({ sessions: [session(2), session(3), session(4)], fleetRemaining: 1 });
+
+    expect(result.actions.map((a) => a.skip)).toEqual([null, 'fleet-limit', 'fleet-limit']);
+    expect(result.actions.some((a) => a.reason.includes('host limit'))).toBe(false);
+  });
+
   it('plans but skips everything in a dry-run group', () => {
     const result = plan({ groupName: 'pilot', sessions: [session(2), session(3), session(4)] });
 

@@ -93,6 +93,15 @@ if (!existsSync(join(pesterDir, 'Pester.psd1'))) {
   }
 }
 
-console.log(
-  `setup:pwsh: pwsh ${installedPwshVersion()} at ${pwsh}; Pester ${PESTER_VERSION} at ${pesterDir}`
+const pwshVersion = installedPwshVersion();
+if (pwshVersion !== PWSH_VERSION) {
+  console.error(`setup:pwsh: ${pwsh} reports version ${pwshVersion}, not ${PWSH_VERSION}.`);
+  process.exit(1);
+}
+// What the host-script tests (test/host/host-script.test.ts) run: written last, so that its
+// presence means both tools are in place.
+writeFileSync(
+  join(tools, 'host-tools.json'),
+  `${JSON.stringify({ pwsh, pester: join(pesterDir, 'Pester.psd1') }, null, 2)}\n`
 );
+console.log(`setup:pwsh: pwsh ${pwshVersion} at ${pwsh}; Pester ${PESTER_VERSION} at ${pesterDir}`);

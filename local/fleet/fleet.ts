@@ -21,18 +21,20 @@ import {
   splitAccount,
 } from './host-state.js';
 import { hostLocale } from './locales.js';
-import { closeSmbSessionState, runOperation } from './operations.js';
+import { standInScript } from './operations.js';
 import { createPrng, type Prng } from './prng.js';
 import type {
   AddOpenFileInput,
   AddSessionInput,
   AddSmbSessionInput,
   FleetInstance,
+  HostScript,
   HostView,
   ScriptRun,
   SessionIdleNotice,
   SimulatedFleet,
 } from './types.js';
+import { windowsHost } from './windows.js';
 
 export interface CreateFleetOptions {
   /** Default 1. The same seed and the same calls give the same fleet, outputs and events. */
@@ -49,6 +51,8 @@ export interface CreateFleetOptions {
   liveSessions?: boolean;
   /** Multiplies the simulated script run times (`ScriptRun.durationMs`); 0 in fast tests. */
   durationScale?: number;
+  /** Which script runs an invocation. Default: the TypeScript stand-in (`operations.ts`). */
+  hostScript?: HostScript;
 }
 
 export const DEFAULT_FLEET_START = new Date('2026-11-23T14:00:00Z');
@@ -87,6 +91,7 @@ export function createFleet(options: CreateFleetOptions = {}): SimulatedFleet {
   const start = options.start ?? DEFAULT_FLEET_START;
   const threshold = options.idleThresholdMinutes ?? DEFAULT_IDLE_THRESHOLD_MINUTES;
   const durationScale = options.durationScale ?? 1;
+  const script = options.hostScript ?? standInScript;
   if (!Number.isInteger(seed)) throw new FleetError('invalid-input', 'seed must be an integer');
   if (!Number.isInteger(hostCount) || hostCount < 0 || hostCount > 500) {
     throw new FleetError('invalid-input', 'hosts must be an integer from 0 to 500');
@@ -189,13 +194,18 @@ export function createFleet(options: CreateFleetOptions = {}): SimulatedFleet {
           `${instanceId} is ${host.instance.pingStatus}: no agent to run the script`
         );
       }
-      const result = runOperation(host, parameters, now, { sessionEnded });
+      const windows = windowsHost(host, () => now, {
+        sessionEnded,
+        closeSmbSession: closeSmbSessionState,
+      });
+      const result = await script(windows, parameters);
+      // A real script took real time; the stand-in's is simulated.
       const base = BASE_DURATION_MS[parameters.Operation] ?? 0;
       return {
         exitCode: result.exitCode,
         stdout: result.stdout,
-        stderr: '',
-        durationMs: Math.round(base * durationScale) + host.slowMs,
+        stderr: result.stderr,
+        durationMs: (result.elapsedMs ?? Math.round(base * durationScale)) + host.slowMs,
       };
     },
     now: () => new Date(now),
@@ -652,6 +662,14 @@ function addOpenFile(host: HostState, input: AddOpenFileInput, now: number, ids:
   host.openFiles.set(id, { id, smbSessionId: smb.id, path, locks, permissions });
   smb.lastRequestAt = now;
   return id.toString();
+}
+
+/** Ends an SMB session and, with it, every file it holds open. */
+function closeSmbSessionState(host: HostState, id: bigint): void {
+  host.smbSessions.delete(id);
+  for (const [fileId, file] of host.openFiles) {
+    if (file.smbSessionId === id) host.openFiles.delete(fileId);
+  }
 }
 
 function putSession(host: HostState, session: SessionState): void {

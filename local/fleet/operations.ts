@@ -6,55 +6,36 @@ import {
   type HostOperation,
   type HostParameters,
 } from '../../lib/ssm/host-contract.js';
-import {
-  type HostState,
-  idleMinutes,
-  type OpenFileState,
-  openCount,
-  type SessionState,
-  type SmbSessionState,
-  shareRelativePath,
-} from './host-state.js';
 import { asciiOnly, convertToJsonCompress, type PsJson, type PsObject } from './ps-json.js';
-import { renderQuser } from './text-layout.js';
+import type { HostScriptRun, SmbOpenFileObject, SmbSessionObject, WindowsHost } from './types.js';
+import { WTS_INFO } from './windows.js';
 
 /*
- * The semantics of `cdk/document/session-janitor-operate.json`, step by step: its parameter checks
- * and messages, its guards (the WTS view of a session: owner, console), the Windows tools' output
- * as `Invoke-Native` collects it (lines joined by CRLF), and its envelope.
+ * The TypeScript stand-in of `cdk/document/session-janitor-operate.json`, step by step: its
+ * parameter checks and messages, its guards (through the WTS queries), the Windows tools' output
+ * as `Invoke-Native` collects it (lines joined by CRLF), and its envelope. It runs against the
+ * same simulated Windows (`windows.ts`) as the real script does under `--host-script pwsh`; where
+ * the two disagree, the script is right.
  */
 
-const LIST_OPERATIONS: ReadonlySet<HostOperation> = new Set([
+const LIST_OPERATIONS: ReadonlySet<string> = new Set<HostOperation>([
   'ListSessions',
   'ListSmbSessions',
   'ListOpenFiles',
 ]);
 const ENVELOPE_MAX_LENGTH = 20_000;
 const STDERR_LIMIT = 2_000;
-/** Sessions that exist without a user: services (0) and the RDP listener (65536). */
-const USERLESS_SESSIONS: ReadonlySet<number> = new Set([0, 65536]);
+const GUARD_MESSAGE_LIMIT = 1_000;
 /** The document's WarnSeconds range, which the script checks again. */
 const MAX_WARN_SECONDS = 86_400;
-/** What `logoff.exe` / `tsdiscon.exe` exit with when they fail (windows-facts §17: non-zero). */
-const TS_TOOL_FAILURE = 1;
+const UNKNOWN_OPERATION =
+  'Unknown or missing Operation: SSM Agent 3.3.2746.0 or later is required.';
 
 interface Outcome {
   exitCode: number;
   stdout: string;
   stderr: string;
   guard: { code: GuardCode; message: string } | null;
-}
-
-/** What the fleet must do beyond this host when a session ends (its SMB sessions elsewhere). */
-export interface OperationEffects {
-  sessionEnded(host: HostState, session: SessionState): void;
-}
-
-export interface OperationResult {
-  /** Process exit code of the script: list operations exit 0. */
-  exitCode: number;
-  /** The envelope line the script prints. */
-  stdout: string;
 }
 
 const result = (exitCode: number, stdout: string, stderr: string): Outcome => ({
@@ -64,26 +45,30 @@ const result = (exitCode: number, stdout: string, stderr: string): Outcome => ({
   guard: null,
 });
 const bad = (message: string): Outcome => result(EXIT.badParameters, '', message);
-const refuse = (code: GuardCode, message: string): Outcome => ({
-  exitCode: GUARD_EXIT[code],
-  stdout: '',
-  stderr: message,
-  guard: { code, message },
-});
+const refuse = (code: GuardCode, text: string): Outcome => {
+  const message = text.slice(0, GUARD_MESSAGE_LIMIT);
+  return { exitCode: GUARD_EXIT[code], stdout: '', stderr: message, guard: { code, message } };
+};
 
-/** Runs one operation of `SessionJanitor-Operate` against the host's state, as the script would. */
-export function runOperation(
-  host: HostState,
-  parameters: HostParameters,
-  now: number,
-  effects: OperationEffects
-): OperationResult {
-  const outcome = dispatch(host, parameters, now, effects);
-  const exitCode = LIST_OPERATIONS.has(parameters.Operation) ? EXIT.ok : outcome.exitCode;
-  return { exitCode, stdout: envelope(host, parameters.Operation, outcome, now) };
+/** Runs one operation of `SessionJanitor-Operate` on a simulated host, as the script would. */
+export async function standInScript(
+  windows: WindowsHost,
+  parameters: HostParameters
+): Promise<HostScriptRun> {
+  const operation: string = parameters.Operation;
+  const outcome = dispatch(windows, parameters);
+  if (outcome === null) {
+    // The script's own default branch: no envelope, one line on stderr, exit 2.
+    return { exitCode: EXIT.badParameters, stdout: '', stderr: `${UNKNOWN_OPERATION}\r\n` };
+  }
+  const exitCode = LIST_OPERATIONS.has(operation) ? EXIT.ok : outcome.exitCode;
+  // [Console]::Out.WriteLine: the envelope ends with a Windows line end.
+  return { exitCode, stdout: `${envelope(windows, operation, outcome)}\r\n`, stderr: '' };
 }
 
-function envelope(host: HostState, operation: string, outcome: Outcome, now: number): string {
+function envelope(windows: WindowsHost, operation: string, outcome: Outcome): string {
+  const culture = windows.culture();
+  const now = windows.now();
   let stdout = outcome.stdout;
   let truncated = stdout.length > ENVELOPE_STDOUT_LIMIT;
   if (truncated) stdout = stdout.slice(0, ENVELOPE_STDOUT_LIMIT);
@@ -97,11 +82,11 @@ function envelope(host: HostState, operation: string, outcome: Outcome, now: num
           ['stdout', stdout],
           ['stderr', stderr],
           ['stdoutTruncated', truncated],
-          ['culture', host.locale.culture],
-          ['shortDatePattern', host.locale.shortDatePattern],
-          ['shortTimePattern', host.locale.shortTimePattern],
-          ['hostTimeUtc', `${new Date(now).toISOString().slice(0, 19)}Z`],
-          ['utcOffsetMinutes', host.utcOffsetMinutes],
+          ['culture', culture.name],
+          ['shortDatePattern', culture.shortDatePattern],
+          ['shortTimePattern', culture.shortTimePattern],
+          ['hostTimeUtc', `${now.toISOString().slice(0, 19)}Z`],
+          ['utcOffsetMinutes', windows.utcOffsetMinutes()],
           [
             'guard',
             outcome.guard
@@ -115,65 +100,47 @@ function envelope(host: HostState, operation: string, outcome: Outcome, now: num
       )
     );
     // Escaping can make the line longer than the characters it holds: cut by the overshoot.
-    if (json.length <= ENVELOPE_MAX_LENGTH) return json;
+    if (json.length <= ENVELOPE_MAX_LENGTH || stdout.length === 0) return json;
     stdout = stdout.slice(0, Math.max(0, stdout.length - (json.length - ENVELOPE_MAX_LENGTH)));
     truncated = true;
   }
 }
 
-function dispatch(
-  host: HostState,
-  p: HostParameters,
-  now: number,
-  effects: OperationEffects
-): Outcome {
+function dispatch(windows: WindowsHost, p: HostParameters): Outcome | null {
   switch (p.Operation) {
-    case 'ListSessions':
-      return listSessions(host, now);
+    case 'ListSessions': {
+      const run = invokeNative(windows, 'quser.exe', []);
+      return result(run.exitCode, run.stdout, run.stderr);
+    }
     case 'DisconnectSession':
     case 'LogoffSession':
     case 'NotifySession':
-      return sessionAction(host, p, now, effects);
+      return sessionAction(windows, p);
     case 'ListSmbSessions':
-      return result(
-        EXIT.ok,
-        jsonArray(sortById(host.smbSessions).map((s) => smbRow(host, s, now))),
-        ''
-      );
+      return result(EXIT.ok, jsonArray(windows.getSmbSession().map(smbRow)), '');
     case 'CloseSmbSession':
-      return closeSmbSession(host, p, now);
+      return closeSmbSession(windows, p);
     case 'ListOpenFiles':
-      return result(EXIT.ok, jsonArray(sortById(host.openFiles).map((f) => fileRow(host, f))), '');
+      return result(EXIT.ok, jsonArray(windows.getSmbOpenFile().map(fileRow)), '');
     case 'CloseOpenFile':
-      return closeOpenFile(host, p);
+      return closeOpenFile(windows, p);
     default:
-      return bad('Unknown or missing Operation: SSM Agent 3.3.2746.0 or later is required.');
+      return null;
   }
 }
 
-/** `quser`: its table, or "No User exists for *" on stderr and exit code 1 when nobody is on. */
-function listSessions(host: HostState, now: number): Outcome {
-  const rows = [...host.sessions.values()].map((s) => ({
-    userName: s.userName,
-    sessionName: s.sessionName,
-    id: s.id,
-    state: s.state,
-    idleMinutes: idleMinutes(s, now),
-    console: s.console,
-    logonTime: new Date(s.logonAt),
-  }));
-  if (rows.length === 0) {
-    return result(EXIT.commandFailed, '', `${host.locale.noUserExists('*')}\r\n`);
-  }
-  return result(EXIT.ok, renderQuser(rows, host.locale, host.utcOffsetMinutes), '');
+/** `Invoke-Native`: every stderr line is collected with a CRLF after it. */
+function invokeNative(windows: WindowsHost, tool: string, args: readonly string[]) {
+  const run = windows.runTool(tool, args);
+  const stderr = run.stderr
+    .split(/\r?\n/)
+    .filter((line) => line !== '')
+    .map((line) => `${line}\r\n`)
+    .join('');
+  return { ...run, stderr };
 }
 
-function sessionAction(
-  host: HostState,
-  p: HostParameters,
-  now: number,
-  effects: OperationEffects
-): Outcome {
+function sessionAction(windows: WindowsHost, p: HostParameters): Outcome {
   const operation = p.Operation;
   const sessionId = p.SessionId ?? '';
   const expectedUser = p.ExpectedUser ?? '';
@@ -183,113 +150,112 @@ function sessionAction(
   if (!/^(?:[^\\\r\n]{1,64}\\)?[^\\\r\n]{1,64}$/.test(expectedUser)) {
     return bad(`${operation} needs ExpectedUser (user or DOMAIN\\user).`);
   }
-  const message = p.Message ?? '';
-  const warnSeconds = p.WarnSeconds ?? '';
+  const args = [sessionId];
   if (operation === 'NotifySession') {
+    const message = p.Message ?? '';
+    const warnSeconds = p.WarnSeconds ?? '';
     if (!isMsgText(message)) {
       return bad(
         'NotifySession needs Message (1-255 characters, starting with a letter or digit, without quotes, backslashes or control characters).'
       );
     }
-    if (
-      warnSeconds !== '' &&
-      (!/^[1-9][0-9]{0,4}$/.test(warnSeconds) || Number(warnSeconds) > MAX_WARN_SECONDS)
-    ) {
-      return bad('WarnSeconds must be a number of seconds (1-86400).');
+    if (warnSeconds !== '') {
+      if (!/^[1-9][0-9]{0,4}$/.test(warnSeconds) || Number(warnSeconds) > MAX_WARN_SECONDS) {
+        return bad('WarnSeconds must be a number of seconds (1-86400).');
+      }
+      args.push(`/time:${warnSeconds}`);
     }
+    args.push(message);
   }
+  const refusal = sessionGuard(windows, sessionId, expectedUser, operation === 'DisconnectSession');
+  if (refusal) return refusal;
+  const tool = { DisconnectSession: 'tsdiscon.exe', LogoffSession: 'logoff.exe' }[
+    operation as 'DisconnectSession' | 'LogoffSession'
+  ];
+  const run = invokeNative(windows, tool ?? 'msg.exe', args);
+  if (run.exitCode !== 0) {
+    return result(
+      EXIT.commandFailed,
+      run.stdout,
+      `${run.stderr}${tool ?? 'msg.exe'} exited with code ${run.exitCode}.`
+    );
+  }
+  return result(EXIT.ok, run.stdout, run.stderr);
+}
+
+/** `Test-SessionGuard`: owner and station through WTS, never through quser's localized text. */
+function sessionGuard(
+  windows: WindowsHost,
+  sessionId: string,
+  expectedUser: string,
+  refuseConsole: boolean
+): Outcome | null {
   const id = Number(sessionId);
-  const session = host.sessions.get(id);
-  if (!session && !USERLESS_SESSIONS.has(id)) {
+  if (!windows.wtsSessionExists(id)) {
     return refuse('session-not-found', `Session ${sessionId} does not exist.`);
   }
-  if (!session || !accountMatches(session.domain, session.userName, expectedUser)) {
-    const owner = session ? `${session.domain}\\${session.userName}` : 'nobody';
+  const user = windows.wtsQueryText(id, WTS_INFO.UserName) ?? '';
+  const domain = windows.wtsQueryText(id, WTS_INFO.DomainName) ?? '';
+  if (user === '' || !accountMatches(domain, user, expectedUser)) {
+    const owner = (domain === '' ? user : `${domain}\\${user}`) || 'nobody';
     return refuse(
       'user-mismatch',
       `Session ${sessionId} belongs to ${owner}, not to the expected user.`
     );
   }
-  if (operation === 'DisconnectSession' && session.console) {
-    return refuse(
-      'console-session',
-      `Session ${sessionId} is the console session, which is never disconnected.`
-    );
+  if (refuseConsole) {
+    const station = windows.wtsQueryText(id, WTS_INFO.WinStationName) ?? '';
+    if (id === windows.wtsActiveConsoleSessionId() || sameText(station, 'Console')) {
+      return refuse(
+        'console-session',
+        `Session ${sessionId} is the console session, which is never disconnected.`
+      );
+    }
   }
-  if (operation === 'NotifySession') {
-    host.notifications.push({
-      sessionId: id,
-      userName: session.userName,
-      message,
-      seconds: warnSeconds === '' ? null : Number(warnSeconds),
-      sentAt: now,
-    });
-    return result(EXIT.ok, '', '');
-  }
-  const action = operation === 'LogoffSession' ? 'logoff' : 'disconnect';
-  if (session.protected) {
-    const tool = action === 'logoff' ? 'logoff.exe' : 'tsdiscon.exe';
-    const stderr = `${host.locale.couldNot(action, id, session.sessionName)}\r\n${host.locale.accessDeniedLine}\r\n${tool} exited with code ${TS_TOOL_FAILURE}.`;
-    return result(EXIT.commandFailed, '', stderr);
-  }
-  if (action === 'logoff') {
-    host.sessions.delete(id);
-    effects.sessionEnded(host, session);
-  } else {
-    session.state = 'disconnected';
-    session.sessionName = null;
-    session.working = false;
-  }
-  return result(EXIT.ok, '', '');
+  return null;
 }
 
-function closeSmbSession(host: HostState, p: HostParameters, now: number): Outcome {
+function closeSmbSession(windows: WindowsHost, p: HostParameters): Outcome {
   const clientName = p.ClientName ?? '';
   const userName = p.UserName ?? '';
   if (clientName === '' && userName === '') {
     return bad('CloseSmbSession needs ClientName or UserName: it never closes every session.');
   }
-  const matching = sortById(host.smbSessions).filter((s) => {
-    const [domain, user] = splitDomain(s.clientUserName);
+  const matching = windows.getSmbSession().filter((s) => {
+    const [domain, user] = splitDomain(s.ClientUserName);
     return (
-      (clientName === '' || sameClient(s.clientComputerName, clientName)) &&
+      (clientName === '' || sameClient(s.ClientComputerName, clientName)) &&
       (userName === '' || accountMatches(domain, user, userName))
     );
   });
   if (matching.length === 0) {
     return refuse('smb-session-not-found', 'No SMB session matches ClientName and UserName.');
   }
-  const closed = jsonArray(matching.map((s) => smbRow(host, s, now)));
-  for (const s of matching) closeSmbSessionState(host, s.id);
+  const closed = jsonArray(matching.map(smbRow));
+  // A session that ended meanwhile is ObjectNotFound, which the script tolerates.
+  for (const s of matching) windows.closeSmbSession(s.SessionId);
   return result(EXIT.ok, closed, '');
 }
 
-function closeOpenFile(host: HostState, p: HostParameters): Outcome {
+function closeOpenFile(windows: WindowsHost, p: HostParameters): Outcome {
   const fileIdText = p.FileId ?? '';
   const expectedPath = p.ExpectedPath ?? '';
   if (!/^[0-9]{1,20}$/.test(fileIdText) || BigInt(fileIdText) > 0xffff_ffff_ffff_ffffn) {
     return bad('CloseOpenFile needs FileId (an unsigned 64-bit number).');
   }
   if (expectedPath === '') return bad('CloseOpenFile needs ExpectedPath.');
-  const file = host.openFiles.get(BigInt(fileIdText));
+  const fileId = BigInt(fileIdText);
+  const file = windows.getSmbOpenFile().find((f) => f.FileId === fileId);
   if (!file) return refuse('file-not-found', `No open file has ID ${fileIdText}.`);
-  if (file.path.toLowerCase() !== expectedPath.toLowerCase()) {
+  if (!sameText(file.Path, expectedPath)) {
     return refuse(
       'path-mismatch',
-      `Open file ${fileIdText} is ${file.path}, not the expected path.`
+      `Open file ${fileIdText} is ${file.Path}, not the expected path.`
     );
   }
-  const closed = jsonArray([fileRow(host, file)]);
-  host.openFiles.delete(file.id);
+  const closed = jsonArray([fileRow(file)]);
+  windows.closeSmbOpenFile(fileId);
   return result(EXIT.ok, closed, '');
-}
-
-/** Ends an SMB session and, with it, every file it holds open. */
-export function closeSmbSessionState(host: HostState, id: bigint): void {
-  host.smbSessions.delete(id);
-  for (const [fileId, file] of host.openFiles) {
-    if (file.smbSessionId === id) host.openFiles.delete(fileId);
-  }
 }
 
 /** `ConvertTo-Json -InputObject @(...) -Compress`: always an array, `[]` when empty. */
@@ -298,30 +264,29 @@ function jsonArray(rows: readonly PsObject[]): string {
 }
 
 /** The document's `Select-SmbSession`: ids as strings, because uint64 exceeds 2^53. */
-function smbRow(host: HostState, s: SmbSessionState, now: number): PsObject {
+function smbRow(s: SmbSessionObject): PsObject {
   return new Map<string, PsJson>([
-    ['SessionId', s.id.toString()],
-    ['ClientComputerName', s.clientComputerName],
-    ['ClientUserName', s.clientUserName],
-    ['NumOpens', openCount(host, s.id)],
-    ['SecondsIdle', Math.max(0, Math.floor((now - s.lastRequestAt) / 1000))],
-    ['SecondsExists', Math.max(0, Math.floor((now - s.createdAt) / 1000))],
-    ['Dialect', s.dialect],
+    ['SessionId', s.SessionId.toString()],
+    ['ClientComputerName', s.ClientComputerName],
+    ['ClientUserName', s.ClientUserName],
+    ['NumOpens', s.NumOpens],
+    ['SecondsIdle', s.SecondsIdle],
+    ['SecondsExists', s.SecondsExists],
+    ['Dialect', s.Dialect],
   ]);
 }
 
 /** The document's `Select-SmbOpenFile`. */
-function fileRow(host: HostState, f: OpenFileState): PsObject {
-  const session = host.smbSessions.get(f.smbSessionId);
+function fileRow(f: SmbOpenFileObject): PsObject {
   return new Map<string, PsJson>([
-    ['FileId', f.id.toString()],
-    ['SessionId', f.smbSessionId.toString()],
-    ['Path', f.path],
-    ['ShareRelativePath', shareRelativePath(f.path)],
-    ['ClientComputerName', session?.clientComputerName ?? null],
-    ['ClientUserName', session?.clientUserName ?? null],
-    ['Locks', f.locks],
-    ['Permissions', f.permissions],
+    ['FileId', f.FileId.toString()],
+    ['SessionId', f.SessionId.toString()],
+    ['Path', f.Path],
+    ['ShareRelativePath', f.ShareRelativePath],
+    ['ClientComputerName', f.ClientComputerName],
+    ['ClientUserName', f.ClientUserName],
+    ['Locks', f.Locks],
+    ['Permissions', f.Permissions],
   ]);
 }
 
@@ -338,11 +303,25 @@ function isMsgText(message: string): boolean {
   return true;
 }
 
+/**
+ * `[StringComparison]::OrdinalIgnoreCase`: character by character through the simple upper-case
+ * mapping. Not `toLowerCase()`, which folds the Kelvin sign (U+212A) into `k`, where .NET does not.
+ */
+export function sameText(left: string, right: string): boolean {
+  const a = [...left];
+  const b = [...right];
+  return a.length === b.length && a.every((char, i) => upper(char) === upper(b[i] ?? ''));
+}
+
+function upper(char: string): string {
+  const mapped = char.toUpperCase();
+  return [...mapped].length === 1 ? mapped : char;
+}
+
 /** `user` or `DOMAIN\user`, case-insensitive; the domain is compared only when given. */
 function accountMatches(domain: string, user: string, expected: string): boolean {
   const [wantDomain, wantUser] = splitDomain(expected);
-  const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
-  return same(user, wantUser) && (!expected.includes('\\') || same(domain, wantDomain));
+  return sameText(user, wantUser) && (!expected.includes('\\') || sameText(domain, wantDomain));
 }
 
 function splitDomain(account: string): [string, string] {
@@ -352,10 +331,6 @@ function splitDomain(account: string): [string, string] {
 
 /** Get-SmbSession shows IPv6 clients in brackets; callers may send them bare. */
 function sameClient(actual: string, expected: string): boolean {
-  const bare = (name: string) => name.replace(/^[[\]]+|[[\]]+$/g, '').toLowerCase();
-  return bare(actual) === bare(expected);
-}
-
-function sortById<T extends { id: bigint }>(items: ReadonlyMap<bigint, T>): T[] {
-  return [...items.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const bare = (name: string) => name.replace(/^[[\]]+|[[\]]+$/g, '');
+  return sameText(bare(actual), bare(expected));
 }

@@ -39,6 +39,87 @@ export interface Fleet {
   run(instanceId: string, parameters: HostParameters): Promise<ScriptRun>;
 }
 
+/** What a native tool printed and exited with. */
+export interface NativeRun {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** An `MSFT_SmbSession` as `Get-SmbSession` returns it (the members the script reads). */
+export interface SmbSessionObject {
+  SessionId: bigint;
+  ClientComputerName: string;
+  ClientUserName: string;
+  NumOpens: number;
+  SecondsIdle: number;
+  SecondsExists: number;
+  Dialect: string;
+}
+
+/** An `MSFT_SmbOpenFile` as `Get-SmbOpenFile` returns it (the members the script reads). */
+export interface SmbOpenFileObject {
+  FileId: bigint;
+  SessionId: bigint;
+  Path: string;
+  ShareRelativePath: string;
+  ClientComputerName: string | null;
+  ClientUserName: string | null;
+  Locks: number;
+  Permissions: number;
+}
+
+export interface WindowsCulture {
+  /** e.g. `de-DE` */
+  name: string;
+  shortDatePattern: string;
+  shortTimePattern: string;
+}
+
+/**
+ * Windows below the document's script on one simulated host (`local/fleet/windows.ts`): what its
+ * tools, the WTS API and the SmbShare cmdlets answer, and the changes they make. Read at the
+ * moment of each call, so a script sees the host as it is then.
+ */
+export interface WindowsHost {
+  readonly instanceId: string;
+  /** `Get-Culture`. */
+  culture(): WindowsCulture;
+  utcOffsetMinutes(): number;
+  /** The host's clock (the fleet's simulated one). */
+  now(): Date;
+  /** Runs `%SystemRoot%\System32\<name>` with exactly these arguments. */
+  runTool(name: string, args: readonly string[]): NativeRun;
+  wtsSessionExists(sessionId: number): boolean;
+  /** `WTSQuerySessionInformation` of a text `WTS_INFO_CLASS`; `null` when the query fails. */
+  wtsQueryText(sessionId: number, infoClass: number): string | null;
+  wtsActiveConsoleSessionId(): number;
+  getSmbSession(): SmbSessionObject[];
+  getSmbOpenFile(): SmbOpenFileObject[];
+  /** `false`: no such SMB session (the cmdlet reports ObjectNotFound). */
+  closeSmbSession(sessionId: bigint): boolean;
+  /** `false`: no such open file (the cmdlet reports ObjectNotFound). */
+  closeSmbOpenFile(fileId: bigint): boolean;
+}
+
+/** What the document's script did on a host: its process exit code and streams. */
+export interface HostScriptRun {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** Real time the script took, when it really ran (pwsh); the stand-in's run time is simulated. */
+  elapsedMs?: number;
+}
+
+/**
+ * Runs the document's script for one invocation: the TypeScript stand-in (`operations.ts`) by
+ * default, or the real script under pwsh (`local/host-script/`).
+ */
+export type HostScript = (
+  windows: WindowsHost,
+  parameters: HostParameters
+) => Promise<HostScriptRun>;
+
 /*
  * The simulated fleet (`createFleet` in `local/fleet/fleet.ts`) adds a clock, live sessions and
  * test helpers to the seam above. Everything below is an extension: the SSM side needs only `Fleet`.

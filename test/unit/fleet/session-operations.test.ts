@@ -49,8 +49,9 @@ describe('ListSessions', () => {
     const jp = byName('RDSH-JP-01');
     for (let i = 0; i < 220; i++) fleet.addSession(jp, { user: `user${i}` });
     const { run, envelope } = await call(fleet, jp, { Operation: 'ListSessions' });
-    expect(run.stdout).toMatch(/^[\x20-\x7e]+$/);
-    expect(run.stdout.length).toBeLessThanOrEqual(20_000);
+    // One line, as [Console]::Out.WriteLine ends it on Windows.
+    expect(run.stdout).toMatch(/^[\x20-\x7e]+\r\n$/);
+    expect(run.stdout.trimEnd().length).toBeLessThanOrEqual(20_000);
     expect(envelope.stdoutTruncated).toBe(true);
     expect(envelope.stdout.length).toBeLessThan(ENVELOPE_STDOUT_LIMIT);
     expect(envelope.stdout).toContain('アクティブ');

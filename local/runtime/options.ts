@@ -11,7 +11,12 @@ export interface RuntimeOptions {
   timeScale: number;
   dataDir: string;
   inMemory: boolean;
+  /** What runs each SSM invocation: the TypeScript stand-in, or the document's real script. */
+  hostScript: HostScriptMode;
 }
+
+export const HOST_SCRIPT_MODES = ['typescript', 'pwsh'] as const;
+export type HostScriptMode = (typeof HOST_SCRIPT_MODES)[number];
 
 export const RUNTIME_USAGE = `npm start -- [options]     (or: npx tsx local/main.ts [options])
 
@@ -26,6 +31,8 @@ fleet, the four functions, an event bus, a scheduler and the HTTP API, all on 12
   --time-scale N     simulated minutes per real second (default 1)       JANITOR_TIME_SCALE
   --data-dir DIR     where dynalite keeps the ledger (default .data)     JANITOR_DATA_DIR
   --in-memory        keep nothing on disk                                JANITOR_IN_MEMORY=1
+  --host-script M    typescript (the stand-in, default) or pwsh (the     JANITOR_HOST_SCRIPT
+                     document's real script; npm run setup:pwsh first)
   -h, --help         this help`;
 
 export class OptionsError extends Error {
@@ -70,6 +77,7 @@ export function parseRuntimeOptions(
         'time-scale': { type: 'string' },
         'data-dir': { type: 'string' },
         'in-memory': { type: 'boolean' },
+        'host-script': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -94,6 +102,10 @@ export function parseRuntimeOptions(
     throw new OptionsError(`--time-scale must be a number from 0 to 1440, got "${scaleText}"`);
   }
   const inMemoryEnv = env.JANITOR_IN_MEMORY;
+  const hostScript = pick('host-script', 'JANITOR_HOST_SCRIPT') ?? 'typescript';
+  if (!(HOST_SCRIPT_MODES as readonly string[]).includes(hostScript)) {
+    throw new OptionsError(`--host-script must be typescript or pwsh, got "${hostScript}"`);
+  }
   return {
     port: integer('port', pick('port', 'JANITOR_PORT') ?? '3000', 0, 65_535),
     fleet: integer('fleet', pick('fleet', 'JANITOR_FLEET') ?? '12', 1, 200),
@@ -103,5 +115,6 @@ export function parseRuntimeOptions(
     timeScale,
     dataDir: pick('data-dir', 'JANITOR_DATA_DIR') ?? '.data',
     inMemory: values['in-memory'] === true || inMemoryEnv === '1' || inMemoryEnv === 'true',
+    hostScript: hostScript as HostScriptMode,
   };
 }

@@ -15,6 +15,7 @@ import { createFleet } from '../fleet/fleet.js';
 import type { SessionIdleNotice, SimulatedFleet } from '../fleet/types.js';
 import { startHttpGateway } from '../gateway/http-gateway.js';
 import { ALL_SCOPES, createTokenAuthority, type TokenAuthority } from '../gateway/tokens.js';
+import { PwshMissingError, startPwshHostScript } from '../host-script/pwsh.js';
 import { startLocalSsm } from '../ssm/server.js';
 import type { LocalSsm, SsmFaults, SsmTiming } from '../ssm/types.js';
 import { type AnyEventBridgeEvent, LocalEventBus, LocalQueue } from './event-bus.js';
@@ -83,10 +84,19 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
     for (const close of stack.reverse()) await close().catch(() => undefined);
   };
   try {
+    const pwsh =
+      options.hostScript === 'pwsh'
+        ? await startPwshHostScript().catch((error: unknown) => {
+            if (error instanceof PwshMissingError) throw new StartupError(error.message);
+            throw error;
+          })
+        : null;
+    if (pwsh) stack.push(() => pwsh.close());
     const dynamo = await startDynalite(options.inMemory ? {} : { path: join(dataDir, 'dynamodb') });
     stack.push(() => dynamo.close());
 
     const fleet = createFleet({
+      ...(pwsh ? { hostScript: pwsh.run } : {}),
       // The simulated clock starts at the real one, so logon times and ledger times agree.
       start: new Date(),
       seed: options.seed,
@@ -97,7 +107,9 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
     // One clock for everything that reports time: the ledger, the functions, SSM and the hosts
     // all live in the fleet's simulated time, which --time-scale speeds up. SSM's timeouts are
     // sped up by the same factor, so a delivery timeout lasts as long in simulated time as in AWS.
+    // Not with the real script: it takes real time, so its timeouts stay in real seconds.
     const clock = () => fleet.now();
+    const scaled = options.timeScale > 0 && !pwsh;
     const ssm = await startLocalSsm({
       fleet,
       seed: options.seed,
@@ -105,7 +117,7 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
       region: REGION,
       clock,
       timing: {
-        ...(options.timeScale > 0 ? { msPerSecond: 1000 / (options.timeScale * 60) } : {}),
+        ...(scaled ? { msPerSecond: 1000 / (options.timeScale * 60) } : {}),
         ...options.ssmTiming,
       },
       ...(options.ssmFaults ? { faults: options.ssmFaults } : {}),

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Action } from '../../lib/actions/model.js';
+import type { HostScriptMode } from '../../local/runtime/options.js';
 import { type Runtime, startRuntime } from '../../local/runtime/runtime.js';
 
 /**
@@ -31,7 +32,14 @@ export interface E2e {
 
 const LISTINGS = new Set(['ListSessions', 'ListOpenFiles', 'ListSmbSessions']);
 
-export async function startE2e(policy?: unknown): Promise<E2e> {
+/**
+ * `hostScript: 'pwsh'` runs the document's real script for every invocation; it takes real time,
+ * so SSM's timeouts stay in real seconds there.
+ */
+export async function startE2e(
+  policy?: unknown,
+  { hostScript = 'typescript', fleet = 12 }: { hostScript?: HostScriptMode; fleet?: number } = {}
+): Promise<E2e> {
   const dir = await mkdtemp(join(tmpdir(), 'janitor-e2e-'));
   let policyFile: string | null = null;
   if (policy !== undefined) {
@@ -40,7 +48,7 @@ export async function startE2e(policy?: unknown): Promise<E2e> {
   }
   const runtime = await startRuntime({
     port: 0,
-    fleet: 12,
+    fleet,
     sweepEveryMs: Number.POSITIVE_INFINITY,
     seed: 7,
     policyFile,
@@ -51,7 +59,8 @@ export async function startE2e(policy?: unknown): Promise<E2e> {
     durationScale: 0,
     liveSessions: false,
     idleEvents: false,
-    ssmTiming: { pendingMs: 1, msPerSecond: 1, eventDelayMs: 1 },
+    ssmTiming: { pendingMs: 1, msPerSecond: hostScript === 'pwsh' ? 1000 : 1, eventDelayMs: 1 },
+    hostScript,
   });
   const names = new Map(runtime.fleet.instances().map((i) => [i.computerName, i.instanceId]));
 

@@ -16,7 +16,20 @@ describe('runtime options', () => {
       timeScale: 1,
       dataDir: '.data',
       inMemory: false,
+      hostScript: 'typescript',
     });
+  });
+
+  it('runs the real script under pwsh with --host-script pwsh or JANITOR_HOST_SCRIPT=pwsh', () => {
+    expect(parseRuntimeOptions(['--host-script', 'pwsh'], {})).toMatchObject({
+      hostScript: 'pwsh',
+    });
+    expect(parseRuntimeOptions([], { JANITOR_HOST_SCRIPT: 'pwsh' })).toMatchObject({
+      hostScript: 'pwsh',
+    });
+    expect(
+      parseRuntimeOptions(['--host-script', 'typescript'], { JANITOR_HOST_SCRIPT: 'pwsh' })
+    ).toMatchObject({ hostScript: 'typescript' });
   });
 
   it('takes environment variables, and flags win over them', () => {
@@ -41,6 +54,7 @@ describe('runtime options', () => {
     [['--sweep-every', 'soon'], /--sweep-every must be a duration/],
     [['--time-scale=-1'], /--time-scale must be a number/],
     [['--unknown'], /Unknown option/],
+    [['--host-script', 'powershell'], /--host-script must be typescript or pwsh/],
   ])('refuses %j with a clear message', (argv, message) => {
     expect(() => parseRuntimeOptions(argv, {})).toThrow(OptionsError);
     expect(() => parseRuntimeOptions(argv, {})).toThrow(message);

@@ -1,0 +1,188 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HostParameters } from '../../lib/ssm/host-contract.js';
+import { createFleet } from '../../local/fleet/fleet.js';
+import type { ScriptRun, SimulatedFleet } from '../../local/fleet/types.js';
+import { type PwshHostScript, startPwshHostScript } from '../../local/host-script/pwsh.js';
+import { realScriptRuns } from './pwsh.js';
+
+/*
+ * The TypeScript stand-in against the document's real script under pwsh: the same operation on
+ * two identical simulated fleets must end the same way (process exit code, stderr, the envelope
+ * it printed, and every host's state afterwards). Where they differed, the stand-in was fixed:
+ * each case below that says "pins" failed before.
+ */
+
+const runs = await realScriptRuns('stand-in vs real host script');
+let pwsh: PwshHostScript;
+
+beforeAll(async () => {
+  if (runs) pwsh = await startPwshHostScript();
+});
+afterAll(async () => {
+  await pwsh?.close();
+});
+
+type Setup = (fleet: SimulatedFleet, host: string) => HostParameters;
+
+interface Case {
+  name: string;
+  host: string;
+  setup: Setup;
+}
+
+const KELVIN = '\u212a';
+const LONG_NAME = `${'Protokoll '.repeat(120)}.txt`;
+
+const CASES: Case[] = [
+  { name: 'ListSessions, ja-JP', host: 'RDSH-JP-01', setup: () => ({ Operation: 'ListSessions' }) },
+  {
+    name: 'ListSessions, nobody on: quser exit 1, localized stderr, the script exits 0',
+    host: 'FS-DE-01',
+    setup: () => ({ Operation: 'ListSessions' }),
+  },
+  {
+    name: 'ListSessions over the envelope limits: trimmed and said so',
+    host: 'FS-DE-01',
+    setup: (fleet, host) => {
+      for (let i = 0; i < 230; i++) fleet.addSession(host, { user: `CORP\\overflow.user${i}` });
+      return { Operation: 'ListSessions' };
+    },
+  },
+  {
+    name: 'DisconnectSession of the console: guard console-session',
+    host: 'RDSH-DE-01',
+    setup: () => ({
+      Operation: 'DisconnectSession',
+      SessionId: '1',
+      ExpectedUser: 'administrator',
+    }),
+  },
+  {
+    name: 'LogoffSession of another user: guard user-mismatch',
+    host: 'RDSH-ES-01',
+    setup: (fleet, host) => {
+      const id = fleet.addSession(host, { user: 'CORP\\agree.owner' });
+      return { Operation: 'LogoffSession', SessionId: String(id), ExpectedUser: 'CORP\\other' };
+    },
+  },
+  {
+    name: 'LogoffSession of a protected account: Access denied, localized, exit 1',
+    host: 'RDSH-JP-01',
+    setup: (fleet, host) => {
+      const svc = fleet.host(host).sessions.find((s) => s.protected);
+      return { Operation: 'LogoffSession', SessionId: String(svc?.id), ExpectedUser: 'svc_backup' };
+    },
+  },
+  {
+    name: 'NotifySession with a timeout: msg gets the message as one argument',
+    host: 'RDSH-FR-01',
+    setup: (fleet, host) => {
+      const id = fleet.addSession(host, { user: 'CORP\\agree.warned' });
+      return {
+        Operation: 'NotifySession',
+        SessionId: String(id),
+        ExpectedUser: 'agree.warned',
+        Message: 'Déconnexion dans 5 minutes, merci (enregistrez) : /tmp',
+        WarnSeconds: '300',
+      };
+    },
+  },
+  { name: 'ListOpenFiles', host: 'FS-DE-01', setup: () => ({ Operation: 'ListOpenFiles' }) },
+  {
+    name: 'CloseSmbSession by user without domain, closing its files',
+    host: 'FS-DE-01',
+    setup: (fleet, host) => {
+      fleet.addOpenFile(host, {
+        path: 'D:\\Shares\\Finanzen\\Agree.xlsx',
+        clientComputerName: 'PC-AGREE',
+        user: 'agree.smb',
+      });
+      return { Operation: 'CloseSmbSession', UserName: 'AGREE.SMB' };
+    },
+  },
+  {
+    name: 'CloseOpenFile by id and path, case-insensitive',
+    host: 'FS-DE-01',
+    setup: (fleet, host) => {
+      const path = 'D:\\Shares\\Finanzen\\Straße Übersicht.xlsx';
+      const id = fleet.addOpenFile(host, { path, clientComputerName: 'PC-A', user: 'a.b' });
+      return { Operation: 'CloseOpenFile', FileId: id, ExpectedPath: path.toUpperCase() };
+    },
+  },
+  {
+    name: 'CloseOpenFile whose path only .NET-folds differently (Kelvin sign): path-mismatch (pins)',
+    host: 'FS-DE-01',
+    setup: (fleet, host) => {
+      const id = fleet.addOpenFile(host, {
+        path: 'D:\\Shares\\Labor\\k-Wert.csv',
+        clientComputerName: 'PC-A',
+        user: 'a.b',
+      });
+      return {
+        Operation: 'CloseOpenFile',
+        FileId: id,
+        ExpectedPath: `D:\\Shares\\Labor\\${KELVIN}-Wert.csv`,
+      };
+    },
+  },
+  {
+    name: 'CloseOpenFile whose long path changed: the guard message is cut at 1000 (pins)',
+    host: 'FS-DE-01',
+    setup: (fleet, host) => {
+      const id = fleet.addOpenFile(host, {
+        path: `D:\\Shares\\Archiv\\${LONG_NAME}`,
+        clientComputerName: 'PC-A',
+        user: 'a.b',
+      });
+      return { Operation: 'CloseOpenFile', FileId: id, ExpectedPath: 'D:\\Shares\\Archiv\\x.txt' };
+    },
+  },
+  {
+    name: 'an unknown Operation: no envelope, one stderr line, exit 2 (pins)',
+    host: 'RDSH-US-01',
+    setup: () => ({ Operation: 'RebootHost' as HostParameters['Operation'] }),
+  },
+];
+
+function still(hostScript?: PwshHostScript['run']): SimulatedFleet {
+  return createFleet({
+    seed: 23,
+    hosts: 7,
+    liveSessions: false,
+    durationScale: 0,
+    ...(hostScript ? { hostScript } : {}),
+  });
+}
+
+/**
+ * What must agree. Left to the platform: line ends (pwsh here prints LF where Windows prints CRLF)
+ * and how ConvertTo-Json escapes `&` (PowerShell 7 leaves it, 5.1 writes \u0026): JSON is compared
+ * as values.
+ */
+function observed(run: ScriptRun, fleet: SimulatedFleet) {
+  const stdout = run.stdout.trim();
+  const envelope = stdout === '' ? null : (JSON.parse(stdout) as Record<string, unknown>);
+  const inner = String(envelope?.stdout ?? '');
+  return {
+    exitCode: run.exitCode,
+    stderr: run.stderr.replace(/\r?\n/g, '\r\n'),
+    envelope: inner.startsWith('[') ? { ...envelope, stdout: JSON.parse(inner) } : envelope,
+    hosts: fleet.instances().map((i) => fleet.host(i.instanceId)),
+  };
+}
+
+describe.runIf(runs)('the TypeScript stand-in and the real script agree', () => {
+  for (const { name, host, setup } of CASES) {
+    it.concurrent(name, { timeout: 90_000 }, async () => {
+      const standIn = still();
+      const real = still(pwsh.run);
+      const id = standIn.instances().find((i) => i.computerName === host)?.instanceId ?? '';
+      const parameters = setup(standIn, id);
+      expect(setup(real, id)).toEqual(parameters);
+
+      const expected = observed(await standIn.run(id, parameters), standIn);
+      const actual = observed(await real.run(id, parameters), real);
+      expect(actual).toEqual(expected);
+    });
+  }
+});

@@ -38,17 +38,23 @@ export function canonicalJson(value: unknown): string {
 
 /**
  * What the target *is*, independent of spelling: Windows user names and paths compare
- * case-insensitively, so `CONTOSO\Alice` and `contoso\alice` are one target.
+ * case-insensitively, so `CONTOSO\Alice` and `contoso\alice` are one target; and a session's
+ * user counts by its bare name, as the host's guard matches a bare name against any domain, so
+ * `alice` and `CONTOSO\alice` for one session are one target too.
  */
 export function targetKey(target: ActionTarget): string[] {
   switch (target.kind) {
     case 'session':
-      return ['session', String(target.sessionId), target.expectedUser.toLowerCase()];
+      return ['session', String(target.sessionId), bareUser(target.expectedUser)];
     case 'file':
       return ['file', target.fileId, target.expectedPath.toLowerCase()];
     case 'smb':
       return ['smb', target.clientName?.toLowerCase() ?? '', target.userName?.toLowerCase() ?? ''];
   }
+}
+
+function bareUser(userName: string): string {
+  return userName.slice(userName.indexOf('\\') + 1).toLowerCase();
 }
 
 /**

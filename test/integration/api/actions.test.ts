@@ -126,6 +126,26 @@ describe('POST /v1/actions', () => {
     await h.settle();
   });
 
+  it('takes bob.smith and CORP\\bob.smith for one session under one ticket as one target: a 409, one command', async () => {
+    const sessionId = h.fleet.addSession(host, { user: 'CORP\\bob.smith' });
+    const ticketId = nextTicket();
+    const before = h.localSsm.commands().length;
+    const body = { instanceId: host, sessionId, ticketId };
+
+    const bare = await h.invoke(postWith('post-action-logoff', { ...body, userName: 'bob.smith' }));
+    const qualified = await h.invoke(
+      postWith('post-action-logoff', { ...body, userName: 'CORP\\bob.smith' })
+    );
+    await h.settle();
+
+    expect(bare).toMatchObject({ statusCode: 202, body: { created: true } });
+    expect(qualified).toMatchObject({
+      statusCode: 409,
+      body: { error: 'conflict', actionId: bare.body.actionId },
+    });
+    expect(h.localSsm.commands().length - before).toBe(1);
+  });
+
   it('reads the user of a session from the host when userName is absent', async () => {
     const sessionId = h.fleet.addSession(host, { user: 'CORP\\lookup' });
     const ticketId = nextTicket();

@@ -79,6 +79,7 @@ export const API_SCOPES = {
   act: 'act',
   logoff: 'logoff',
   files: 'files',
+  override: 'override',
 } as const;
 
 /**
@@ -742,6 +743,8 @@ function scopeDescription(scope: string): string {
       return 'Disconnect sessions and notify users';
     case API_SCOPES.logoff:
       return 'Log users off';
+    case API_SCOPES.override:
+      return 'Act on sessions the policy excludes, when the request says so';
     default:
       return 'End SMB sessions and close open files';
   }

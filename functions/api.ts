@@ -24,6 +24,8 @@ export function apiDeps(runtime: Runtime, options: ApiHandlerOptions = {}): ApiD
   return {
     ...actDeps(runtime),
     ledger: runtime.ledger,
+    policy: runtime.policy,
+    groupTagKey: config.POLICY_GROUP_TAG_KEY,
     managedTag: { key: config.MANAGED_TAG_KEY, value: config.MANAGED_TAG_VALUE },
     hostQueryTimeoutMs: config.HOST_QUERY_TIMEOUT_MS,
     ...(options.hostQueryPollMs === undefined ? {} : { hostQueryPollMs: options.hostQueryPollMs }),

@@ -32,7 +32,16 @@ export type ActionTarget =
 export type ActionTrigger =
   | { kind: 'schedule'; sweepId: string }
   | { kind: 'idle-event'; eventId: string }
-  | { kind: 'api'; ticketId: string; caller: string };
+  | {
+      kind: 'api';
+      ticketId: string;
+      caller: string;
+      /**
+       * What the request explicitly overrode: the policy's exclusion pattern the user matched
+       * (`override: "exclusion"`), and the console (`console: true`).
+       */
+      overrides?: { exclusion?: string; console?: true };
+    };
 
 export interface ActionResult {
   /** The script's exit code (or SSM ResponseCode), when there is one. */

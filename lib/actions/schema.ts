@@ -52,7 +52,14 @@ export const actionTargetSchema = z.discriminatedUnion('kind', [
 export const actionTriggerSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('schedule'), sweepId: text(128) }),
   z.object({ kind: z.literal('idle-event'), eventId: text(128) }),
-  z.object({ kind: z.literal('api'), ticketId: ticketIdSchema, caller: text(256) }),
+  z.object({
+    kind: z.literal('api'),
+    ticketId: ticketIdSchema,
+    caller: text(256),
+    overrides: z
+      .object({ exclusion: text(256).optional(), console: z.literal(true).optional() })
+      .optional(),
+  }),
 ]);
 
 export const newActionSchema = z.object({

@@ -1,6 +1,7 @@
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Observer } from '../collect/observer.js';
 import type { Ledger } from '../ledger/ledger.js';
+import type { Policy } from '../policy/schema.js';
 import type { RetryPolicy } from '../ssm/retry.js';
 
 /** Everything the API's use cases need, injected (built once per process by `functions/api`). */
@@ -22,6 +23,9 @@ export interface ApiDeps {
   outputLogGroup: string;
   deliveryTimeoutSeconds: number;
   executionTimeoutSeconds: number;
+  /** Its exclusions bind ticket actions too (the host's group, by its policy-group tag). */
+  policy: Policy;
+  groupTagKey: string;
   /** Only instances with this tag and value can be targeted or queried. */
   managedTag: { key: string; value: string };
   /** How long a live host query may wait for the host (`HOST_QUERY_TIMEOUT_MS`). */

@@ -13,6 +13,8 @@ export const API_ERROR_CODES = [
   'bad-request',
   'unauthorized',
   'forbidden',
+  'excluded',
+  'console-session',
   'not-found',
   'conflict',
   'dispatch-failed',

@@ -7,7 +7,7 @@ import type { ApiDeps } from './deps.js';
 import { ApiError, badRequest, notFound } from './errors.js';
 import { getAction, listActions, listHostOpenFiles, listHostSessions } from './queries.js';
 import { type RequestedAction, requestAction } from './request-action.js';
-import { matchRoute, OPERATION_SCOPES, type RouteName } from './routes.js';
+import { API_SCOPES, matchRoute, OPERATION_SCOPES, type RouteName } from './routes.js';
 import {
   actionIdParamSchema,
   hostParamSchema,
@@ -121,6 +121,9 @@ async function route(
       const body = jsonBody(event);
       requireScope(caller, [OPERATION_SCOPES[operationOf(body)]]);
       const request = parseActionRequest(body);
+      if ('override' in request && request.override !== undefined) {
+        requireScope(caller, [API_SCOPES.override]);
+      }
       outcome.ticketId = request.ticketId;
       const result = await requestAction(deps, request, caller);
       outcome.actions = result.actions;

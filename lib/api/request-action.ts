@@ -1,8 +1,17 @@
 import { deriveActionId } from '../actions/ids.js';
-import type { Action, ActionResult, ActionTarget, NewAction } from '../actions/model.js';
+import type {
+  Action,
+  ActionResult,
+  ActionTarget,
+  ActionTrigger,
+  NewAction,
+} from '../actions/model.js';
 import { dispatchAction, dispatchDeadline, finish, resumeAction } from '../collect/act.js';
 import { type FoundCommand, findSentFor, recordFoundDispatch } from '../collect/sent.js';
+import { findHostGroup } from '../idle/host-group.js';
 import { ActionConflictError, InvalidLedgerInputError } from '../ledger/errors.js';
+import { namedGroups, resolveGroup } from '../policy/schema.js';
+import { matchExclusion } from '../policy/users.js';
 import { DispatchError, InvalidHostParameterError } from '../ssm/errors.js';
 import { sessionListingOf } from '../ssm/listing.js';
 import { toHostParameters } from '../ssm/parameters.js';
@@ -68,7 +77,8 @@ export async function requestAction(
   const targets = await resolveTargets(deps, request, () =>
     requireOnline(host, request.instanceId)
   );
-  const planned = targets.map((target) => toNewAction(request, target, caller));
+  const overrides = await checkOverrides(deps, request, targets);
+  const planned = targets.map((target) => toNewAction(request, target, caller, overrides));
   for (const action of planned) checkParameters(action);
   // A command for an offline agent would wait for its delivery timeout and then act on whatever
   // the session has become: a help-desk action is done now or not at all. Only a request already
@@ -128,12 +138,61 @@ async function requireRecorded(
   }
 }
 
-function toNewAction(request: ActionRequest, target: ActionTarget, caller: Caller): NewAction {
+type Overrides = NonNullable<Extract<ActionTrigger, { kind: 'api' }>['overrides']>;
+
+/**
+ * The policy's exclusions bind tickets too: a logoff or disconnect of a user that matches an
+ * exclusion of the host's policy group is refused (403 `excluded`) unless the request says
+ * `override: "exclusion"` (the route has checked its scope); the pattern it overrode is recorded
+ * with the action. The console is refused likewise without `console: true` (see `resolveTargets`).
+ */
+async function checkOverrides(
+  deps: ApiDeps,
+  request: ActionRequest,
+  targets: readonly ActionTarget[]
+): Promise<Overrides | null> {
+  if (request.operation !== 'logoff' && request.operation !== 'disconnect') return null;
+  const groupName = await findHostGroup(
+    { ssm: deps.ssm, ...(deps.retry ? { retry: deps.retry } : {}) },
+    request.instanceId,
+    deps.groupTagKey,
+    namedGroups(deps.policy)
+  );
+  const group = resolveGroup(deps.policy, groupName);
+  const overrides: Overrides = request.console ? { console: true } : {};
+  for (const target of targets) {
+    if (target.kind !== 'session') continue;
+    const pattern = matchExclusion({ userName: target.expectedUser }, group.excludedUsers);
+    if (pattern === null) continue;
+    if (request.override !== 'exclusion') {
+      throw new ApiError(
+        403,
+        'excluded',
+        `${target.expectedUser} matches the exclusion '${pattern}' of policy '${group.name}'; ` +
+          'say override: "exclusion" (scope session-janitor/override) to act anyway'
+      );
+    }
+    overrides.exclusion = pattern;
+  }
+  return Object.keys(overrides).length > 0 ? overrides : null;
+}
+
+function toNewAction(
+  request: ActionRequest,
+  target: ActionTarget,
+  caller: Caller,
+  overrides: Overrides | null
+): NewAction {
   return {
     operation: request.operation,
     instanceId: request.instanceId,
     target,
-    trigger: { kind: 'api', ticketId: request.ticketId, caller: caller.id },
+    trigger: {
+      kind: 'api',
+      ticketId: request.ticketId,
+      caller: caller.id,
+      ...(overrides ? { overrides } : {}),
+    },
     reason: request.reason,
     policy: null,
     dryRun: false,
@@ -180,6 +239,14 @@ async function resolveTargets(
       }
       const session = listing.rows.find((row) => row.id === sessionId);
       if (!session) throw notFound(`${request.instanceId} has no user session ${sessionId}`);
+      const consoleAllowed = request.operation === 'notify' || request.console === true;
+      if (session.sessionName?.toLowerCase() === 'console' && !consoleAllowed) {
+        throw new ApiError(
+          403,
+          'console-session',
+          `session ${sessionId} of ${request.instanceId} is the console: say console: true to act on it`
+        );
+      }
       return [{ kind: 'session', sessionId, expectedUser: session.userName }];
     }
     case 'close-file': {

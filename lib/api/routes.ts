@@ -10,6 +10,8 @@ export const API_SCOPES = {
   act: 'session-janitor/act',
   logoff: 'session-janitor/logoff',
   files: 'session-janitor/files',
+  /** With the operation's own scope: act on a session the policy excludes (`override`). */
+  override: 'session-janitor/override',
 } as const;
 export type ApiScope = (typeof API_SCOPES)[keyof typeof API_SCOPES];
 

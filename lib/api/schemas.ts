@@ -57,6 +57,10 @@ const sessionRequest = <T extends 'logoff' | 'disconnect'>(operation: T) =>
     sessionId,
     /** The session's user as the caller knows it; absent: read from the host before acting. */
     userName: hostValue('ExpectedUser').optional(),
+    /** Act although the user matches an exclusion of the host's policy (its own scope). */
+    override: z.literal('exclusion').optional(),
+    /** Act although it is the console session. */
+    console: z.literal(true).optional(),
   });
 
 /** Seconds a notification stays up when the caller gives none. */

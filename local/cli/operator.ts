@@ -363,7 +363,7 @@ function sessionCommand(
 ): CliCommand {
   return {
     summary,
-    usage: `janitor ${operation} INSTANCE_ID SESSION_ID --ticket T --reason R [--user EXPECTED_USER]${operation === 'notify' ? ' --message M [--seconds N]' : ''}\n${TARGET_USAGE}`,
+    usage: `janitor ${operation} INSTANCE_ID SESSION_ID --ticket T --reason R [--user EXPECTED_USER]${operation === 'notify' ? ' --message M [--seconds N]' : ' [--override-exclusion] [--console]'}\n${TARGET_USAGE}`,
     async run(argv, io) {
       const { values, positionals } = parse(
         argv,
@@ -372,6 +372,8 @@ function sessionCommand(
           user: { type: 'string' },
           message: { type: 'string' },
           seconds: { type: 'string' },
+          'override-exclusion': { type: 'boolean' },
+          console: { type: 'boolean' },
         },
         this.usage
       );
@@ -392,6 +394,8 @@ function sessionCommand(
         ...(values.user ? { userName: values.user } : {}),
         ...(values.message ? { message: values.message } : {}),
         ...(values.seconds ? { warnSeconds: Number(values.seconds) } : {}),
+        ...(values['override-exclusion'] ? { override: 'exclusion' } : {}),
+        ...(values.console ? { console: true } : {}),
         ticketId,
         reason,
       });

@@ -6,6 +6,7 @@ export const ALL_SCOPES = [
   'session-janitor/act',
   'session-janitor/logoff',
   'session-janitor/files',
+  'session-janitor/override',
 ] as const;
 
 export interface VerifiedToken {

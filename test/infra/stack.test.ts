@@ -289,17 +289,17 @@ describe('HTTP API', () => {
 });
 
 describe('Cognito', () => {
-  it('defines the session-janitor resource server with the four scopes', () => {
+  it('defines the session-janitor resource server with the five scopes', () => {
     template.hasResourceProperties('AWS::Cognito::UserPoolResourceServer', {
       Identifier: 'session-janitor',
-      Scopes: ['read', 'act', 'logoff', 'files'].map((name) => ({
+      Scopes: ['read', 'act', 'logoff', 'files', 'override'].map((name) => ({
         ScopeName: name,
         ScopeDescription: Match.anyValue(),
       })),
     });
   });
 
-  it('gives ticket systems a confidential client-credentials client with the four scopes', () => {
+  it('gives ticket systems a confidential client-credentials client with the five scopes', () => {
     const [serverId] = ofType('AWS::Cognito::UserPoolResourceServer')[0] ?? [];
     const [, client] = ofType('AWS::Cognito::UserPoolClient')[0] ?? [];
     // The scope names reference the resource server, whose Ref is its identifier.
@@ -307,7 +307,9 @@ describe('Cognito', () => {
       GenerateSecret: true,
       AllowedOAuthFlows: ['client_credentials'],
       AllowedOAuthFlowsUserPoolClient: true,
-      AllowedOAuthScopes: ['read', 'act', 'logoff', 'files'].map((s) => `<${serverId}>/${s}`),
+      AllowedOAuthScopes: ['read', 'act', 'logoff', 'files', 'override'].map(
+        (s) => `<${serverId}>/${s}`
+      ),
     });
   });
 

@@ -105,7 +105,7 @@ export function serviceError(name: string, message = ''): Error {
 }
 
 export async function startApiHarness(
-  options: { hostQueryTimeoutMs?: number; dispatchGraceMs?: number } = {}
+  options: { hostQueryTimeoutMs?: number; dispatchGraceMs?: number; policy?: unknown } = {}
 ): Promise<ApiHarness> {
   const fleet = createFleet({ seed: 11, liveSessions: false, durationScale: 0 });
   const localSsm = await startLocalSsm({
@@ -122,6 +122,7 @@ export async function startApiHarness(
     SSM_ENDPOINT: localSsm.endpoint,
     DYNAMODB_ENDPOINT: inject('dynamodbEndpoint'),
     HOST_QUERY_TIMEOUT_MS: String(options.hostQueryTimeoutMs ?? 5000),
+    ...(options.policy === undefined ? {} : { POLICY: JSON.stringify(options.policy) }),
     AWS_REGION: 'us-east-1',
   });
   const clients = createClients(config);

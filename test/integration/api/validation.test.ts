@@ -214,19 +214,17 @@ describe('authorization', () => {
   });
 
   it('reads scopes from the scope claim when the scopes list is null', async () => {
+    const sessionId = h.fleet.addSession(host, { user: 'CORP\\scopeclaim' });
     const event = postWith('post-action-disconnect-lookup', {
       instanceId: host,
-      sessionId: 1,
+      sessionId,
       ticketId: 'SCOPE-CLAIM-1',
     });
     expect(event.requestContext.authorizer.jwt.scopes).toBeNull();
-    // Session 1 is the console: the lookup succeeds and the host's guard refuses the disconnect.
     const response = await h.invoke(event);
     expect(response.statusCode).toBe(202);
     await h.settle();
-    expect((await h.action(String(response.body.actionId)))?.result?.errorCode).toBe(
-      'guard:console-session'
-    );
+    expect((await h.action(String(response.body.actionId)))?.status).toBe('succeeded');
   });
 });
 

@@ -119,3 +119,35 @@ describe('sweep records', () => {
     expect((await fx.ledger.getSweep(sweep.id))?.counters.errors).toBe(0);
   });
 });
+
+describe('window quotas', () => {
+  const at = new Date('2026-11-21T20:07:00.000Z');
+
+  it('never grants more than the maximum to concurrent claims in one window', async () => {
+    const claim = { scope: 'idle-act:fleet-concurrent', max: 5, windowMinutes: 15, at };
+
+    const granted = await Promise.all(
+      Array.from({ length: 12 }, () => fx.ledger.claimQuota({ ...claim, wanted: 1 }))
+    );
+
+    expect(granted.reduce((a, b) => a + b, 0)).toBe(5);
+    expect(await fx.ledger.claimQuota({ ...claim, wanted: 3 })).toBe(0);
+  });
+
+  it('grants part of a claim, gives back what is released, and starts afresh each window', async () => {
+    const claim = { scope: 'idle-act:i-0123456789abcdef0', max: 3, windowMinutes: 15, at };
+
+    expect(await fx.ledger.claimQuota({ ...claim, wanted: 2 })).toBe(2);
+    expect(await fx.ledger.claimQuota({ ...claim, wanted: 4 })).toBe(1);
+    await fx.ledger.releaseQuota({ ...claim, wanted: 2 });
+    expect(await fx.ledger.claimQuota({ ...claim, wanted: 4 })).toBe(2);
+    const next = new Date('2026-11-21T20:15:00.000Z');
+    expect(await fx.ledger.claimQuota({ ...claim, at: next, wanted: 4 })).toBe(3);
+  });
+
+  it('rejects a bad scope before writing', async () => {
+    await expect(
+      fx.ledger.claimQuota({ scope: 'no spaces', wanted: 1, max: 1, windowMinutes: 15, at })
+    ).rejects.toBeInstanceOf(InvalidLedgerInputError);
+  });
+});

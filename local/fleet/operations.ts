@@ -99,9 +99,16 @@ function envelope(windows: WindowsHost, operation: string, outcome: Outcome): st
         ])
       )
     );
-    // Escaping can make the line longer than the characters it holds: cut by the overshoot.
     if (json.length <= ENVELOPE_MAX_LENGTH || stdout.length === 0) return json;
-    stdout = stdout.slice(0, Math.max(0, stdout.length - (json.length - ENVELOPE_MAX_LENGTH)));
+    // As the script: cut from the end what the overshoot needs, a non-ASCII character counting
+    // six (its escape) and any other one.
+    let overshoot = json.length - ENVELOPE_MAX_LENGTH;
+    let keep = stdout.length;
+    while (overshoot > 0 && keep > 0) {
+      keep--;
+      overshoot -= stdout.charCodeAt(keep) > 0x7f ? 6 : 1;
+    }
+    stdout = stdout.slice(0, keep);
     truncated = true;
   }
 }

@@ -49,6 +49,14 @@ const CASES: Case[] = [
     },
   },
   {
+    name: 'ListSessions of mostly escaped text over 20,000 characters: cut by what it overshoots (pins)',
+    host: 'RDSH-JP-01',
+    setup: (fleet, host) => {
+      for (let i = 0; i < 220; i++) fleet.addSession(host, { user: `CORP\\ユーザー${i}` });
+      return { Operation: 'ListSessions' };
+    },
+  },
+  {
     name: 'DisconnectSession of the console: guard console-session',
     host: 'RDSH-DE-01',
     setup: () => ({

@@ -59,7 +59,9 @@ export async function startE2e(
     durationScale: 0,
     liveSessions: false,
     idleEvents: false,
-    ssmTiming: { pendingMs: 1, msPerSecond: hostScript === 'pwsh' ? 1000 : 1, eventDelayMs: 1 },
+    // 50 ms per SSM second: a 60 s delivery timeout lasts 3 s, so a loaded machine that delays a
+    // timer never turns a delivered command into DeliveryTimedOut; no e2e test waits for one.
+    ssmTiming: { pendingMs: 1, msPerSecond: hostScript === 'pwsh' ? 1000 : 50, eventDelayMs: 1 },
     hostScript,
   });
   const names = new Map(runtime.fleet.instances().map((i) => [i.computerName, i.instanceId]));

@@ -28,7 +28,7 @@ class SessionJanitorBridge {
 [SessionJanitorBridge]::Url = $env:SESSION_JANITOR_BRIDGE
 [SessionJanitorBridge]::Invocation = $env:SESSION_JANITOR_INVOCATION
 [SessionJanitorBridge]::Client = [System.Net.Http.HttpClient]::new()
-[SessionJanitorBridge]::Client.Timeout = [TimeSpan]::FromSeconds(10)
+[SessionJanitorBridge]::Client.Timeout = [TimeSpan]::FromSeconds(30)
 
 # The members of the script's SessionJanitorWts that it calls, with the same signatures.
 class SessionJanitorWts {

@@ -20,7 +20,7 @@ function fail(message) {
 
 const request = http.request(
   process.env.SESSION_JANITOR_BRIDGE ?? '',
-  { method: 'POST', headers: { 'content-type': 'application/json' }, timeout: 10_000 },
+  { method: 'POST', headers: { 'content-type': 'application/json' }, timeout: 30_000 },
   (response) => {
     const chunks = [];
     response.on('data', (chunk) => chunks.push(chunk));
@@ -35,6 +35,6 @@ const request = http.request(
     });
   }
 );
-request.on('timeout', () => request.destroy(new Error('no answer in 10 s')));
+request.on('timeout', () => request.destroy(new Error('no answer in 30 s')));
 request.on('error', (error) => fail(`host bridge unreachable: ${error.message}`));
 request.end(body);

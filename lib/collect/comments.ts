@@ -54,6 +54,15 @@ export function userTagOf(userName: string): string {
   return createHash('sha256').update(bareName(userName)).digest('base64url').slice(0, 6);
 }
 
+/**
+ * Whether a command's comment names this action: only such a command's result may complete it,
+ * whatever command id the ledger recorded.
+ */
+export function namesAction(comment: string, actionId: string): boolean {
+  const purpose = parseComment(comment);
+  return purpose?.kind === 'action' && purpose.actionId === actionId;
+}
+
 /** `null` for a comment session-janitor did not write. */
 export function parseComment(comment: string): CommandPurpose | null {
   const sweep = SWEEP.exec(comment);

@@ -1,7 +1,7 @@
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Action, ActionResult } from '../actions/model.js';
 import { type ActDeps, finish } from '../collect/act.js';
-import { sweepComment } from '../collect/comments.js';
+import { namesAction, sweepComment } from '../collect/comments.js';
 import type { Observer } from '../collect/observer.js';
 import { findSentFor, recordFoundDispatch } from '../collect/sent.js';
 import type { Ledger } from '../ledger/ledger.js';
@@ -62,6 +62,18 @@ const NOT_SENT: ActionResult = {
   errorCode: 'dispatch:not-sent',
   excerpt: 'no command was ever sent for this action: nothing was done on the host',
 };
+
+/**
+ * The command an action records is not this action's (its comment names other work): its result
+ * says nothing about the action, and the action's own command, if any, is lost to it.
+ */
+function foreignCommand(commandId: string, comment: string): ActionResult {
+  return {
+    exitCode: null,
+    errorCode: 'ssm:comment-mismatch',
+    excerpt: `command ${commandId} is not this action's (its comment is '${comment}'): its outcome is unknown`,
+  };
+}
 
 /**
  * One sweep per scheduled time: a retried invocation of the same schedule carries the same time
@@ -201,6 +213,11 @@ export async function reconcileOverdue(
         { ssm: deps.ssm, ...(deps.retry ? { retry: deps.retry } : {}) },
         { commandId: action.commandId, instanceId: action.instanceId, missingRetryMs: 0 }
       );
+      if (!namesAction(reading.comment, action.id)) {
+        await finish(act, action, 'failed', foreignCommand(action.commandId, reading.comment));
+        result.completed++;
+        continue;
+      }
       const outcome = outcomeOf(reading, action.operation);
       if (outcome.status === 'pending') {
         result.stillOpen++;

@@ -21,6 +21,7 @@ import type { LocalSsm, SsmFaults, SsmTiming } from '../ssm/types.js';
 import { type AnyEventBridgeEvent, LocalEventBus, LocalQueue } from './event-bus.js';
 import { lambdaContext } from './lambda-context.js';
 import type { RuntimeOptions } from './options.js';
+import { latestRecordedTime, resumedStart } from './resume.js';
 
 export const DEMO_POLICY_FILE = new URL('../demo-policy.json', import.meta.url);
 const TABLE_NAME = 'session-janitor-actions';
@@ -95,10 +96,12 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
     const dynamo = await startDynalite(options.inMemory ? {} : { path: join(dataDir, 'dynamodb') });
     stack.push(() => dynamo.close());
 
+    // The simulated clock starts at the real one, so logon times and ledger times agree; after a
+    // restart, never before what the ledger already holds.
+    const latest = options.inMemory ? null : await latestRecordedTime(dynamo.endpoint, TABLE_NAME);
     const fleet = createFleet({
       ...(pwsh ? { hostScript: pwsh.run } : {}),
-      // The simulated clock starts at the real one, so logon times and ledger times agree.
-      start: new Date(),
+      start: resumedStart(new Date(), latest),
       seed: options.seed,
       hosts: options.fleet,
       durationScale: options.durationScale ?? 1,

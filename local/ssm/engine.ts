@@ -139,7 +139,6 @@ function hostParametersOf(resolved: Record<string, string>): HostParameters {
 export interface EngineOptions {
   fleet: Fleet;
   document: CommandDocument;
-  ids: Dice;
   eventDice: Dice;
   timing: SsmTiming;
   faults: () => SsmFaults;
@@ -155,6 +154,11 @@ export class RunCommandEngine {
   private readonly listeners = new Set<SsmEventListener>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly idleWaiters: (() => void)[] = [];
+  /**
+   * The order commands were sent in: event faults are keyed by it, not by the (random) command
+   * id, so the same seed loses the same events.
+   */
+  private readonly ordinals = new Map<string, number>();
   private openInvocations = 0;
   private busy = 0;
   private closed = false;
@@ -194,7 +198,9 @@ export class RunCommandEngine {
     const { instanceNames, ...rest } = input;
     const command: CommandRecord = {
       ...rest,
-      commandId: this.options.ids.uuid(),
+      // Random, as SSM's: the ledger outlives this process, and an id issued again after a
+      // restart would tie an old action to a new, unrelated command.
+      commandId: randomUUID(),
       requestedAt: this.options.clock(),
       sentAtMs: Date.now(),
       status: 'Pending',
@@ -217,6 +223,7 @@ export class RunCommandEngine {
       });
     }
     this.commands.set(command.commandId, command);
+    this.ordinals.set(command.commandId, this.ordinals.size);
     this.sent.push({
       commandId: command.commandId,
       documentName: command.documentName,
@@ -406,7 +413,10 @@ export class RunCommandEngine {
         status: command.status,
       }
     ) as SsmEventBridgeEvent;
-    this.publish(event, `command|${command.commandId}|${command.status}|${command.statusDetails}`);
+    this.publish(
+      event,
+      `command|${this.ordinalOf(command)}|${command.status}|${command.statusDetails}`
+    );
   }
 
   private emitInvocation(command: CommandRecord, invocation: Invocation): void {
@@ -423,8 +433,12 @@ export class RunCommandEngine {
     ) as SsmEventBridgeEvent;
     this.publish(
       event,
-      `invocation|${command.commandId}|${invocation.instanceId}|${invocation.status}`
+      `invocation|${this.ordinalOf(command)}|${invocation.instanceId}|${invocation.status}`
     );
+  }
+
+  private ordinalOf(command: CommandRecord): number {
+    return this.ordinals.get(command.commandId) ?? -1;
   }
 
   /** Best effort, like EventBridge: a seeded share of events is lost or delivered twice. */

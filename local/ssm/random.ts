@@ -28,8 +28,6 @@ export interface Dice {
   next(): number;
   /** A value in [0, 1) that depends only on the seed and `key`. */
   keyed(key: string): number;
-  /** A UUID (version 4 layout) from the seeded stream. */
-  uuid(): string;
 }
 
 export function createDice(seed: number): Dice {
@@ -37,12 +35,5 @@ export function createDice(seed: number): Dice {
   return {
     next,
     keyed: (key) => mix(hash(key, seed))(),
-    uuid: () => {
-      const hex = Array.from({ length: 32 }, () => Math.floor(next() * 16).toString(16));
-      hex[12] = '4';
-      hex[16] = (Math.floor(next() * 4) + 8).toString(16);
-      const s = hex.join('');
-      return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
-    },
   };
 }

@@ -81,7 +81,6 @@ export async function startLocalSsm(options: LocalSsmOptions): Promise<LocalSsm>
   const engine = new RunCommandEngine({
     fleet: options.fleet,
     document,
-    ids: createDice(seed ^ 0x5bd1e995),
     eventDice: createDice(seed ^ 0x27d4eb2f),
     timing,
     faults: () => faults,

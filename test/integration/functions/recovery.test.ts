@@ -235,6 +235,42 @@ describe('actions whose sender died', () => {
     expect(commandsFor(action)).toHaveLength(1);
   });
 
+  it('never completes an action from a command whose comment names something else', async () => {
+    // A ledger that outlived its SSM (a restarted local runtime) names commands issued again for
+    // other work: here, the sweep's ListSessions of the same host.
+    h.dropActionEvents = true;
+    const { action, sessionId } = await recordAction('foreign.command');
+    await h.sweepAt(h.fleet.now());
+    await h.settle();
+    const listing = h.ssm
+      .commands()
+      .find((c) => c.parameters.Operation?.[0] === 'ListSessions' && c.instanceIds.includes(host));
+    if (!listing) throw new Error('the sweep listed nothing');
+    await h.runtime.ledger.markDispatched(action, {
+      commandId: listing.commandId,
+      deadline: new Date(h.fleet.now().getTime() + 60_000),
+    });
+    h.dropActionEvents = false;
+    // command-status: the listing's own event again, now that an action names its command.
+    const events = emitted
+      .filter((e) => e.detail['command-id'] === listing.commandId)
+      .map((e) => JSON.stringify(e));
+    expect((await h.status(sqs(events))).batchItemFailures).toEqual([]);
+    expect((await h.runtime.ledger.getAction(action.id))?.status).toBe('dispatched');
+
+    const reconciled = await sweepLater(PAST_GRACE_MINUTES);
+
+    expect(reconciled.errors).toBe(0);
+    const done = await h.runtime.ledger.getAction(action.id);
+    expect(done).toMatchObject({
+      status: 'failed',
+      commandId: listing.commandId,
+      result: { exitCode: null, errorCode: 'ssm:comment-mismatch' },
+    });
+    expect(done?.result?.excerpt).toContain(listing.comment);
+    expect(stateOf(sessionId)).toBe('active');
+  });
+
   it('stops sending a planned action near its planned deadline and leaves it to reconcile', async () => {
     const { action, sessionId } = await recordAction('too.late');
     h.fleet.advance(PAST_GRACE_MINUTES - 1);

@@ -22,20 +22,29 @@ export interface TokenAuthority {
     scopes: readonly string[];
     ttlSeconds?: number;
   }): Promise<string>;
-  /** Verifies signature, issuer, audience and expiry, as API Gateway's JWT authorizer does. */
+  /**
+   * Verifies signature, issuer, audience and expiry, as API Gateway's JWT authorizer does: `exp`
+   * is required, `nbf` and `iat` may not be more than {@link CLOCK_SKEW_SECONDS} ahead.
+   */
   verify(token: string): Promise<VerifiedToken | null>;
   publicJwk(): Promise<Record<string, unknown>>;
 }
 
 const AUDIENCE = 'session-janitor';
+/** How far `nbf` and `iat` may lie ahead of this clock, and `exp` behind it. */
+export const CLOCK_SKEW_SECONDS = 60;
 
 /**
  * A JWT issuer for the local runtime: a fresh RS256 key per start (API Gateway's JWT authorizer
  * accepts only RSA keys), so tokens from an earlier run
  * stop working, as a rotated key would in the cloud.
  */
-export async function createTokenAuthority(issuer: string): Promise<TokenAuthority> {
-  const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
+export async function createTokenAuthority(
+  issuer: string,
+  options: { keys?: { publicKey: CryptoKey; privateKey: CryptoKey } } = {}
+): Promise<TokenAuthority> {
+  const { publicKey, privateKey } =
+    options.keys ?? (await generateKeyPair('RS256', { extractable: true }));
   return {
     issuer,
     async issue({ subject, scopes, ttlSeconds = 12 * 3600 }) {
@@ -51,7 +60,16 @@ export async function createTokenAuthority(issuer: string): Promise<TokenAuthori
     },
     async verify(token) {
       try {
-        const { payload } = await jwtVerify(token, publicKey, { issuer, audience: AUDIENCE });
+        // API Gateway refuses a token without `exp`; one issued (or valid only) in the future is
+        // no more acceptable than an expired one.
+        const { payload } = await jwtVerify(token, publicKey, {
+          issuer,
+          audience: AUDIENCE,
+          requiredClaims: ['exp'],
+          clockTolerance: CLOCK_SKEW_SECONDS,
+        });
+        const now = Math.floor(Date.now() / 1000);
+        if (payload.iat !== undefined && payload.iat > now + CLOCK_SKEW_SECONDS) return null;
         return { claims: flattenClaims(payload), scopes: scopesOf(payload) };
       } catch {
         return null;

@@ -1,7 +1,12 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
+import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HttpGateway, startHttpGateway } from '../../../local/gateway/http-gateway.js';
-import { createTokenAuthority, type TokenAuthority } from '../../../local/gateway/tokens.js';
+import {
+  CLOCK_SKEW_SECONDS,
+  createTokenAuthority,
+  type TokenAuthority,
+} from '../../../local/gateway/tokens.js';
 
 describe('local API gateway', () => {
   const seen: APIGatewayProxyEventV2WithJWTAuthorizer[] = [];
@@ -82,5 +87,49 @@ describe('local API gateway', () => {
     expect(claims.sub).toBe('helpdesk-bot');
     expect(claims.scope).toBe('session-janitor/read session-janitor/logoff');
     expect(typeof claims.exp).toBe('string');
+  });
+});
+
+describe('local token verification', () => {
+  const issuer = 'http://127.0.0.1/test-issuer';
+  let keys: Awaited<ReturnType<typeof generateKeyPair>>;
+  let tokens: TokenAuthority;
+
+  beforeAll(async () => {
+    keys = await generateKeyPair('RS256', { extractable: true });
+    tokens = await createTokenAuthority(issuer, { keys });
+  });
+
+  /** A token signed with the authority's own key, with exactly the time claims given. */
+  const signed = (times: { exp?: number; iat?: number; nbf?: number }) =>
+    new SignJWT({ scope: 'session-janitor/read', client_id: 'clock-test', ...times })
+      .setProtectedHeader({ alg: 'RS256', kid: 'local' })
+      .setIssuer(issuer)
+      .setAudience('session-janitor')
+      .setSubject('clock-test')
+      .sign(keys.privateKey);
+  const now = () => Math.floor(Date.now() / 1000);
+
+  it('accepts a token with exp, iat and nbf in range, and one issued within the skew', async () => {
+    expect(
+      await tokens.verify(await signed({ exp: now() + 600, iat: now(), nbf: now() }))
+    ).not.toBe(null);
+    const early = await signed({ exp: now() + 600, iat: now() + CLOCK_SKEW_SECONDS - 5 });
+    expect(await tokens.verify(early)).not.toBe(null);
+  });
+
+  it('refuses a token without exp, as API Gateway does', async () => {
+    expect(await tokens.verify(await signed({ iat: now() }))).toBe(null);
+  });
+
+  it('refuses a token issued or valid only beyond the skew in the future', async () => {
+    const later = now() + CLOCK_SKEW_SECONDS + 60;
+    expect(await tokens.verify(await signed({ exp: later + 600, iat: later }))).toBe(null);
+    expect(await tokens.verify(await signed({ exp: later + 600, nbf: later }))).toBe(null);
+  });
+
+  it('refuses an expired token', async () => {
+    const past = now() - CLOCK_SKEW_SECONDS - 60;
+    expect(await tokens.verify(await signed({ exp: past, iat: past - 600 }))).toBe(null);
   });
 });

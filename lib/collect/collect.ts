@@ -9,7 +9,7 @@ import { DEFAULT_MISSING_RETRY_MS, type InvocationReading, readInvocation } from
 import { type ActDeps, carryOut, dispatchDeadline, finish } from './act.js';
 import { parseComment } from './comments.js';
 import { RetryLaterError } from './errors.js';
-import { actedThisIdlePeriod, recordedExclusion } from './history.js';
+import { actedThisIdlePeriod, bareName, recordedExclusion } from './history.js';
 import { checkIdleSession, type IdleCheckResult } from './idle-check.js';
 import { recordFoundDispatch } from './sent.js';
 
@@ -237,13 +237,23 @@ export function notifiesOf(actions: readonly Action[]): PriorNotify[] {
   for (const action of actions) {
     if (action.operation !== 'notify' || action.target.kind !== 'session') continue;
     if (action.trigger.kind === 'api') continue;
+    const { sessionId, expectedUser } = action.target;
+    const user = bareName(expectedUser);
     notifies.push({
-      sessionId: action.target.sessionId,
-      userName: action.target.expectedUser,
+      sessionId,
+      userName: expectedUser,
       logonTime: action.target.logonTime ?? null,
       status: action.status,
       dryRun: action.dryRun,
       at: action.timestamps.succeeded ?? action.timestamps.dispatched ?? action.createdAt,
+      answered: actions.some(
+        (later) =>
+          later.operation === 'logoff' &&
+          later.target.kind === 'session' &&
+          later.target.sessionId === sessionId &&
+          bareName(later.target.expectedUser) === user &&
+          later.createdAt >= action.createdAt
+      ),
     });
   }
   return notifies;

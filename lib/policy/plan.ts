@@ -19,6 +19,8 @@ export interface PriorNotify {
   dryRun: boolean;
   /** When the message went up (or, in a dry run, when it was planned). ISO 8601 UTC. */
   at: string;
+  /** A logoff of that session (sent or skipped) was recorded after it: the warning is settled. */
+  answered: boolean;
 }
 
 export const SKIP_REASONS = [
@@ -27,6 +29,7 @@ export const SKIP_REASONS = [
   'dry-run',
   'host-limit',
   'fleet-limit',
+  'user-active',
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
@@ -95,8 +98,12 @@ export function planHost(input: PlanInput): HostPlan {
   const skipped: PlannedAction[] = [];
   const sessions = [...input.sessions].sort((a, b) => a.id - b.id);
   for (const session of sessions) {
-    const action = decide(session, group, notifies, nowMs);
+    const action = decide(session, group, notifies, nowMs, input.observedAt);
     if (!action) continue;
+    if (action.skip !== null) {
+      skipped.push(action);
+      continue;
+    }
     const excludedBy = matchExclusion(
       { userName: session.userName, domain: session.domain ?? null },
       group.excludedUsers
@@ -134,7 +141,8 @@ function decide(
   session: SessionView,
   group: ResolvedGroup,
   notifies: readonly PriorNotify[],
-  nowMs: number
+  nowMs: number,
+  observedAt: string
 ): PlannedAction | null {
   const idle = session.idleMinutes;
   if (idle === null || !Number.isFinite(idle) || idle < 0) return null;
@@ -151,6 +159,8 @@ function decide(
     );
   }
   if (session.state !== 'active' || isConsole(session)) return null;
+  const returned = returnedAfterWarning(session, idle, group, notifies, nowMs, observedAt);
+  if (returned) return returned;
 
   const logoffAt = group.logoffIdleMinutes;
   if (logoffAt !== null) {
@@ -198,14 +208,9 @@ function warnedLogoff(
   const prior = latestNotify(session, notifies);
   if (prior && PENDING.includes(prior.status)) return null;
 
-  const delivered =
-    prior !== null &&
-    (prior.status === 'succeeded' || (group.dryRun && prior.dryRun && prior.status === 'skipped'));
-  if (prior && delivered) {
-    const sinceMinutes = Math.floor((nowMs - Date.parse(prior.at)) / 60_000);
-    // quser floors idle minutes and host and cloud clocks differ a little: one minute of slack.
-    const untouched = idle + 1 >= sinceMinutes;
-    if (untouched) {
+  if (prior && delivered(prior, group)) {
+    const sinceMinutes = minutesSince(prior, nowMs);
+    if (untouchedSince(idle, sinceMinutes)) {
       if (sinceMinutes < warn.minutesBefore || idle < logoffAt) return null;
       return base(
         session,
@@ -226,6 +231,47 @@ function warnedLogoff(
     message: warn.message.replaceAll('{minutes}', String(minutesLeft)),
     warnSeconds: Math.min(minutesLeft * 60, MAX_WARN_SECONDS),
   };
+}
+
+/**
+ * The user was warned and has touched the session since, before the policy logged them off: the
+ * logoff that the warning announced is recorded as skipped, once per warning, so that the trail
+ * answers "why was I warned and not logged off?". The next warning follows the usual rules.
+ */
+function returnedAfterWarning(
+  session: SessionView,
+  idle: number,
+  group: ResolvedGroup,
+  notifies: readonly PriorNotify[],
+  nowMs: number,
+  observedAt: string
+): PlannedAction | null {
+  if (group.logoffIdleMinutes === null || !group.warn) return null;
+  const prior = latestNotify(session, notifies);
+  if (!prior || prior.answered || !delivered(prior, group)) return null;
+  if (untouchedSince(idle, minutesSince(prior, nowMs))) return null;
+  const activeAt = new Date(Date.parse(observedAt) - idle * 60_000).toISOString();
+  return {
+    ...base(session, idle, 'logoff', `warned at ${prior.at} (policy '${group.name}')`),
+    skip: 'user-active',
+    reason: `warned at ${prior.at} (policy '${group.name}'); skipped: user active again at ${activeAt}, idle ${idle} min`,
+  };
+}
+
+/** The warning reached the user (or, in a dry run, would have). */
+function delivered(prior: PriorNotify, group: ResolvedGroup): boolean {
+  return (
+    prior.status === 'succeeded' || (group.dryRun && prior.dryRun && prior.status === 'skipped')
+  );
+}
+
+function minutesSince(prior: PriorNotify, nowMs: number): number {
+  return Math.floor((nowMs - Date.parse(prior.at)) / 60_000);
+}
+
+/** quser floors idle minutes and host and cloud clocks differ a little: one minute of slack. */
+function untouchedSince(idle: number, sinceMinutes: number): boolean {
+  return idle + 1 >= sinceMinutes;
 }
 
 function latestNotify(session: SessionView, notifies: readonly PriorNotify[]): PriorNotify | null {

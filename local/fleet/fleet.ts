@@ -227,6 +227,14 @@ export function createFleet(options: CreateFleetOptions = {}): SimulatedFleet {
       return createSmbSession(host, validSmbInput(input), now, ids).id.toString();
     },
     addOpenFile: (instanceId, input) => addOpenFile(getHost(instanceId), input, now, ids),
+    touchSession: (instanceId, sessionId) => {
+      const session = getHost(instanceId).sessions.get(sessionId);
+      if (session?.state !== 'active') {
+        throw new FleetError('invalid-input', `no active session ${sessionId} on ${instanceId}`);
+      }
+      session.lastInputAt = now;
+      session.idleNoticed = false;
+    },
     setPingStatus: (instanceId, status) => {
       const host = getHost(instanceId);
       if (!['Online', 'ConnectionLost', 'Inactive'].includes(status)) {

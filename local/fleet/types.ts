@@ -244,6 +244,8 @@ export interface SimulatedFleet extends Fleet {
   addSession(instanceId: string, input: AddSessionInput): number;
   addSmbSession(instanceId: string, input: AddSmbSessionInput): string;
   addOpenFile(instanceId: string, input: AddOpenFileInput): string;
+  /** The user of an active session moves the mouse: its idle time starts again from now. */
+  touchSession(instanceId: string, sessionId: number): void;
   setPingStatus(instanceId: string, status: FleetInstance['pingStatus']): void;
   setSlow(instanceId: string, ms: number): void;
   /** Called after each `advance` for every session that crossed the idle threshold. */

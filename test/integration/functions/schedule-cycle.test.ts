@@ -132,6 +132,38 @@ describe('schedule → sweep → command-status', () => {
     expect(h.fleet.host(deHost).sessions.some((s) => s.id === sessionId)).toBe(false);
   });
 
+  it('records the warned logoff as skipped, once, when the user comes back before the deadline', async () => {
+    const sessionId = h.fleet.addSession(deHost, { user: 'CORP\\walt', idleMinutes: 25 });
+    const walt = async () =>
+      (await h.actionsOf(deHost)).filter(
+        (a) => a.target.kind === 'session' && a.target.expectedUser === 'walt'
+      );
+
+    h.fleet.advance(1);
+    await h.sweepAt(h.fleet.now());
+    await h.settle();
+    expect((await walt()).map((a) => [a.operation, a.status])).toEqual([['notify', 'succeeded']]);
+
+    h.fleet.advance(4);
+    h.fleet.touchSession(deHost, sessionId);
+    h.fleet.advance(1);
+    await h.sweepAt(h.fleet.now());
+    await h.settle();
+    h.fleet.advance(10);
+    await h.sweepAt(h.fleet.now());
+    await h.settle();
+
+    const after = await walt();
+    expect(after.map((a) => [a.operation, a.status, a.result?.errorCode ?? null])).toEqual([
+      ['notify', 'succeeded', null],
+      ['logoff', 'skipped', 'policy:user-active'],
+    ]);
+    expect(after[1]?.reason).toMatch(
+      /^warned at \S+ \(policy 'strict'\); skipped: user active again at \S+Z, idle 1 min$/
+    );
+    expect(h.fleet.host(deHost).sessions.some((s) => s.id === sessionId)).toBe(true);
+  });
+
   it('still warns before a logoff when the help desk sent the session a message of its own', async () => {
     const sessionId = h.fleet.addSession(deHost, { user: 'CORP\\hugo', idleMinutes: 15 });
     const hugo = async () =>

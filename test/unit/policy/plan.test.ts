@@ -142,13 +142,18 @@ describe('planHost', () => {
   });
 
   describe('warning before logoff', () => {
-    const warnedAt = (minutesAgo: number, status: PriorNotify['status'] = 'succeeded') => ({
+    const warnedAt = (
+      minutesAgo: number,
+      status: PriorNotify['status'] = 'succeeded',
+      answered = false
+    ): PriorNotify => ({
       sessionId: 2,
       userName: 'USER2',
       logonTime: '2026-11-21T08:00',
       status,
       dryRun: false,
       at: new Date(Date.parse(at) - minutesAgo * 60_000).toISOString(),
+      answered,
     });
 
     it('warns once the session is within the warning window, with the countdown', () => {
@@ -218,14 +223,60 @@ describe('planHost', () => {
       expect(due.actions.map((a) => a.operation)).toEqual(['logoff']);
     });
 
-    it('warns again instead of logging off when the user came back after the warning', () => {
+    it('records the announced logoff as skipped when the user came back after the warning', () => {
       const result = plan({
         groupName: 'warned',
-        sessions: [session(2, { idleMinutes: 55 })],
-        priorNotifies: [warnedAt(70)],
+        sessions: [session(2, { idleMinutes: 3 })],
+        priorNotifies: [warnedAt(8)],
       });
 
-      expect(result.actions.map((a) => [a.operation, a.warnSeconds])).toEqual([['notify', 600]]);
+      expect(result.actions).toEqual([
+        expect.objectContaining({ operation: 'logoff', sessionId: 2, skip: 'user-active' }),
+      ]);
+      const activeAt = new Date(Date.parse(at) - 3 * 60_000).toISOString();
+      expect(result.actions[0]?.reason).toBe(
+        `warned at ${warnedAt(8).at} (policy 'warned'); skipped: user active again at ${activeAt}, idle 3 min`
+      );
+    });
+
+    it('records that skip once per warning, then warns again by the usual rules', () => {
+      const settled = plan({
+        groupName: 'warned',
+        sessions: [session(2, { idleMinutes: 3 })],
+        priorNotifies: [warnedAt(8, 'succeeded', true)],
+      });
+      const idleAgain = plan({
+        groupName: 'warned',
+        sessions: [session(2, { idleMinutes: 55 })],
+        priorNotifies: [warnedAt(70, 'succeeded', true)],
+      });
+
+      expect(settled.actions).toEqual([]);
+      expect(idleAgain.actions.map((a) => [a.operation, a.warnSeconds])).toEqual([['notify', 600]]);
+    });
+
+    it('does not call a warning that failed or is still running a warning the user answered', () => {
+      for (const status of ['failed', 'dispatched'] as const) {
+        const result = plan({
+          groupName: 'warned',
+          sessions: [session(2, { idleMinutes: 3 })],
+          priorNotifies: [warnedAt(8, status)],
+        });
+        expect(result.actions).toEqual([]);
+      }
+    });
+
+    it('sends nothing for a user-active skip, even with room left and outside a dry run', () => {
+      const result = plan({
+        groupName: 'warned',
+        sessions: [session(2, { idleMinutes: 3 }), session(3, { idleMinutes: 70 })],
+        priorNotifies: [warnedAt(8)],
+      });
+
+      expect(result.actions.map((a) => [a.sessionId, a.operation, a.skip])).toEqual([
+        [3, 'notify', null],
+        [2, 'logoff', 'user-active'],
+      ]);
     });
 
     it('does not count a failed warning or one for an earlier logon', () => {

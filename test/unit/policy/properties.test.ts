@@ -49,6 +49,7 @@ const notifyArb: fc.Arbitrary<PriorNotify> = fc.record({
   at: fc
     .integer({ min: 0, max: 600 })
     .map((m) => new Date(Date.parse('2026-11-21T20:00:00Z') - m * 60_000).toISOString()),
+  answered: fc.boolean(),
 });
 
 const inputArb = fc.record({

@@ -1,9 +1,11 @@
 # Runs the host-script Pester suite (test/host/*.Tests.ps1) and writes one JSON result per test to
 # -ResultPath, which test/host/host-script.test.ts turns into one vitest test each.
-# -UpdateFixtures rewrites test/fixtures/host-envelopes.json from the script's current output.
+# -UpdateFixtures rewrites test/fixtures/host-envelopes.json from the script's current output
+# (contract.Tests.ps1); -Path runs only the given test files.
 param(
   [Parameter(Mandatory)][string]$PesterPath,
   [Parameter(Mandatory)][string]$ResultPath,
+  [string[]]$Path = @($PSScriptRoot),
   [switch]$UpdateFixtures
 )
 Set-StrictMode -Version Latest
@@ -13,7 +15,7 @@ Import-Module -Name $PesterPath -Force
 if ($UpdateFixtures) { $env:JANITOR_UPDATE_HOST_FIXTURES = '1' }
 
 $configuration = New-PesterConfiguration
-$configuration.Run.Path = @($PSScriptRoot)
+$configuration.Run.Path = $Path
 $configuration.Run.PassThru = $true
 $configuration.Output.Verbosity = 'None'
 $run = Invoke-Pester -Configuration $configuration

@@ -1,0 +1,135 @@
+# The contract with lib/ssm: every operation and guard path of the real script, run here, is kept in
+# test/fixtures/host-envelopes.json, which test/host/envelope-contract.test.ts reads through
+# lib/ssm's own envelope reader. Here: what the script prints now must equal the committed fixture
+# (a change to the script that alters an envelope fails until the fixture is made again, and then
+# the TypeScript side judges the new envelopes); there: the fixture must have been made from the
+# script as it is now. `npm run fixtures:host` rewrites the fixture (JANITOR_UPDATE_HOST_FIXTURES=1).
+BeforeAll {
+  . (Join-Path $PSScriptRoot 'HostScript.ps1')
+  $script:FixturePath = Join-Path $RepoRoot 'test/fixtures/host-envelopes.json'
+  $script:Updating = $env:JANITOR_UPDATE_HOST_FIXTURES -eq '1'
+  $script:Produced = [Collections.Generic.List[object]]::new()
+  $script:Committed = @{}
+  $script:CommittedSha = ''
+  if (-not $Updating -and (Test-Path -LiteralPath $FixturePath)) {
+    $fixture = Get-Content -LiteralPath $FixturePath -Raw | ConvertFrom-Json -DateKind String
+    $script:CommittedSha = [string]$fixture.scriptSha256
+    foreach ($case in @($fixture.cases)) { $Committed[$case.name] = $case }
+  }
+
+  function Get-OperateScriptSha256 {
+    # The script as the agent runs it (runCommand lines joined by "`n"), UTF-8: the vitest side
+    # hashes the same text the same way.
+    $bytes = [Text.Encoding]::UTF8.GetBytes((Get-OperateScriptText))
+    return ([Convert]::ToHexString([Security.Cryptography.SHA256]::HashData($bytes))).ToLowerInvariant()
+  }
+
+  function ConvertTo-FixtureText([string]$Text, [string]$Root) {
+    # Per-run values become fixed text: the temporary Windows directory, the host's clock and offset.
+    $Text = $Text.Replace($Root, 'FAKE-ROOT')
+    $Text = [regex]::Replace($Text, '"hostTimeUtc":"[^"]*"', '"hostTimeUtc":"2026-11-21T19:32:10Z"')
+    return [regex]::Replace($Text, '"utcOffsetMinutes":-?[0-9]+', '"utcOffsetMinutes":60')
+  }
+
+  # Real quser data rows (en-US-quserobject-four-users.txt, zh-CN-xrntkk-tsclient.txt), repeated to
+  # exceed the envelope's limits.
+  $script:row = (Get-FixtureLines 'quser/en-US-quserobject-four-users.txt').Split("`n")[2].TrimEnd("`r")
+  $script:chineseRow = (Get-FixtureLines 'quser/zh-CN-xrntkk-tsclient.txt').Split("`n")[0].TrimEnd("`r")
+}
+
+Describe 'the envelopes lib/ssm reads' {
+  BeforeEach {
+    $script:root = New-FakeWindows
+    [SessionJanitorWtsFake]::SetSession(1, 'CONTOSO', 'admin', 'Console')
+    [SessionJanitorWtsFake]::SetSession(2, 'CONTOSO', 'alice', 'RDP-Tcp#0')
+    [SessionJanitorWtsFake]::ConsoleSessionId = 1
+    $script:smbSessions = @(
+      New-SmbSessionObject 8813272891441 '192.168.101.13' 'CONTOSO\alice' 2
+      New-SmbSessionObject 8813272891449 '192.168.101.20' 'CONTOSO\bob' 1
+    )
+    $script:openFiles = @(
+      New-SmbOpenFileObject 8093801065355 8813272891441 'D:\Shares\Finance\Q3 Report.xlsx' 'CONTOSO\alice'
+      New-SmbOpenFileObject 8093801065361 8813272891449 'D:\Shares\Sales\O''Brien Campaign.pptx' 'CONTOSO\bob' '192.168.101.20'
+    )
+    Mock Get-SmbSession { $smbSessions }
+    Mock Close-SmbSession {}
+    Mock Get-SmbOpenFile { $openFiles }
+    Mock Close-SmbOpenFile {}
+  }
+
+  AfterEach {
+    Remove-FakeWindows $root
+  }
+
+  It '<name>' -ForEach @(
+    @{ name = 'list-sessions'; parameters = @{ Operation = 'ListSessions' }; setup = { Set-FakeTool -Root $root -Name quser.exe -Stdout 'quser/en-US-quserobject-four-users.txt' } }
+    @{ name = 'list-sessions-de-DE'; culture = 'de-DE'; parameters = @{ Operation = 'ListSessions' }; setup = { Set-FakeTool -Root $root -Name quser.exe -Stdout 'quser/de-DE-windows-for-kids-1.txt' } }
+    @{ name = 'list-sessions-non-ascii'; parameters = @{ Operation = 'ListSessions' }; setup = { Set-FakeTool -Root $root -Name quser.exe -Stdout 'quser/zh-CN-xrntkk-tsclient.txt' } }
+    @{ name = 'list-sessions-no-user'; parameters = @{ Operation = 'ListSessions' }; setup = { Set-FakeTool -Root $root -Name quser.exe -Stderr 'quser/en-index-no-user-winrm.txt' -ExitCode 1 } }
+    @{ name = 'list-sessions-access-denied'; parameters = @{ Operation = 'ListSessions' }; setup = { Set-FakeTool -Root $root -Name quser.exe -Stderr 'quser/en-najki78-access-denied.txt' -ExitCode 1 } }
+    @{ name = 'list-sessions-quser-missing'; parameters = @{ Operation = 'ListSessions' }; setup = { Remove-FakeTool $root quser.exe } }
+    @{ name = 'list-sessions-trimmed'; parameters = @{ Operation = 'ListSessions' }; setup = { Set-FakeTool -Root $root -Name quser.exe -StdoutText ((@(1..400 | ForEach-Object { $row }) -join "`n") + "`n") } }
+    @{ name = 'list-sessions-trimmed-non-ascii'; parameters = @{ Operation = 'ListSessions' }; setup = { Set-FakeTool -Root $root -Name quser.exe -StdoutText ((@(1..300 | ForEach-Object { $chineseRow }) -join "`n") + "`n") } }
+    @{ name = 'disconnect'; parameters = @{ Operation = 'DisconnectSession'; SessionId = '2'; ExpectedUser = 'alice' } }
+    @{ name = 'logoff'; parameters = @{ Operation = 'LogoffSession'; SessionId = '2'; ExpectedUser = 'CONTOSO\alice' } }
+    @{ name = 'notify'; parameters = @{ Operation = 'NotifySession'; SessionId = '2'; ExpectedUser = 'alice'; Message = 'Please save your work'; WarnSeconds = '300' } }
+    @{ name = 'logoff-session-not-found'; parameters = @{ Operation = 'LogoffSession'; SessionId = '7'; ExpectedUser = 'alice' } }
+    @{ name = 'logoff-user-mismatch'; parameters = @{ Operation = 'LogoffSession'; SessionId = '2'; ExpectedUser = 'bob' } }
+    @{ name = 'disconnect-console'; parameters = @{ Operation = 'DisconnectSession'; SessionId = '1'; ExpectedUser = 'admin' } }
+    @{ name = 'logoff-access-denied'; parameters = @{ Operation = 'LogoffSession'; SessionId = '2'; ExpectedUser = 'alice' }; setup = { Set-FakeTool -Root $root -Name logoff.exe -Stderr 'quser/en-najki78-access-denied.txt' -ExitCode 1 } }
+    @{ name = 'notify-msg-missing'; parameters = @{ Operation = 'NotifySession'; SessionId = '2'; ExpectedUser = 'alice'; Message = 'Hello' }; setup = { Remove-FakeTool $root msg.exe } }
+    @{ name = 'logoff-bad-session-id'; parameters = @{ Operation = 'LogoffSession'; SessionId = '2;logoff 3'; ExpectedUser = 'alice' } }
+    @{ name = 'list-smb-sessions'; parameters = @{ Operation = 'ListSmbSessions' } }
+    @{ name = 'list-smb-sessions-none'; parameters = @{ Operation = 'ListSmbSessions' }; setup = { Mock Get-SmbSession {} } }
+    @{ name = 'list-smb-sessions-failed'; parameters = @{ Operation = 'ListSmbSessions' }; setup = { Mock Get-SmbSession { throw [InvalidOperationException]::new('The service has not been started.') } } }
+    @{ name = 'close-smb-session'; parameters = @{ Operation = 'CloseSmbSession'; UserName = 'alice' } }
+    @{ name = 'close-smb-session-not-found'; parameters = @{ Operation = 'CloseSmbSession'; UserName = 'FABRIKAM\alice' } }
+    @{ name = 'close-smb-session-everyone'; parameters = @{ Operation = 'CloseSmbSession' } }
+    @{ name = 'list-open-files'; parameters = @{ Operation = 'ListOpenFiles' } }
+    @{ name = 'list-open-files-cmdlet-missing'; parameters = @{ Operation = 'ListOpenFiles' }; setup = { Mock Get-SmbOpenFile { throw [Management.Automation.CommandNotFoundException]::new('The term ''Get-SmbOpenFile'' is not recognized.') } } }
+    @{ name = 'close-file'; parameters = @{ Operation = 'CloseOpenFile'; FileId = '8093801065355'; ExpectedPath = 'd:\shares\finance\q3 report.xlsx' }; setup = { Mock Get-SmbOpenFile { $openFiles[0] } -ParameterFilter { $FileId -eq 8093801065355 } } }
+    @{ name = 'close-file-not-found'; parameters = @{ Operation = 'CloseOpenFile'; FileId = '42'; ExpectedPath = 'D:\Shares\Finance\Q3 Report.xlsx' }; setup = { Mock Get-SmbOpenFile { Write-Error -ErrorRecord (New-SmbNotFoundError 'MSFT_SmbOpenFile' 'FileId' '42') } -ParameterFilter { $FileId -eq 42 } } }
+    @{ name = 'close-file-path-mismatch'; parameters = @{ Operation = 'CloseOpenFile'; FileId = '8093801065355'; ExpectedPath = 'D:\Shares\Finance\Q4 Report.xlsx' }; setup = { Mock Get-SmbOpenFile { $openFiles[0] } -ParameterFilter { $FileId -eq 8093801065355 } } }
+    @{ name = 'close-file-bad-file-id'; parameters = @{ Operation = 'CloseOpenFile'; FileId = '-1'; ExpectedPath = 'D:\Shares\Finance\Q3 Report.xlsx' } }
+    # An agent older than 3.3.2746.0 sets no SSM_* variable, whatever the service sent.
+    @{ name = 'operation-missing'; parameters = @{ Operation = '' } }
+  ) {
+    # Keys a case leaves out are no variables: read them from the case itself.
+    if ($_.ContainsKey('setup')) { . $_['setup'] }
+    $culture = if ($_.ContainsKey('culture')) { $_['culture'] } else { 'en-US' }
+    $run = Invoke-OperateScript $parameters -Culture $culture
+    $case = [ordered]@{
+      name = $name
+      parameters = [ordered]@{}
+      culture = $culture
+      exitCode = $run.ExitCode
+      stdout = ConvertTo-FixtureText $run.Stdout $root
+      stderr = ConvertTo-FixtureText $run.Stderr $root
+    }
+    foreach ($key in @($parameters.Keys | Sort-Object)) { $case.parameters[$key] = $parameters[$key] }
+    $Produced.Add($case)
+    if ($Updating) { return }
+    $Committed.ContainsKey($name) | Should -BeTrue -Because 'every case is in test/fixtures/host-envelopes.json (npm run fixtures:host)'
+    $committedCase = $Committed[$name]
+    $committedCase.exitCode | Should -Be $case.exitCode -Because 'the script exits as the fixture says (npm run fixtures:host if the change is meant)'
+    $committedCase.stdout | Should -BeExactly $case.stdout -Because 'the script prints the envelope the fixture holds (npm run fixtures:host if the change is meant)'
+    $committedCase.stderr | Should -BeExactly $case.stderr -Because 'the script prints the stderr the fixture holds (npm run fixtures:host if the change is meant)'
+  }
+
+  It 'holds no case the script is no longer run for, and was made from this script' {
+    if ($Updating) { return }
+    @($Committed.Keys | Sort-Object) | Should -Be @($Produced | ForEach-Object { $_.name } | Sort-Object)
+    $CommittedSha | Should -BeExactly (Get-OperateScriptSha256) -Because 'the fixture is made from the script as it is (npm run fixtures:host)'
+  }
+
+  AfterAll {
+    if (-not $Updating) { return }
+    $fixture = [ordered]@{
+      comment = 'Made by test/host/contract.Tests.ps1 (npm run fixtures:host) from the real script under pwsh; read by test/host/envelope-contract.test.ts. Do not edit by hand.'
+      script = 'cdk/document/session-janitor-operate.json'
+      scriptSha256 = Get-OperateScriptSha256
+      cases = @($Produced | Sort-Object { $_.name })
+    }
+    [IO.File]::WriteAllText($FixturePath, (ConvertTo-Json -InputObject $fixture -Depth 5) + "`n", [Text.UTF8Encoding]::new($false))
+  }
+}

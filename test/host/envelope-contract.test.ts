@@ -1,0 +1,196 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { HostOperation } from '../../lib/ssm/host-contract.js';
+import { sessionListingOf } from '../../lib/ssm/listing.js';
+import { type Outcome, outcomeOf } from '../../lib/ssm/outcome.js';
+import { type InvocationReading, parseEnvelope } from '../../lib/ssm/read.js';
+import { parseSmbOpenFiles, parseSmbSessions } from '../../lib/windows/smb-json.js';
+
+/**
+ * The other half of test/host/contract.Tests.ps1: every envelope the document's REAL script printed
+ * under pwsh (test/fixtures/host-envelopes.json) is read by lib/ssm's own reader, as
+ * GetCommandInvocation would hand it over (exit 0 is SSM's `Success`, anything else `Failed` with
+ * that ResponseCode), and must mean what the service expects. The Pester side fails when the
+ * script prints something else than the fixture; this side fails when the fixture was made from
+ * another script, so neither language can drift from the other unnoticed.
+ */
+
+interface FixtureCase {
+  name: string;
+  parameters: Record<string, string>;
+  culture: string;
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+const documentUrl = new URL('../../cdk/document/session-janitor-operate.json', import.meta.url);
+const fixture = JSON.parse(
+  readFileSync(new URL('../fixtures/host-envelopes.json', import.meta.url), 'utf8')
+) as { scriptSha256: string; cases: FixtureCase[] };
+
+/** The script as the agent writes it to disk, hashed as contract.Tests.ps1 hashes it. */
+function scriptSha256(): string {
+  const document = JSON.parse(readFileSync(documentUrl, 'utf8')) as {
+    mainSteps: { inputs: { runCommand: string[] } }[];
+  };
+  const text = document.mainSteps[0]?.inputs.runCommand.join('\n') ?? '';
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+function readingOf(fixtureCase: FixtureCase): InvocationReading {
+  const parsed = parseEnvelope(fixtureCase.stdout);
+  const status = fixtureCase.exitCode === 0 ? 'Success' : 'Failed';
+  return {
+    commandId: '11111111-2222-3333-4444-555555555555',
+    instanceId: 'i-0123456789abcdef0',
+    status,
+    statusDetails: status,
+    responseCode: fixtureCase.exitCode,
+    comment: '',
+    envelope: parsed.envelope,
+    envelopeError: parsed.error,
+    rawStdout: fixtureCase.stdout,
+    rawStderr: fixtureCase.stderr,
+  };
+}
+
+type Expected = {
+  status: Exclude<Outcome['status'], 'pending'>;
+  errorCode: string | null;
+  exitCode: number;
+  /** What the content reads as: rows listed, or the listing's failure. */
+  rows?: number;
+  listingFailed?: RegExp;
+  truncated?: true;
+  /** The operation the service sent, when the script never saw it. */
+  sent?: HostOperation;
+};
+
+const EXPECTED: Record<string, Expected> = {
+  'list-sessions': { status: 'succeeded', errorCode: null, exitCode: 0, rows: 4 },
+  'list-sessions-de-DE': { status: 'succeeded', errorCode: null, exitCode: 0, rows: 1 },
+  'list-sessions-non-ascii': { status: 'succeeded', errorCode: null, exitCode: 0, rows: 1 },
+  // quser's "No User exists for *" (exit 1 inside the envelope) is an empty list.
+  'list-sessions-no-user': { status: 'succeeded', errorCode: null, exitCode: 1, rows: 0 },
+  'list-sessions-access-denied': {
+    status: 'succeeded',
+    errorCode: null,
+    exitCode: 1,
+    listingFailed: /^quser failed: .*Access is denied/,
+  },
+  'list-sessions-quser-missing': { status: 'failed', errorCode: 'exit:1', exitCode: 1 },
+  'list-sessions-trimmed': { status: 'succeeded', errorCode: null, exitCode: 0, truncated: true },
+  'list-sessions-trimmed-non-ascii': {
+    status: 'succeeded',
+    errorCode: null,
+    exitCode: 0,
+    truncated: true,
+  },
+  disconnect: { status: 'succeeded', errorCode: null, exitCode: 0 },
+  logoff: { status: 'succeeded', errorCode: null, exitCode: 0 },
+  notify: { status: 'succeeded', errorCode: null, exitCode: 0 },
+  'logoff-session-not-found': {
+    status: 'skipped',
+    errorCode: 'guard:session-not-found',
+    exitCode: 20,
+  },
+  'logoff-user-mismatch': { status: 'skipped', errorCode: 'guard:user-mismatch', exitCode: 21 },
+  'disconnect-console': { status: 'skipped', errorCode: 'guard:console-session', exitCode: 22 },
+  'logoff-access-denied': { status: 'failed', errorCode: 'win32:5', exitCode: 1 },
+  'notify-msg-missing': { status: 'failed', errorCode: 'exit:1', exitCode: 1 },
+  'logoff-bad-session-id': { status: 'failed', errorCode: 'host:bad-parameters', exitCode: 2 },
+  'list-smb-sessions': { status: 'succeeded', errorCode: null, exitCode: 0, rows: 2 },
+  'list-smb-sessions-none': { status: 'succeeded', errorCode: null, exitCode: 0, rows: 0 },
+  'list-smb-sessions-failed': { status: 'failed', errorCode: 'exit:1', exitCode: 1 },
+  'close-smb-session': { status: 'succeeded', errorCode: null, exitCode: 0, rows: 1 },
+  'close-smb-session-not-found': {
+    status: 'skipped',
+    errorCode: 'guard:smb-session-not-found',
+    exitCode: 25,
+  },
+  'close-smb-session-everyone': {
+    status: 'failed',
+    errorCode: 'host:bad-parameters',
+    exitCode: 2,
+  },
+  'list-open-files': { status: 'succeeded', errorCode: null, exitCode: 0, rows: 2 },
+  'list-open-files-cmdlet-missing': { status: 'failed', errorCode: 'exit:1', exitCode: 1 },
+  'close-file': { status: 'succeeded', errorCode: null, exitCode: 0, rows: 1 },
+  'close-file-not-found': { status: 'skipped', errorCode: 'guard:file-not-found', exitCode: 23 },
+  'close-file-path-mismatch': {
+    status: 'skipped',
+    errorCode: 'guard:path-mismatch',
+    exitCode: 24,
+  },
+  'close-file-bad-file-id': { status: 'failed', errorCode: 'host:bad-parameters', exitCode: 2 },
+  // No envelope at all: never read as a success, and the exit code alone is no guard.
+  'operation-missing': {
+    status: 'failed',
+    errorCode: 'envelope:unreadable',
+    exitCode: 2,
+    sent: 'LogoffSession',
+  },
+};
+
+function rowsOf(operation: HostOperation, fixtureCase: FixtureCase): number | null {
+  const envelope = parseEnvelope(fixtureCase.stdout).envelope;
+  if (envelope === null) return null;
+  switch (operation) {
+    case 'ListSessions': {
+      const listing = sessionListingOf(envelope);
+      return listing.kind === 'listed' ? listing.rows.length : null;
+    }
+    case 'ListSmbSessions':
+    case 'CloseSmbSession':
+      return parseSmbSessions(envelope.stdout).rows.length;
+    case 'ListOpenFiles':
+    case 'CloseOpenFile':
+      return parseSmbOpenFiles(envelope.stdout).rows.length;
+    default:
+      return null;
+  }
+}
+
+describe('envelopes of the real host script, read by lib/ssm', () => {
+  it('were made from the script as it is now', () => {
+    expect(
+      fixture.scriptSha256,
+      'cdk/document/session-janitor-operate.json changed since test/fixtures/host-envelopes.json was made: run npm run fixtures:host (needs npm run setup:pwsh)'
+    ).toBe(scriptSha256());
+  });
+
+  it('hold exactly the cases this test judges', () => {
+    expect(fixture.cases.map((fixtureCase) => fixtureCase.name).sort()).toEqual(
+      Object.keys(EXPECTED).sort()
+    );
+  });
+
+  for (const fixtureCase of fixture.cases) {
+    const expected = EXPECTED[fixtureCase.name];
+    it(`${fixtureCase.name}: ${expected?.status ?? '?'} ${expected?.errorCode ?? ''}`, () => {
+      if (expected === undefined) throw new Error(`no expectation for ${fixtureCase.name}`);
+      const operation = expected.sent ?? (fixtureCase.parameters.Operation as HostOperation);
+      const reading = readingOf(fixtureCase);
+      if (expected.sent === undefined) {
+        expect(reading.envelopeError).toBeNull();
+        expect(reading.envelope?.operation).toBe(operation);
+        expect(reading.envelope?.culture).toBe(fixtureCase.culture);
+        // ASCII only: the agent decodes stdout with the console's code page.
+        expect(fixtureCase.stdout).toMatch(/^[\x20-\x7e]+\n$/);
+      }
+      const outcome = outcomeOf(reading, operation);
+      expect(outcome).toMatchObject({
+        status: expected.status,
+        result: { errorCode: expected.errorCode, exitCode: expected.exitCode },
+      });
+      if (expected.truncated) expect(reading.envelope?.stdoutTruncated).toBe(true);
+      if (expected.rows !== undefined) expect(rowsOf(operation, fixtureCase)).toBe(expected.rows);
+      if (expected.listingFailed && reading.envelope) {
+        const listing = sessionListingOf(reading.envelope);
+        expect(listing.kind === 'failed' ? listing.reason : '').toMatch(expected.listingFailed);
+      }
+    });
+  }
+});

@@ -112,12 +112,31 @@ function describe(value: string): string {
   return value.length > 40 ? `${JSON.stringify(value.slice(0, 40))}…` : JSON.stringify(value);
 }
 
+/** msg.exe's limit, as the script counts it. */
+const MESSAGE_MAX_UNITS = 255;
+
+/**
+ * The script's own Message check, which SSM's pattern checks (Java at the API, Go on the agent)
+ * do not make: they count code points, the script's .NET regex counts UTF-16 units and classifies
+ * each one, so a letter outside the Basic Multilingual Plane is two surrogates, and no letter, to
+ * it. `length` and `charAt` are UTF-16 in JavaScript too.
+ */
+function isHostMessage(value: string): boolean {
+  return value.length <= MESSAGE_MAX_UNITS && /^[\p{L}\p{N}]$/u.test(value.charAt(0));
+}
+
 /** Throws {@link InvalidHostParameterError} unless `value` is legal for `parameter`. */
 export function assertValidParameterValue(parameter: HostParameter, value: string): void {
   if (!PARAMETER_REGEXPS[parameter].test(value)) {
     throw new InvalidHostParameterError(
       parameter,
       `${parameter} ${describe(value)} is not ${EXPECTED[parameter]}`
+    );
+  }
+  if (parameter === 'Message' && value !== '' && !isHostMessage(value)) {
+    throw new InvalidHostParameterError(
+      parameter,
+      `Message ${describe(value)} is not up to ${MESSAGE_MAX_UNITS} UTF-16 units starting with a letter or digit of the Basic Multilingual Plane, as the host counts them`
     );
   }
 }

@@ -192,6 +192,21 @@ Describe 'the session operations' {
       (Get-FakeToolCalls $root msg.exe)[1] | Should -Be @('2', 'Jürgen, 北京 (Bitte speichern!)')
     }
 
+    It 'counts the message in UTF-16 units and needs a first letter inside the BMP, as lib/ssm/parameters.ts does' {
+      # SSM's own pattern checks (Java, Go) count code points; .NET sees U+1D400 as two surrogates.
+      $mathBoldA = [char]::ConvertFromUtf32(0x1D400)
+      $run = Invoke-OperateScript @{ Operation = 'NotifySession'; SessionId = '2'; ExpectedUser = 'alice'; Message = ($mathBoldA + 'ttention please') }
+      $run.ExitCode | Should -Be 2
+      $run = Invoke-OperateScript @{ Operation = 'NotifySession'; SessionId = '2'; ExpectedUser = 'alice'; Message = ('A' + ('x' * 253) + $mathBoldA) }
+      $run.ExitCode | Should -Be 2
+      Get-FakeToolsThatRan $root | Should -BeNullOrEmpty
+      $fits = 'A' + ('x' * 252) + $mathBoldA
+      $fits.Length | Should -Be 255
+      $run = Invoke-OperateScript @{ Operation = 'NotifySession'; SessionId = '2'; ExpectedUser = 'alice'; Message = $fits }
+      $run.ExitCode | Should -Be 0
+      (Get-FakeToolCalls $root msg.exe)[0] | Should -Be @('2', $fits)
+    }
+
     It 'checks the same guards before it shows anything' {
       [SessionJanitorWtsFake]::SetSession(2, 'CONTOSO', 'bob', 'RDP-Tcp#0')
       $run = Invoke-OperateScript @{ Operation = 'NotifySession'; SessionId = '2'; ExpectedUser = 'alice'; Message = 'Hello' }

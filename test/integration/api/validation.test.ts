@@ -143,6 +143,9 @@ describe('POST /v1/actions with bad input', () => {
       ['post-action-logoff', { reason: '' }, 'body.reason'],
       ['post-action-notify', { message: undefined }, 'body.message'],
       ['post-action-notify', { warnSeconds: 0 }, 'body.warnSeconds'],
+      // The host's .NET check sees a first letter outside the BMP as two surrogates, no letter.
+      ['post-action-notify', { message: '\u{1D400}ttention please' }, 'body.message'],
+      ['post-action-notify', { message: `A${'\u{1D400}'.repeat(128)}` }, 'body.message'],
       ['post-action-close-file-by-id', { fileId: 12 }, 'body.fileId'],
       ['post-action-close-file-by-id', { fileId: undefined }, 'body.fileId'],
       ['post-action-close-file-by-id', { fileId: '18446744073709551616' }, 'body.fileId'],

@@ -142,6 +142,22 @@ describe('toHostParameters', () => {
     });
   });
 
+  it('counts a message as the host does: UTF-16 units, and a first letter inside the BMP', () => {
+    // SSM checks allowedPattern with Java and Go, which count code points; the script re-checks
+    // with .NET, where a letter outside the Basic Multilingual Plane is two surrogates (no letter)
+    // and counts twice. What the host would refuse is refused here.
+    const notify = (message: string) => () =>
+      toHostParameters({ operation: 'notify', target: session, message, warnSeconds: 30 });
+    const mathBoldA = '\u{1D400}';
+    expect(refusal(notify(`${mathBoldA}ttention please`)).parameter).toBe('Message');
+    expect(refusal(notify(`${mathBoldA}ttention please`)).message).toMatch(/UTF-16|Plane/);
+    expect(refusal(notify(`A${'x'.repeat(253)}${mathBoldA}`)).parameter).toBe('Message');
+    expect(notify(`A${'x'.repeat(252)}${mathBoldA}`)().Message).toHaveLength(255);
+    expect(notify(`Hello ${mathBoldA} and \u{20000}`)().Message).toBe(
+      `Hello ${mathBoldA} and \u{20000}`
+    );
+  });
+
   it('refuses out-of-range numbers', () => {
     const bad = [
       { sessionId: 65_537, parameter: 'SessionId' },

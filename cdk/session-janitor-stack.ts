@@ -62,10 +62,14 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { CfnDocument } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
+import {
+  DOCUMENT_NAME,
+  READ_DOCUMENT_NAME,
+  readOnlyDocumentContent,
+} from '../lib/ssm/host-contract.js';
 import { JanitorFunction } from './constructs/lambda-function.js';
 
-/** The Command document every host operation runs through. */
-export const DOCUMENT_NAME = 'SessionJanitor-Operate';
+export { DOCUMENT_NAME, READ_DOCUMENT_NAME };
 
 /** Where the document's content is kept; the local SSM loads the same file. */
 export const DOCUMENT_PATH = fileURLToPath(
@@ -201,13 +205,15 @@ export interface SessionJanitorStackProps extends StackProps {
 const STATUS_TIMEOUT = Duration.minutes(1);
 
 interface SsmNeeds {
+  /** May send the operate document (every operation); otherwise only the read-only one. */
+  readonly acts: boolean;
   readonly describeInstances: boolean;
   readonly readInvocations: boolean;
   /** ListCommands: whether an action left `planned` was sent after all (recovery, reconcile). */
   readonly listCommands: boolean;
 }
 
-/** The whole service: ledger, four functions, their triggers, the document, the API, alarms. */
+/** The whole service: ledger, four functions, their triggers, the documents, the API, alarms. */
 export class SessionJanitorStack extends Stack {
   readonly table: Table;
   readonly functions: Readonly<
@@ -268,11 +274,19 @@ export class SessionJanitorStack extends Stack {
       content: document.content,
       updateMethod: 'NewVersion',
     });
-    const documentArn = this.formatArn({
-      service: 'ssm',
-      resource: 'document',
-      resourceName: DOCUMENT_NAME,
+    new CfnDocument(this, 'ReadDocument', {
+      name: READ_DOCUMENT_NAME,
+      documentType: 'Command',
+      documentFormat: 'JSON',
+      content: JSON.parse(readOnlyDocumentContent(JSON.stringify(document.content))),
+      updateMethod: 'NewVersion',
     });
+    const documentArn = (name: string) =>
+      this.formatArn({ service: 'ssm', resource: 'document', resourceName: name });
+    const documentArns = {
+      operate: documentArn(DOCUMENT_NAME),
+      read: documentArn(READ_DOCUMENT_NAME),
+    };
 
     this.failedEventsQueue = new Queue(this, 'FailedEvents', {
       encryption: QueueEncryption.SQS_MANAGED,
@@ -294,6 +308,7 @@ export class SessionJanitorStack extends Stack {
 
     const environment: Record<string, string> = {
       DOCUMENT_NAME,
+      READ_DOCUMENT_NAME,
       MANAGED_TAG_KEY: settings.managedTagKey,
       MANAGED_TAG_VALUE: settings.managedTagValue,
       POLICY_GROUP_TAG_KEY: settings.policyGroupTagKey,
@@ -365,17 +380,29 @@ export class SessionJanitorStack extends Stack {
       api: ['byHost', 'byTicket'],
     };
     const ssmNeeds: Record<keyof typeof this.functions, SsmNeeds> = {
-      sweep: { describeInstances: true, readInvocations: true, listCommands: true },
-      commandStatus: { describeInstances: false, readInvocations: true, listCommands: true },
-      idleEvent: { describeInstances: true, readInvocations: false, listCommands: false },
-      api: { describeInstances: true, readInvocations: true, listCommands: true },
+      // The sweep and idle-event only ask hosts for their sessions; the actions they lead to are
+      // sent by command-status, which reads the listings.
+      sweep: { acts: false, describeInstances: true, readInvocations: true, listCommands: true },
+      commandStatus: {
+        acts: true,
+        describeInstances: false,
+        readInvocations: true,
+        listCommands: true,
+      },
+      idleEvent: {
+        acts: false,
+        describeInstances: true,
+        readInvocations: false,
+        listCommands: false,
+      },
+      api: { acts: true, describeInstances: true, readInvocations: true, listCommands: true },
     };
     for (const [name, fn] of Object.entries(this.functions) as [
       keyof typeof this.functions,
       JanitorFunction,
     ][]) {
       fn.bindTable(this.table, { indexes: tableAccess[name] });
-      this.grantSsm(fn, documentArn, settings, ssmNeeds[name]);
+      this.grantSsm(fn, documentArns, settings, ssmNeeds[name]);
     }
 
     const schedulerRole = new Role(this, 'SweepSchedulerRole', {
@@ -439,11 +466,11 @@ export class SessionJanitorStack extends Stack {
       deadLetterQueue: { queue: this.statusDeadLetterQueue, maxReceiveCount: 5 },
     });
     new Rule(this, 'CommandStatusRule', {
-      description: `Run Command invocation status changes of ${DOCUMENT_NAME}`,
+      description: `Run Command invocation status changes of ${DOCUMENT_NAME} and ${READ_DOCUMENT_NAME}`,
       eventPattern: {
         source: ['aws.ssm'],
         detailType: ['EC2 Command Invocation Status-change Notification'],
-        detail: { 'document-name': [DOCUMENT_NAME] },
+        detail: { 'document-name': [DOCUMENT_NAME, READ_DOCUMENT_NAME] },
       },
       targets: [
         new SqsQueue(this.statusQueue, {
@@ -498,21 +525,24 @@ export class SessionJanitorStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.apiEndpoint });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'DocumentName', { value: DOCUMENT_NAME });
+    new CfnOutput(this, 'ReadDocumentName', { value: READ_DOCUMENT_NAME });
     new CfnOutput(this, 'CommandOutputLogGroup', { value: commandOutput.logGroupName });
     new CfnOutput(this, 'FailedEventsQueueUrl', { value: this.failedEventsQueue.queueUrl });
   }
 
   private grantSsm(
     fn: JanitorFunction,
-    documentArn: string,
+    documentArns: { operate: string; read: string },
     tag: { managedTagKey: string; managedTagValue: string },
     needs: SsmNeeds
   ): void {
     fn.addToRolePolicy(
       new PolicyStatement({
-        sid: 'SendOperateDocument',
+        sid: needs.acts ? 'SendDocuments' : 'SendReadDocument',
         actions: ['ssm:SendCommand'],
-        resources: [documentArn],
+        // IAM cannot look at a command's parameters: whoever may send the operate document may
+        // log anyone off, so only the functions that act get it.
+        resources: needs.acts ? [documentArns.operate, documentArns.read] : [documentArns.read],
       })
     );
     fn.addToRolePolicy(

@@ -23,11 +23,14 @@ export function createCommandStatusHandler(runtime: Runtime) {
     policy: runtime.policy,
     ...(runtime.invocationWaitMs === undefined ? {} : { missingRetryMs: runtime.invocationWaitMs }),
   };
-  const documentName = runtime.config.DOCUMENT_NAME;
+  const documents = {
+    operate: runtime.config.DOCUMENT_NAME,
+    read: runtime.config.READ_DOCUMENT_NAME,
+  };
 
   const recordHandler = async (record: SQSRecord): Promise<void> => {
     const event = parse(record.body, undefined, recordSchema);
-    const invocations = invocationsOf(event, documentName);
+    const invocations = invocationsOf(event, documents);
     if (invocations.length === 0) {
       logger.info('status event ignored', { eventId: event.id, reason: 'not ours' });
     }

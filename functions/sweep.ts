@@ -17,7 +17,7 @@ export function createSweepHandler(runtime: Runtime) {
     policy: runtime.policy,
     managedTag: { key: config.MANAGED_TAG_KEY, value: config.MANAGED_TAG_VALUE },
     groupTagKey: config.POLICY_GROUP_TAG_KEY,
-    documentName: config.DOCUMENT_NAME,
+    documents: { operate: config.DOCUMENT_NAME, read: config.READ_DOCUMENT_NAME },
     outputLogGroup: config.SSM_OUTPUT_LOG_GROUP,
     deliveryTimeoutSeconds: config.DELIVERY_TIMEOUT_SECONDS,
     clock: runtime.clock,

@@ -75,7 +75,7 @@ export function actDeps(runtime: Runtime): ActDeps {
   return {
     ledger: runtime.ledger,
     ssm: runtime.clients.ssm,
-    documentName: config.DOCUMENT_NAME,
+    documents: { operate: config.DOCUMENT_NAME, read: config.READ_DOCUMENT_NAME },
     outputLogGroup: config.SSM_OUTPUT_LOG_GROUP,
     deliveryTimeoutSeconds: config.DELIVERY_TIMEOUT_SECONDS,
     executionTimeoutSeconds: config.EXECUTION_TIMEOUT_SECONDS,

@@ -2,6 +2,7 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Observer } from '../collect/observer.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Policy } from '../policy/schema.js';
+import type { HostDocuments } from '../ssm/host-contract.js';
 import type { RetryPolicy } from '../ssm/retry.js';
 
 /** Everything the API's use cases need, injected (built once per process by `functions/api`). */
@@ -18,7 +19,7 @@ export interface ApiDeps {
     | 'listByTicket'
   >;
   ssm: SSMClient;
-  documentName: string;
+  documents: HostDocuments;
   /** CloudWatch log group for command output; empty: none. */
   outputLogGroup: string;
   deliveryTimeoutSeconds: number;

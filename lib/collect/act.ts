@@ -11,6 +11,7 @@ import type { Ledger } from '../ledger/ledger.js';
 import { type PlannedAction, reskip } from '../policy/plan.js';
 import type { ResolvedGroup } from '../policy/schema.js';
 import { DispatchError } from '../ssm/errors.js';
+import type { HostDocuments } from '../ssm/host-contract.js';
 import { outcomeOfSendError, type TerminalActionStatus } from '../ssm/outcome.js';
 import { toHostParameters } from '../ssm/parameters.js';
 import type { RetryPolicy } from '../ssm/retry.js';
@@ -25,7 +26,7 @@ export interface ActDeps {
     'createAction' | 'markDispatched' | 'complete' | 'leaseResume' | 'releaseResume'
   >;
   ssm: SSMClient;
-  documentName: string;
+  documents: HostDocuments;
   /** CloudWatch log group for command output; empty: none. */
   outputLogGroup: string;
   deliveryTimeoutSeconds: number;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { HostDocuments } from '../ssm/host-contract.js';
 import type { InvocationStatusInput } from './collect.js';
 
 /**
@@ -38,10 +39,11 @@ const INSTANCE_ARN =
  */
 export function invocationsOf(
   event: SsmStatusEvent,
-  documentName: string
+  documents: HostDocuments
 ): InvocationStatusInput[] {
   const { detail } = event;
-  if (detail['document-name'] !== documentName) return [];
+  const name = detail['document-name'];
+  if (name !== documents.operate && name !== documents.read) return [];
   const base = { commandId: detail['command-id'], status: detail.status };
   if (event['detail-type'] === INVOCATION_DETAIL_TYPE) {
     return detail['instance-id'] ? [{ ...base, instanceId: detail['instance-id'] }] : [];

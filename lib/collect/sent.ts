@@ -3,6 +3,7 @@ import type { Action } from '../actions/model.js';
 import { StaleTransitionError } from '../ledger/errors.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { DispatchError, errorMessageOf, errorNameOf, SsmServiceError } from '../ssm/errors.js';
+import type { HostDocuments } from '../ssm/host-contract.js';
 import { type RetryPolicy, withRetry } from '../ssm/retry.js';
 import { actionComment } from './comments.js';
 import type { Observer } from './observer.js';
@@ -15,7 +16,7 @@ import type { Observer } from './observer.js';
 
 export interface SentDeps {
   ssm: SSMClient;
-  documentName: string;
+  documents: HostDocuments;
   retry?: Partial<RetryPolicy>;
 }
 
@@ -56,7 +57,8 @@ async function listPage(
           new ListCommandsCommand({
             ...(input.instanceId ? { InstanceId: input.instanceId } : {}),
             Filters: [
-              { key: 'DocumentName', value: deps.documentName },
+              // Every action is sent with the operate document; listings never carry an action's comment.
+              { key: 'DocumentName', value: deps.documents.operate },
               { key: 'InvokedAfter', value: input.after },
             ],
             MaxResults: PAGE_SIZE,

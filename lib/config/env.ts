@@ -7,7 +7,10 @@ import { z } from 'zod';
  */
 const envSchema = z.object({
   TABLE_NAME: z.string().min(1),
+  /** The Command document of every operation; only the functions that act may send it. */
   DOCUMENT_NAME: z.string().min(1).default('SessionJanitor-Operate'),
+  /** Its read-only twin (listings only), which the functions that only look send. */
+  READ_DOCUMENT_NAME: z.string().min(1).default('SessionJanitor-Read'),
   /** Only instances carrying this tag (with this value) are ever targeted. */
   MANAGED_TAG_KEY: z.string().min(1).default('session-janitor:managed'),
   MANAGED_TAG_VALUE: z.string().min(1).default('true'),

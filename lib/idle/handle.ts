@@ -6,6 +6,7 @@ import { recordedExclusion } from '../collect/history.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { planHost } from '../policy/plan.js';
 import { namedGroups, type Policy, resolveGroup } from '../policy/schema.js';
+import type { HostDocuments } from '../ssm/host-contract.js';
 import { describeHost } from '../ssm/instances.js';
 import { outcomeOfSendError } from '../ssm/outcome.js';
 import { listParameters } from '../ssm/parameters.js';
@@ -20,7 +21,7 @@ export interface IdleDeps {
   policy: Policy;
   managedTag: { key: string; value: string };
   groupTagKey: string;
-  documentName: string;
+  documents: HostDocuments;
   /** CloudWatch log group for command output; empty: none. */
   outputLogGroup: string;
   deliveryTimeoutSeconds: number;

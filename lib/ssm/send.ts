@@ -10,7 +10,7 @@ import {
   SsmServiceError,
   UnsupportedPlatformError,
 } from './errors.js';
-import type { HostParameters } from './host-contract.js';
+import { documentFor, type HostDocuments, type HostParameters } from './host-contract.js';
 import { assertValidHostParameters } from './parameters.js';
 import { type RetryPolicy, withRetry } from './retry.js';
 
@@ -26,7 +26,7 @@ const COMMENT = /^[\x20-\x7e]*$/;
 
 export interface SendDeps {
   ssm: SSMClient;
-  documentName: string;
+  documents: HostDocuments;
   /**
    * CloudWatch log group for the command output (`CloudWatchOutputConfig`). Empty or absent turns
    * CloudWatch output off: without a name SSM would create `/aws/ssm/<document>` itself, with no
@@ -52,7 +52,7 @@ export interface SentCommand {
 
 /** Throws {@link InvalidRequestError} for anything SendCommand would refuse on its own limits. */
 export function assertValidSendRequest(
-  deps: Pick<SendDeps, 'documentName' | 'deliveryTimeoutSeconds'>,
+  deps: Pick<SendDeps, 'deliveryTimeoutSeconds'>,
   request: SendRequest
 ): void {
   const { instanceIds, comment } = request;
@@ -147,8 +147,9 @@ export async function sendOperation(deps: SendDeps, request: SendRequest): Promi
   assertValidSendRequest(deps, request);
   assertValidHostParameters(request.parameters);
   const outputLogGroup = deps.outputLogGroup ?? '';
+  const documentName = documentFor(deps.documents, request.parameters.Operation);
   const command = new SendCommandCommand({
-    DocumentName: deps.documentName,
+    DocumentName: documentName,
     InstanceIds: [...request.instanceIds],
     Parameters: toSsmParameters(request.parameters),
     Comment: request.comment,
@@ -172,7 +173,7 @@ export async function sendOperation(deps: SendDeps, request: SendRequest): Promi
     });
     commandId = response.Command?.CommandId;
   } catch (error) {
-    throw translateSendError(error, request, deps.documentName);
+    throw translateSendError(error, request, documentName);
   }
   if (!commandId) {
     throw new SsmServiceError('SendCommand', 'MissingCommandId', 'the response has no CommandId');
@@ -211,7 +212,11 @@ export async function sendInBatches(
       const { commandId } = await sendOperation(deps, { ...request, instanceIds: batch });
       result.sent.push({ commandId, instanceIds: batch });
     } catch (error) {
-      const typed = translateSendError(error, { instanceIds: batch }, deps.documentName);
+      const typed = translateSendError(
+        error,
+        { instanceIds: batch },
+        documentFor(deps.documents, request.parameters.Operation)
+      );
       if (typed instanceof InvalidInstanceError && batch.length > 1) {
         const half = Math.ceil(batch.length / 2);
         await send(batch.slice(0, half));

@@ -7,6 +7,7 @@ import { findSentFor, recordFoundDispatch } from '../collect/sent.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { DEFAULT_GROUP, namedGroups, type Policy } from '../policy/schema.js';
 import { CommandNotFoundError, InvocationNotFoundError } from '../ssm/errors.js';
+import type { HostDocuments } from '../ssm/host-contract.js';
 import { listManagedInstances } from '../ssm/instances.js';
 import { outcomeOf } from '../ssm/outcome.js';
 import { listParameters } from '../ssm/parameters.js';
@@ -21,7 +22,7 @@ export interface SweepDeps {
   managedTag: { key: string; value: string };
   /** Tag whose value names the host's policy group. */
   groupTagKey: string;
-  documentName: string;
+  documents: HostDocuments;
   outputLogGroup: string;
   deliveryTimeoutSeconds: number;
   retry?: Partial<RetryPolicy>;
@@ -117,7 +118,7 @@ export async function runSweep(
       const result = await sendInBatches(
         {
           ssm: deps.ssm,
-          documentName: deps.documentName,
+          documents: deps.documents,
           outputLogGroup: deps.outputLogGroup,
           deliveryTimeoutSeconds: deps.deliveryTimeoutSeconds,
           ...(deps.retry ? { retry: deps.retry } : {}),
@@ -189,7 +190,7 @@ async function hostsByGroup(deps: SweepDeps): Promise<Record<string, string[]>> 
  *   `failed`; one still running is left for later.
  */
 export async function reconcileOverdue(
-  deps: Pick<SweepDeps, 'ssm' | 'ledger' | 'observer' | 'retry' | 'documentName'>,
+  deps: Pick<SweepDeps, 'ssm' | 'ledger' | 'observer' | 'retry' | 'documents'>,
   now: Date,
   limit: number
 ): Promise<ReconcileResult> {
@@ -253,7 +254,7 @@ export async function reconcileOverdue(
  * conditional on `planned`: a sender that recorded its dispatch meanwhile wins.
  */
 async function settlePlanned(
-  deps: Pick<SweepDeps, 'ssm' | 'ledger' | 'observer' | 'retry' | 'documentName'>,
+  deps: Pick<SweepDeps, 'ssm' | 'ledger' | 'observer' | 'retry' | 'documents'>,
   action: Action,
   now: Date,
   result: ReconcileResult

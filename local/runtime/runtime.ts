@@ -8,7 +8,7 @@ import { loadConfig } from '../../lib/config/env.js';
 import type { Ledger } from '../../lib/ledger/ledger.js';
 import { createLedgerTable } from '../../lib/ledger/table.js';
 import { parsePolicy } from '../../lib/policy/schema.js';
-import { DOCUMENT_NAME } from '../../lib/ssm/host-contract.js';
+import { DOCUMENT_NAME, READ_DOCUMENT_NAME } from '../../lib/ssm/host-contract.js';
 import type { SweepResult } from '../../lib/sweep/sweep.js';
 import { startDynalite } from '../dynamodb/server.js';
 import { createFleet } from '../fleet/fleet.js';
@@ -131,6 +131,7 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
     Object.assign(process.env, {
       TABLE_NAME,
       DOCUMENT_NAME,
+      READ_DOCUMENT_NAME,
       POLICY: policyText,
       DYNAMODB_ENDPOINT: dynamo.endpoint,
       SSM_ENDPOINT: ssm.endpoint,

@@ -1,4 +1,3 @@
-import { DOCUMENT_NAME } from '../../lib/ssm/host-contract.js';
 import type { Fleet, FleetInstance } from '../fleet/types.js';
 import { type CommandDocument, describeDocument, resolveParameters } from './document.js';
 import {
@@ -204,7 +203,8 @@ function commandFilter(
 export interface ApiContext {
   engine: RunCommandEngine;
   fleet: Fleet;
-  document: CommandDocument;
+  /** The documents this account holds, by name. */
+  documents: ReadonlyMap<string, CommandDocument>;
   faults: () => SsmFaults;
   accountId: string;
   startedAt: Date;
@@ -325,10 +325,11 @@ function resolveTargets(context: ApiContext, targets: Input[]): string[] {
 }
 
 export function createOperations(context: ApiContext): Record<string, Operation> {
-  const { engine, fleet, document } = context;
+  const { engine, fleet, documents } = context;
 
-  function findDocument(name: string, version: string | undefined): CommandDocument {
-    if (name !== DOCUMENT_NAME) {
+  function findDocument(name: string, version?: string): CommandDocument {
+    const document = documents.get(name);
+    if (document === undefined) {
       throw new SsmApiError('InvalidDocument', 'The specified document does not exist.');
     }
     if (version !== undefined && !['$LATEST', '$DEFAULT', '1'].includes(version)) {
@@ -485,7 +486,8 @@ export function createOperations(context: ApiContext): Record<string, Operation>
     ) {
       throw new SsmApiError('InvocationDoesNotExist', '');
     }
-    if (pluginName !== undefined && pluginName !== document.stepName) {
+    const { stepName } = findDocument(command.documentName);
+    if (pluginName !== undefined && pluginName !== stepName) {
       throw new SsmApiError('InvalidPluginName', '');
     }
     const output = hasOutput(invocation);
@@ -495,7 +497,7 @@ export function createOperations(context: ApiContext): Record<string, Operation>
       Comment: command.comment,
       DocumentName: command.documentName,
       DocumentVersion: command.documentVersion,
-      PluginName: document.stepName,
+      PluginName: stepName,
       ResponseCode: invocation.responseCode,
       ExecutionStartDateTime: invocation.startedAt?.toISOString() ?? '',
       ExecutionElapsedTime: elapsed(invocation),
@@ -562,7 +564,7 @@ export function createOperations(context: ApiContext): Record<string, Operation>
         CommandPlugins: details
           ? [
               {
-                Name: document.stepName,
+                Name: findDocument(command.documentName).stepName,
                 Status: pluginStatus(invocation),
                 StatusDetails: invocation.statusDetails,
                 ResponseCode: invocation.responseCode,

@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { DOCUMENT_NAME } from '../../lib/ssm/host-contract.js';
+import {
+  DOCUMENT_NAME,
+  READ_DOCUMENT_NAME,
+  readOnlyDocumentContent,
+} from '../../lib/ssm/host-contract.js';
 import { SsmApiError } from './errors.js';
 
 /** The Command document, the one file that both the CDK stack and the local SSM read. */
@@ -97,6 +101,13 @@ export function parseCommandDocument(name: string, content: string): CommandDocu
 /** Reads `SessionJanitor-Operate` from `cdk/document/`. */
 export function loadOperateDocument(): CommandDocument {
   return parseCommandDocument(DOCUMENT_NAME, readFileSync(OPERATE_DOCUMENT_URL, 'utf8'));
+}
+
+/** Both documents the stack creates: `SessionJanitor-Operate` and its read-only twin. */
+export function loadDocuments(): ReadonlyMap<string, CommandDocument> {
+  const operate = loadOperateDocument();
+  const read = parseCommandDocument(READ_DOCUMENT_NAME, readOnlyDocumentContent(operate.content));
+  return new Map([operate, read].map((document) => [document.name, document]));
 }
 
 function valueProblem(

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { HostParameters } from '../../lib/ssm/host-contract.js';
 import type { Fleet, ScriptRun } from '../fleet/types.js';
-import type { CommandDocument } from './document.js';
 import type { Dice } from './random.js';
 import type {
   CommandStatus,
@@ -138,7 +137,6 @@ function hostParametersOf(resolved: Record<string, string>): HostParameters {
 
 export interface EngineOptions {
   fleet: Fleet;
-  document: CommandDocument;
   eventDice: Dice;
   timing: SsmTiming;
   faults: () => SsmFaults;

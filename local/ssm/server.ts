@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createOperations } from './api.js';
-import { loadOperateDocument } from './document.js';
+import { loadDocuments } from './document.js';
 import { RunCommandEngine } from './engine.js';
 import { SsmApiError } from './errors.js';
 import { createDice } from './random.js';
@@ -70,7 +70,7 @@ function parseInput(body: string): Record<string, unknown> {
  *   const client = new SSMClient({ endpoint: ssm.endpoint, region: 'us-east-1' });
  */
 export async function startLocalSsm(options: LocalSsmOptions): Promise<LocalSsm> {
-  const document = loadOperateDocument();
+  const documents = loadDocuments();
   let faults: SsmFaults = { ...DEFAULT_FAULTS, ...options.faults };
   const timing = { ...DEFAULT_TIMING, ...options.timing };
   const seed = options.seed ?? 1;
@@ -80,7 +80,6 @@ export async function startLocalSsm(options: LocalSsmOptions): Promise<LocalSsm>
   const clock = options.clock ?? (() => new Date());
   const engine = new RunCommandEngine({
     fleet: options.fleet,
-    document,
     eventDice: createDice(seed ^ 0x27d4eb2f),
     timing,
     faults: () => faults,
@@ -97,7 +96,7 @@ export async function startLocalSsm(options: LocalSsmOptions): Promise<LocalSsm>
   const operations = createOperations({
     engine,
     fleet: options.fleet,
-    document,
+    documents,
     faults: () => faults,
     accountId,
     startedAt: clock(),

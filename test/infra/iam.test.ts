@@ -7,7 +7,7 @@ const ledger = `<${logicalId(stack.table)}.Arn>`;
 const failedEvents = `<${logicalId(stack.failedEventsQueue)}.Arn>`;
 const statusQueue = `<${logicalId(stack.statusQueue)}.Arn>`;
 const account = '<AWS::Region>:<AWS::AccountId>';
-const documentArn = `arn:<AWS::Partition>:ssm:${account}:document/SessionJanitor-Operate`;
+const documentArn = (name: string) => `arn:<AWS::Partition>:ssm:${account}:document/${name}`;
 
 const writeLogs = (fn: keyof typeof stack.functions) => ({
   Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
@@ -39,11 +39,19 @@ const ledgerIndexes = (...indexes: string[]) => ({
       ? `${ledger}/index/${indexes[0]}`
       : indexes.map((index) => `${ledger}/index/${index}`),
 });
-const sendDocument = {
-  Sid: 'SendOperateDocument',
+/** Every operation, the acting ones included: only for the functions that act. */
+const sendDocuments = {
+  Sid: 'SendDocuments',
   Action: 'ssm:SendCommand',
   Effect: 'Allow',
-  Resource: documentArn,
+  Resource: [documentArn('SessionJanitor-Operate'), documentArn('SessionJanitor-Read')],
+};
+/** The listings only: IAM cannot look at parameters, so looking needs its own document. */
+const sendReadDocument = {
+  Sid: 'SendReadDocument',
+  Action: 'ssm:SendCommand',
+  Effect: 'Allow',
+  Resource: documentArn('SessionJanitor-Read'),
 };
 const sendToManagedHosts = {
   Sid: 'SendToManagedHosts',
@@ -71,14 +79,14 @@ function expectExactly(roleLogicalId: string, expected: object[]): void {
 }
 
 describe('function roles', () => {
-  it('lets sweep list hosts, send to managed hosts, read invocations and query open deadlines', () => {
+  it('lets sweep list hosts, send the read-only document to managed hosts, read invocations and query open deadlines', () => {
     expectExactly(roleOf('sweep'), [
       writeLogs('sweep'),
       tracing,
       sendFailures,
       ledgerItems,
       ledgerIndexes('byDeadline'),
-      sendDocument,
+      sendReadDocument,
       sendToManagedHosts,
       ssmRead('ssm:DescribeInstanceInformation', 'ssm:GetCommandInvocation', 'ssm:ListCommands'),
     ]);
@@ -90,7 +98,7 @@ describe('function roles', () => {
       tracing,
       ledgerItems,
       ledgerIndexes('byHost'),
-      sendDocument,
+      sendDocuments,
       sendToManagedHosts,
       ssmRead('ssm:GetCommandInvocation', 'ssm:ListCommands'),
       {
@@ -107,14 +115,14 @@ describe('function roles', () => {
     ]);
   });
 
-  it('lets idle-event list hosts and send, without reading invocations', () => {
+  it('lets idle-event list hosts and send the read-only document, without reading invocations', () => {
     expectExactly(roleOf('idleEvent'), [
       writeLogs('idleEvent'),
       tracing,
       sendFailures,
       ledgerItems,
       ledgerIndexes('byHost'),
-      sendDocument,
+      sendReadDocument,
       sendToManagedHosts,
       ssmRead('ssm:DescribeInstanceInformation'),
     ]);
@@ -126,7 +134,7 @@ describe('function roles', () => {
       tracing,
       ledgerItems,
       ledgerIndexes('byHost', 'byTicket'),
-      sendDocument,
+      sendDocuments,
       sendToManagedHosts,
       ssmRead('ssm:DescribeInstanceInformation', 'ssm:GetCommandInvocation', 'ssm:ListCommands'),
     ]);
@@ -200,12 +208,14 @@ describe('all policies', () => {
     }
   });
 
-  it('allow SendCommand only on the document and on hosts carrying the managed tag', () => {
+  it('allow SendCommand only on the documents and on hosts carrying the managed tag', () => {
     const sends = statements
       .filter((s) => actionsOf(s).includes('ssm:SendCommand'))
       .map((s) => render(s as Json));
     expect(sends.length).toBe(8);
-    for (const send of sends) expect([sendDocument, sendToManagedHosts]).toContainEqual(send);
+    for (const send of sends) {
+      expect([sendDocuments, sendReadDocument, sendToManagedHosts]).toContainEqual(send);
+    }
   });
 
   it('never allow table-wide reads or deletes', () => {

@@ -81,6 +81,7 @@ describe('functions', () => {
         POWERTOOLS_METRICS_NAMESPACE: 'SessionJanitor',
         TABLE_NAME: ref(logicalId(stack.table)),
         DOCUMENT_NAME: 'SessionJanitor-Operate',
+        READ_DOCUMENT_NAME: 'SessionJanitor-Read',
         MANAGED_TAG_KEY: 'session-janitor:managed',
         MANAGED_TAG_VALUE: 'true',
         POLICY_GROUP_TAG_KEY: 'session-janitor:policy-group',
@@ -156,12 +157,12 @@ describe('triggers', () => {
     });
   });
 
-  it('queues invocation status changes of the document only', () => {
+  it('queues invocation status changes of the two documents only', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.ssm'],
         'detail-type': ['EC2 Command Invocation Status-change Notification'],
-        detail: { 'document-name': ['SessionJanitor-Operate'] },
+        detail: { 'document-name': ['SessionJanitor-Operate', 'SessionJanitor-Read'] },
       },
       Targets: [
         Match.objectLike({
@@ -223,6 +224,22 @@ describe('command document', () => {
       UpdateMethod: 'NewVersion',
       Content: JSON.parse(readFileSync(DOCUMENT_PATH, 'utf8')),
     });
+  });
+
+  it('has a read-only twin: the same script and parameters, Operation limited to the listings', () => {
+    const operate = JSON.parse(readFileSync(DOCUMENT_PATH, 'utf8'));
+    const [, read] =
+      ofType('AWS::SSM::Document').find(([, r]) => r.Properties.Name === 'SessionJanitor-Read') ??
+      [];
+    const content = read?.Properties.Content;
+
+    expect(content.parameters.Operation.allowedValues).toEqual([
+      'ListSessions',
+      'ListSmbSessions',
+      'ListOpenFiles',
+    ]);
+    expect(content.mainSteps).toEqual(operate.mainSteps);
+    expect(Object.keys(content.parameters)).toEqual(Object.keys(operate.parameters));
   });
 
   it('sends command output to a log group with retention', () => {

@@ -242,7 +242,10 @@ describe('dispatcher failure modes against the local SSM', () => {
     const t = await harness();
     await expect(
       sendOperation(
-        { ...t.send, documentName: 'SessionJanitor-Missing' },
+        {
+          ...t.send,
+          documents: { operate: 'SessionJanitor-Missing', read: 'SessionJanitor-Missing' },
+        },
         {
           instanceIds: [sessionHost(t.fleet)],
           parameters: listParameters('ListSessions'),

@@ -1,5 +1,5 @@
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { DOCUMENT_NAME } from '../../../lib/ssm/host-contract.js';
+import { DOCUMENT_NAME, READ_DOCUMENT_NAME } from '../../../lib/ssm/host-contract.js';
 import type { ReadDeps } from '../../../lib/ssm/read.js';
 import type { RetryPolicy } from '../../../lib/ssm/retry.js';
 import type { SendDeps } from '../../../lib/ssm/send.js';
@@ -61,7 +61,7 @@ export async function startHarness(
     client,
     send: {
       ssm: client,
-      documentName: DOCUMENT_NAME,
+      documents: { operate: DOCUMENT_NAME, read: READ_DOCUMENT_NAME },
       deliveryTimeoutSeconds: 600,
       retry: FAST_RETRY,
     },

@@ -1,6 +1,11 @@
+import { SendCommandCommand } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Operation } from '../../../lib/actions/model.js';
-import type { HostParameters } from '../../../lib/ssm/host-contract.js';
+import {
+  DOCUMENT_NAME,
+  type HostParameters,
+  READ_DOCUMENT_NAME,
+} from '../../../lib/ssm/host-contract.js';
 import { type Outcome, outcomeOf } from '../../../lib/ssm/outcome.js';
 import { listParameters, toHostParameters } from '../../../lib/ssm/parameters.js';
 import {
@@ -55,12 +60,53 @@ describe('dispatcher against the local SSM and the simulated fleet', () => {
     );
     const record = h.ssm.commands().find((c) => c.commandId === commandId);
     expect(record).toMatchObject({
-      documentName: 'SessionJanitor-Operate',
+      documentName: 'SessionJanitor-Read',
       instanceIds: [instanceId],
       comment: 'sj:sweep:2026-11-23T14:00;g:default',
       timeoutSeconds: 600,
       parameters: { Operation: ['ListSessions'] },
     });
+  });
+
+  it('sends listings with the read-only document and every other operation with the operate one', async () => {
+    const instanceId = sessionHost(h.fleet);
+    const sessionId = h.fleet.addSession(instanceId, { user: 'CORP\\reed', idleMinutes: 5 });
+    const documentOf = (commandId: string) =>
+      h.ssm.commands().find((c) => c.commandId === commandId)?.documentName;
+
+    const list = await run(instanceId, listParameters('ListSessions'), 'ListSessions');
+    const notify = await run(
+      instanceId,
+      {
+        Operation: 'NotifySession',
+        SessionId: String(sessionId),
+        ExpectedUser: 'CORP\\reed',
+        Message: 'Hello',
+        WarnSeconds: '5',
+      },
+      'notify'
+    );
+
+    expect(documentOf(list.commandId)).toBe(READ_DOCUMENT_NAME);
+    expect(documentOf(notify.commandId)).toBe(DOCUMENT_NAME);
+  });
+
+  it('refuses an acting operation under the read-only document before any host sees it', async () => {
+    const instanceId = sessionHost(h.fleet);
+    const sessionId = h.fleet.addSession(instanceId, { user: 'CORP\\rory', idleMinutes: 500 });
+    const before = h.ssm.commands().length;
+
+    const sent = h.client.send(
+      new SendCommandCommand({
+        DocumentName: READ_DOCUMENT_NAME,
+        InstanceIds: [instanceId],
+        Parameters: { Operation: ['LogoffSession'], SessionId: [String(sessionId)] },
+      })
+    );
+
+    await expect(sent).rejects.toMatchObject({ name: 'InvalidParameters' });
+    expect(h.ssm.commands()).toHaveLength(before);
+    expect(h.fleet.host(instanceId).sessions.some((s) => s.id === sessionId)).toBe(true);
   });
 
   it('lists sessions: the envelope carries quser output and the host culture', async () => {

@@ -3,6 +3,7 @@ import { SqsSchema } from '@aws-lambda-powertools/parser/schemas';
 import { describe, expect, it } from 'vitest';
 import { invocationsOf, ssmStatusEventSchema } from '../../../lib/collect/events.js';
 import { offsetMinutesOf, sessionIdleEventSchema } from '../../../lib/idle/schema.js';
+import { DEFAULT_DOCUMENTS, READ_DOCUMENT_NAME } from '../../../lib/ssm/host-contract.js';
 import { sweepTriggerSchema } from '../../../lib/sweep/trigger.js';
 import { validate } from './json-schema.js';
 
@@ -98,13 +99,19 @@ describe('trigger samples', () => {
       status: 'Success',
     };
 
-    expect(invocationsOf(invocation, 'SessionJanitor-Operate')).toEqual([expected]);
-    expect(invocationsOf(command, 'SessionJanitor-Operate')).toEqual([expected]);
-    expect(invocationsOf(invocation, 'AWS-RunPowerShellScript')).toEqual([]);
+    const other = { operate: 'AWS-RunPowerShellScript', read: 'AWS-RunShellScript' };
+    const read = {
+      ...invocation,
+      detail: { ...invocation.detail, 'document-name': READ_DOCUMENT_NAME },
+    };
+    expect(invocationsOf(invocation, DEFAULT_DOCUMENTS)).toEqual([expected]);
+    expect(invocationsOf(command, DEFAULT_DOCUMENTS)).toEqual([expected]);
+    expect(invocationsOf(read, DEFAULT_DOCUMENTS)).toEqual([expected]);
+    expect(invocationsOf(invocation, other)).toEqual([]);
     expect(
       invocationsOf(
         { ...command, resources: [...command.resources, 'arn:aws:ec2:x'] },
-        'SessionJanitor-Operate'
+        DEFAULT_DOCUMENTS
       )
     ).toEqual([]);
   });

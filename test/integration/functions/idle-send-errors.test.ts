@@ -42,7 +42,7 @@ describe('idle-event when the host cannot be asked', () => {
       policy: parsePolicy({ version: 1, default: { disconnectIdleMinutes: 30 } }),
       managedTag: { key: 'session-janitor:managed', value: 'true' },
       groupTagKey: 'session-janitor:policy-group',
-      documentName: 'SessionJanitor-Operate',
+      documents: { operate: 'SessionJanitor-Operate', read: 'SessionJanitor-Read' },
       outputLogGroup: '',
       deliveryTimeoutSeconds: 600,
       retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 },

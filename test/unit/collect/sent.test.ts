@@ -28,7 +28,7 @@ const query = { actionId: ACTION, instanceId: HOST, after: new Date('2026-11-21T
 function deps() {
   return {
     ssm: new SSMClient({ region: 'us-east-1', maxAttempts: 1 }),
-    documentName: 'SessionJanitor-Operate',
+    documents: { operate: 'SessionJanitor-Operate', read: 'SessionJanitor-Read' },
     retry: { maxAttempts: 3, random: () => 0, sleep: async () => undefined },
   };
 }

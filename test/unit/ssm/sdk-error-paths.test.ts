@@ -51,7 +51,7 @@ function fakeTime() {
 function sendDeps(time = fakeTime()) {
   return {
     ssm: new SSMClient({ region: 'us-east-1', maxAttempts: 1 }),
-    documentName: 'SessionJanitor-Operate',
+    documents: { operate: 'SessionJanitor-Operate', read: 'SessionJanitor-Read' },
     deliveryTimeoutSeconds: 600,
     retry: { maxAttempts: 4, random: () => 0.5, sleep: time.sleep },
   };

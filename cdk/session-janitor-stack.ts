@@ -87,6 +87,21 @@ export const API_SCOPES = {
 } as const;
 
 /**
+ * One Cognito app client per duty, each with only the scopes that duty needs: one client holding
+ * every scope would make the scopes decoration. Every duty may read (to follow its own actions).
+ */
+export const API_CLIENTS = {
+  /** Dashboards, audits, reporting. */
+  ReadOnly: ['read'],
+  /** The help desk's ticket system: disconnect, notify, log off. */
+  HelpDesk: ['read', 'act', 'logoff'],
+  /** File-service tooling: end SMB sessions, close open files. */
+  FileService: ['read', 'files'],
+  /** Escalations that must act on an excluded account (each request still says so). */
+  HelpDeskOverride: ['read', 'act', 'logoff', 'override'],
+} as const satisfies Record<string, readonly (keyof typeof API_SCOPES)[]>;
+
+/**
  * The metric the handlers emit per finished action (Powertools, namespace `SessionJanitor`),
  * with an `outcome` dimension carrying the action's terminal status.
  */
@@ -613,31 +628,36 @@ export class SessionJanitorStack extends Stack {
       'The pool has no users: ticket systems use the client-credentials grant, to which ' +
       'threat protection (Plus feature plan) does not apply.';
     Validations.of(pool).acknowledge({ id: 'AwsSolutions-COG8', reason: noUsers });
-    const scopes = Object.values(API_SCOPES).map(
-      (name) =>
-        new ResourceServerScope({ scopeName: name, scopeDescription: scopeDescription(name) })
-    );
+    const scopes = Object.fromEntries(
+      Object.values(API_SCOPES).map((name) => [
+        name,
+        new ResourceServerScope({ scopeName: name, scopeDescription: scopeDescription(name) }),
+      ])
+    ) as Record<keyof typeof API_SCOPES, ResourceServerScope>;
     const server = new UserPoolResourceServer(this, 'ApiResourceServer', {
       userPool: pool,
       identifier: RESOURCE_SERVER_ID,
-      scopes,
+      scopes: Object.values(scopes),
     });
     const domain = pool.addDomain('TokenDomain', { cognitoDomain: { domainPrefix } });
-    const client: UserPoolClient = pool.addClient('TicketSystem', {
-      generateSecret: true,
-      preventUserExistenceErrors: true,
-      accessTokenValidity: Duration.hours(1),
-      oAuth: {
-        flows: { clientCredentials: true },
-        scopes: scopes.map((scope) => OAuthScope.resourceServer(server, scope)),
-      },
+    const clients: UserPoolClient[] = Object.entries(API_CLIENTS).map(([duty, granted]) => {
+      const client = pool.addClient(duty, {
+        generateSecret: true,
+        preventUserExistenceErrors: true,
+        accessTokenValidity: Duration.hours(1),
+        oAuth: {
+          flows: { clientCredentials: true },
+          scopes: granted.map((name) => OAuthScope.resourceServer(server, scopes[name])),
+        },
+      });
+      new CfnOutput(this, `${duty}ClientId`, { value: client.userPoolClientId });
+      return client;
     });
     new CfnOutput(this, 'TokenUrl', { value: `${domain.baseUrl()}/oauth2/token` });
-    new CfnOutput(this, 'TicketSystemClientId', { value: client.userPoolClientId });
     new CfnOutput(this, 'UserPoolId', { value: pool.userPoolId });
     return {
       pool,
-      authorizer: new HttpUserPoolAuthorizer('Cognito', pool, { userPoolClients: [client] }),
+      authorizer: new HttpUserPoolAuthorizer('Cognito', pool, { userPoolClients: clients }),
     };
   }
 

@@ -35,7 +35,10 @@ export type ActionTrigger =
   | {
       kind: 'api';
       ticketId: string;
+      /** The API client that called (the token's identity): which system asked. */
       caller: string;
+      /** The person that system says asked (`requestedBy`), when it says so. */
+      requestedBy?: string;
       /**
        * What the request explicitly overrode: the policy's exclusion pattern the user matched
        * (`override: "exclusion"`), and the console (`console: true`).

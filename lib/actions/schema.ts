@@ -56,6 +56,7 @@ export const actionTriggerSchema = z.discriminatedUnion('kind', [
     kind: z.literal('api'),
     ticketId: ticketIdSchema,
     caller: text(256),
+    requestedBy: text(256).optional(),
     overrides: z
       .object({ exclusion: text(256).optional(), console: z.literal(true).optional() })
       .optional(),

@@ -191,6 +191,7 @@ function toNewAction(
       kind: 'api',
       ticketId: request.ticketId,
       caller: caller.id,
+      ...(request.requestedBy === undefined ? {} : { requestedBy: request.requestedBy }),
       ...(overrides ? { overrides } : {}),
     },
     reason: request.reason,

@@ -42,10 +42,22 @@ const reasonSchema = z
     'must be up to 500 characters of letters, digits, spaces and . , ! ? : ( ) / @ # + = _ ~ -'
   );
 
+/**
+ * The person behind a ticket system's call (its token names only the system): an account,
+ * `DOMAIN\user` or an e-mail address, or a name as the ticket shows it (O'Brien).
+ */
+export const requestedBySchema = z
+  .string()
+  .regex(
+    /^[\p{L}\p{N}][\p{L}\p{N} .'@_\\-]{0,127}$/u,
+    "must be 1–128 letters, digits, spaces and . ' @ _ \\ - (starting with a letter or digit)"
+  );
+
 const common = {
   instanceId: instanceIdSchema,
   ticketId: apiTicketIdSchema,
   reason: reasonSchema,
+  requestedBy: requestedBySchema.optional(),
 };
 
 const sessionId = z.number().int().min(0).max(65_535);

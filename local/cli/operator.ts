@@ -52,6 +52,7 @@ interface ActionView {
     sweepId?: string;
     eventId?: string;
     caller?: string;
+    requestedBy?: string;
   };
   result?: { exitCode?: number | null; errorCode?: string | null; excerpt?: string } | null;
   timestamps?: Record<string, string>;
@@ -131,7 +132,7 @@ function actionDetail(a: ActionView): string {
     `action     ${a.id}`,
     `operation  ${a.operation} on ${a.instanceId}: ${targetText(a)}`,
     `status     ${a.status}`,
-    `trigger    ${triggerText(a)}${a.trigger?.caller ? ` by ${a.trigger.caller}` : ''}`,
+    `trigger    ${triggerText(a)}${a.trigger?.caller ? ` by ${a.trigger.caller}` : ''}${a.trigger?.requestedBy ? ` for ${a.trigger.requestedBy}` : ''}`,
     `reason     ${a.reason}`,
     `command    ${a.commandId ?? '-'}`,
   ];
@@ -341,19 +342,29 @@ async function submit(
   return EXIT_CODES.ok;
 }
 
-const REQUEST_OPTIONS = { ticket: { type: 'string' }, reason: { type: 'string' } } as const;
+const REQUEST_OPTIONS = {
+  ticket: { type: 'string' },
+  reason: { type: 'string' },
+  'requested-by': { type: 'string' },
+} as const;
 
 function requireTicket(
-  values: { ticket?: string | boolean | undefined; reason?: string | boolean | undefined },
+  values: {
+    ticket?: string | boolean | undefined;
+    reason?: string | boolean | undefined;
+    'requested-by'?: string | boolean | undefined;
+  },
   usage: string,
   defaultReason: string
 ) {
   if (typeof values.ticket !== 'string' || values.ticket === '')
     throw new CliError(`--ticket is required\n${usage}`, EXIT_CODES.usage);
+  const requestedBy = values['requested-by'];
   return {
     ticketId: values.ticket,
     reason:
       typeof values.reason === 'string' && values.reason !== '' ? values.reason : defaultReason,
+    ...(typeof requestedBy === 'string' && requestedBy !== '' ? { requestedBy } : {}),
   };
 }
 
@@ -363,7 +374,7 @@ function sessionCommand(
 ): CliCommand {
   return {
     summary,
-    usage: `janitor ${operation} INSTANCE_ID SESSION_ID --ticket T --reason R [--user EXPECTED_USER]${operation === 'notify' ? ' --message M [--seconds N]' : ' [--override-exclusion] [--console]'}\n${TARGET_USAGE}`,
+    usage: `janitor ${operation} INSTANCE_ID SESSION_ID --ticket T --reason R [--requested-by WHO] [--user EXPECTED_USER]${operation === 'notify' ? ' --message M [--seconds N]' : ' [--override-exclusion] [--console]'}\n${TARGET_USAGE}`,
     async run(argv, io) {
       const { values, positionals } = parse(
         argv,
@@ -385,7 +396,7 @@ function sessionCommand(
         throw new CliError(`--reason is required\n${this.usage}`, EXIT_CODES.usage);
       if (operation === 'notify' && !values.message)
         throw new CliError(`--message is required\n${this.usage}`, EXIT_CODES.usage);
-      const { ticketId, reason } = requireTicket(values, this.usage, values.reason);
+      const ticket = requireTicket(values, this.usage, values.reason);
       const sessionId = Number(session);
       return submit(io, values, {
         operation,
@@ -396,8 +407,7 @@ function sessionCommand(
         ...(values.seconds ? { warnSeconds: Number(values.seconds) } : {}),
         ...(values['override-exclusion'] ? { override: 'exclusion' } : {}),
         ...(values.console ? { console: true } : {}),
-        ticketId,
-        reason,
+        ...ticket,
       });
     },
   };
@@ -405,7 +415,7 @@ function sessionCommand(
 
 const closeFile: CliCommand = {
   summary: 'close an open file on a file server, by id or by path',
-  usage: `janitor close-file INSTANCE_ID (--id FILE_ID | --path PATH) --ticket T [--reason R]\n${TARGET_USAGE}`,
+  usage: `janitor close-file INSTANCE_ID (--id FILE_ID | --path PATH) --ticket T [--reason R] [--requested-by WHO]\n${TARGET_USAGE}`,
   async run(argv, io) {
     const { values, positionals } = parse(
       argv,
@@ -416,24 +426,19 @@ const closeFile: CliCommand = {
     const instanceId = oneInstanceId(positionals, this.usage);
     if (!values.id === !values.path)
       throw new CliError(`give exactly one of --id or --path\n${this.usage}`, EXIT_CODES.usage);
-    const { ticketId, reason } = requireTicket(
-      values,
-      this.usage,
-      'file locked (help-desk request)'
-    );
+    const ticket = requireTicket(values, this.usage, 'file locked (help-desk request)');
     return submit(io, values, {
       operation: 'close-file',
       instanceId,
       ...(values.id ? { fileId: values.id } : { path: values.path }),
-      ticketId,
-      reason,
+      ...ticket,
     });
   },
 };
 
 const endSmb: CliCommand = {
   summary: "end a client's or a user's SMB sessions on a file server",
-  usage: `janitor end-smb INSTANCE_ID (--client NAME | --user USER) --ticket T [--reason R]\n${TARGET_USAGE}`,
+  usage: `janitor end-smb INSTANCE_ID (--client NAME | --user USER) --ticket T [--reason R] [--requested-by WHO]\n${TARGET_USAGE}`,
   async run(argv, io) {
     const { values, positionals } = parse(
       argv,
@@ -444,18 +449,13 @@ const endSmb: CliCommand = {
     const instanceId = oneInstanceId(positionals, this.usage);
     if (!values.client && !values.user)
       throw new CliError(`give --client, --user or both\n${this.usage}`, EXIT_CODES.usage);
-    const { ticketId, reason } = requireTicket(
-      values,
-      this.usage,
-      'SMB session ended (help-desk request)'
-    );
+    const ticket = requireTicket(values, this.usage, 'SMB session ended (help-desk request)');
     return submit(io, values, {
       operation: 'end-smb-session',
       instanceId,
       ...(values.client ? { clientName: values.client } : {}),
       ...(values.user ? { userName: values.user } : {}),
-      ticketId,
-      reason,
+      ...ticket,
     });
   },
 };

@@ -182,7 +182,9 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
       matches: (e) =>
         e.source === 'aws.ssm' &&
         e['detail-type'] === 'EC2 Command Invocation Status-change Notification' &&
-        (e.detail as { 'document-name'?: string })['document-name'] === DOCUMENT_NAME,
+        [DOCUMENT_NAME, READ_DOCUMENT_NAME].includes(
+          String((e.detail as { 'document-name'?: string })['document-name'])
+        ),
       target: { kind: 'queue', queue: statusQueue },
     });
     bus.addRule({

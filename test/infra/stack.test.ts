@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { DOCUMENT_PATH } from '../../cdk/session-janitor-stack.js';
-import { render, synthStack } from './synth.js';
+import { type Json, render, synthStack } from './synth.js';
 
 const { stack, template, logicalId } = synthStack();
 // The template as CDK types it: JSON whose shape each assertion states.
@@ -274,15 +274,16 @@ describe('HTTP API', () => {
     });
   });
 
-  it('accepts tokens of its Cognito user pool issued to the ticket-system client', () => {
+  it('accepts tokens of its Cognito user pool issued to its app clients', () => {
     const poolId = stack.userPool ? logicalId(stack.userPool) : 'no user pool';
     const [, authorizer] = ofType('AWS::ApiGatewayV2::Authorizer')[0] ?? [];
-    const [clientId] = ofType('AWS::Cognito::UserPoolClient')[0] ?? [];
+    const clientIds = ofType('AWS::Cognito::UserPoolClient').map(([id]) => `<${id}>`);
+    expect(clientIds).toHaveLength(4);
     expect(render(authorizer?.Properties)).toMatchObject({
       AuthorizerType: 'JWT',
       IdentitySource: ['$request.header.Authorization'],
       JwtConfiguration: {
-        Audience: [`<${clientId}>`],
+        Audience: clientIds,
         Issuer: `https://cognito-idp.<AWS::Region>.amazonaws.com/<${poolId}>`,
       },
     });
@@ -316,18 +317,30 @@ describe('Cognito', () => {
     });
   });
 
-  it('gives ticket systems a confidential client-credentials client with the five scopes', () => {
+  it('gives each duty its own confidential client-credentials client, with only its scopes', () => {
     const [serverId] = ofType('AWS::Cognito::UserPoolResourceServer')[0] ?? [];
-    const [, client] = ofType('AWS::Cognito::UserPoolClient')[0] ?? [];
     // The scope names reference the resource server, whose Ref is its identifier.
-    expect(render(client?.Properties)).toMatchObject({
-      GenerateSecret: true,
-      AllowedOAuthFlows: ['client_credentials'],
-      AllowedOAuthFlowsUserPoolClient: true,
-      AllowedOAuthScopes: ['read', 'act', 'logoff', 'files', 'override'].map(
-        (s) => `<${serverId}>/${s}`
-      ),
-    });
+    const scopesOf = (duty: string) => {
+      const [, client] =
+        ofType('AWS::Cognito::UserPoolClient').find(([id]) => id.includes(duty)) ?? [];
+      expect(render(client?.Properties)).toMatchObject({
+        GenerateSecret: true,
+        AllowedOAuthFlows: ['client_credentials'],
+        AllowedOAuthFlowsUserPoolClient: true,
+      });
+      return ((client?.Properties.AllowedOAuthScopes ?? []) as Json[]).map((s) =>
+        String(render(s)).replace(`<${serverId}>/`, '')
+      );
+    };
+
+    expect(scopesOf('ClientsReadOnly')).toEqual(['read']);
+    expect(scopesOf('ClientsHelpDesk')).toEqual(['read', 'act', 'logoff']);
+    expect(scopesOf('ClientsFileService')).toEqual(['read', 'files']);
+    expect(scopesOf('ClientsHelpDeskOverride')).toEqual(['read', 'act', 'logoff', 'override']);
+    const outputs = Object.keys(template.toJSON().Outputs);
+    for (const duty of ['ReadOnly', 'HelpDesk', 'FileService', 'HelpDeskOverride']) {
+      expect(outputs).toContain(`${duty}ClientId`);
+    }
   });
 
   it('lets nobody sign up and retains the pool', () => {

@@ -126,6 +126,34 @@ describe('POST /v1/actions', () => {
     await h.settle();
   });
 
+  it('records the person the ticket system names beside the calling client', async () => {
+    const sessionId = h.fleet.addSession(host, { user: 'CORP\\asked.for' });
+    const body = {
+      instanceId: host,
+      sessionId,
+      userName: 'CORP\\asked.for',
+      ticketId: nextTicket(),
+      requestedBy: "CORP\\siobhan.o'brien",
+    };
+    const first = await h.invoke(postWith('post-action-logoff', body));
+    expect(first.statusCode).toBe(202);
+    const before = h.localSsm.commands().length;
+    const someoneElse = await h.invoke(
+      postWith('post-action-logoff', { ...body, requestedBy: 'jane.doe@corp.example' })
+    );
+    await h.settle();
+
+    expect((await h.action(String(first.body.actionId)))?.trigger).toEqual({
+      kind: 'api',
+      ticketId: body.ticketId,
+      caller: '3nkoep4151b7umeggnottc30u9',
+      requestedBy: "CORP\\siobhan.o'brien",
+    });
+    // Another person under the same ticket and target is another request, not a repeat.
+    expect(someoneElse.statusCode).toBe(409);
+    expect(h.localSsm.commands().length).toBe(before);
+  });
+
   it('takes bob.smith and CORP\\bob.smith for one session under one ticket as one target: a 409, one command', async () => {
     const sessionId = h.fleet.addSession(host, { user: 'CORP\\bob.smith' });
     const ticketId = nextTicket();

@@ -40,6 +40,8 @@ const FIELDS: { sample: string; field: string }[] = [
   { sample: 'post-action-logoff', field: 'userName' },
   { sample: 'post-action-logoff', field: 'ticketId' },
   { sample: 'post-action-logoff', field: 'reason' },
+  { sample: 'post-action-logoff', field: 'requestedBy' },
+  { sample: 'post-action-close-file-by-path', field: 'requestedBy' },
   { sample: 'post-action-notify', field: 'message' },
   { sample: 'post-action-notify', field: 'warnSeconds' },
   { sample: 'post-action-notify', field: 'userName' },

@@ -1,11 +1,13 @@
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { DispatchError, InvocationWaitTimeoutError } from '../ssm/errors.js';
-import type { HostEnvelope } from '../ssm/host-contract.js';
+import type { HostEnvelope, HostParameters } from '../ssm/host-contract.js';
 import { describeHost, type HostDescription } from '../ssm/instances.js';
+import { openFilesPageOf } from '../ssm/listing.js';
 import { outcomeOf } from '../ssm/outcome.js';
-import { type ListOperation, listParameters } from '../ssm/parameters.js';
+import { type ListOperation, type ListOptions, listParameters } from '../ssm/parameters.js';
 import { waitForInvocation } from '../ssm/read.js';
 import { sendOperation } from '../ssm/send.js';
+import type { OpenFile } from '../windows/types.js';
 import type { ApiDeps } from './deps.js';
 import { ApiError, forbidden, notFound } from './errors.js';
 
@@ -51,17 +53,19 @@ const inflight = new WeakMap<SSMClient, Map<string, Promise<HostEnvelope>>>();
 export function queryHost(
   deps: ApiDeps,
   instanceId: string,
-  operation: ListOperation
+  operation: ListOperation,
+  options: ListOptions = {}
 ): Promise<HostEnvelope> {
   let running = inflight.get(deps.ssm);
   if (!running) {
     running = new Map();
     inflight.set(deps.ssm, running);
   }
-  const key = `${instanceId}/${operation}`;
+  const parameters = listParameters(operation, options);
+  const key = JSON.stringify([instanceId, parameters]);
   const existing = running.get(key);
   if (existing) return existing;
-  const query = runQuery(deps, instanceId, operation).finally(() => running.delete(key));
+  const query = runQuery(deps, instanceId, parameters).finally(() => running.delete(key));
   running.set(key, query);
   return query;
 }
@@ -69,13 +73,14 @@ export function queryHost(
 async function runQuery(
   deps: ApiDeps,
   instanceId: string,
-  operation: ListOperation
+  parameters: HostParameters
 ): Promise<HostEnvelope> {
+  const operation = parameters.Operation;
   const started = Date.now();
   try {
     const { commandId } = await sendOperation(deps, {
       instanceIds: [instanceId],
-      parameters: listParameters(operation),
+      parameters,
       comment: 'sj:query',
     });
     const reading = await waitForInvocation(
@@ -112,4 +117,47 @@ async function runQuery(
     }
     throw error;
   }
+}
+
+/** Pages a `ListOpenFiles` by path reads at most: ~60 handles each, so ~1,200 of one file. */
+const MAX_OPEN_FILE_PAGES = 20;
+
+/** One page of a host's open files (from the start, or after `AfterFileId`), or 502. */
+export async function readOpenFilesPage(
+  deps: ApiDeps,
+  instanceId: string,
+  options: ListOptions = {}
+): Promise<{ rows: OpenFile[]; warnings: string[]; next: HostEnvelope['next'] }> {
+  const page = openFilesPageOf(await queryHost(deps, instanceId, 'ListOpenFiles', options));
+  if (page.kind === 'failed') {
+    throw new ApiError(502, 'host-error', `${instanceId}: ${page.reason}`);
+  }
+  return page;
+}
+
+/**
+ * Every file open at `path` (compared on the host, as a string), page after page. A listing
+ * that cannot be read whole is a 502, never "not open".
+ */
+export async function readOpenFilesAt(
+  deps: ApiDeps,
+  instanceId: string,
+  path: string
+): Promise<OpenFile[]> {
+  const files: OpenFile[] = [];
+  let after: string | undefined;
+  for (let pages = 0; pages < MAX_OPEN_FILE_PAGES; pages++) {
+    const page = await readOpenFilesPage(deps, instanceId, {
+      PathFilter: path,
+      ...(after === undefined ? {} : { AfterFileId: after }),
+    });
+    files.push(...page.rows);
+    if (page.next === null) return files;
+    after = page.next.afterFileId;
+  }
+  throw new ApiError(
+    502,
+    'host-error',
+    `${instanceId} holds more than ${files.length} handles of ${path}: too many to close in one request`
+  );
 }

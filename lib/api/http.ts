@@ -164,10 +164,14 @@ async function route(
     }
     case 'listHostOpenFiles': {
       const { instanceId } = parseOr400(hostParamSchema, match.params, 'path');
-      const { include } = parseOr400(openFilesQuerySchema, query, 'query');
+      const { include, path, after } = parseOr400(openFilesQuerySchema, query, 'query');
       return respond(
         200,
-        await listHostOpenFiles(deps, instanceId, { smbSessions: include === 'smb-sessions' })
+        await listHostOpenFiles(deps, instanceId, {
+          smbSessions: include === 'smb-sessions',
+          ...(path === undefined ? {} : { PathFilter: path }),
+          ...(after === undefined ? {} : { AfterFileId: after }),
+        })
       );
     }
   }

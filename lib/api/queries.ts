@@ -1,12 +1,14 @@
 import type { Action } from '../actions/model.js';
 import { InvalidCursorError } from '../ledger/errors.js';
 import type { Page } from '../ledger/ledger.js';
+import type { HostEnvelope } from '../ssm/host-contract.js';
 import { sessionListingOf } from '../ssm/listing.js';
-import { parseSmbOpenFiles, parseSmbSessions } from '../windows/smb-json.js';
+import type { ListOptions } from '../ssm/parameters.js';
+import { parseSmbSessions } from '../windows/smb-json.js';
 import type { OpenFile, QuserSession, SmbSession } from '../windows/types.js';
 import type { ApiDeps } from './deps.js';
 import { ApiError, badRequest, notFound } from './errors.js';
-import { queryHost, requireManagedHost, requireOnline } from './host-query.js';
+import { queryHost, readOpenFilesPage, requireManagedHost, requireOnline } from './host-query.js';
 import type { ListQuery } from './schemas.js';
 
 /** `GET /v1/actions/{id}`: the action as recorded, or 404. */
@@ -63,33 +65,40 @@ export async function listHostSessions(deps: ApiDeps, instanceId: string): Promi
 
 export interface HostOpenFiles {
   instanceId: string;
+  /** One page, sorted by file id. */
   files: OpenFile[];
+  /** More files come after this page: ask again with `after=next.afterFileId`. */
+  next: HostEnvelope['next'];
   /** Only with `?include=smb-sessions`. */
   smbSessions?: SmbSession[];
   warnings: string[];
 }
 
-/** `GET /v1/hosts/{instanceId}/open-files`: `Get-SmbOpenFile` (and `Get-SmbSession`) now. */
+/**
+ * `GET /v1/hosts/{instanceId}/open-files`: one page of `Get-SmbOpenFile` (by path, after a file
+ * id), and `Get-SmbSession`, now. A page the host could not give whole is a 502.
+ */
 export async function listHostOpenFiles(
   deps: ApiDeps,
   instanceId: string,
-  options: { smbSessions: boolean }
+  options: { smbSessions: boolean } & ListOptions
 ): Promise<HostOpenFiles> {
   requireOnline(await requireManagedHost(deps, instanceId), instanceId);
+  const { smbSessions, ...page } = options;
   const [files, sessions] = await Promise.all([
-    queryHost(deps, instanceId, 'ListOpenFiles'),
-    options.smbSessions ? queryHost(deps, instanceId, 'ListSmbSessions') : null,
+    readOpenFilesPage(deps, instanceId, page),
+    smbSessions ? queryHost(deps, instanceId, 'ListSmbSessions') : null,
   ]);
-  const parsedFiles = parseSmbOpenFiles(files.stdout);
   const parsedSessions = sessions === null ? null : parseSmbSessions(sessions.stdout);
-  const error = parsedFiles.error ?? parsedSessions?.error ?? null;
+  const error = parsedSessions?.error ?? null;
   if (error !== null) {
     throw new ApiError(502, 'host-error', `listing failed on ${instanceId}: ${error.message}`);
   }
   return {
     instanceId,
-    files: parsedFiles.rows,
+    files: files.rows,
+    next: files.next,
     ...(parsedSessions ? { smbSessions: parsedSessions.rows } : {}),
-    warnings: [...parsedFiles.warnings, ...(parsedSessions?.warnings ?? [])],
+    warnings: [...files.warnings, ...(parsedSessions?.warnings ?? [])],
   };
 }

@@ -15,11 +15,16 @@ import { matchExclusion } from '../policy/users.js';
 import { DispatchError, InvalidHostParameterError } from '../ssm/errors.js';
 import { sessionListingOf } from '../ssm/listing.js';
 import { toHostParameters } from '../ssm/parameters.js';
-import { parseSmbOpenFiles } from '../windows/smb-json.js';
 import type { Caller } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { ApiError, badRequest, notFound } from './errors.js';
-import { queryHost, requireManagedHost, requireOnline } from './host-query.js';
+import {
+  queryHost,
+  readOpenFilesAt,
+  readOpenFilesPage,
+  requireManagedHost,
+  requireOnline,
+} from './host-query.js';
 import type { ActionRequest } from './schemas.js';
 
 export interface RequestedAction {
@@ -265,8 +270,12 @@ async function resolveTargets(
       );
       if (earlier.length > 0) return earlier;
       online();
-      const envelope = await queryHost(deps, request.instanceId, 'ListOpenFiles');
-      const files = parseSmbOpenFiles(envelope.stdout).rows.filter((f) => matches(f.id, f.path));
+      // By path: matched on the host, every page. By id: the page that starts at it.
+      const files = (
+        path !== undefined
+          ? await readOpenFilesAt(deps, request.instanceId, path)
+          : (await readOpenFilesPage(deps, request.instanceId, pageFrom(fileId ?? '0'))).rows
+      ).filter((f) => matches(f.id, f.path));
       if (files.length === 0) {
         throw notFound(
           fileId !== undefined
@@ -281,6 +290,12 @@ async function resolveTargets(
         { kind: 'smb', clientName: request.clientName ?? null, userName: request.userName ?? null },
       ];
   }
+}
+
+/** The page of a listing whose first file is `fileId`, if it is open. */
+function pageFrom(fileId: string): { AfterFileId?: string } {
+  const id = BigInt(fileId);
+  return id === 0n ? {} : { AfterFileId: String(id - 1n) };
 }
 
 /**

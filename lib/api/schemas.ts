@@ -186,6 +186,10 @@ export type ListQuery = z.output<typeof listQuerySchema>;
 export const openFilesQuerySchema = z.strictObject({
   /** `smb-sessions`: also list the SMB sessions (a second host command). */
   include: z.literal('smb-sessions').optional(),
+  /** Only the files open at this path (compared on the host as a string, case-insensitive). */
+  path: hostValue('PathFilter').optional(),
+  /** The page after this file id: the previous answer's `next.afterFileId`. */
+  after: hostValue('AfterFileId').optional(),
 });
 
 export const actionIdParamSchema = z.strictObject({ id: actionIdSchema });

@@ -80,6 +80,8 @@ export const HOST_PARAMETERS = [
   'ExpectedPath',
   'Message',
   'WarnSeconds',
+  'PathFilter',
+  'AfterFileId',
 ] as const;
 export type HostParameter = (typeof HOST_PARAMETERS)[number];
 export type HostParameters = { Operation: HostOperation } & Partial<Record<HostParameter, string>>;
@@ -136,6 +138,14 @@ export const hostEnvelopeSchema = z.object({
   stdout: z.string(),
   stderr: z.string(),
   stdoutTruncated: z.boolean().default(false),
+  /**
+   * `ListOpenFiles` lists one page, whole JSON that fits the envelope: more files match after it
+   * (ask again with `AfterFileId`). `null`: this page is the last.
+   */
+  next: z
+    .object({ afterFileId: z.string().regex(/^\d{1,20}$/), remaining: z.number().int().min(1) })
+    .nullable()
+    .default(null),
   /** e.g. `de-DE` */
   culture: z.string(),
   shortDatePattern: z.string(),

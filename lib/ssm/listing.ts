@@ -1,5 +1,6 @@
 import { readQuser } from '../windows/quser.js';
-import type { QuserSession } from '../windows/types.js';
+import { readSmbOpenFiles } from '../windows/smb-json.js';
+import type { OpenFile, QuserSession } from '../windows/types.js';
 import type { HostEnvelope } from './host-contract.js';
 
 export type SessionListing =
@@ -18,4 +19,30 @@ export function sessionListingOf(envelope: HostEnvelope): SessionListing {
     return { kind: 'failed', reason: `not quser output: expected ${parsed.expected}` };
   if (parsed.error) return { kind: 'failed', reason: `quser failed: ${parsed.error.message}` };
   return { kind: 'listed', rows: parsed.rows, warnings: parsed.warnings };
+}
+
+export type OpenFilesPage =
+  | { kind: 'listed'; rows: OpenFile[]; warnings: string[]; next: HostEnvelope['next'] }
+  | { kind: 'failed'; reason: string };
+
+/**
+ * One page of a `ListOpenFiles` envelope. Only a whole page says which files are open: a listing
+ * the host had to cut, could not make, or that does not read as `Get-SmbOpenFile` JSON is a
+ * failure, never an empty list (which would read as "not open").
+ */
+export function openFilesPageOf(envelope: HostEnvelope): OpenFilesPage {
+  if (envelope.exitCode !== 0) {
+    return { kind: 'failed', reason: `ListOpenFiles failed: ${envelope.stderr.trim()}` };
+  }
+  if (envelope.stdoutTruncated) {
+    return {
+      kind: 'failed',
+      reason: 'the host had to cut its open-file listing, which therefore cannot say what is open',
+    };
+  }
+  const parsed = readSmbOpenFiles(envelope.stdout);
+  if ('kind' in parsed)
+    return { kind: 'failed', reason: `not a listing: expected ${parsed.expected}` };
+  if (parsed.error) return { kind: 'failed', reason: `listing failed: ${parsed.error.message}` };
+  return { kind: 'listed', rows: parsed.rows, warnings: parsed.warnings, next: envelope.next };
 }

@@ -55,6 +55,9 @@ const FILE_ID_BELOW_MAX = [
   '18446744073709551615',
 ].join('|');
 
+/** A drive or UNC path, as ExpectedPath and PathFilter take it. */
+const PATH_PATTERN = String.raw`^(?:(?:[A-Za-z]:\\|\\\\[${NAME}._-]{1,253}\\)[${NAME} ._\\(),+=@#{}\[\]~!&-]{0,1000})?$`;
+
 /**
  * The document's `allowedPattern`s, character for character (a unit test compares them with
  * `cdk/document/session-janitor-operate.json`). They admit `''` because every optional parameter
@@ -69,7 +72,10 @@ export const PARAMETER_PATTERNS: Record<HostParameter, string> = {
   ClientName: String.raw`^(?:[A-Za-z0-9][A-Za-z0-9.-]{0,252}|\[[0-9A-Fa-f:.]{2,45}\]|[0-9A-Fa-f:.]{2,45})?$`,
   UserName: String.raw`^(?:(?:[${NAME}][${NAME}._-]{0,62}\\)?[${NAME}._-][${NAME} ._-]{0,63}\$?)?$`,
   FileId: `^(?:${FILE_ID_BELOW_MAX})?$`,
-  ExpectedPath: String.raw`^(?:(?:[A-Za-z]:\\|\\\\[${NAME}._-]{1,253}\\)[${NAME} ._\\(),+=@#{}\[\]~!&-]{0,1000})?$`,
+  ExpectedPath: PATH_PATTERN,
+  // The close-file path is what a listing is filtered by.
+  PathFilter: PATH_PATTERN,
+  AfterFileId: `^(?:${FILE_ID_BELOW_MAX})?$`,
   Message: `^(?:[${NAME}][${NAME} .,!?:()/@#+=_~-]{0,254})?$`,
   WarnSeconds: `^(?:[1-9][0-9]{0,3}|[1-7][0-9]{4}|8[0-5][0-9]{3}|86[0-3][0-9]{2}|86400)?$`,
 };
@@ -85,6 +91,8 @@ const EXPECTED: Record<HostParameter, string> = {
     'a drive or UNC path of letters, digits, spaces and . _ ( ) [ ] { } , + = @ # ~ ! -',
   Message: 'up to 255 characters of letters, digits, spaces and . , ! ? : ( ) / @ # + = _ ~ -',
   WarnSeconds: 'seconds 1–86400',
+  PathFilter: 'a drive or UNC path of letters, digits, spaces and . _ ( ) [ ] { } , + = @ # ~ ! -',
+  AfterFileId: 'a file id 0–18446744073709551615',
 };
 
 const PARAMETER_REGEXPS = Object.fromEntries(
@@ -98,7 +106,7 @@ const OPERATION_PARAMETERS: Record<
 > = {
   ListSessions: { required: [], optional: [] },
   ListSmbSessions: { required: [], optional: [] },
-  ListOpenFiles: { required: [], optional: [] },
+  ListOpenFiles: { required: [], optional: ['PathFilter', 'AfterFileId'] },
   DisconnectSession: { required: ['SessionId', 'ExpectedUser'], optional: [] },
   LogoffSession: { required: ['SessionId', 'ExpectedUser'], optional: [] },
   // Without WarnSeconds, msg keeps its own default display time.
@@ -243,7 +251,17 @@ export function toHostParameters(action: ActionParametersInput): HostParameters 
   return parameters;
 }
 
-/** The parameters of a listing: the operation alone. */
-export function listParameters(operation: ListOperation): HostParameters {
-  return { Operation: operation };
+/** What a listing may narrow: `ListOpenFiles` by path and page. */
+export type ListOptions = Partial<Record<'PathFilter' | 'AfterFileId', string>>;
+
+/** The parameters of a listing, validated: the operation and what narrows it. */
+export function listParameters(
+  operation: ListOperation,
+  options: ListOptions = {}
+): HostParameters {
+  const parameters: HostParameters = { Operation: operation };
+  if (options.PathFilter) parameters.PathFilter = options.PathFilter;
+  if (options.AfterFileId) parameters.AfterFileId = options.AfterFileId;
+  assertValidHostParameters(parameters);
+  return parameters;
 }

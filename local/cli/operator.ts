@@ -288,29 +288,45 @@ const sessions: CliCommand = {
   },
 };
 
+interface OpenFilesBody {
+  files: Array<{ id: string; path: string; userName: string | null; locks: number | null }>;
+  next: { afterFileId: string; remaining: number } | null;
+}
+
 const files: CliCommand = {
-  summary: "list a file server's open files, live",
-  usage: `janitor files INSTANCE_ID\n${TARGET_USAGE}`,
+  summary: "list a file server's open files, live (every page; --path: only that file's)",
+  usage: `janitor files INSTANCE_ID [--path PATH]\n${TARGET_USAGE}`,
   async run(argv, io) {
-    const { values, positionals } = parse(argv, {}, this.usage);
+    const { values, positionals } = parse(argv, { path: { type: 'string' } }, this.usage);
     if (values.help) return showHelp(io, this.usage);
     const host = oneInstanceId(positionals, this.usage);
-    const { body } = await call(
-      await targetOf(values, io),
-      'GET',
-      `/v1/hosts/${encodeURIComponent(host)}/open-files`
-    );
-    if (values.json) return printJson(io, body);
-    const b = body as {
-      files: Array<{ id: string; path: string; userName: string | null; locks: number | null }>;
-    };
+    const target = await targetOf(values, io);
+    // The host answers one page at a time (each whole JSON within SSM's output limit).
+    let body: OpenFilesBody & Record<string, unknown>;
+    const all: OpenFilesBody['files'] = [];
+    let after: string | null = null;
+    do {
+      const query = new URLSearchParams({
+        ...(values.path ? { path: values.path } : {}),
+        ...(after === null ? {} : { after }),
+      }).toString();
+      const answer = await call(
+        target,
+        'GET',
+        `/v1/hosts/${encodeURIComponent(host)}/open-files${query ? `?${query}` : ''}`
+      );
+      body = answer.body as OpenFilesBody & Record<string, unknown>;
+      all.push(...body.files);
+      after = body.next?.afterFileId ?? null;
+    } while (after !== null);
+    if (values.json) return printJson(io, { ...body, files: all });
     say(
       io,
-      b.files.length === 0
+      all.length === 0
         ? 'no open files'
         : renderTable(
             ['ID', 'USER', 'LOCKS', 'PATH'],
-            b.files.map((f) => [
+            all.map((f) => [
               f.id,
               f.userName ?? '',
               f.locks === null ? '' : String(f.locks),

@@ -13,7 +13,7 @@ import type { HostCulture } from './locales.js';
  *  7 FS-DE-01    de-DE  file server   file-servers    SMB sessions from the session hosts' users
  *  8 RDSH-US-02  en-US  session host  default group   (UTC-8)
  *  9 RDSH-DE-02  de-DE  session host  strict group
- * 10 FS-US-01    en-US  file server   file-servers
+ * 10 FS-US-01    en-US  file server   file-servers    busy: 1,200 more open files (see BUSY_FILE_SERVER)
  * 11 RDSH-US-03  en-US  session host  default group   PingStatus ConnectionLost
  * 12 RDSH-LAB-01 fr-FR  session host  no managed tag  (never swept)
  *
@@ -31,6 +31,8 @@ export interface HostBlueprint {
   utcOffsetMinutes?: number;
   protectedAccount?: boolean;
   longUserName?: boolean;
+  /** A busy file server: this many more open files (`BUSY_FILE_SERVER`). */
+  busyOpenFiles?: number;
   platformName: string;
   platformVersion: string;
 }
@@ -69,7 +71,12 @@ export const DEFAULT_BLUEPRINTS: readonly HostBlueprint[] = [
   blueprint('FS-DE-01', 'de-DE', { role: 'file-server', group: 'file-servers' }),
   blueprint('RDSH-US-02', 'en-US', { utcOffsetMinutes: -480 }),
   blueprint('RDSH-DE-02', 'de-DE', { group: 'strict' }),
-  blueprint('FS-US-01', 'en-US', { role: 'file-server', group: 'file-servers', ...WS2019 }),
+  blueprint('FS-US-01', 'en-US', {
+    role: 'file-server',
+    group: 'file-servers',
+    busyOpenFiles: 1200,
+    ...WS2019,
+  }),
   blueprint('RDSH-US-03', 'en-US', { pingStatus: 'ConnectionLost' }),
   blueprint('RDSH-LAB-01', 'fr-FR', { managed: false }),
 ];
@@ -149,6 +156,20 @@ export const USER_POOLS: Record<HostCulture, readonly string[]> = {
 
 export const LONG_USER_NAME = 'christopher.montgomery-smyth';
 export const PROTECTED_ACCOUNT = 'svc_backup';
+
+/**
+ * What makes a file server busy, as real ones are: a Citrix farm server whose 30 users each hold
+ * the shared ledger open over one SMB client (ending that client's sessions cuts off 30 people),
+ * and staff with scanned documents open, until the open files reach the blueprint's count.
+ */
+export const BUSY_FILE_SERVER = {
+  farmClient: 'CTX-FARM-01',
+  farmUsers: 30,
+  sharedFile: 'D:\\Shares\\Finance\\Ledger 2026.xlsx',
+  staffFilesEach: 25,
+  scanPath: (n: number) =>
+    `D:\\Shares\\Archive\\Scans\\2026\\Scan ${String(n).padStart(6, '0')}.pdf`,
+} as const;
 
 export const SHARE_PATHS: readonly string[] = [
   'D:\\Shares\\Finance\\Q3 Report.xlsx',

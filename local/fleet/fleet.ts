@@ -1,5 +1,6 @@
 import type { HostOperation, HostParameters } from '../../lib/ssm/host-contract.js';
 import {
+  BUSY_FILE_SERVER,
   blueprints,
   type HostBlueprint,
   LONG_USER_NAME,
@@ -124,6 +125,13 @@ export function createFleet(options: CreateFleetOptions = {}): SimulatedFleet {
   for (const host of hosts.values()) {
     if (host.instance.role === 'file-server')
       populateFileServer(host, sessionHosts, now, prng, ids);
+  }
+  // Its own stream of random numbers: a busy server leaves the rest of the fleet as it was.
+  const busyPrng = createPrng(seed ^ 0x0b05f11e);
+  for (const { host, blueprint } of plans) {
+    if (blueprint.busyOpenFiles) {
+      populateBusyFileServer(host, blueprint.busyOpenFiles, now, busyPrng, ids.forked(busyPrng));
+    }
   }
 
   const sessionEnded = (origin: HostState, session: SessionState): void => {
@@ -268,8 +276,10 @@ const PERMISSIONS = [READ, READ_WRITE] as const;
 
 /** SMB session and file ids: unique 64-bit numbers of the size the SmbShare docs show (~4e12–9e12). */
 class IdSource {
-  private readonly used = new Set<bigint>();
-  constructor(private readonly prng: Prng) {}
+  constructor(
+    private readonly prng: Prng,
+    private readonly used = new Set<bigint>()
+  ) {}
   next([highMin, highMax]: readonly [number, number]): bigint {
     for (;;) {
       const high = BigInt(this.prng.int(highMin, highMax));
@@ -279,6 +289,10 @@ class IdSource {
   }
   has(id: bigint): boolean {
     return this.used.has(id);
+  }
+  /** Draws from `prng` and shares the ids already used, so ids stay unique fleet-wide. */
+  forked(prng: Prng): IdSource {
+    return new IdSource(prng, this.used);
   }
   claim(id: bigint): bigint {
     this.used.add(id);
@@ -462,6 +476,52 @@ function populateFileServer(
         locks: prng.int(0, 2),
         permissions: prng.pick(PERMISSIONS),
       });
+    }
+  }
+}
+
+/** `BUSY_FILE_SERVER`: a Citrix farm's users on one client, then staff with scans open. */
+function populateBusyFileServer(
+  server: HostState,
+  count: number,
+  now: number,
+  prng: Prng,
+  ids: IdSource
+): void {
+  const busy = BUSY_FILE_SERVER;
+  const open = (smb: SmbSessionState, path: string) => {
+    const id = ids.next(FILE_ID_HIGH);
+    server.openFiles.set(id, {
+      id,
+      smbSessionId: smb.id,
+      path,
+      locks: prng.int(0, 2),
+      permissions: prng.pick(PERMISSIONS),
+    });
+  };
+  const session = (client: string, user: string) =>
+    createSmbSession(
+      server,
+      {
+        clientComputerName: client,
+        clientUserName: user,
+        secondsIdle: prng.int(0, 1800),
+        dialect: '3.1.1',
+      },
+      now,
+      ids
+    );
+  for (let i = 1; i <= busy.farmUsers; i++) {
+    open(session(busy.farmClient, `CORP\\ctx.user${String(i).padStart(2, '0')}`), busy.sharedFile);
+  }
+  let scan = 1;
+  for (let staff = 1; scan <= count - busy.farmUsers; staff++) {
+    const smb = session(
+      `10.30.${prng.int(1, 9)}.${prng.int(10, 250)}`,
+      `CORP\\staff${String(staff).padStart(4, '0')}`
+    );
+    for (let i = 0; i < busy.staffFilesEach && scan <= count - busy.farmUsers; i++) {
+      open(smb, busy.scanPath(scan++));
     }
   }
 }

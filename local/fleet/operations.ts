@@ -36,6 +36,8 @@ interface Outcome {
   stdout: string;
   stderr: string;
   guard: { code: GuardCode; message: string } | null;
+  /** `ListOpenFiles`: the page is not the last. */
+  next?: { afterFileId: string; remaining: number };
 }
 
 const result = (exitCode: number, stdout: string, stderr: string): Outcome => ({
@@ -82,6 +84,15 @@ function envelope(windows: WindowsHost, operation: string, outcome: Outcome): st
           ['stdout', stdout],
           ['stderr', stderr],
           ['stdoutTruncated', truncated],
+          [
+            'next',
+            outcome.next
+              ? new Map<string, PsJson>([
+                  ['afterFileId', outcome.next.afterFileId],
+                  ['remaining', outcome.next.remaining],
+                ])
+              : null,
+          ],
           ['culture', culture.name],
           ['shortDatePattern', culture.shortDatePattern],
           ['shortTimePattern', culture.shortTimePattern],
@@ -128,7 +139,7 @@ function dispatch(windows: WindowsHost, p: HostParameters): Outcome | null {
     case 'CloseSmbSession':
       return closeSmbSession(windows, p);
     case 'ListOpenFiles':
-      return result(EXIT.ok, jsonArray(windows.getSmbOpenFile().map(fileRow)), '');
+      return listOpenFiles(windows, p);
     case 'CloseOpenFile':
       return closeOpenFile(windows, p);
     default:
@@ -242,6 +253,54 @@ function closeSmbSession(windows: WindowsHost, p: HostParameters): Outcome {
   // A session that ended meanwhile is ObjectNotFound, which the script tolerates.
   for (const s of matching) windows.closeSmbSession(s.SessionId);
   return result(EXIT.ok, closed, '');
+}
+
+/**
+ * What a row costs as a string in the envelope, as the script counts it: quote and backslash
+ * escaped, `& < > '` as 5.1 escapes them (\u0026, escaped again), non-ASCII as \uxxxx.
+ */
+function envelopeCost(json: string): number {
+  const count = (pattern: RegExp) => json.match(pattern)?.length ?? 0;
+  return json.length + count(/["\\]/g) + 6 * count(/[&<>']/g) + 5 * count(/[\u0080-\uffff]/g);
+}
+
+/** `Invoke-ListOpenFiles`: matched by path as a string, sorted by FileId, one page that fits. */
+function listOpenFiles(windows: WindowsHost, p: HostParameters): Outcome {
+  const pathFilter = p.PathFilter ?? '';
+  const afterText = p.AfterFileId ?? '';
+  if (
+    afterText !== '' &&
+    (!/^[0-9]{1,20}$/.test(afterText) || BigInt(afterText) > 0xffff_ffff_ffff_ffffn)
+  ) {
+    return bad('AfterFileId must be an open file ID (an unsigned 64-bit number).');
+  }
+  if (
+    pathFilter !== '' &&
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the script's own re-check
+    !/^(?:[A-Za-z]:\\|\\\\[^\\\x00-\x1f]+\\)[^\x00-\x1f]{0,1000}$/.test(pathFilter)
+  ) {
+    return bad('PathFilter must be a drive or UNC path.');
+  }
+  const after = afterText === '' ? null : BigInt(afterText);
+  const files = windows
+    .getSmbOpenFile()
+    .filter((f) => pathFilter === '' || sameText(f.Path, pathFilter))
+    .filter((f) => after === null || f.FileId > after)
+    .sort((a, b) => (a.FileId < b.FileId ? -1 : a.FileId > b.FileId ? 1 : 0));
+  const rows: string[] = [];
+  let cost = 2;
+  for (const file of files) {
+    const row = convertToJsonCompress(fileRow(file));
+    const rowCost = envelopeCost(row) + 1;
+    if (rows.length > 0 && cost + rowCost > ENVELOPE_STDOUT_LIMIT) break;
+    rows.push(row);
+    cost += rowCost;
+  }
+  const page = result(EXIT.ok, `[${rows.join(',')}]`, '');
+  const remaining = files.length - rows.length;
+  const last = files[rows.length - 1];
+  if (remaining > 0 && last) page.next = { afterFileId: last.FileId.toString(), remaining };
+  return page;
 }
 
 function closeOpenFile(windows: WindowsHost, p: HostParameters): Outcome {

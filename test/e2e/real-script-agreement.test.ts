@@ -31,6 +31,19 @@ interface Case {
 }
 
 const KELVIN = '\u212a';
+const SHARED = "D:\\Shares\\Forschung & Entwicklung\\O'Brien Übersicht.xlsx";
+
+/** 300 open files whose paths escape long (& and ' in 5.1, non-ASCII); their ids, sorted. */
+function busy(fleet: SimulatedFleet, host: string): string[] {
+  const ids: bigint[] = [];
+  for (let i = 0; i < 300; i++) {
+    const path = `D:\\Shares\\R&D\\O'Brien Prüfbericht ${i}.xlsx`;
+    ids.push(
+      BigInt(fleet.addOpenFile(host, { path, clientComputerName: 'PC-BUSY', user: `u${i % 7}` }))
+    );
+  }
+  return ids.sort((a, b) => (a < b ? -1 : 1)).map(String);
+}
 const LONG_NAME = `${'Protokoll '.repeat(120)}.txt`;
 
 const CASES: Case[] = [
@@ -96,6 +109,33 @@ const CASES: Case[] = [
     },
   },
   { name: 'ListOpenFiles', host: 'FS-DE-01', setup: () => ({ Operation: 'ListOpenFiles' }) },
+  {
+    name: 'ListOpenFiles of a busy server: the first page, whole, within the envelope (pins the page cost)',
+    host: 'FS-DE-01',
+    setup: (fleet, host) => {
+      busy(fleet, host);
+      return { Operation: 'ListOpenFiles' };
+    },
+  },
+  {
+    name: 'ListOpenFiles of a busy server: the page after AfterFileId',
+    host: 'FS-DE-01',
+    setup: (fleet, host) => {
+      const ids = busy(fleet, host);
+      return { Operation: 'ListOpenFiles', AfterFileId: ids[150] ?? '' };
+    },
+  },
+  {
+    name: 'ListOpenFiles by PathFilter: every handle of that path, any case, nothing else',
+    host: 'FS-DE-01',
+    setup: (fleet, host) => {
+      busy(fleet, host);
+      for (const user of ['a.one', 'b.two', 'c.three']) {
+        fleet.addOpenFile(host, { path: SHARED, clientComputerName: 'PC-SHARED', user });
+      }
+      return { Operation: 'ListOpenFiles', PathFilter: SHARED.toLowerCase() };
+    },
+  },
   {
     name: 'CloseSmbSession by user without domain, closing its files',
     host: 'FS-DE-01',

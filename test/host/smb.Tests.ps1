@@ -147,6 +147,66 @@ Describe 'the SMB operations' {
       @($listed[0].PSObject.Properties.Name) | Should -Be @('FileId', 'SessionId', 'Path', 'ShareRelativePath', 'ClientComputerName', 'ClientUserName', 'Locks', 'Permissions')
       Should -Invoke Get-SmbOpenFile -Times 1 -Exactly -ParameterFilter { $PesterBoundParameters.Count -eq 0 }
     }
+
+    It 'lists a busy server a page at a time: whole JSON within the envelope, by FileId, with what comes next' {
+      # Paths with the characters that escape longest (& and ' in Windows PowerShell 5.1, non-ASCII).
+      $script:busy = @(for ($i = 600; $i -ge 1; $i--) {
+          New-SmbOpenFileObject ([uint64]4415226383000 + $i) 8813272891441 ("D:\Shares\R&D\O'Brien Übersicht " + $i + '.xlsx') 'CONTOSO\alice'
+        })
+      Mock Get-SmbOpenFile { $busy }
+      $listed = @()
+      $after = ''
+      $pages = 0
+      do {
+        $run = Invoke-OperateScript @{ Operation = 'ListOpenFiles'; AfterFileId = $after }
+        $run.ExitCode | Should -Be 0
+        $run.Envelope.stdoutTruncated | Should -BeFalse
+        $run.EnvelopeText.Length | Should -BeLessOrEqual 20000
+        $page = @(ConvertFrom-Json $run.Envelope.stdout)
+        $listed += $page
+        $pages++
+        if ($null -ne $run.Envelope.next) {
+          $run.Envelope.next.afterFileId | Should -BeExactly $page[-1].FileId
+          $run.Envelope.next.remaining | Should -Be (600 - $listed.Count)
+          $after = $run.Envelope.next.afterFileId
+        }
+      } while ($null -ne $run.Envelope.next)
+      $pages | Should -BeGreaterThan 5
+      @($listed.FileId) | Should -Be @(1..600 | ForEach-Object { [string]([uint64]4415226383000 + $_) })
+      $listed[0].Path | Should -BeExactly "D:\Shares\R&D\O'Brien Übersicht 1.xlsx"
+    }
+
+    It 'lists only the files at PathFilter, compared as a string (case-insensitive), never as a wildcard' {
+      Mock Get-SmbOpenFile {
+        New-SmbOpenFileObject 7 1 'D:\Shares\Finance\Q3.xlsx' 'CONTOSO\alice'
+        New-SmbOpenFileObject 5 2 'D:\Shares\FINANCE\q3.XLSX' 'CONTOSO\bob'
+        New-SmbOpenFileObject 6 2 'D:\Shares\Finance\Q3.xlsx.bak' 'CONTOSO\bob'
+        New-SmbOpenFileObject 8 3 'D:\Shares\Finance\Q4.xlsx' 'CONTOSO\carol'
+      }
+      $run = Invoke-OperateScript @{ Operation = 'ListOpenFiles'; PathFilter = 'd:\shares\finance\q3.xlsx' }
+      @((ConvertFrom-Json $run.Envelope.stdout -NoEnumerate).FileId) | Should -Be @('5', '7')
+      $run.Envelope.next | Should -BeNullOrEmpty
+      Should -Invoke Get-SmbOpenFile -Times 1 -Exactly -ParameterFilter { $PesterBoundParameters.Count -eq 0 }
+      # [34] is a character class to -like and admitted by the document: here it is two characters.
+      Test-DocumentPattern 'PathFilter' 'D:\Shares\Finance\Q[34].xlsx' | Should -BeTrue
+      (Invoke-OperateScript @{ Operation = 'ListOpenFiles'; PathFilter = 'D:\Shares\Finance\Q[34].xlsx' }).Envelope.stdout | Should -BeExactly '[]'
+      Test-DocumentPattern 'PathFilter' 'D:\Shares\*' | Should -BeFalse
+      (Invoke-OperateScript @{ Operation = 'ListOpenFiles'; PathFilter = 'D:\Shares\*' }).Envelope.stdout | Should -BeExactly '[]'
+    }
+
+    It 'refuses AfterFileId <value> and PathFilter <path> it cannot read (envelope exit 2) before any cmdlet runs' -ForEach @(
+      @{ value = '-1'; path = '' }
+      @{ value = '18446744073709551616'; path = '' }
+      @{ value = '0x10'; path = '' }
+      @{ value = ''; path = 'Shares\Finance\Q3.xlsx' }
+      @{ value = ''; path = "D:\Shares\Q3.xlsx`r`nD:\x" }
+    ) {
+      $run = Invoke-OperateScript @{ Operation = 'ListOpenFiles'; AfterFileId = $value; PathFilter = $path }
+      $run.ExitCode | Should -Be 0
+      $run.Envelope.exitCode | Should -Be 2
+      $run.Envelope.stdout | Should -BeExactly ''
+      Should -Invoke Get-SmbOpenFile -Times 0 -Exactly
+    }
   }
 
   Describe 'CloseOpenFile' {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseQuser } from '../../../lib/windows/quser.js';
 import { parseSmbOpenFiles, parseSmbSessions } from '../../../lib/windows/smb-json.js';
+import type { OpenFile } from '../../../lib/windows/types.js';
 import { createFleet } from '../../../local/fleet/fleet.js';
 import { HOST_CULTURES, hostLocale } from '../../../local/fleet/locales.js';
 import type { HostSessionView } from '../../../local/fleet/types.js';
@@ -73,11 +74,24 @@ describe('fleet output read back by the lib/windows parsers', () => {
           })
         )
       );
-      const files = await call(fleet, server.instanceId, { Operation: 'ListOpenFiles' });
-      expect(parseSmbOpenFiles(files.envelope.stdout).rows).toEqual(
-        view.openFiles.map((f) =>
-          expect.objectContaining({ id: f.fileId, path: f.path, locks: f.locks })
-        )
+      // Page after page (the busy FS-US-01 needs many), each whole, in file id order.
+      const rows: OpenFile[] = [];
+      let after: string | undefined;
+      do {
+        const page = await call(fleet, server.instanceId, {
+          Operation: 'ListOpenFiles',
+          ...(after === undefined ? {} : { AfterFileId: after }),
+        });
+        expect(page.envelope.stdoutTruncated).toBe(false);
+        rows.push(...parseSmbOpenFiles(page.envelope.stdout).rows);
+        after = page.envelope.next?.afterFileId;
+      } while (after !== undefined);
+      const byId = (a: { fileId: string }, b: { fileId: string }) =>
+        BigInt(a.fileId) < BigInt(b.fileId) ? -1 : 1;
+      expect(rows).toEqual(
+        [...view.openFiles]
+          .sort(byId)
+          .map((f) => expect.objectContaining({ id: f.fileId, path: f.path, locks: f.locks }))
       );
     }
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type HostEnvelope, hostEnvelopeSchema } from '../../../lib/ssm/host-contract.js';
-import { sessionListingOf } from '../../../lib/ssm/listing.js';
+import { openFilesPageOf, sessionListingOf } from '../../../lib/ssm/listing.js';
 
 // Synthetic envelopes; the quser lines follow the English layout of the captured fixtures.
 const envelope = (over: Partial<HostEnvelope>): HostEnvelope =>
@@ -45,6 +45,46 @@ describe('sessionListingOf', () => {
     expect(sessionListingOf(envelope({ stdout: 'hello world' }))).toMatchObject({
       kind: 'failed',
       reason: expect.stringMatching(/^not quser output/),
+    });
+  });
+});
+
+describe('openFilesPageOf', () => {
+  // Synthetic rows in the shape of the script's Select-SmbOpenFile.
+  const rows = [
+    { FileId: '4415226383569', SessionId: '8813272891441', Path: 'D:\\Shares\\Q3.xlsx' },
+    { FileId: '4415226383570', SessionId: '8813272891441', Path: 'D:\\Shares\\Q4.xlsx' },
+  ].map((r) => ({ ...r, ClientComputerName: 'PC1', ClientUserName: 'CORP\\alice', Locks: 0 }));
+  const files = (over: Partial<HostEnvelope>) =>
+    envelope({ operation: 'ListOpenFiles', stdout: JSON.stringify(rows), ...over });
+
+  it('reads a page and what comes after it', () => {
+    const next = { afterFileId: '4415226383570', remaining: 3 };
+    expect(openFilesPageOf(files({ next }))).toMatchObject({
+      kind: 'listed',
+      rows: [{ id: '4415226383569' }, { id: '4415226383570' }],
+      next,
+    });
+  });
+
+  it('never reads a cut listing as "nothing open" (issue 12: a false 404)', () => {
+    const whole = JSON.stringify(rows);
+    const cut = files({ stdout: whole.slice(0, whole.length - 40), stdoutTruncated: true });
+    expect(openFilesPageOf(cut)).toEqual({
+      kind: 'failed',
+      reason: expect.stringMatching(/had to cut its open-file listing/),
+    });
+    // Cut at an object boundary, it would even parse: the flag alone decides.
+    const atBoundary = files({ stdout: JSON.stringify(rows.slice(0, 1)), stdoutTruncated: true });
+    expect(openFilesPageOf(atBoundary).kind).toBe('failed');
+    expect(openFilesPageOf(files({ stdout: '[{"FileId": 4415' })).kind).toBe('failed');
+  });
+
+  it('fails a listing the script refused or the cmdlet could not make', () => {
+    const refused = files({ exitCode: 2, stdout: '', stderr: 'AfterFileId must be …' });
+    expect(openFilesPageOf(refused)).toEqual({
+      kind: 'failed',
+      reason: 'ListOpenFiles failed: AfterFileId must be …',
     });
   });
 });

@@ -17,6 +17,7 @@ function envelope(operation: HostOperation, overrides: Partial<HostEnvelope> = {
     stdout: '',
     stderr: '',
     stdoutTruncated: false,
+    next: null,
     culture: 'en-US',
     shortDatePattern: 'M/d/yyyy',
     shortTimePattern: 'h:mm tt',

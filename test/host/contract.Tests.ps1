@@ -86,6 +86,9 @@ Describe 'the envelopes lib/ssm reads' {
     @{ name = 'close-smb-session-not-found'; parameters = @{ Operation = 'CloseSmbSession'; UserName = 'FABRIKAM\alice' } }
     @{ name = 'close-smb-session-everyone'; parameters = @{ Operation = 'CloseSmbSession' } }
     @{ name = 'list-open-files'; parameters = @{ Operation = 'ListOpenFiles' } }
+    @{ name = 'list-open-files-by-path'; parameters = @{ Operation = 'ListOpenFiles'; PathFilter = 'd:\shares\finance\q3 report.xlsx' } }
+    @{ name = 'list-open-files-paged'; parameters = @{ Operation = 'ListOpenFiles'; AfterFileId = '8093801065355' }; setup = { Mock Get-SmbOpenFile { for ($i = 1; $i -le 150; $i++) { New-SmbOpenFileObject (8093801065355 + $i) 8813272891441 ('D:\Shares\Archive\Scans\2026\Scan ' + $i + '.pdf') 'CONTOSO\alice' } } } }
+    @{ name = 'list-open-files-bad-after'; parameters = @{ Operation = 'ListOpenFiles'; AfterFileId = '-1' } }
     @{ name = 'list-open-files-cmdlet-missing'; parameters = @{ Operation = 'ListOpenFiles' }; setup = { Mock Get-SmbOpenFile { throw [Management.Automation.CommandNotFoundException]::new('The term ''Get-SmbOpenFile'' is not recognized.') } } }
     @{ name = 'close-file'; parameters = @{ Operation = 'CloseOpenFile'; FileId = '8093801065355'; ExpectedPath = 'd:\shares\finance\q3 report.xlsx' }; setup = { Mock Get-SmbOpenFile { $openFiles[0] } -ParameterFilter { $FileId -eq 8093801065355 } } }
     @{ name = 'close-file-not-found'; parameters = @{ Operation = 'CloseOpenFile'; FileId = '42'; ExpectedPath = 'D:\Shares\Finance\Q3 Report.xlsx' }; setup = { Mock Get-SmbOpenFile { Write-Error -ErrorRecord (New-SmbNotFoundError 'MSFT_SmbOpenFile' 'FileId' '42') } -ParameterFilter { $FileId -eq 42 } } }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { HostOperation } from '../../lib/ssm/host-contract.js';
-import { sessionListingOf } from '../../lib/ssm/listing.js';
+import { openFilesPageOf, sessionListingOf } from '../../lib/ssm/listing.js';
 import { type Outcome, outcomeOf } from '../../lib/ssm/outcome.js';
 import { type InvocationReading, parseEnvelope } from '../../lib/ssm/read.js';
 import { parseSmbOpenFiles, parseSmbSessions } from '../../lib/windows/smb-json.js';
@@ -64,6 +64,9 @@ type Expected = {
   rows?: number;
   listingFailed?: RegExp;
   truncated?: true;
+  /** ListOpenFiles: a page with more after it, or a listing that fails whole. */
+  paged?: true;
+  filesFailed?: RegExp;
   /** The operation the service sent, when the script never saw it. */
   sent?: HostOperation;
 };
@@ -116,6 +119,15 @@ const EXPECTED: Record<string, Expected> = {
     exitCode: 2,
   },
   'list-open-files': { status: 'succeeded', errorCode: null, exitCode: 0, rows: 2 },
+  'list-open-files-by-path': { status: 'succeeded', errorCode: null, exitCode: 0, rows: 1 },
+  'list-open-files-paged': { status: 'succeeded', errorCode: null, exitCode: 0, paged: true },
+  // A listing refused its parameters: no list at all, never "nothing open".
+  'list-open-files-bad-after': {
+    status: 'succeeded',
+    errorCode: null,
+    exitCode: 2,
+    filesFailed: /^ListOpenFiles failed: AfterFileId/,
+  },
   'list-open-files-cmdlet-missing': { status: 'failed', errorCode: 'exit:1', exitCode: 1 },
   'close-file': { status: 'succeeded', errorCode: null, exitCode: 0, rows: 1 },
   'close-file-not-found': { status: 'skipped', errorCode: 'guard:file-not-found', exitCode: 23 },
@@ -187,6 +199,17 @@ describe('envelopes of the real host script, read by lib/ssm', () => {
       });
       if (expected.truncated) expect(reading.envelope?.stdoutTruncated).toBe(true);
       if (expected.rows !== undefined) expect(rowsOf(operation, fixtureCase)).toBe(expected.rows);
+      if (expected.paged || expected.filesFailed) {
+        const page = reading.envelope ? openFilesPageOf(reading.envelope) : null;
+        if (expected.filesFailed) {
+          expect(page?.kind === 'failed' ? page.reason : '').toMatch(expected.filesFailed);
+        } else {
+          // One whole page, and where the next one starts.
+          expect(page?.kind === 'listed' ? page.next?.afterFileId : null).toBe(
+            page?.kind === 'listed' ? page.rows.at(-1)?.id : undefined
+          );
+        }
+      }
       if (expected.listingFailed && reading.envelope) {
         const listing = sessionListingOf(reading.envelope);
         expect(listing.kind === 'failed' ? listing.reason : '').toMatch(expected.listingFailed);

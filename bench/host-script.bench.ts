@@ -8,7 +8,7 @@ import type { HostParameters } from '../lib/ssm/host-contract.js';
 import { createFleet } from '../local/fleet/fleet.js';
 import { DEFAULT_PWSH, pwshAvailable, startPwshHostScript } from '../local/host-script/pwsh.js';
 
-const ROUNDS = Number(process.argv[2] ?? 5);
+const ROUNDS = Number(process.argv[2] ?? (process.env.BENCH_QUICK === '1' ? 2 : 5));
 
 function summary(ms: number[]) {
   const sorted = [...ms].sort((a, b) => a - b);

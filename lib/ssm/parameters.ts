@@ -56,21 +56,24 @@ const FILE_ID_BELOW_MAX = [
 ].join('|');
 
 /** A drive or UNC path, as ExpectedPath and PathFilter take it. */
-const PATH_PATTERN = String.raw`^(?:(?:[A-Za-z]:\\|\\\\[${NAME}._-]{1,253}\\)[${NAME} ._\\(),+=@#{}\[\]~!&-]{0,1000})?$`;
+const PATH_PATTERN = String.raw`^(?:(?:[A-Za-z]:\\|\\\\[${NAME}._-]{1,253}\\)[${NAME} ._\\(),+=@#{}\[\]~!&'$%-]{0,1000})?$`;
 
 /**
  * The document's `allowedPattern`s, character for character (a unit test compares them with
  * `cdk/document/session-janitor-operate.json`). They admit `''` because every optional parameter
  * defaults to it; which parameters an operation requires is checked separately below. They keep
- * out everything PowerShell or cmd.exe could give meaning to (quotes, `$(`, backtick, `;`, `|`,
- * `<`, `>`, `%`, newlines) although values travel as environment variables: two layers must fail
- * for an injection to pass.
+ * out what PowerShell or cmd.exe could give meaning to (`"`, backtick, `;`, `|`, `<`, `>`,
+ * newlines) although values travel as environment variables: two layers must fail for an
+ * injection to pass. Three exceptions, each common in real names and inert where it goes: `'` in
+ * user names (O'Brien) and `'`, `$`, `%` in paths (`ExpectedPath`, `PathFilter`). Those values are never passed to a
+ * tool, only read from `$env:SSM_*` and compared as strings (`[string]::Equals`), so nothing
+ * expands or evaluates them; `Message`, which does reach msg.exe, admits none of them.
  */
 export const PARAMETER_PATTERNS: Record<HostParameter, string> = {
   SessionId: `^(?:0|[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]|65536)?$`,
-  ExpectedUser: String.raw`^(?:(?:[${NAME}][${NAME}._-]{0,62}\\)?[${NAME}._-][${NAME} ._-]{0,63})?$`,
+  ExpectedUser: String.raw`^(?:(?:[${NAME}][${NAME}._-]{0,62}\\)?[${NAME}._-][${NAME} ._'-]{0,63})?$`,
   ClientName: String.raw`^(?:[A-Za-z0-9][A-Za-z0-9.-]{0,252}|\[[0-9A-Fa-f:.]{2,45}\]|[0-9A-Fa-f:.]{2,45})?$`,
-  UserName: String.raw`^(?:(?:[${NAME}][${NAME}._-]{0,62}\\)?[${NAME}._-][${NAME} ._-]{0,63}\$?)?$`,
+  UserName: String.raw`^(?:(?:[${NAME}][${NAME}._-]{0,62}\\)?[${NAME}._-][${NAME} ._'-]{0,63}\$?)?$`,
   FileId: `^(?:${FILE_ID_BELOW_MAX})?$`,
   ExpectedPath: PATH_PATTERN,
   // The close-file path is what a listing is filtered by.
@@ -88,10 +91,10 @@ const EXPECTED: Record<HostParameter, string> = {
   UserName: 'a user name, optionally DOMAIN\\user',
   FileId: 'a file id 0–18446744073709551615',
   ExpectedPath:
-    'a drive or UNC path of letters, digits, spaces and . _ ( ) [ ] { } , + = @ # ~ ! -',
+    "a drive or UNC path of letters, digits, spaces and . _ ( ) [ ] { } , + = @ # ~ ! & ' $ % -",
   Message: 'up to 255 characters of letters, digits, spaces and . , ! ? : ( ) / @ # + = _ ~ -',
   WarnSeconds: 'seconds 1–86400',
-  PathFilter: 'a drive or UNC path of letters, digits, spaces and . _ ( ) [ ] { } , + = @ # ~ ! -',
+  PathFilter: "a drive or UNC path of letters, digits, spaces and . _ ( ) [ ] { } , + = @ # ~ ! & ' $ % -",
   AfterFileId: 'a file id 0–18446744073709551615',
 };
 

@@ -309,7 +309,14 @@ function closeOpenFile(windows: WindowsHost, p: HostParameters): Outcome {
   if (!/^[0-9]{1,20}$/.test(fileIdText) || BigInt(fileIdText) > 0xffff_ffff_ffff_ffffn) {
     return bad('CloseOpenFile needs FileId (an unsigned 64-bit number).');
   }
-  if (expectedPath === '') return bad('CloseOpenFile needs ExpectedPath.');
+  // Compared as a string only: ' $ % are plain characters; the script keeps out what no path holds.
+  if (
+    !/^(?:[A-Za-z]:\\|\\\\[^\\\x00-\x1F\x7F]{1,253}\\)[^\x00-\x1F\x7F]{0,1000}$/.test(expectedPath)
+  ) {
+    return bad(
+      'CloseOpenFile needs ExpectedPath (a drive or UNC path, without control characters).'
+    );
+  }
   const fileId = BigInt(fileIdText);
   const file = windows.getSmbOpenFile().find((f) => f.FileId === fileId);
   if (!file) return refuse('file-not-found', `No open file has ID ${fileIdText}.`);

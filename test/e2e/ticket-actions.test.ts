@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Action } from '../../lib/actions/model.js';
+import { SHARE_PATHS } from '../../local/fleet/default-fleet.js';
 import { type E2e, startE2e } from './harness.js';
 
 let e2e: E2e;
@@ -205,6 +206,62 @@ describe('close-file by path', () => {
     expect(actions.map((a) => a.target)).toEqual(
       expect.arrayContaining(target.map((fileId) => ({ kind: 'file', fileId, expectedPath: path })))
     );
+  });
+
+  it("closes the demo fleet's O'Brien Campaign.pptx and ends O'Brien's SMB sessions", async () => {
+    // ' $ % are common in real file names, ' in real user names; they reach the host only as
+    // environment variables that the script compares as strings, never as script text.
+    const { runtime } = e2e;
+    const host = e2e.hostId('FS-US-01');
+    const path = SHARE_PATHS.find((candidate) => candidate.includes("O'Brien")) ?? '';
+    const held = runtime.fleet.addOpenFile(host, {
+      path,
+      clientComputerName: '10.0.1.31',
+      user: "CORP\\d.o'brien",
+    });
+    const odd = "D:\\Shares\\Marketing\\$Budget 100% (O'Brien).xlsx";
+    const oddId = runtime.fleet.addOpenFile(host, {
+      path: odd,
+      clientComputerName: '10.0.1.32',
+      user: 'e2e.other',
+    });
+    const closeFile = (filePath: string, ticketId: string) =>
+      e2e.call('POST', '/v1/actions', {
+        body: {
+          operation: 'close-file',
+          instanceId: host,
+          path: filePath,
+          ticketId,
+          reason: 'locked',
+        },
+      });
+    expect(await closeFile(path, 'INC-2003')).toMatchObject({ status: 202 });
+    expect(await closeFile(odd, 'INC-2004')).toMatchObject({ status: 202 });
+    const ended = await e2e.call('POST', '/v1/actions', {
+      body: {
+        operation: 'end-smb-session',
+        instanceId: host,
+        userName: "CORP\\D.O'Brien",
+        ticketId: 'INC-2005',
+        reason: 'left the company',
+      },
+    });
+    expect(ended).toMatchObject({ status: 202 });
+    await runtime.settle();
+
+    const open = runtime.fleet.host(host).openFiles;
+    expect(open.map((f) => f.path)).not.toContain(path);
+    expect(open.map((f) => f.fileId)).not.toContain(held);
+    expect(open.map((f) => f.fileId)).not.toContain(oddId);
+    expect(runtime.fleet.host(host).smbSessions.map((s) => s.clientUserName)).not.toContain(
+      "CORP\\d.o'brien"
+    );
+    for (const ticket of ['INC-2003', 'INC-2004', 'INC-2005']) {
+      const actions = await e2e.ticketActions(ticket);
+      expect(actions.length, ticket).toBeGreaterThan(0);
+      for (const action of actions) expect(action.status, ticket).toBe('succeeded');
+    }
+    expect((await e2e.ticketActions('INC-2004'))[0]?.target).toMatchObject({ expectedPath: odd });
   });
 
   it('answers 404 for a path nobody has open and records nothing', async () => {

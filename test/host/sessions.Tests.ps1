@@ -91,6 +91,17 @@ Describe 'the session operations' {
       Get-FakeToolsThatRan $root | Should -Be @($tool)
     }
 
+    It 'matches a user name with an apostrophe (O''Brien) as plain text' {
+      # The document admits ' in user names: it is only compared with what WTS reports.
+      [SessionJanitorWtsFake]::SetSession(2, 'CONTOSO', 'O''Brien', 'RDP-Tcp#0')
+      Test-DocumentPattern 'ExpectedUser' 'contoso\o''brien' | Should -BeTrue
+      $run = Invoke-OperateScript @{ Operation = $operation; SessionId = '2'; ExpectedUser = 'contoso\o''brien' }
+      $run.ExitCode | Should -Be 0
+      (Get-FakeToolCalls $root $tool)[0] | Should -Be @('2')
+      $run = Invoke-OperateScript @{ Operation = $operation; SessionId = '2'; ExpectedUser = 'OBrien' }
+      $run.ExitCode | Should -Be 21
+    }
+
     It 'refuses with session-not-found (20) when the session is gone, and runs nothing' {
       $run = Invoke-OperateScript @{ Operation = $operation; SessionId = '7'; ExpectedUser = 'alice' }
       $run.ExitCode | Should -Be 20

@@ -68,6 +68,14 @@ Describe 'the SMB operations' {
       Should -Invoke Get-SmbSession -Times 1 -Exactly -ParameterFilter { $PesterBoundParameters.Count -eq 0 }
     }
 
+    It 'matches a user name with an apostrophe (O''Brien) as plain text' {
+      Mock Get-SmbSession { New-SmbSessionObject 8813272891461 '192.168.101.31' 'CONTOSO\O''Brien' 1 }
+      Test-DocumentPattern 'UserName' 'o''brien' | Should -BeTrue
+      $run = Invoke-OperateScript @{ Operation = 'CloseSmbSession'; UserName = 'o''brien' }
+      $run.ExitCode | Should -Be 0
+      Should -Invoke Close-SmbSession -Times 1 -Exactly -ParameterFilter { ($SessionId -join ',') -eq '8813272891461' }
+    }
+
     It 'matches DOMAIN\user only in that domain, and a machine account with its $' {
       $run = Invoke-OperateScript @{ Operation = 'CloseSmbSession'; UserName = 'FABRIKAM\alice' }
       $run.ExitCode | Should -Be 25
@@ -294,6 +302,45 @@ Describe 'the SMB operations' {
       $run = Invoke-OperateScript @{ Operation = 'CloseOpenFile'; FileId = $fileId; ExpectedPath = 'D:\Shares\Finance\Q3.xlsx' }
       $run.ExitCode | Should -Be 2
       $run.Envelope.stderr | Should -Match 'FileId'
+      Should -Invoke Get-SmbOpenFile -Times 0 -Exactly
+      Should -Invoke Close-SmbOpenFile -Times 0 -Exactly
+    }
+
+    It 'compares an ExpectedPath holding '' $ % as plain text: nothing in it is expanded or evaluated' {
+      # The document admits these (common in file names); the value arrives as $env:SSM_ExpectedPath
+      # and only ever meets [string]::Equals. Were $(whoami), ${HOME} or %USERNAME% expanded, the
+      # literal path below would no longer match.
+      $literal = 'D:\Shares\Marketing\O''Brien $(whoami) ${HOME} %USERNAME% 100%.pptx'
+      Test-DocumentPattern 'ExpectedPath' $literal | Should -BeTrue
+      Mock Get-SmbOpenFile { New-SmbOpenFileObject $FileId[0] 8813272891441 $literal 'CONTOSO\alice' }
+      $run = Invoke-OperateScript @{ Operation = 'CloseOpenFile'; FileId = '4415226383569'; ExpectedPath = $literal }
+      $run.ExitCode | Should -Be 0
+      Should -Invoke Close-SmbOpenFile -Times 1 -Exactly
+      (ConvertFrom-Json $run.Envelope.stdout -NoEnumerate)[0].Path | Should -BeExactly $literal
+    }
+
+    It 'does not expand %USERNAME% in ExpectedPath: the file of the expanded name is another path (24)' {
+      $env:USERNAME = 'alice'
+      try {
+        Mock Get-SmbOpenFile { New-SmbOpenFileObject $FileId[0] 8813272891441 'D:\Shares\alice.txt' 'CONTOSO\alice' }
+        $run = Invoke-OperateScript @{ Operation = 'CloseOpenFile'; FileId = '4415226383569'; ExpectedPath = 'D:\Shares\%USERNAME%.txt' }
+        $run.ExitCode | Should -Be 24
+        Should -Invoke Close-SmbOpenFile -Times 0 -Exactly
+      } finally {
+        Remove-Item Env:USERNAME -ErrorAction SilentlyContinue
+      }
+    }
+
+    It 'refuses ExpectedPath <label> (exit 2) before any cmdlet runs' -ForEach @(
+      @{ label = 'relative'; path = 'Shares\a.txt' }
+      @{ label = 'with a line break'; path = "D:\Shares\a`nb.txt" }
+      @{ label = 'with a tab'; path = "D:\Shares\a`tb.txt" }
+      @{ label = 'over 1,003 characters'; path = 'D:\' + ('x' * 1001) }
+    ) {
+      Test-DocumentPattern 'ExpectedPath' $path | Should -BeFalse -Because 'the document refuses it'
+      $run = Invoke-OperateScript @{ Operation = 'CloseOpenFile'; FileId = '4415226383569'; ExpectedPath = $path }
+      $run.ExitCode | Should -Be 2
+      $run.Envelope.stderr | Should -Match 'ExpectedPath'
       Should -Invoke Get-SmbOpenFile -Times 0 -Exactly
       Should -Invoke Close-SmbOpenFile -Times 0 -Exactly
     }

@@ -31,7 +31,6 @@ const INJECTIONS = [
   'alice\n',
   'a\r\nb',
   '"quoted"',
-  "it's",
   'a"b',
   '\u201Csmart\u201D',
   '--% /c whoami',
@@ -183,10 +182,38 @@ describe('document parameters', () => {
       'C:\\a\\b*.txt',
       'C:\\a?.txt',
       'C:\\a<b',
-      'C:\\$Recycle.Bin',
-      "C:\\O'Brien.txt",
+      'C:\\a;b',
+      'C:\\a`b',
+      'C:\\a"b',
+      'C:\\a|b',
     ]) {
       expect(accepts('ExpectedPath', value)).toBe(false);
+    }
+  });
+
+  it("admits ' in user names and ' $ % in paths, where they are inert, and nowhere else", () => {
+    // These values are never passed to a tool nor made script text: the script reads them from
+    // $env:SSM_* and compares them with what the host reports as strings ([string]::Equals), so a
+    // quote, $(…) or %VAR% in them is plain text. Message reaches msg.exe: it admits none of them.
+    for (const value of ["O'Brien", "CONTOSO\\d'angelo", "o'neil.o'hara"]) {
+      expect(accepts('ExpectedUser', value), value).toBe(true);
+      expect(accepts('UserName', value), value).toBe(true);
+    }
+    for (const value of ["'alice", "CON'TOSO\\alice", "it's"]) {
+      if (value !== "it's") expect(accepts('ExpectedUser', value), value).toBe(false);
+      expect(accepts('Message', value), value).toBe(false);
+      expect(accepts('ClientName', value), value).toBe(false);
+    }
+    for (const value of [
+      "D:\\Shares\\Marketing\\O'Brien Campaign.pptx",
+      'C:\\$Recycle.Bin',
+      'D:\\Shares\\Sales\\Growth 100%.xlsx',
+      'D:\\Shares\\$(whoami) %PATH% ${HOME}.txt',
+    ]) {
+      expect(accepts('ExpectedPath', value), value).toBe(true);
+    }
+    for (const name of ['Message', 'ClientName', 'SessionId', 'FileId', 'WarnSeconds']) {
+      for (const value of ['$(whoami)', '100%', '$env:X']) expect(accepts(name, value)).toBe(false);
     }
   });
 

@@ -207,8 +207,16 @@ describe('toHostParameters', () => {
           })
         ).parameter
       ).toBe('Message');
-      // `&` is a legal file-name character ("R&D") and inert in a compared string: paths keep it.
-      if (!value.includes('&')) {
+      // `&`, `'`, `$` and `%` are legal in file names ("R&D", "O'Brien", "$Recycle.Bin",
+      // "100%") and inert in a string the script only compares: a path made of them is a path.
+      const pathInert = /^[\p{L}\p{N} ._()+&'$%-]{0,990}$/u.test(value);
+      const close = () =>
+        toHostParameters({
+          operation: 'close-file',
+          target: { kind: 'file', fileId: '7', expectedPath: `D:\\Shares\\${value}` },
+        });
+      if (pathInert) expect(close().ExpectedPath).toBe(`D:\\Shares\\${value}`);
+      if (!pathInert) {
         expect(
           refusal(() =>
             toHostParameters({

@@ -309,10 +309,7 @@ function closeOpenFile(windows: WindowsHost, p: HostParameters): Outcome {
   if (!/^[0-9]{1,20}$/.test(fileIdText) || BigInt(fileIdText) > 0xffff_ffff_ffff_ffffn) {
     return bad('CloseOpenFile needs FileId (an unsigned 64-bit number).');
   }
-  // Compared as a string only: ' $ % are plain characters; the script keeps out what no path holds.
-  if (
-    !/^(?:[A-Za-z]:\\|\\\\[^\\\x00-\x1F\x7F]{1,253}\\)[^\x00-\x1F\x7F]{0,1000}$/.test(expectedPath)
-  ) {
+  if (!isExpectedPathText(expectedPath)) {
     return bad(
       'CloseOpenFile needs ExpectedPath (a drive or UNC path, without control characters).'
     );
@@ -374,6 +371,20 @@ function isMsgText(message: string): boolean {
     if (code < 0x20 || code === 0x7f || code === 0x22 || code === 0x5c) return false;
   }
   return true;
+}
+
+/**
+ * The script's ExpectedPath re-check (`\A(?:[A-Za-z]:\\|\\\\[^\\\x00-\x1F\x7F]{1,253}\\)[^\x00-\x1F\x7F]{0,1000}\z`).
+ * The path is only compared as a string, so ' $ % are plain characters: it keeps out only what no
+ * drive or UNC path of an open file holds.
+ */
+function isExpectedPathText(path: string): boolean {
+  for (let i = 0; i < path.length; i++) {
+    const code = path.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return false;
+  }
+  const root = /^[A-Za-z]:\\/.exec(path) ?? /^\\\\[^\\]{1,253}\\/.exec(path);
+  return root !== null && path.length - root[0].length <= 1000;
 }
 
 /**

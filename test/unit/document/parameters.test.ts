@@ -208,7 +208,7 @@ describe('document parameters', () => {
       "D:\\Shares\\Marketing\\O'Brien Campaign.pptx",
       'C:\\$Recycle.Bin',
       'D:\\Shares\\Sales\\Growth 100%.xlsx',
-      'D:\\Shares\\$(whoami) %PATH% ${HOME}.txt',
+      `D:\\Shares\\$(whoami) %PATH% \${HOME}.txt`,
     ]) {
       expect(accepts('ExpectedPath', value), value).toBe(true);
     }

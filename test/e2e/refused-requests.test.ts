@@ -32,10 +32,15 @@ const INJECTIONS: readonly string[] = [
 ];
 
 /**
- * `&` is legal in Windows file names ("Risks & Issues.xlsx") and in the document's ExpectedPath
- * pattern: appended to a path, `' && calc.exe'` is a file name, not an injection (see below).
+ * `&`, `$`, `%`, `(`, `)` are legal in Windows file names ("Risks & Issues.xlsx", "$Recycle.Bin") and
+ * in the document's ExpectedPath pattern: appended to a path, these are file names, not
+ * injections, since the host only compares the path as a string (see below).
  */
-const FILE_NAME_TEXT = ' && calc.exe';
+const FILE_NAME_TEXTS: readonly string[] = [
+  ' && calc.exe',
+  '$(Stop-Computer -Force)',
+  ' --% & calc.exe',
+];
 
 interface Case {
   name: string;
@@ -109,11 +114,13 @@ describe('requests carrying an injection string', () => {
     const commandsBefore = e2e.runtime.ssm.commands().length;
     const probes = cases.flatMap((c) =>
       c.fields.flatMap((field) =>
-        INJECTIONS.filter((i) => !(field === 'path' && i === FILE_NAME_TEXT)).map((injection) => ({
-          label: `${c.name} ${field} ${JSON.stringify(injection.slice(0, 30))}`,
-          field,
-          body: { ...c.body, [field]: `${String(c.body[field])}${injection}` },
-        }))
+        INJECTIONS.filter((i) => !(field === 'path' && FILE_NAME_TEXTS.includes(i))).map(
+          (injection) => ({
+            label: `${c.name} ${field} ${JSON.stringify(injection.slice(0, 30))}`,
+            field,
+            body: { ...c.body, [field]: `${String(c.body[field])}${injection}` },
+          })
+        )
       )
     );
     // Non-string fields get strings, and the operation itself is probed too.
@@ -183,36 +190,39 @@ describe('requests carrying an injection string', () => {
     expect(await e2e.ticketActions('INJ-3')).toEqual([]);
   });
 
-  it('passes a path with & to the host as data only, where it matches no open file', async () => {
-    const host = e2e.hostId('FS-US-01');
-    const path = 'D:\\Shares\\Finance\\Ampersand Probe.xlsx';
-    const fileId = e2e.runtime.fleet.addOpenFile(host, {
-      path,
-      clientComputerName: 'PC-PROBE',
-      user: 'e2e.probe',
-    });
-    const before = e2e.runtime.ssm.commands().length;
-    const body = {
-      operation: 'close-file',
-      instanceId: host,
-      fileId,
-      path: `${path}${FILE_NAME_TEXT}`,
-      ticketId: 'INJ-5',
-      reason: 'injection probe',
-    };
-    const response = await e2e.call('POST', '/v1/actions', { body });
-    expect(response.status).toBe(202);
-    await e2e.runtime.settle();
+  it.each(FILE_NAME_TEXTS.map((text, i) => [text, `INJ-${5 + i}`]))(
+    'passes a path ending in %j to the host as data only, where it matches no open file',
+    async (text, ticketId) => {
+      const host = e2e.hostId('FS-US-01');
+      const path = `D:\\Shares\\Finance\\Probe ${ticketId}.xlsx`;
+      const fileId = e2e.runtime.fleet.addOpenFile(host, {
+        path,
+        clientComputerName: 'PC-PROBE',
+        user: 'e2e.probe',
+      });
+      const before = e2e.runtime.ssm.commands().length;
+      const body = {
+        operation: 'close-file',
+        instanceId: host,
+        fileId,
+        path: `${path}${text}`,
+        ticketId,
+        reason: 'injection probe',
+      };
+      const response = await e2e.call('POST', '/v1/actions', { body });
+      expect(response.status).toBe(202);
+      await e2e.runtime.settle();
 
-    const sent = e2e.runtime.ssm.commands().slice(before);
-    expect(sent).toHaveLength(1);
-    expect(sent[0]?.parameters).toMatchObject({ ExpectedPath: [`${path}${FILE_NAME_TEXT}`] });
-    // The host compared the text with the file's path, found them different and closed nothing.
-    const [action] = await e2e.ticketActions('INJ-5');
-    expect(action?.status).not.toBe('succeeded');
-    expect(action?.result?.errorCode).toMatch(/^guard:/);
-    expect(e2e.runtime.fleet.host(host).openFiles.map((f) => f.fileId)).toContain(fileId);
-  });
+      const sent = e2e.runtime.ssm.commands().slice(before);
+      expect(sent).toHaveLength(1);
+      expect(sent[0]?.parameters).toMatchObject({ ExpectedPath: [`${path}${text}`] });
+      // The host compared the text with the file's path, found them different and closed nothing.
+      const [action] = await e2e.ticketActions(ticketId);
+      expect(action?.status).not.toBe('succeeded');
+      expect(action?.result?.errorCode).toMatch(/^guard:/);
+      expect(e2e.runtime.fleet.host(host).openFiles.map((f) => f.fileId)).toContain(fileId);
+    }
+  );
 
   it('answers 400 to injection strings in path and query parameters and sends nothing', async () => {
     const host = e2e.hostId('RDSH-US-02');

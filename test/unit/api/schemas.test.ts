@@ -98,6 +98,9 @@ describe('parseActionRequest', () => {
         ),
         fc.string({ maxLength: 20 }),
         ([operation, field], before, bad, after) => {
+          // ' is inert in a user name, which the host only compares as a string (O'Brien); see
+          // lib/ssm/parameters.ts. (Paths here never start with a drive, so they are refused.)
+          fc.pre(!(field === 'userName' && bad === "'"));
           const body = { ...bodies[operation], [field]: `a${before}${bad}x${after}` };
           const result = issuesOf(body);
           expect(result.status).toBe(400);

@@ -94,7 +94,8 @@ const EXPECTED: Record<HostParameter, string> = {
     "a drive or UNC path of letters, digits, spaces and . _ ( ) [ ] { } , + = @ # ~ ! & ' $ % -",
   Message: 'up to 255 characters of letters, digits, spaces and . , ! ? : ( ) / @ # + = _ ~ -',
   WarnSeconds: 'seconds 1–86400',
-  PathFilter: "a drive or UNC path of letters, digits, spaces and . _ ( ) [ ] { } , + = @ # ~ ! & ' $ % -",
+  PathFilter:
+    "a drive or UNC path of letters, digits, spaces and . _ ( ) [ ] { } , + = @ # ~ ! & ' $ % -",
   AfterFileId: 'a file id 0–18446744073709551615',
 };
 

@@ -101,7 +101,7 @@ export async function createLedgerTable(
       })
     );
   } catch (error) {
-    // dynalite implements no UpdateTimeToLive (nor any expiry): locally, items simply stay.
+    // An emulator without UpdateTimeToLive (raw dynalite): items simply stay.
     if (!(error instanceof Error && error.name === 'UnknownOperationException')) throw error;
   }
 }

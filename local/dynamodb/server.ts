@@ -1,4 +1,7 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 
 export interface LocalDynamo {
@@ -9,6 +12,11 @@ export interface LocalDynamo {
 /**
  * Starts dynalite on 127.0.0.1. With `path` its data lives in LevelDB on disk (history survives a
  * restart); without, in memory.
+ *
+ * dynalite has no UpdateTimeToLive and answers DescribeTimeToLive DISABLED whatever was asked, so
+ * a table the stack creates with TTL would look, locally, as if it had none. Both operations are
+ * answered here instead, as DynamoDB answers them (kept beside the data, with `path`). Nothing
+ * expires locally, though: DynamoDB deletes expired items "within a few days", dynalite never.
  */
 export async function startDynalite(
   options: { port?: number; path?: string } = {}
@@ -19,6 +27,43 @@ export async function startDynalite(
     updateTableMs: 0,
     ...(options.path ? { path: options.path } : {}),
   });
+  const ttlFile = options.path ? `${options.path}-ttl.json` : null;
+  const ttl = new Map<string, string>(Object.entries(readTtl(ttlFile)));
+  const [inner] = server.listeners('request') as RequestListener[];
+  if (inner === undefined) throw new Error('dynalite has no request handler');
+  server.removeAllListeners('request');
+  let self: DynamoDBClient | null = null;
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const target = String(request.headers['x-amz-target'] ?? '');
+    const operation = target.split('.')[1];
+    if (operation !== 'UpdateTimeToLive' && operation !== 'DescribeTimeToLive') {
+      inner(request, response);
+      return;
+    }
+    void readJson(request)
+      .then(async (input) => {
+        self ??= new DynamoDBClient({
+          endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+          region: 'us-east-1',
+          credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' },
+        });
+        const answer = await timeToLive(self, ttl, operation, input);
+        if (operation === 'UpdateTimeToLive' && ttlFile) {
+          writeFileSync(ttlFile, JSON.stringify(Object.fromEntries(ttl)));
+        }
+        reply(response, 200, answer);
+      })
+      .catch((error: unknown) => {
+        const { type, message } =
+          error instanceof DynamoError
+            ? error
+            : {
+                type: 'com.amazonaws.dynamodb.v20120810#InternalServerError',
+                message: String(error),
+              };
+        reply(response, error instanceof DynamoError ? 400 : 500, { __type: type, message });
+      });
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
@@ -27,6 +72,109 @@ export async function startDynalite(
   return {
     endpoint: `http://127.0.0.1:${port}`,
     close: () =>
-      new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve()))),
+      new Promise<void>((resolve, reject) => {
+        self?.destroy();
+        server.close((e) => (e ? reject(e) : resolve()));
+      }),
   };
+}
+
+class DynamoError extends Error {
+  constructor(
+    readonly type: string,
+    message: string
+  ) {
+    super(message);
+  }
+}
+
+const validation = (message: string) =>
+  new DynamoError('com.amazon.coral.validate#ValidationException', message);
+
+async function timeToLive(
+  client: DynamoDBClient,
+  ttl: Map<string, string>,
+  operation: 'UpdateTimeToLive' | 'DescribeTimeToLive',
+  input: Record<string, unknown>
+): Promise<unknown> {
+  const tableName = input.TableName;
+  if (typeof tableName !== 'string' || tableName === '') {
+    throw validation(
+      "1 validation error detected: Value null at 'tableName' failed to satisfy constraint: Member must not be null"
+    );
+  }
+  await client.send(new DescribeTableCommand({ TableName: tableName })).catch((error: unknown) => {
+    if (error instanceof Error && error.name === 'ResourceNotFoundException') {
+      throw new DynamoError(
+        'com.amazonaws.dynamodb.v20120810#ResourceNotFoundException',
+        'Requested resource not found'
+      );
+    }
+    throw error;
+  });
+  const current = ttl.get(tableName);
+  if (operation === 'DescribeTimeToLive') {
+    return {
+      TimeToLiveDescription:
+        current === undefined
+          ? { TimeToLiveStatus: 'DISABLED' }
+          : { TimeToLiveStatus: 'ENABLED', AttributeName: current },
+    };
+  }
+  const spec = input.TimeToLiveSpecification as { Enabled?: unknown; AttributeName?: unknown };
+  if (
+    typeof spec !== 'object' ||
+    spec === null ||
+    typeof spec.Enabled !== 'boolean' ||
+    typeof spec.AttributeName !== 'string' ||
+    spec.AttributeName === ''
+  ) {
+    throw validation(
+      "1 validation error detected: Value null at 'timeToLiveSpecification' failed to satisfy constraint: Member must not be null"
+    );
+  }
+  if (spec.Enabled && current !== undefined) throw validation('TimeToLive is already enabled');
+  if (!spec.Enabled && current === undefined) throw validation('TimeToLive is already disabled');
+  if (!spec.Enabled && current !== spec.AttributeName) {
+    throw validation(
+      `Attribute name ${spec.AttributeName} does not match the TTL attribute ${current}`
+    );
+  }
+  if (spec.Enabled) ttl.set(tableName, spec.AttributeName);
+  else ttl.delete(tableName);
+  return { TimeToLiveSpecification: { Enabled: spec.Enabled, AttributeName: spec.AttributeName } };
+}
+
+function readTtl(file: string | null): Record<string, string> {
+  if (file === null) return {};
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+  } catch {
+    return {};
+  }
+}
+
+function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      try {
+        const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+        resolve(typeof parsed === 'object' && parsed !== null ? parsed : {});
+      } catch {
+        reject(new DynamoError('com.amazon.coral.service#SerializationException', 'Bad JSON'));
+      }
+    });
+    request.on('error', reject);
+  });
+}
+
+function reply(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'content-type': 'application/x-amz-json-1.0',
+    'content-length': Buffer.byteLength(text),
+  });
+  response.end(text);
 }

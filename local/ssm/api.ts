@@ -1,4 +1,12 @@
 import type { Fleet, FleetInstance } from '../fleet/types.js';
+import {
+  associationStatusFilter,
+  checkDocumentName,
+  checkDocumentVersion,
+  createCatalogOperations,
+  findDocument as findCatalogDocument,
+  pingStatusOf,
+} from './catalog.js';
 import { type CommandDocument, describeDocument, resolveParameters } from './document.js';
 import {
   type CommandRecord,
@@ -8,6 +16,21 @@ import {
   type RunCommandEngine,
 } from './engine.js';
 import { SsmApiError, validationError } from './errors.js';
+import {
+  checkCommandId,
+  checkInstanceId,
+  checkMaxResults,
+  epochSeconds,
+  type Input,
+  type Operation,
+  optionalInteger,
+  optionalList,
+  optionalString,
+  optionalStrings,
+  paginate,
+  requiredString,
+  serialization,
+} from './input.js';
 import {
   MAX_STDERR_LENGTH,
   MAX_STDOUT_LENGTH,
@@ -21,12 +44,6 @@ import type { SsmFaults } from './types.js';
  * constraints follow botocore's `ssm/2014-11-06/service-2.json` (aws-facts §1.6).
  */
 
-type Input = Record<string, unknown>;
-export type Operation = (input: Input) => unknown;
-
-const INSTANCE_ID = /(^i-(\w{8}|\w{17})$)|(^mi-\w{17}$)/;
-const DOCUMENT_NAME_PATTERN = /^[a-zA-Z0-9_\-.:/]{3,128}$/;
-const DOCUMENT_VERSION = /([$]LATEST|[$]DEFAULT|^[1-9][0-9]*$)/;
 const MAX_CONCURRENCY = /^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$/;
 const MAX_ERRORS = /^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$/;
 const COMMAND_STATUS_FILTER = [
@@ -40,107 +57,7 @@ const COMMAND_STATUS_FILTER = [
 ];
 const INVOCATION_STATUS_FILTER = [...COMMAND_STATUS_FILTER, 'Delayed'];
 const DEFAULT_TIMEOUT_SECONDS = 3600;
-
-function epochSeconds(date: Date): number {
-  return date.getTime() / 1000;
-}
-
-function serialization(message: string): SsmApiError {
-  return new SsmApiError('SerializationException', message);
-}
-
-function optionalString(input: Input, member: string): string | undefined {
-  const value = input[member];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw serialization(`${member} must be a string.`);
-  return value;
-}
-
-function requiredString(input: Input, member: string, wireName: string): string {
-  const value = optionalString(input, member);
-  if (value === undefined) {
-    throw validationError(wireName, null, 'Member must not be null');
-  }
-  return value;
-}
-
-function optionalStrings(input: Input, member: string): string[] | undefined {
-  const value = input[member];
-  if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
-    throw serialization(`${member} must be a list of strings.`);
-  }
-  return value as string[];
-}
-
-function optionalInteger(input: Input, member: string): number | undefined {
-  const value = input[member];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value)) {
-    throw serialization(`${member} must be an integer.`);
-  }
-  return value;
-}
-
-function optionalList(input: Input, member: string): Input[] | undefined {
-  const value = input[member];
-  if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value) || !value.every((item) => typeof item === 'object' && item !== null)) {
-    throw serialization(`${member} must be a list of structures.`);
-  }
-  return value as Input[];
-}
-
-function checkInstanceId(value: string, wireName: string): void {
-  if (!INSTANCE_ID.test(value)) {
-    throw validationError(
-      wireName,
-      value,
-      'Member must satisfy regular expression pattern: (^i-(\\w{8}|\\w{17})$)|(^mi-\\w{17}$)'
-    );
-  }
-}
-
-function checkCommandId(value: string, wireName: string): void {
-  if (value.length !== 36) {
-    throw validationError(wireName, value, 'Member must have length greater than or equal to 36');
-  }
-}
-
-function checkMaxResults(value: number | undefined, min: number, max: number): void {
-  if (value === undefined) return;
-  if (value < min) {
-    throw validationError(
-      'maxResults',
-      String(value),
-      `Member must have value greater than or equal to ${min}`
-    );
-  }
-  if (value > max) {
-    throw validationError(
-      'maxResults',
-      String(value),
-      `Member must have value less than or equal to ${max}`
-    );
-  }
-}
-
-function paginate<T>(items: readonly T[], input: Input, defaultMax: number) {
-  const token = optionalString(input, 'NextToken');
-  const max = optionalInteger(input, 'MaxResults') ?? defaultMax;
-  let start = 0;
-  if (token !== undefined) {
-    const decoded = Number(Buffer.from(token, 'base64url').toString('utf8'));
-    if (!Number.isInteger(decoded) || decoded < 0 || decoded > items.length) {
-      throw new SsmApiError('InvalidNextToken', "The specified token isn't valid.");
-    }
-    start = decoded;
-  }
-  const page = items.slice(start, start + max);
-  const next =
-    start + max < items.length ? Buffer.from(String(start + max)).toString('base64url') : undefined;
-  return { page, next };
-}
+const INSTANCE_ID_VALUE = /(^i-(\w{8}|\w{17})$)|(^mi-\w{17}$)/;
 
 function parseFilterTime(value: string): number {
   const time = Date.parse(value);
@@ -207,6 +124,7 @@ export interface ApiContext {
   documents: ReadonlyMap<string, CommandDocument>;
   faults: () => SsmFaults;
   accountId: string;
+  region: string;
   startedAt: Date;
   clock: () => Date;
 }
@@ -307,6 +225,15 @@ function resolveTargets(context: ApiContext, targets: Input[]): string[] {
     const wanted = values.map(String);
     let matches: (instance: FleetInstance) => boolean;
     if (key.toLowerCase() === 'instanceids') {
+      // `Values=*` (every node) is for State Manager and Automation; Run Command needs the nodes
+      // named, like InstanceIds.
+      const notIds = wanted.filter((value) => !INSTANCE_ID_VALUE.test(value));
+      if (notIds.length > 0) {
+        throw new SsmApiError(
+          'InvalidInstanceId',
+          `Instances [[${notIds.join(', ')}]] not in a valid state for account ${context.accountId}`
+        );
+      }
       matches = (instance) => wanted.includes(instance.instanceId);
     } else if (key.startsWith('tag:')) {
       const tag = key.slice(4);
@@ -327,19 +254,17 @@ function resolveTargets(context: ApiContext, targets: Input[]): string[] {
 export function createOperations(context: ApiContext): Record<string, Operation> {
   const { engine, fleet, documents } = context;
 
-  function findDocument(name: string, version?: string): CommandDocument {
-    const document = documents.get(name);
-    if (document === undefined) {
-      throw new SsmApiError('InvalidDocument', 'The specified document does not exist.');
-    }
-    if (version !== undefined && !['$LATEST', '$DEFAULT', '1'].includes(version)) {
-      throw new SsmApiError(
-        'InvalidDocumentVersion',
-        'The document version is not valid or does not exist.'
-      );
-    }
-    return document;
-  }
+  const catalog = {
+    documents,
+    instances: () => fleet.instances(),
+    faults: context.faults,
+    accountId: context.accountId,
+    region: context.region,
+    startedAt: context.startedAt,
+    clock: context.clock,
+  };
+  const findDocument = (name: string, version?: string) =>
+    findCatalogDocument(catalog, name, version);
 
   function findCommand(commandId: string): CommandRecord {
     const command = engine.commands.get(commandId);
@@ -349,21 +274,9 @@ export function createOperations(context: ApiContext): Record<string, Operation>
 
   function sendCommand(input: Input) {
     const documentName = requiredString(input, 'DocumentName', 'documentName');
-    if (!DOCUMENT_NAME_PATTERN.test(documentName)) {
-      throw validationError(
-        'documentName',
-        documentName,
-        'Member must satisfy regular expression pattern: ^[a-zA-Z0-9_\\-.:/]{3,128}$'
-      );
-    }
+    checkDocumentName(documentName, 'documentName');
     const documentVersion = optionalString(input, 'DocumentVersion');
-    if (documentVersion !== undefined && !DOCUMENT_VERSION.test(documentVersion)) {
-      throw validationError(
-        'documentVersion',
-        documentVersion,
-        'Member must satisfy regular expression pattern: ([$]LATEST|[$]DEFAULT|^[1-9][0-9]*$)'
-      );
-    }
+    checkDocumentVersion(documentVersion);
     const comment = optionalString(input, 'Comment') ?? '';
     if (comment.length > 100) {
       throw validationError(
@@ -625,11 +538,8 @@ export function createOperations(context: ApiContext): Record<string, Operation>
       );
     }
     checkMaxResults(optionalInteger(input, 'MaxResults'), 5, 50);
-    const offline = new Set(context.faults().offlineInstanceIds);
-    const pingOf = (instance: FleetInstance) =>
-      instance.pingStatus === 'Online' && offline.has(instance.instanceId)
-        ? 'ConnectionLost'
-        : instance.pingStatus;
+    const faults = context.faults();
+    const pingOf = (instance: FleetInstance) => pingStatusOf(faults, instance);
     const conditions = [
       ...(legacy ?? []).map((filter) => ({ key: filter.key, values: filter.valueSet })),
       ...(filters ?? []).map((filter) => ({ key: filter.Key, values: filter.Values })),
@@ -663,6 +573,16 @@ export function createOperations(context: ApiContext): Record<string, Operation>
       }
       if (key === 'tag-key') {
         return (instance: FleetInstance) => wanted.some((tag) => Object.hasOwn(instance.tags, tag));
+      }
+      if (key === 'AssociationStatus') {
+        return associationStatusFilter(
+          wanted,
+          () =>
+            new SsmApiError(
+              'InvalidInstanceInformationFilterValue',
+              "The specified filter value isn't valid."
+            )
+        );
       }
       if (filters !== undefined && key.startsWith('tag:')) {
         const tag = key.slice(4);
@@ -703,12 +623,15 @@ export function createOperations(context: ApiContext): Record<string, Operation>
 
   function describeDocumentOperation(input: Input) {
     const name = requiredString(input, 'Name', 'name');
+    checkDocumentName(name, 'name');
     const version = optionalString(input, 'DocumentVersion');
+    checkDocumentVersion(version);
     const found = findDocument(name, version);
     return { Document: describeDocument(found, context.accountId, context.startedAt) };
   }
 
   return {
+    ...createCatalogOperations(catalog),
     SendCommand: sendCommand,
     GetCommandInvocation: getCommandInvocation,
     ListCommands: listCommands,

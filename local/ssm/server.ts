@@ -99,6 +99,7 @@ export async function startLocalSsm(options: LocalSsmOptions): Promise<LocalSsm>
     documents,
     faults: () => faults,
     accountId,
+    region,
     startedAt: clock(),
     clock,
   });

@@ -53,7 +53,7 @@ describe('createLedgerTable', () => {
     );
   });
 
-  // dynalite has no UpdateTimeToLive, so DynamoDB's side of the TTL set-up is mocked.
+  // Counts the calls DynamoDB sees (the local endpoint's own TTL answers: aws-cli.test.ts).
   it('turns TTL on where the endpoint supports it, once', async () => {
     const ddb = mockClient(DynamoDBClient);
     mocked = ddb;

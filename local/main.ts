@@ -70,6 +70,13 @@ Ctrl-C stops.
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
+    // `npm start` forwards SIGINT and SIGTERM (the script execs node, so no shell stands between);
+    // should npm itself die without forwarding, this process is orphaned: stop as on SIGTERM
+    // rather than hold the ports and the data dir for nobody.
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent && !stopping) stop('parent process gone');
+    }, 1000).unref();
   });
   console.log('stopped');
   return 0;

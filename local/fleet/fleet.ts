@@ -54,6 +54,17 @@ export interface CreateFleetOptions {
   durationScale?: number;
   /** Which script runs an invocation. Default: the TypeScript stand-in (`operations.ts`). */
   hostScript?: HostScript;
+  /**
+   * The clock the hosts read (`now()`, the host time of every output), at millisecond
+   * resolution; `advance` moves it forward with the fleet. Default: the fleet's own clock, which
+   * moves only by `advance`, a whole minute at a time.
+   */
+  clock?: FleetClock;
+}
+
+export interface FleetClock {
+  now(): number;
+  advanceTo(ms: number): void;
 }
 
 export const DEFAULT_FLEET_START = new Date('2026-11-23T14:00:00Z');
@@ -108,6 +119,9 @@ export function createFleet(options: CreateFleetOptions = {}): SimulatedFleet {
   const hosts = new Map<string, HostState>();
   const listeners = new Set<(notice: SessionIdleNotice) => void>();
   let now = Math.floor(start.getTime() / MINUTE_MS) * MINUTE_MS;
+  const clock = options.clock;
+  /** What the hosts' clocks read: the shared clock, never behind the fleet's last minute. */
+  const current = () => (clock ? Math.max(clock.now(), now) : now);
   const ids = new IdSource(prng);
 
   const plans = blueprints(hostCount).map((blueprint, index) => {
@@ -202,7 +216,7 @@ export function createFleet(options: CreateFleetOptions = {}): SimulatedFleet {
           `${instanceId} is ${host.instance.pingStatus}: no agent to run the script`
         );
       }
-      const windows = windowsHost(host, () => now, {
+      const windows = windowsHost(host, current, {
         sessionEnded,
         closeSmbSession: closeSmbSessionState,
       });
@@ -216,7 +230,7 @@ export function createFleet(options: CreateFleetOptions = {}): SimulatedFleet {
         durationMs: (result.elapsedMs ?? Math.round(base * durationScale)) + host.slowMs,
       };
     },
-    now: () => new Date(now),
+    now: () => new Date(current()),
     advance: (minutes) => {
       if (!Number.isInteger(minutes) || minutes < 0 || minutes > MAX_ADVANCE_MINUTES) {
         throw new FleetError(
@@ -226,6 +240,7 @@ export function createFleet(options: CreateFleetOptions = {}): SimulatedFleet {
       }
       const notices: SessionIdleNotice[] = [];
       for (let i = 0; i < minutes; i++) step(notices);
+      clock?.advanceTo(now);
       for (const notice of notices) for (const listener of [...listeners]) listener({ ...notice });
     },
     host: (instanceId) => view(getHost(instanceId), now),

@@ -28,6 +28,8 @@ export interface DeadLetter {
  */
 export class LocalEventBus {
   readonly deadLetters: DeadLetter[] = [];
+  /** Stops the simulated clock while a function runs (see `SimClock.hold`). */
+  constructor(private readonly hold: () => () => void = () => () => undefined) {}
   private readonly rules: Rule[] = [];
   private readonly inflight = new Set<Promise<void>>();
 
@@ -54,11 +56,14 @@ export class LocalEventBus {
   private async invokeAsync(rule: Rule, invoke: LambdaInvoke, event: AnyEventBridgeEvent) {
     let lastError: unknown;
     for (let attempt = 0; attempt < 3; attempt++) {
+      const release = this.hold();
       try {
         await invoke(event, lambdaContext(rule.name, randomUUID()));
         return;
       } catch (error) {
         lastError = error;
+      } finally {
+        release();
       }
     }
     this.deadLetters.push({
@@ -101,6 +106,8 @@ export class LocalQueue {
       maxConcurrency?: number;
       visibilityTimeoutMs?: number;
       maxReceiveCount?: number;
+      /** Stops the simulated clock while the handler runs (see `SimClock.hold`). */
+      hold?: () => () => void;
     }
   ) {}
 
@@ -141,6 +148,7 @@ export class LocalQueue {
     for (const message of batch) message.receiveCount++;
     const event: SQSEvent = { Records: batch.map((m) => this.record(m)) };
     let failed: Set<string>;
+    const release = this.options.hold?.() ?? (() => undefined);
     try {
       const response = await this.options.handler(
         event,
@@ -149,6 +157,8 @@ export class LocalQueue {
       failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     } catch {
       failed = new Set(batch.map((m) => m.messageId));
+    } finally {
+      release();
     }
     for (const message of batch) {
       if (!failed.has(message.messageId)) continue;

@@ -2,6 +2,10 @@ import { parseArgs } from 'node:util';
 
 export interface RuntimeOptions {
   port: number;
+  /** dynalite's port; 0 or absent picks a free one. */
+  dynamodbPort?: number;
+  /** The local SSM's port; 0 or absent picks a free one. */
+  ssmPort?: number;
   fleet: number;
   sweepEveryMs: number;
   seed: number;
@@ -15,6 +19,13 @@ export interface RuntimeOptions {
   hostScript: HostScriptMode;
 }
 
+/**
+ * The fastest simulated clock the runtime honours: the functions take real time (a few ms per
+ * record, tens under load) that the clock turns into simulated time, and past this a single
+ * status record costs simulated minutes, longer than the policy's shortest interval.
+ */
+export const MAX_TIME_SCALE = 600;
+
 export const HOST_SCRIPT_MODES = ['typescript', 'pwsh'] as const;
 export type HostScriptMode = (typeof HOST_SCRIPT_MODES)[number];
 
@@ -24,11 +35,14 @@ Runs session-janitor on this machine: dynalite, a local SSM endpoint with a simu
 fleet, the four functions, an event bus, a scheduler and the HTTP API, all on 127.0.0.1.
 
   --port N           API port (default 3000; 0 picks a free one)        JANITOR_PORT
+  --dynamodb-port N  DynamoDB (dynalite) port (default 0: a free one)   JANITOR_DYNAMODB_PORT
+  --ssm-port N       local SSM port (default 0: a free one)             JANITOR_SSM_PORT
   --fleet N          simulated hosts (default 12, 1-200)                 JANITOR_FLEET
   --sweep-every D    sweep interval: 30s, 1m, 500ms (default 1m)         JANITOR_SWEEP_EVERY
   --seed N           fleet seed, for a reproducible demo (default 1)     JANITOR_SEED
   --policy FILE      policy document (default: the demo policy)          JANITOR_POLICY
-  --time-scale N     simulated minutes per real second (default 1)       JANITOR_TIME_SCALE
+  --time-scale N     simulated minutes per real second (default 1,       JANITOR_TIME_SCALE
+                     0 stands still, at most ${MAX_TIME_SCALE})
   --data-dir DIR     where dynalite keeps the ledger (default .data)     JANITOR_DATA_DIR
   --in-memory        keep nothing on disk                                JANITOR_IN_MEMORY=1
   --host-script M    typescript (the stand-in, default) or pwsh (the     JANITOR_HOST_SCRIPT
@@ -70,6 +84,8 @@ export function parseRuntimeOptions(
       strict: true,
       options: {
         port: { type: 'string' },
+        'dynamodb-port': { type: 'string' },
+        'ssm-port': { type: 'string' },
         fleet: { type: 'string' },
         'sweep-every': { type: 'string' },
         seed: { type: 'string' },
@@ -98,8 +114,10 @@ export function parseRuntimeOptions(
   }
   const scaleText = pick('time-scale', 'JANITOR_TIME_SCALE') ?? '1';
   const timeScale = Number(scaleText);
-  if (!Number.isFinite(timeScale) || timeScale < 0 || timeScale > 1440) {
-    throw new OptionsError(`--time-scale must be a number from 0 to 1440, got "${scaleText}"`);
+  if (!Number.isFinite(timeScale) || timeScale < 0 || timeScale > MAX_TIME_SCALE) {
+    throw new OptionsError(
+      `--time-scale must be a number from 0 to ${MAX_TIME_SCALE} (simulated minutes per real second; beyond that the functions' own latency is minutes of simulated time), got "${scaleText}"`
+    );
   }
   const inMemoryEnv = env.JANITOR_IN_MEMORY;
   const hostScript = pick('host-script', 'JANITOR_HOST_SCRIPT') ?? 'typescript';
@@ -108,6 +126,13 @@ export function parseRuntimeOptions(
   }
   return {
     port: integer('port', pick('port', 'JANITOR_PORT') ?? '3000', 0, 65_535),
+    dynamodbPort: integer(
+      'dynamodb-port',
+      pick('dynamodb-port', 'JANITOR_DYNAMODB_PORT') ?? '0',
+      0,
+      65_535
+    ),
+    ssmPort: integer('ssm-port', pick('ssm-port', 'JANITOR_SSM_PORT') ?? '0', 0, 65_535),
     fleet: integer('fleet', pick('fleet', 'JANITOR_FLEET') ?? '12', 1, 200),
     sweepEveryMs,
     seed: integer('seed', pick('seed', 'JANITOR_SEED') ?? '1', 0, 2 ** 31 - 1),

@@ -10,6 +10,7 @@ import { createLedgerTable } from '../../lib/ledger/table.js';
 import { parsePolicy } from '../../lib/policy/schema.js';
 import { DOCUMENT_NAME, READ_DOCUMENT_NAME } from '../../lib/ssm/host-contract.js';
 import type { SweepResult } from '../../lib/sweep/sweep.js';
+import { SimClock } from '../clock.js';
 import { startDynalite } from '../dynamodb/server.js';
 import { createFleet } from '../fleet/fleet.js';
 import type { SessionIdleNotice, SimulatedFleet } from '../fleet/types.js';
@@ -20,6 +21,7 @@ import { startLocalSsm } from '../ssm/server.js';
 import type { LocalSsm, SsmFaults, SsmTiming } from '../ssm/types.js';
 import { type AnyEventBridgeEvent, LocalEventBus, LocalQueue } from './event-bus.js';
 import { lambdaContext } from './lambda-context.js';
+import { DataDirInUseError, lockDataDir } from './lock.js';
 import type { RuntimeOptions } from './options.js';
 import { latestRecordedTime, resumedStart } from './resume.js';
 
@@ -27,6 +29,17 @@ export const DEMO_POLICY_FILE = new URL('../demo-policy.json', import.meta.url);
 const TABLE_NAME = 'session-janitor-actions';
 const ACCOUNT = '000000000000';
 const REGION = 'us-east-1';
+/**
+ * The local SSM's delays in simulated milliseconds, about what Run Command takes: a second or two
+ * before a reachable node runs the document, retries to an unreachable one every half minute.
+ */
+const SIMULATED_SSM_TIMING: Partial<SsmTiming> = {
+  pendingMs: 1_500,
+  delayedAfterMs: 5_000,
+  retryDeliveryMs: 30_000,
+  eventDelayMs: 500,
+  msPerSecond: 1_000,
+};
 
 export class StartupError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -93,38 +106,52 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
           })
         : null;
     if (pwsh) stack.push(() => pwsh.close());
-    const dynamo = await startDynalite(options.inMemory ? {} : { path: join(dataDir, 'dynamodb') });
+    if (!options.inMemory) {
+      const release = await lockDataDir(dataDir).catch((error: unknown) => {
+        throw error instanceof DataDirInUseError ? new StartupError(error.message) : error;
+      });
+      stack.push(release);
+    }
+    const dynamo = await startDynalite({
+      ...(options.inMemory ? {} : { path: join(dataDir, 'dynamodb') }),
+      ...(options.dynamodbPort === undefined ? {} : { port: options.dynamodbPort }),
+    }).catch(portInUse(options.dynamodbPort, '--dynamodb-port'));
     stack.push(() => dynamo.close());
 
     // The simulated clock starts at the real one, so logon times and ledger times agree; after a
     // restart, never before what the ledger already holds.
     const latest = options.inMemory ? null : await latestRecordedTime(dynamo.endpoint, TABLE_NAME);
+    const start = resumedStart(new Date(), latest);
+    // One clock for everything that reports or waits for a time: the ledger, the functions, SSM
+    // and the hosts all live in simulated time, which --time-scale speeds up (simulated minutes
+    // per real second: timeScale × 60 simulated ms per real ms). SSM's delays and timeouts wait on
+    // the same clock, so a delivery timeout lasts as long in simulated time as in AWS, and events
+    // keep their order at every speed. Not with the real script, which takes real time: its SSM
+    // waits in real time; nor at --time-scale 0, where the clock stands still (tests move it).
+    const simClock = new SimClock(start, options.timeScale * 60);
+    stack.push(async () => simClock.close());
     const fleet = createFleet({
+      clock: simClock,
       ...(pwsh ? { hostScript: pwsh.run } : {}),
-      start: resumedStart(new Date(), latest),
+      start,
       seed: options.seed,
       hosts: options.fleet,
       durationScale: options.durationScale ?? 1,
       liveSessions: options.liveSessions ?? true,
     });
-    // One clock for everything that reports time: the ledger, the functions, SSM and the hosts
-    // all live in the fleet's simulated time, which --time-scale speeds up. SSM's timeouts are
-    // sped up by the same factor, so a delivery timeout lasts as long in simulated time as in AWS.
-    // Not with the real script: it takes real time, so its timeouts stay in real seconds.
     const clock = () => fleet.now();
-    const scaled = options.timeScale > 0 && !pwsh;
+    const simulated = options.timeScale > 0 && !pwsh;
     const ssm = await startLocalSsm({
       fleet,
       seed: options.seed,
       accountId: ACCOUNT,
       region: REGION,
+      ...(options.ssmPort === undefined ? {} : { port: options.ssmPort }),
       clock,
-      timing: {
-        ...(scaled ? { msPerSecond: 1000 / (options.timeScale * 60) } : {}),
-        ...options.ssmTiming,
-      },
+      ...(simulated ? { scheduler: simClock } : {}),
+      timing: { ...(simulated ? SIMULATED_SSM_TIMING : {}), ...options.ssmTiming },
       ...(options.ssmFaults ? { faults: options.ssmFaults } : {}),
-    });
+    }).catch(portInUse(options.ssmPort, '--ssm-port'));
     stack.push(() => ssm.close());
 
     // The functions read their configuration from the environment, exactly as in Lambda.
@@ -169,9 +196,12 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
     const idleHandler = idleModule.createIdleEventHandler(functions);
     const apiHandler = apiModule.createApiHandler(functions);
 
-    const bus = new LocalEventBus();
+    // The functions' own latency costs no simulated time (see SimClock.hold).
+    const hold = () => simClock.hold();
+    const bus = new LocalEventBus(hold);
     const statusQueue = new LocalQueue({
       name: 'session-janitor-command-status',
+      hold,
       handler: statusHandler,
       deadLetters: bus.deadLetters,
       visibilityTimeoutMs: 2000,
@@ -242,7 +272,8 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
     const inflightSweeps = new Set<Promise<unknown>>();
     const sweepNow = async (at = clock()): Promise<SweepResult> => {
       const input = { scheduledTime: at.toISOString(), scheduleArn: 'local:schedule/sweep' };
-      const work = sweepHandler(input, lambdaContext('sweep', randomUUID()));
+      const release = simClock.hold();
+      const work = sweepHandler(input, lambdaContext('sweep', randomUUID())).finally(release);
       inflightSweeps.add(work);
       try {
         const result = await work;
@@ -261,12 +292,23 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
       timers.push(setTimeout(tick, Math.min(2000, options.sweepEveryMs)));
       timers.push(setInterval(tick, options.sweepEveryMs));
     }
+    const stopLiving: Array<() => void> = [];
     if (options.timeScale > 0) {
-      timers.push(setInterval(() => fleet.advance(options.timeScale), 1000));
+      // The fleet's users live minute by minute, on the simulated clock's minutes.
+      const minute = 60_000;
+      const firstMinute = (Math.floor(start.getTime() / minute) + 1) * minute - start.getTime();
+      stopLiving.push(
+        simClock.after(firstMinute, () => {
+          fleet.advance(1);
+          stopLiving.push(simClock.every(minute, () => fleet.advance(1)));
+        })
+      );
     }
-    stack.push(async () => {
+    const stopTimers = () => {
       for (const timer of timers) clearInterval(timer);
-    });
+      for (const stop of stopLiving) stop();
+    };
+    stack.push(async () => stopTimers());
 
     const settle = async () => {
       // Handlers start commands whose events start handlers: loop until a full pass is quiet.
@@ -298,7 +340,7 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
       async stop() {
         if (stopped) return;
         stopped = true;
-        for (const timer of timers) clearInterval(timer);
+        stopTimers();
         await gateway.close();
         // No dispatched action left behind untracked: let every command finish and its status
         // event reach command-status before the SSM endpoint and the ledger go away.
@@ -310,6 +352,17 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
     await cleanUp();
     throw error;
   }
+}
+
+function portInUse(port: number | undefined, flag: string) {
+  return (error: NodeJS.ErrnoException): never => {
+    if (error.code === 'EADDRINUSE') {
+      throw new StartupError(`port ${port} is in use: stop what uses it or pass ${flag}`, {
+        cause: error,
+      });
+    }
+    throw error;
+  };
 }
 
 async function readPolicyText(file: string | null): Promise<string> {

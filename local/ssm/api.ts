@@ -395,7 +395,7 @@ export function createOperations(context: ApiContext): Record<string, Operation>
     if (
       command === undefined ||
       invocation === undefined ||
-      Date.now() - command.sentAtMs < invisibleFor
+      engine.now() - command.sentAtMs < invisibleFor
     ) {
       throw new SsmApiError('InvocationDoesNotExist', '');
     }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { HostParameters } from '../../lib/ssm/host-contract.js';
+import type { Scheduler } from '../clock.js';
 import type { Fleet, ScriptRun } from '../fleet/types.js';
 import type { Dice } from './random.js';
 import type {
@@ -27,7 +28,7 @@ export interface Invocation {
   /** -1 until the script has exited (and for timeouts and cancellations). */
   responseCode: number;
   startedAt: Date | null;
-  /** Real time the script started (`Date.now()`): run time is measured on real timers. */
+  /** When the script started on the scheduler's clock: run time is measured on it. */
   startedAtMs: number | null;
   endedAt: Date | null;
   stdout: string;
@@ -46,7 +47,7 @@ export interface CommandRecord {
   instanceIds: string[];
   targets: unknown[];
   requestedAt: Date;
-  /** Real time of SendCommand (`Date.now()`): delivery deadlines run on real timers. */
+  /** When SendCommand was answered, on the scheduler's clock: delivery deadlines run on it. */
   sentAtMs: number;
   timeoutSeconds: number;
   executionTimeoutSeconds: number;
@@ -144,13 +145,15 @@ export interface EngineOptions {
   region: string;
   onListenerError: (error: unknown, event: SsmEventBridgeEvent) => void;
   clock: () => Date;
+  /** Every delay and timeout waits on it. */
+  scheduler: Scheduler;
 }
 
 export class RunCommandEngine {
   readonly commands = new Map<string, CommandRecord>();
   readonly sent: SentCommandRecord[] = [];
   private readonly listeners = new Set<SsmEventListener>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Set<() => void>();
   private readonly idleWaiters: (() => void)[] = [];
   /**
    * The order commands were sent in: event faults are keyed by it, not by the (random) command
@@ -177,7 +180,7 @@ export class RunCommandEngine {
 
   close(): void {
     this.closed = true;
-    for (const timer of this.timers) clearTimeout(timer);
+    for (const cancel of this.timers) cancel();
     this.timers.clear();
     this.openInvocations = 0;
     this.busy = 0;
@@ -200,7 +203,7 @@ export class RunCommandEngine {
       // restart would tie an old action to a new, unrelated command.
       commandId: randomUUID(),
       requestedAt: this.options.clock(),
-      sentAtMs: Date.now(),
+      sentAtMs: this.now(),
       status: 'Pending',
       statusDetails: 'Pending',
       invocations: new Map(),
@@ -249,17 +252,22 @@ export class RunCommandEngine {
     }
   }
 
+  /** Milliseconds on the scheduler's clock. */
+  now(): number {
+    return this.options.scheduler.now();
+  }
+
   private ms(seconds: number): number {
     return seconds * this.options.timing.msPerSecond;
   }
 
   private later(delayMs: number, action: () => void): void {
     if (this.closed) return;
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
+    const cancel = this.options.scheduler.after(delayMs, () => {
+      this.timers.delete(cancel);
       if (!this.closed) action();
-    }, delayMs);
-    this.timers.add(timer);
+    });
+    this.timers.add(cancel);
   }
 
   private schedule(command: CommandRecord, invocation: Invocation): void {
@@ -274,7 +282,7 @@ export class RunCommandEngine {
     });
     const attempt = () => {
       if (invocation.status !== 'Pending' && invocation.status !== 'Delayed') return;
-      if (Date.now() >= deliveryDeadline) return;
+      if (this.now() >= deliveryDeadline) return;
       if (this.isReachable(invocation.instanceId)) {
         this.run(command, invocation);
         return;
@@ -291,7 +299,7 @@ export class RunCommandEngine {
 
   private run(command: CommandRecord, invocation: Invocation): void {
     invocation.startedAt = this.options.clock();
-    invocation.startedAtMs = Date.now();
+    invocation.startedAtMs = this.now();
     this.transition(command, invocation, 'InProgress', 'InProgress');
     const executionTimeoutMs = this.ms(command.executionTimeoutSeconds);
     this.later(executionTimeoutMs, () => {
@@ -330,7 +338,7 @@ export class RunCommandEngine {
     const runMs = result.durationMs + slowMs;
     // A script that outlives the execution timeout is killed by it: the timer above decides.
     if (runMs >= executionTimeoutMs) return;
-    const remaining = invocation.startedAtMs + runMs - Date.now();
+    const remaining = invocation.startedAtMs + runMs - this.now();
     if (remaining <= 0) {
       this.complete(command, invocation, result);
       return;

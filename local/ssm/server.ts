@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { REAL_TIME } from '../clock.js';
 import { createOperations } from './api.js';
 import { loadDocuments } from './document.js';
 import { RunCommandEngine } from './engine.js';
@@ -92,6 +93,7 @@ export async function startLocalSsm(options: LocalSsmOptions): Promise<LocalSsm>
           `local SSM: a listener failed on ${event['detail-type']}: ${String(error)}`
         )),
     clock,
+    scheduler: options.scheduler ?? REAL_TIME,
   });
   const operations = createOperations({
     engine,

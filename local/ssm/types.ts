@@ -1,3 +1,4 @@
+import type { Scheduler } from '../clock.js';
 import type { Fleet } from '../fleet/types.js';
 
 /** Faults the local SSM can inject. All are deterministic for a given `seed`. */
@@ -19,6 +20,7 @@ export interface SsmFaults {
   invocationNotFoundMs: number;
 }
 
+/** Milliseconds of the scheduler's clock (`LocalSsmOptions.scheduler`: real time by default). */
 export interface SsmTiming {
   /** How long an invocation to a reachable instance stays `Pending`. */
   pendingMs: number;
@@ -27,8 +29,8 @@ export interface SsmTiming {
   /** Between delivery attempts to an unreachable instance. */
   retryDeliveryMs: number;
   /**
-   * Real milliseconds per SSM second, applied to `TimeoutSeconds` and the document's
-   * `timeoutSeconds` (tests shrink a 120 s execution timeout to 120 ms with 1).
+   * Scheduler milliseconds per SSM second, applied to `TimeoutSeconds` and the document's
+   * `timeoutSeconds` (tests on real time shrink a 120 s execution timeout to 120 ms with 1).
    */
   msPerSecond: number;
   /** Between a status change and the delivery of its event. */
@@ -125,10 +127,16 @@ export interface LocalSsmOptions {
   /**
    * The clock of every time SSM reports (RequestedDateTime, execution times, event times, the
    * ListCommands time filters). The local runtime passes the simulated fleet's clock so that the
-   * ledger, the hosts and SSM agree on the time; delays and timeouts still run on real timers.
+   * ledger, the hosts and SSM agree on the time.
    * @default () => new Date()
    */
   clock?: () => Date;
+  /**
+   * What every delay and timeout waits on: the local runtime passes its simulated clock, so that
+   * a delay lasts as long in simulated time at every `--time-scale`.
+   * @default real time
+   */
+  scheduler?: Scheduler;
   accountId?: string;
   region?: string;
   /** Called when an event listener throws or rejects; default: a process warning. */

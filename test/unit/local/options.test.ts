@@ -9,6 +9,8 @@ describe('runtime options', () => {
   it('defaults to the documented demo settings', () => {
     expect(parseRuntimeOptions([], {})).toEqual({
       port: 3000,
+      dynamodbPort: 0,
+      ssmPort: 0,
       fleet: 12,
       sweepEveryMs: 60_000,
       seed: 1,
@@ -53,11 +55,19 @@ describe('runtime options', () => {
     [['--fleet', '0'], /--fleet must be an integer from 1 to 200/],
     [['--sweep-every', 'soon'], /--sweep-every must be a duration/],
     [['--time-scale=-1'], /--time-scale must be a number/],
+    [['--time-scale', '601'], /--time-scale must be a number from 0 to 600/],
+    [['--ssm-port', '65536'], /--ssm-port must be an integer from 0 to 65535/],
     [['--unknown'], /Unknown option/],
     [['--host-script', 'powershell'], /--host-script must be typescript or pwsh/],
   ])('refuses %j with a clear message', (argv, message) => {
     expect(() => parseRuntimeOptions(argv, {})).toThrow(OptionsError);
     expect(() => parseRuntimeOptions(argv, {})).toThrow(message);
+  });
+
+  it('takes fixed DynamoDB and SSM ports for tools pointed at them', () => {
+    expect(
+      parseRuntimeOptions(['--dynamodb-port', '8000'], { JANITOR_SSM_PORT: '8001' })
+    ).toMatchObject({ dynamodbPort: 8000, ssmPort: 8001 });
   });
 
   it('answers help', () => {

@@ -1,0 +1,91 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ListCommandInvocationsCommand } from '@aws-sdk/client-ssm';
+import { describe, expect, it } from 'vitest';
+import type { Action } from '../../lib/actions/model.js';
+import { startRuntime } from '../../local/runtime/runtime.js';
+import { localSsmClient } from '../helpers/ssm-local.js';
+
+/**
+ * One clock at every --time-scale: the local SSM's delays and timeouts, the hosts' run times and
+ * every recorded time live in simulated time, so a sweep ends the same way at 1, 60 and 600
+ * simulated minutes per real second, and the trail's times say in which order things happened.
+ */
+
+const ORDER = ['planned', 'dispatched', 'succeeded'] as const;
+
+describe.each([1, 60, 600])('at --time-scale %d', (timeScale) => {
+  it('a sweep acts, every recorded time is distinct and ordered, and only the slow host times out', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'janitor-scale-'));
+    const runtime = await startRuntime({
+      port: 0,
+      fleet: 12,
+      sweepEveryMs: Number.POSITIVE_INFINITY,
+      seed: 7,
+      policyFile: null,
+      timeScale,
+      dataDir: dir,
+      inMemory: true,
+      janitorDir: dir,
+      hostScript: 'typescript',
+      liveSessions: false,
+      idleEvents: false,
+    });
+    const ssm = localSsmClient(runtime.ssmEndpoint);
+    try {
+      const slow = runtime.fleet.instances().find((i) => i.computerName === 'RDSH-FR-01')
+        ?.instanceId as string;
+      // 200 simulated seconds of run time, past the document's 120 s execution timeout.
+      runtime.ssm.setFaults({ slowInstanceMs: { [slow]: 200_000 } });
+      const sweep = await runtime.sweepNow();
+      await runtime.settle();
+
+      const hosts = Object.values(sweep.groups).flat();
+      const actions: Action[] = [];
+      for (const host of hosts) {
+        actions.push(...(await runtime.ledger.listByHost(host, { limit: 100 })).items);
+      }
+      const succeeded = actions.filter((a) => a.status === 'succeeded');
+      expect(succeeded.length).toBeGreaterThan(5);
+      expect(actions.filter((a) => a.instanceId === slow)).toEqual([]);
+      for (const action of succeeded) {
+        const times = ORDER.map((step) => Date.parse(action.timestamps[step] ?? ''));
+        expect(times.every(Number.isFinite)).toBe(true);
+        expect(times[0]).toBeLessThan(times[1] as number);
+        expect(times[1]).toBeLessThan(times[2] as number);
+      }
+      const all = actions.flatMap((a) => Object.values(a.timestamps));
+      expect(new Set(all).size).toBe(all.length);
+
+      const invocations = [];
+      let next: string | undefined;
+      do {
+        const page = await ssm.send(
+          new ListCommandInvocationsCommand({ Details: true, NextToken: next })
+        );
+        invocations.push(...(page.CommandInvocations ?? []));
+        next = page.NextToken;
+      } while (next);
+      const listing = invocations.filter((i) => i.Comment?.startsWith('sj:sweep:'));
+      for (const invocation of invocations) {
+        const plugin = invocation.CommandPlugins?.[0];
+        const requested = invocation.RequestedDateTime?.getTime() ?? Number.NaN;
+        const started = plugin?.ResponseStartDateTime?.getTime() ?? Number.NaN;
+        const ended = plugin?.ResponseFinishDateTime?.getTime() ?? Number.NaN;
+        expect(requested).toBeLessThanOrEqual(started);
+        expect(started).toBeLessThanOrEqual(ended);
+        const expected = invocation.InstanceId === slow ? 'TimedOut' : 'Success';
+        expect([invocation.InstanceId, invocation.Status]).toEqual([
+          invocation.InstanceId,
+          expected,
+        ]);
+      }
+      expect(listing.find((i) => i.InstanceId === slow)?.StatusDetails).toBe('ExecutionTimedOut');
+    } finally {
+      ssm.destroy();
+      await runtime.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

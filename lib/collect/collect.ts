@@ -151,7 +151,8 @@ async function collectSessions(
 
   const failed = async (reason: string): Promise<CollectResult> => {
     deps.observer.warn('host could not list its sessions', { sweepId, instanceId, reason });
-    await deps.ledger.addToSweep(sweepId, { errors: 1 });
+    // Status events arrive at least once: a host's listing counts once per sweep.
+    await deps.ledger.addToSweepOnce(sweepId, instanceId, { errors: 1 });
     return { kind: 'host-failed', sweepId, reason };
   };
   const outcome = outcomeOf(reading, 'ListSessions');
@@ -214,7 +215,7 @@ async function collectSessions(
       refused: { limit: 'fleet-limit', detail: 'fleet limit for this sweep reached' },
     }),
   });
-  await deps.ledger.addToSweep(sweepId, { sessionsSeen: parsed.rows.length });
+  await deps.ledger.addToSweepOnce(sweepId, instanceId, { sessionsSeen: parsed.rows.length });
   if (retry) throw new RetryLaterError(`some actions for ${instanceId} could not be sent yet`);
   return { kind: 'sessions', sweepId, group: group.name, sessions: parsed.rows.length, actions };
 }

@@ -34,6 +34,17 @@ export interface SweepStore {
   /** Adds to the counters atomically (one UpdateItem `ADD`); concurrent adds never lose counts. */
   addToSweep(id: string, deltas: Partial<SweepCounters>, options?: { at?: Date }): Promise<Sweep>;
   /**
+   * Adds to the counters once per `key` (a host): the key joins the sweep's set of counted keys
+   * in the same conditional UpdateItem, so a redelivered status event adds nothing. `counted` is
+   * false when the key was counted before.
+   */
+  addToSweepOnce(
+    id: string,
+    key: string,
+    deltas: Partial<SweepCounters>,
+    options?: { at?: Date }
+  ): Promise<{ counted: boolean; sweep: Sweep }>;
+  /**
    * Takes up to `wanted` units of `counter` without letting it pass `max`, across concurrent
    * callers (a fleet-wide cap on actions per sweep). `granted` may be less than asked, or 0.
    */
@@ -53,6 +64,9 @@ const count = z.number().int().min(0).max(1_000_000_000);
 const deltasSchema = z
   .partialRecord(z.enum(SWEEP_COUNTERS), count)
   .refine((d) => Object.keys(d).length > 0, 'at least one counter');
+const countedKeySchema = z.string().min(1).max(128);
+/** The sweep item's string set of keys (hosts) counted once. */
+const COUNTED_KEYS = 'countedKeys';
 const claimSchema = z.object({ counter: z.enum(SWEEP_COUNTERS), wanted: count, max: count });
 
 const storedSweepSchema = z.object({
@@ -99,30 +113,39 @@ export function createSweepStore(deps: {
     return sweep;
   }
 
-  /** `cap`: the update applies only while `cap.counter` is at most `cap.atMost` beforehand. */
+  /**
+   * `cap`: the update applies only while `cap.counter` is at most `cap.atMost` beforehand;
+   * `once`: only while `once` is not yet in the sweep's counted keys, which it then joins.
+   */
   async function add(
     id: string,
     deltas: Partial<SweepCounters>,
     at: string,
-    cap?: { counter: SweepCounter; atMost: number }
+    { cap, once }: { cap?: { counter: SweepCounter; atMost: number }; once?: string } = {}
   ): Promise<Sweep> {
     const entries = Object.entries(deltas);
+    const adds = entries.map((_, i) => `#c${i} :v${i}`);
+    if (once !== undefined) adds.push('#counted :onceSet');
     const out = await client.send(
       new UpdateCommand({
         TableName: tableName,
         Key: keyOf(id),
-        ConditionExpression: cap
-          ? 'attribute_exists(pk) AND #cap <= :atMost'
-          : 'attribute_exists(pk)',
-        UpdateExpression: `SET updatedAt = :at ADD ${entries.map((_, i) => `#c${i} :v${i}`).join(', ')}`,
+        ConditionExpression: [
+          'attribute_exists(pk)',
+          ...(cap ? ['#cap <= :atMost'] : []),
+          ...(once !== undefined ? ['NOT contains(#counted, :once)'] : []),
+        ].join(' AND '),
+        UpdateExpression: `SET updatedAt = :at ADD ${adds.join(', ')}`,
         ExpressionAttributeNames: {
           ...Object.fromEntries(entries.map(([c], i) => [`#c${i}`, c])),
           ...(cap ? { '#cap': cap.counter } : {}),
+          ...(once !== undefined ? { '#counted': COUNTED_KEYS } : {}),
         },
         ExpressionAttributeValues: {
           ...Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
           ':at': at,
           ...(cap ? { ':atMost': cap.atMost } : {}),
+          ...(once !== undefined ? { ':once': once, ':onceSet': new Set([once]) } : {}),
         },
         ReturnValues: 'ALL_NEW',
       })
@@ -177,6 +200,21 @@ export function createSweepStore(deps: {
       }
     },
 
+    async addToSweepOnce(id, key, deltas, options = {}) {
+      check(sweepIdSchema, id, 'sweepId');
+      const once = check(countedKeySchema, key, 'key');
+      const valid = check(deltasSchema, deltas, 'deltas');
+      try {
+        return {
+          counted: true,
+          sweep: await add(id, valid, iso(options.at ?? clock(), 'at'), { once }),
+        };
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) throw error;
+        return { counted: false, sweep: await requireSweep(id, error) };
+      }
+    },
+
     async claimSweepQuota(id, claim, options = {}) {
       check(sweepIdSchema, id, 'sweepId');
       const { counter, wanted, max } = check(claimSchema, claim, 'claim');
@@ -187,7 +225,9 @@ export function createSweepStore(deps: {
         try {
           return {
             granted: asking,
-            sweep: await add(id, { [counter]: asking }, at, { counter, atMost: max - asking }),
+            sweep: await add(id, { [counter]: asking }, at, {
+              cap: { counter, atMost: max - asking },
+            }),
           };
         } catch (error) {
           if (!isConditionalCheckFailed(error)) throw error;

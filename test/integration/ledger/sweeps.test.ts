@@ -54,6 +54,24 @@ describe('sweep records', () => {
     });
   });
 
+  it('counts a key once across concurrent and repeated adds, and each key once', async () => {
+    const { sweep } = await fx.ledger.recordSweep({ id: sweepId(), scheduledAt });
+
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        fx.ledger.addToSweepOnce(sweep.id, i < 8 ? 'i-0aaaaaaaaaaaaaaa1' : 'i-0aaaaaaaaaaaaaaa2', {
+          errors: 1,
+        })
+      )
+    );
+
+    expect(results.filter((r) => r.counted)).toHaveLength(2);
+    expect((await fx.ledger.getSweep(sweep.id))?.counters.errors).toBe(2);
+    await expect(
+      fx.ledger.addToSweepOnce('sw-none', 'i-0aaaaaaaaaaaaaaa1', { errors: 1 })
+    ).rejects.toBeInstanceOf(SweepNotFoundError);
+  });
+
   it('never grants more quota than the cap across concurrent claims', async () => {
     const { sweep } = await fx.ledger.recordSweep({ id: sweepId(), scheduledAt });
 

@@ -25,7 +25,20 @@ export const ACTION_STATUSES = [
 export type ActionStatus = (typeof ACTION_STATUSES)[number];
 
 export type ActionTarget =
-  | { kind: 'session'; sessionId: number; expectedUser: string; logonTime?: string | null }
+  | {
+      kind: 'session';
+      sessionId: number;
+      expectedUser: string;
+      /** As quser printed it, host-local `YYYY-MM-DDTHH:MM`: the logon the host must still see. */
+      logonTime?: string | null;
+      /**
+       * What a policy action planned from: the state the session must still be in, and the idle
+       * or disconnected minutes it must still have reached, when the host acts.
+       */
+      expectedState?: 'active' | 'disconnected' | null;
+      minIdleMinutes?: number | null;
+      minDisconnectedMinutes?: number | null;
+    }
   | { kind: 'file'; fileId: string; expectedPath: string }
   | { kind: 'smb'; clientName: string | null; userName: string | null };
 

@@ -32,6 +32,9 @@ export const actionTargetSchema = z.discriminatedUnion('kind', [
     expectedUser: text(256),
     /** As quser printed it, host-local (`YYYY-MM-DDTHH:MM`), when known. */
     logonTime: text(64).nullable().optional(),
+    expectedState: z.enum(['active', 'disconnected']).nullable().optional(),
+    minIdleMinutes: z.number().int().min(0).max(999_999).nullable().optional(),
+    minDisconnectedMinutes: z.number().int().min(0).max(999_999).nullable().optional(),
   }),
   z.object({
     kind: z.literal('file'),

@@ -8,6 +8,7 @@ import type {
 } from '../actions/model.js';
 import { InvalidLedgerInputError, StaleTransitionError } from '../ledger/errors.js';
 import type { Ledger } from '../ledger/ledger.js';
+import { hostGuard } from '../policy/guard.js';
 import { type PlannedAction, reskip } from '../policy/plan.js';
 import type { ResolvedGroup } from '../policy/schema.js';
 import { DispatchError } from '../ssm/errors.js';
@@ -197,6 +198,7 @@ export function toNewAction(
       sessionId: plan.sessionId,
       expectedUser: plan.domain ? `${plan.domain}\\${plan.userName}` : plan.userName,
       logonTime: plan.logonTime,
+      ...hostGuard(plan, group),
     },
     trigger,
     reason: plan.reason,
@@ -256,6 +258,24 @@ export async function resumeAction(deps: ActDeps, action: Action): Promise<SendA
 }
 
 /**
+ * How long SSM may hold a session action for an unreachable agent: a plan is a picture of the
+ * session at one moment, and a command delivered minutes later meets whatever the session has
+ * become. The host's guards refuse a changed session; this makes a stale plan die young.
+ */
+export const SESSION_ACTION_DELIVERY_TIMEOUT_SECONDS = 60;
+
+function sessionActionDeps(deps: ActDeps, action: Action): ActDeps {
+  if (action.target.kind !== 'session') return deps;
+  return {
+    ...deps,
+    deliveryTimeoutSeconds: Math.min(
+      deps.deliveryTimeoutSeconds,
+      SESSION_ACTION_DELIVERY_TIMEOUT_SECONDS
+    ),
+  };
+}
+
+/**
  * Sends one planned action and records the dispatch. A send SSM refuses for good ends the action
  * (`failed`, `undeliverable`); a passing failure leaves it `planned` and says `retry`. An action
  * this close to its planned deadline is left to reconcile, which alone may then say whether it
@@ -275,7 +295,7 @@ export async function dispatchAction(deps: ActDeps, action: Action): Promise<Sen
   }
   let commandId: string;
   try {
-    ({ commandId } = await sendOperation(deps, {
+    ({ commandId } = await sendOperation(sessionActionDeps(deps, action), {
       instanceIds: [action.instanceId],
       parameters: toHostParameters(action),
       comment: actionComment(action.id),

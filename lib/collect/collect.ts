@@ -8,6 +8,7 @@ import { outcomeOf } from '../ssm/outcome.js';
 import { DEFAULT_MISSING_RETRY_MS, type InvocationReading, readInvocation } from '../ssm/read.js';
 import { type ActDeps, carryOut, dispatchDeadline, finish } from './act.js';
 import { parseComment } from './comments.js';
+import { withDisconnectTimes } from './disconnected.js';
 import { RetryLaterError } from './errors.js';
 import { actedThisIdlePeriod, bareName, recordedExclusion } from './history.js';
 import { checkIdleSession, type IdleCheckResult } from './idle-check.js';
@@ -177,9 +178,17 @@ async function collectSessions(
   const group = resolveGroup(deps.policy, groupName);
   const max = deps.policy.fleetMaxActionsPerSweep;
   const history = parsed.rows.length > 0 ? await recentActions(deps.ledger, instanceId) : [];
+  const sessions = await withDisconnectTimes(deps, {
+    instanceId,
+    group,
+    rows: parsed.rows,
+    hostDisconnectTimes: parsed.disconnectTimes,
+    observedAt: envelope.hostTimeUtc,
+    history,
+  });
   const plan = planHost({
     group,
-    sessions: parsed.rows,
+    sessions,
     observedAt: envelope.hostTimeUtc,
     utcOffsetMinutes: envelope.utcOffsetMinutes,
     priorNotifies: notifiesOf(history),

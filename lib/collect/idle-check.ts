@@ -14,6 +14,7 @@ import {
   staleListing,
 } from './collect.js';
 import { type IdleCheckPurpose, userTagOf } from './comments.js';
+import { withDisconnectTimes } from './disconnected.js';
 import { RetryLaterError } from './errors.js';
 import { actedThisIdlePeriod, recordedExclusion } from './history.js';
 
@@ -68,9 +69,17 @@ export async function checkIdleSession(
   }
 
   const history = await recentActions(deps.ledger, instanceId);
+  const sessions = await withDisconnectTimes(deps, {
+    instanceId,
+    group,
+    rows: [session],
+    hostDisconnectTimes: listed.disconnectTimes,
+    observedAt: listed.hostTimeUtc,
+    history,
+  });
   const plan = planHost({
     group,
-    sessions: [session],
+    sessions,
     observedAt: listed.hostTimeUtc,
     utcOffsetMinutes: listed.utcOffsetMinutes,
     priorNotifies: notifiesOf(history),
@@ -152,7 +161,13 @@ function hostLimit(group: ResolvedGroup): QuotaGrant['refused'] {
 type SessionListing =
   | { kind: 'pending' }
   | { kind: 'failed'; reason: string }
-  | { kind: 'listed'; rows: QuserSession[]; hostTimeUtc: string; utcOffsetMinutes: number };
+  | {
+      kind: 'listed';
+      rows: QuserSession[];
+      disconnectTimes: ReadonlyMap<number, string>;
+      hostTimeUtc: string;
+      utcOffsetMinutes: number;
+    };
 
 function sessionsOf(reading: InvocationReading): SessionListing {
   const outcome = outcomeOf(reading, 'ListSessions');
@@ -167,6 +182,7 @@ function sessionsOf(reading: InvocationReading): SessionListing {
   return {
     kind: 'listed',
     rows: parsed.rows,
+    disconnectTimes: parsed.disconnectTimes,
     hostTimeUtc: envelope.hostTimeUtc,
     utcOffsetMinutes: envelope.utcOffsetMinutes,
   };

@@ -111,6 +111,14 @@ export async function handleSessionIdle(
         state: detail.state,
         idleMinutes: detail.idleMinutes,
         logonTime: detail.logonTime,
+        // Taken at its word, a disconnected session has been so at most as long as it is idle.
+        disconnected: {
+          minutes: detail.idleMinutes,
+          since: new Date(Date.parse(detail.observedAt) - detail.idleMinutes * 60_000)
+            .toISOString()
+            .replace(/\.\d{3}Z$/, 'Z'),
+          source: 'idle-bound',
+        },
       },
     ],
     observedAt: detail.observedAt,

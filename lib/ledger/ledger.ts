@@ -4,7 +4,8 @@
  *
  * Items: an action is `ACTION#<id>`/`ACTION` with the Action's fields plus `fingerprint`,
  * `expiresAt` and its index keys (see `table.ts`); a sweep is `SWEEP#<id>`/`SWEEP`; a
- * blast-radius counter of a time window is `QUOTA#<scope>#<window start>`/`QUOTA`.
+ * blast-radius counter of a time window is `QUOTA#<scope>#<window start>`/`QUOTA`; the first sighting
+ * of a disconnect whose time the host cannot give is `SEEN#<hash>`/`SEEN` (see `sightings.ts`).
  * Writes per action: create = one PutItem, dispatch = one UpdateItem, completion = one
  * UpdateItem. Reads happen only when a write is refused, to say why. A sender holds a short resume
  * lease from the creation (in the same PutItem); resuming an action whose sender died takes one
@@ -60,6 +61,7 @@ import {
   ticketPartition,
 } from './items.js';
 import { createQuotaStore, type QuotaStore } from './quotas.js';
+import { createSightingStore, type SightingStore } from './sightings.js';
 import { createSweepStore, type SweepStore } from './sweeps.js';
 import { LEDGER_TABLE, type LedgerIndexName } from './table.js';
 
@@ -129,7 +131,7 @@ export interface DispatchInput {
   at?: Date;
 }
 
-export interface Ledger extends SweepStore, QuotaStore {
+export interface Ledger extends SweepStore, QuotaStore, SightingStore {
   /**
    * Records a planned action under its derived id, or returns the one already recorded for the
    * same request (`alreadyExisted`). For API triggers, a different request under the same ticket,
@@ -528,5 +530,6 @@ export function createLedger(options: LedgerOptions): Ledger {
     },
     ...createSweepStore({ client, tableName, retentionDays, clock }),
     ...createQuotaStore({ client, tableName, retentionDays }),
+    ...createSightingStore({ client, tableName, retentionDays }),
   };
 }

@@ -8,7 +8,35 @@ import { matchExclusion } from './users.js';
 export type SessionView = Pick<
   QuserSession,
   'id' | 'userName' | 'sessionName' | 'state' | 'idleMinutes' | 'logonTime'
-> & { domain?: string | null };
+> & {
+  domain?: string | null;
+  /**
+   * How long a disconnected session has been disconnected, and by whose account. Absent or
+   * `null`: unknown, and an unknown disconnect never yields a logoff. quser's idle time is not
+   * it: it counts from the last input, which may be long before the disconnect.
+   */
+  disconnected?: DisconnectedFor | null;
+};
+
+/** Where a disconnected session's clock started (see `lib/collect/disconnected.ts`). */
+export interface DisconnectedFor {
+  minutes: number;
+  /** ISO 8601 UTC. */
+  since: string;
+  /**
+   * `ledger`: our own disconnect of this logon; `host`: the host's WTS DisconnectTime;
+   * `first-seen`: the first listing that showed it disconnected; `idle-bound`: an idle event's
+   * idle time, an upper bound used only to decide whether the host is worth asking.
+   */
+  source: 'ledger' | 'host' | 'first-seen' | 'idle-bound';
+}
+
+const SOURCE_TEXT: Record<DisconnectedFor['source'], string> = {
+  ledger: 'since our disconnect at',
+  host: "since the host's disconnect time",
+  'first-seen': 'since first seen disconnected at',
+  'idle-bound': 'at most, idle since',
+};
 
 /** An earlier warning to a session, from the ledger (host history). */
 export interface PriorNotify {
@@ -41,6 +69,8 @@ export interface PlannedAction {
   userName: string;
   domain: string | null;
   logonTime: string | null;
+  /** The state the session was planned in: the host must still see it (see `hostGuard`). */
+  state: SessionView['state'];
   idleMinutes: number;
   /** Human-readable, including why it is skipped when it is. */
   reason: string;
@@ -150,12 +180,13 @@ function decide(
 
   if (session.state === 'disconnected') {
     const limit = group.logoffDisconnectedMinutes;
-    if (limit === null || idle < limit) return null;
+    const away = session.disconnected;
+    if (limit === null || !away || !(away.minutes >= limit)) return null;
     return base(
       session,
       idle,
       'logoff',
-      `disconnected, idle ${idle} min ≥ ${limit} min (${policy})`
+      `disconnected ${away.minutes} min ≥ ${limit} min (${SOURCE_TEXT[away.source]} ${away.since}), idle ${idle} min (${policy})`
     );
   }
   if (session.state !== 'active' || isConsole(session)) return null;
@@ -306,6 +337,7 @@ function base(
     userName: session.userName,
     domain: session.domain ?? null,
     logonTime: session.logonTime,
+    state: session.state,
     idleMinutes: idle,
     reason,
     message: null,

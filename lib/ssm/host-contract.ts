@@ -82,6 +82,10 @@ export const HOST_PARAMETERS = [
   'WarnSeconds',
   'PathFilter',
   'AfterFileId',
+  'ExpectedLogonTime',
+  'ExpectedState',
+  'MinIdleMinutes',
+  'MinDisconnectedMinutes',
 ] as const;
 export type HostParameter = (typeof HOST_PARAMETERS)[number];
 export type HostParameters = { Operation: HostOperation } & Partial<Record<HostParameter, string>>;
@@ -96,12 +100,25 @@ export const EXIT = {
   commandFailed: 1,
   /** A parameter the operation needs is missing or malformed (defence in depth behind allowedPattern). */
   badParameters: 2,
+  /**
+   * `tsdiscon`/`logoff` exited 0 but reading the session back through WTS did not show it
+   * disconnected (or gone); the envelope's `readBack` says what the host saw.
+   */
+  notConfirmed: 3,
   guardSessionNotFound: 20,
   guardUserMismatch: 21,
   guardConsole: 22,
   guardFileNotFound: 23,
   guardPathMismatch: 24,
   guardSmbSessionNotFound: 25,
+  /** The session ID now holds another logon than the one the action was planned for. */
+  guardLogonMismatch: 26,
+  /** The session is no longer in the state the action was planned for (`ExpectedState`). */
+  guardStateMismatch: 27,
+  /** The session has had input since: idle less than `MinIdleMinutes` (or unknown). */
+  guardNotIdle: 28,
+  /** Disconnected less than `MinDisconnectedMinutes` (or since an unknown time). */
+  guardDisconnectedTooShort: 29,
 } as const;
 
 export const GUARD_CODES = [
@@ -111,6 +128,10 @@ export const GUARD_CODES = [
   'file-not-found',
   'path-mismatch',
   'smb-session-not-found',
+  'logon-mismatch',
+  'state-mismatch',
+  'not-idle',
+  'disconnected-too-short',
 ] as const;
 export type GuardCode = (typeof GUARD_CODES)[number];
 
@@ -121,7 +142,19 @@ export const GUARD_EXIT: Record<GuardCode, number> = {
   'file-not-found': EXIT.guardFileNotFound,
   'path-mismatch': EXIT.guardPathMismatch,
   'smb-session-not-found': EXIT.guardSmbSessionNotFound,
+  'logon-mismatch': EXIT.guardLogonMismatch,
+  'state-mismatch': EXIT.guardStateMismatch,
+  'not-idle': EXIT.guardNotIdle,
+  'disconnected-too-short': EXIT.guardDisconnectedTooShort,
 };
+
+/**
+ * What `DisconnectSession` and `LogoffSession` read back through WTS after the tool succeeded:
+ * `gone` (logged off, or its ID already holds another logon) or the state's name
+ * (`disconnected`, `active`, …). Confirmed: gone, or disconnected after a disconnect.
+ */
+export const readBackSchema = z.object({ state: z.string(), confirmed: z.boolean() });
+export type ReadBack = z.infer<typeof readBackSchema>;
 
 /**
  * The one JSON object the script prints on stdout, whatever happened.
@@ -144,6 +177,16 @@ export const hostEnvelopeSchema = z.object({
    */
   next: z
     .object({ afterFileId: z.string().regex(/^\d{1,20}$/), remaining: z.number().int().min(1) })
+    .nullable()
+    .default(null),
+  /** `DisconnectSession` / `LogoffSession` once the tool ran: the session as WTS shows it after. */
+  readBack: readBackSchema.nullable().default(null),
+  /**
+   * `ListSessions`: each disconnected session's WTS DisconnectTime (ISO 8601 UTC; `null` when
+   * Windows holds none). Empty when WTS could not be asked; `null` for other operations.
+   */
+  disconnectTimes: z
+    .array(z.object({ sessionId: z.number().int(), disconnectTime: z.iso.datetime().nullable() }))
     .nullable()
     .default(null),
   /** e.g. `de-DE` */

@@ -4,7 +4,13 @@ import type { OpenFile, QuserSession } from '../windows/types.js';
 import type { HostEnvelope } from './host-contract.js';
 
 export type SessionListing =
-  | { kind: 'listed'; rows: QuserSession[]; warnings: string[] }
+  | {
+      kind: 'listed';
+      rows: QuserSession[];
+      warnings: string[];
+      /** The host's WTS DisconnectTime of each disconnected session it knows one for. */
+      disconnectTimes: ReadonlyMap<number, string>;
+    }
   | { kind: 'failed'; reason: string };
 
 /**
@@ -18,7 +24,11 @@ export function sessionListingOf(envelope: HostEnvelope): SessionListing {
   if ('kind' in parsed)
     return { kind: 'failed', reason: `not quser output: expected ${parsed.expected}` };
   if (parsed.error) return { kind: 'failed', reason: `quser failed: ${parsed.error.message}` };
-  return { kind: 'listed', rows: parsed.rows, warnings: parsed.warnings };
+  const disconnectTimes = new Map<number, string>();
+  for (const { sessionId, disconnectTime } of envelope.disconnectTimes ?? []) {
+    if (disconnectTime !== null) disconnectTimes.set(sessionId, disconnectTime);
+  }
+  return { kind: 'listed', rows: parsed.rows, warnings: parsed.warnings, disconnectTimes };
 }
 
 export type OpenFilesPage =

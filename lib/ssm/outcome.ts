@@ -52,6 +52,10 @@ export function win32ErrorOf(text: string): number | null {
   return null;
 }
 
+/** Operations whose success the host confirms by reading the session back. */
+const READS_BACK: ReadonlySet<HostOperation> = new Set(['DisconnectSession', 'LogoffSession']);
+const NOT_CONFIRMED = 'host:not-confirmed';
+
 const GUARD_OF_EXIT: ReadonlyMap<number, GuardCode> = new Map(
   Object.entries(GUARD_EXIT).map(([code, exit]) => [exit, code as GuardCode])
 );
@@ -99,11 +103,13 @@ function failedOutcome(reading: InvocationReading, operation: HostOperation): Ou
     const win32 = win32ErrorOf(`${envelope.stderr}\n${envelope.stdout}`);
     // net.exe also exits 2, so a Win32 error in the output wins over EXIT.badParameters.
     const errorCode =
-      win32 !== null
-        ? `win32:${win32}`
-        : envelope.exitCode === EXIT.badParameters
-          ? 'host:bad-parameters'
-          : `exit:${envelope.exitCode}`;
+      envelope.exitCode === EXIT.notConfirmed
+        ? NOT_CONFIRMED
+        : win32 !== null
+          ? `win32:${win32}`
+          : envelope.exitCode === EXIT.badParameters
+            ? 'host:bad-parameters'
+            : `exit:${envelope.exitCode}`;
     return {
       status: 'failed',
       result: result(envelope.exitCode, errorCode, excerptOf(envelope.stderr, envelope.stdout)),
@@ -155,6 +161,23 @@ function successOutcome(reading: InvocationReading, operation: HostOperation): O
   }
   // A listing exits 0 once its tool ran and reports the tool's code inside (quser's "No User
   // exists" is exit 1 and an empty list); the parsers in lib/windows judge the content.
+  // The tool's exit code is not enough: a disconnect or logoff succeeded when the host read the
+  // session back and saw it disconnected or gone.
+  if (READS_BACK.has(operation) && envelope.exitCode === EXIT.ok && !envelope.readBack?.confirmed) {
+    return {
+      status: 'failed',
+      result: result(
+        envelope.exitCode,
+        NOT_CONFIRMED,
+        excerptOf(
+          envelope.readBack
+            ? `session still ${envelope.readBack.state}`
+            : 'the host did not read the session back',
+          envelope.stderr
+        )
+      ),
+    };
+  }
   if (isListOperation(operation) || envelope.exitCode === EXIT.ok) {
     return {
       status: 'succeeded',
@@ -178,10 +201,12 @@ function successOutcome(reading: InvocationReading, operation: HostOperation): O
  * | Status / StatusDetails | Outcome |
  * |---|---|
  * | Pending, InProgress, Delayed, Cancelling | `pending` |
- * | Success + envelope of this operation, exit 0 (list operations: tool ran) | `succeeded` |
+ * | Success + envelope of this operation, exit 0 (list operations: tool ran; disconnect and logoff: read back confirmed) | `succeeded` |
+ * | Success, disconnect or logoff without a confirmed read-back | `failed` `host:not-confirmed` |
  * | Success without a readable envelope | `failed` `envelope:unreadable` (never success) |
  * | Failed + guard (envelope `guard`, or exit 20–25) | `skipped` `guard:<code>` |
  * | Failed + tool error | `failed` `win32:<n>` / `host:bad-parameters` / `exit:<n>` |
+ * | Failed, exit 3 (tool exited 0, session read back unchanged) | `failed` `host:not-confirmed` |
  * | Failed / Undeliverable, InvalidPlatform, AccessDenied | `undeliverable` (nothing ran) |
  * | TimedOut / DeliveryTimedOut | `undeliverable` (nothing ran) |
  * | TimedOut / ExecutionTimedOut (or unspecified) | `timed_out` (may have run) |

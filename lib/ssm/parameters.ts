@@ -81,6 +81,10 @@ export const PARAMETER_PATTERNS: Record<HostParameter, string> = {
   AfterFileId: `^(?:${FILE_ID_BELOW_MAX})?$`,
   Message: `^(?:[${NAME}][${NAME} .,!?:()/@#+=_~-]{0,254})?$`,
   WarnSeconds: `^(?:[1-9][0-9]{0,3}|[1-7][0-9]{4}|8[0-5][0-9]{3}|86[0-3][0-9]{2}|86400)?$`,
+  ExpectedLogonTime: `^(?:[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9])?$`,
+  ExpectedState: '^(?:active|disconnected)?$',
+  MinIdleMinutes: '^(?:0|[1-9][0-9]{0,5})?$',
+  MinDisconnectedMinutes: '^(?:0|[1-9][0-9]{0,5})?$',
 };
 
 /** What a legal value looks like, for error messages. */
@@ -97,6 +101,10 @@ const EXPECTED: Record<HostParameter, string> = {
   PathFilter:
     "a drive or UNC path of letters, digits, spaces and . _ ( ) [ ] { } , + = @ # ~ ! & ' $ % -",
   AfterFileId: 'a file id 0–18446744073709551615',
+  ExpectedLogonTime: 'a host-local logon time YYYY-MM-DDTHH:MM',
+  ExpectedState: 'active or disconnected',
+  MinIdleMinutes: 'whole minutes 0–999999',
+  MinDisconnectedMinutes: 'whole minutes 0–999999',
 };
 
 const PARAMETER_REGEXPS = Object.fromEntries(
@@ -111,10 +119,19 @@ const OPERATION_PARAMETERS: Record<
   ListSessions: { required: [], optional: [] },
   ListSmbSessions: { required: [], optional: [] },
   ListOpenFiles: { required: [], optional: ['PathFilter', 'AfterFileId'] },
-  DisconnectSession: { required: ['SessionId', 'ExpectedUser'], optional: [] },
-  LogoffSession: { required: ['SessionId', 'ExpectedUser'], optional: [] },
+  DisconnectSession: {
+    required: ['SessionId', 'ExpectedUser'],
+    optional: ['ExpectedLogonTime', 'ExpectedState', 'MinIdleMinutes'],
+  },
+  LogoffSession: {
+    required: ['SessionId', 'ExpectedUser'],
+    optional: ['ExpectedLogonTime', 'ExpectedState', 'MinIdleMinutes', 'MinDisconnectedMinutes'],
+  },
   // Without WarnSeconds, msg keeps its own default display time.
-  NotifySession: { required: ['SessionId', 'ExpectedUser', 'Message'], optional: ['WarnSeconds'] },
+  NotifySession: {
+    required: ['SessionId', 'ExpectedUser', 'Message'],
+    optional: ['WarnSeconds', 'ExpectedLogonTime'],
+  },
   // The script refuses "every session" too; at least one of the two is checked below.
   CloseSmbSession: { required: [], optional: ['ClientName', 'UserName'] },
   CloseOpenFile: { required: ['FileId', 'ExpectedPath'], optional: [] },
@@ -200,6 +217,14 @@ function targetMismatch(operation: Operation, kind: string): InvalidHostParamete
   return new InvalidHostParameterError('target', `${operation} cannot act on a ${kind} target`);
 }
 
+/** A guard parameter when the action knows its value; absent, the host does not check it. */
+function optional(
+  name: HostParameter,
+  value: string | number | null | undefined
+): Partial<Record<HostParameter, string>> {
+  return value === null || value === undefined ? {} : { [name]: String(value) };
+}
+
 function buildParameters(action: ActionParametersInput): HostParameters {
   const { operation, target } = action;
   const Operation = HOST_OPERATION_OF[operation];
@@ -208,8 +233,22 @@ function buildParameters(action: ActionParametersInput): HostParameters {
     case 'logoff':
     case 'notify': {
       if (target.kind !== 'session') throw targetMismatch(operation, target.kind);
-      const session = { SessionId: String(target.sessionId), ExpectedUser: target.expectedUser };
-      if (operation !== 'notify') return { Operation, ...session };
+      const session = {
+        SessionId: String(target.sessionId),
+        ExpectedUser: target.expectedUser,
+        ...optional('ExpectedLogonTime', target.logonTime),
+      };
+      if (operation !== 'notify') {
+        return {
+          Operation,
+          ...session,
+          ...optional('ExpectedState', target.expectedState),
+          ...optional('MinIdleMinutes', target.minIdleMinutes),
+          ...(operation === 'logoff'
+            ? optional('MinDisconnectedMinutes', target.minDisconnectedMinutes)
+            : {}),
+        };
+      }
       return {
         Operation,
         ...session,

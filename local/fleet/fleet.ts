@@ -245,6 +245,15 @@ export function createFleet(options: CreateFleetOptions = {}): SimulatedFleet {
     },
     host: (instanceId) => view(getHost(instanceId), now),
     addSession: (instanceId, input) => addSession(getHost(instanceId), input, now, threshold),
+    logOff: (instanceId, sessionId) => {
+      const host = getHost(instanceId);
+      const session = host.sessions.get(sessionId);
+      if (!session) {
+        throw new FleetError('invalid-input', `no session ${sessionId} on ${instanceId}`);
+      }
+      host.sessions.delete(sessionId);
+      sessionEnded(host, session);
+    },
     addSmbSession: (instanceId, input) => {
       const host = getHost(instanceId);
       return createSmbSession(host, validSmbInput(input), now, ids).id.toString();
@@ -587,9 +596,11 @@ function liveMinute(
       } else if (prng.chance(ODDS.clientDisconnects)) {
         session.state = 'disconnected';
         session.sessionName = null;
+        session.disconnectedAt = now;
       }
     } else if (prng.chance(ODDS.reconnect)) {
       session.state = 'active';
+      session.disconnectedAt = null;
       session.sessionName = nextRdpName(host);
       session.working = true;
       session.lastInputAt = now;
@@ -649,6 +660,17 @@ function addSession(
       'idleMinutes and loggedOnMinutes are whole minutes ≥ 0, loggedOnMinutes ≥ idleMinutes'
     );
   }
+  const away = input.disconnectedMinutes ?? idle;
+  if (
+    !isCount(away) ||
+    away > idle ||
+    (state === 'active' && input.disconnectedMinutes !== undefined)
+  ) {
+    throw new FleetError(
+      'invalid-input',
+      'disconnectedMinutes is whole minutes ≤ idleMinutes, for a disconnected session'
+    );
+  }
   const console = input.console ?? false;
   if (console && state !== 'active') {
     throw new FleetError('invalid-input', 'a console session cannot be disconnected');
@@ -670,11 +692,13 @@ function addSession(
     state,
     logonAt: now - onFor * MINUTE_MS,
     lastInputAt: now - idle * MINUTE_MS,
+    disconnectedAt: now - away * MINUTE_MS,
     console,
     protected: input.protected ?? false,
     live: input.live ?? false,
     working: false,
     idleNoticed: idle >= threshold,
+    hung: input.hung ?? false,
   });
   return id;
 }
@@ -755,8 +779,15 @@ function closeSmbSessionState(host: HostState, id: bigint): void {
   }
 }
 
-function putSession(host: HostState, session: SessionState): void {
-  host.sessions.set(session.id, session);
+/** A session disconnected when it was put without a time stopped working then. */
+function putSession(
+  host: HostState,
+  session: Omit<SessionState, 'disconnectedAt' | 'hung'> &
+    Partial<Pick<SessionState, 'disconnectedAt' | 'hung'>>
+): void {
+  const disconnectedAt =
+    session.state === 'disconnected' ? (session.disconnectedAt ?? session.lastInputAt) : null;
+  host.sessions.set(session.id, { hung: false, ...session, disconnectedAt });
 }
 
 function nextRdpName(host: HostState): string {

@@ -10,6 +10,8 @@ export interface SessionState {
   state: 'active' | 'disconnected';
   logonAt: number;
   lastInputAt: number;
+  /** When the client last disconnected, while the session is disconnected (WTS DisconnectTime). */
+  disconnectedAt: number | null;
   console: boolean;
   protected: boolean;
   /** Moves on its own during `advance`. */
@@ -18,6 +20,8 @@ export interface SessionState {
   working: boolean;
   /** The idle notice for the current idle stretch has been emitted. */
   idleNoticed: boolean;
+  /** Hung: logoff and tsdiscon exit 0 but the session stays as it is. */
+  hung: boolean;
 }
 
 /** An SMB session that an RDP session on another host opened (its logoff ends it). */

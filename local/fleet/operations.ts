@@ -7,8 +7,14 @@ import {
   type HostParameters,
 } from '../../lib/ssm/host-contract.js';
 import { asciiOnly, convertToJsonCompress, type PsJson, type PsObject } from './ps-json.js';
-import type { HostScriptRun, SmbOpenFileObject, SmbSessionObject, WindowsHost } from './types.js';
-import { WTS_INFO } from './windows.js';
+import type {
+  HostScriptRun,
+  SmbOpenFileObject,
+  SmbSessionObject,
+  WindowsHost,
+  WtsSessionInfo,
+} from './types.js';
+import { fileTime, WTS_INFO } from './windows.js';
 
 /*
  * The TypeScript stand-in of `cdk/document/session-janitor-operate.json`, step by step: its
@@ -28,8 +34,27 @@ const STDERR_LIMIT = 2_000;
 const GUARD_MESSAGE_LIMIT = 1_000;
 /** The document's WarnSeconds range, which the script checks again. */
 const MAX_WARN_SECONDS = 86_400;
+/** The script's `$WtsStates`: WTS_CONNECTSTATE_CLASS names in their order. */
+const WTS_STATES = [
+  'active',
+  'connected',
+  'connect-query',
+  'shadow',
+  'disconnected',
+  'idle',
+  'listen',
+  'reset',
+  'down',
+  'init',
+] as const;
+const FILETIME_PER_MINUTE = 600_000_000n;
 const UNKNOWN_OPERATION =
   'Unknown or missing Operation: SSM Agent 3.3.2746.0 or later is required.';
+
+interface ReadBack {
+  state: string;
+  confirmed: boolean;
+}
 
 interface Outcome {
   exitCode: number;
@@ -38,6 +63,13 @@ interface Outcome {
   guard: { code: GuardCode; message: string } | null;
   /** `ListOpenFiles`: the page is not the last. */
   next?: { afterFileId: string; remaining: number };
+  readBack?: ReadBack;
+  disconnectTimes?: DisconnectTime[];
+}
+
+interface DisconnectTime {
+  sessionId: number;
+  disconnectTime: string | null;
 }
 
 const result = (exitCode: number, stdout: string, stderr: string): Outcome => ({
@@ -93,6 +125,27 @@ function envelope(windows: WindowsHost, operation: string, outcome: Outcome): st
                 ])
               : null,
           ],
+          [
+            'readBack',
+            outcome.readBack
+              ? new Map<string, PsJson>([
+                  ['state', outcome.readBack.state],
+                  ['confirmed', outcome.readBack.confirmed],
+                ])
+              : null,
+          ],
+          [
+            'disconnectTimes',
+            outcome.disconnectTimes
+              ? outcome.disconnectTimes.map(
+                  (entry) =>
+                    new Map<string, PsJson>([
+                      ['sessionId', entry.sessionId],
+                      ['disconnectTime', entry.disconnectTime],
+                    ])
+                )
+              : null,
+          ],
           ['culture', culture.name],
           ['shortDatePattern', culture.shortDatePattern],
           ['shortTimePattern', culture.shortTimePattern],
@@ -128,7 +181,8 @@ function dispatch(windows: WindowsHost, p: HostParameters): Outcome | null {
   switch (p.Operation) {
     case 'ListSessions': {
       const run = invokeNative(windows, 'quser.exe', []);
-      return result(run.exitCode, run.stdout, run.stderr);
+      const listed = result(run.exitCode, run.stdout, run.stderr);
+      return { ...listed, disconnectTimes: disconnectTimes(windows) };
     }
     case 'DisconnectSession':
     case 'LogoffSession':
@@ -185,8 +239,17 @@ function sessionAction(windows: WindowsHost, p: HostParameters): Outcome {
     }
     args.push(message);
   }
+  const expected = expectedFacts(operation, p);
+  if (typeof expected === 'string') return bad(expected);
   const refusal = sessionGuard(windows, sessionId, expectedUser, operation === 'DisconnectSession');
   if (refusal) return refusal;
+  const readsBack = operation !== 'NotifySession';
+  let facts: Facts | null = null;
+  if (readsBack || expected.logonTime !== '') {
+    facts = sessionFacts(windows, Number(sessionId));
+    const stale = factsGuard(windows, facts, sessionId, expected);
+    if (stale) return stale;
+  }
   const tool = { DisconnectSession: 'tsdiscon.exe', LogoffSession: 'logoff.exe' }[
     operation as 'DisconnectSession' | 'LogoffSession'
   ];
@@ -198,7 +261,167 @@ function sessionAction(windows: WindowsHost, p: HostParameters): Outcome {
       `${run.stderr}${tool ?? 'msg.exe'} exited with code ${run.exitCode}.`
     );
   }
-  return result(EXIT.ok, run.stdout, run.stderr);
+  if (!readsBack || tool === undefined) return result(EXIT.ok, run.stdout, run.stderr);
+  // The simulated Windows acts at once: the script's first look is the one that counts.
+  const readBack = readBackOf(windows, operation, Number(sessionId), facts?.logonTime ?? 0n);
+  const outcome = readBack.confirmed
+    ? result(EXIT.ok, run.stdout, run.stderr)
+    : result(
+        EXIT.notConfirmed,
+        run.stdout,
+        `${run.stderr}${tool} exited with code 0, but session ${sessionId} is still ${readBack.state}.`
+      );
+  return { ...outcome, readBack };
+}
+
+interface ExpectedFacts {
+  logonTime: string;
+  state: string;
+  minIdleMinutes: string;
+  minDisconnectedMinutes: string;
+}
+
+interface Facts {
+  state: string;
+  disconnectTime: bigint;
+  lastInputTime: bigint;
+  logonTime: bigint;
+  now: bigint;
+}
+
+/** `Get-ExpectedFacts`: the guard parameters, each checked again; a message when one is malformed. */
+function expectedFacts(operation: string, p: HostParameters): ExpectedFacts | string {
+  const expected = {
+    logonTime: p.ExpectedLogonTime ?? '',
+    state: p.ExpectedState ?? '',
+    minIdleMinutes: p.MinIdleMinutes ?? '',
+    minDisconnectedMinutes: p.MinDisconnectedMinutes ?? '',
+  };
+  if (
+    expected.logonTime !== '' &&
+    !/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}$/.test(expected.logonTime)
+  ) {
+    return `${operation} needs ExpectedLogonTime as yyyy-MM-ddTHH:mm.`;
+  }
+  if (expected.state !== '' && !/^(?:active|disconnected)$/.test(expected.state)) {
+    return `${operation} needs ExpectedState active or disconnected.`;
+  }
+  for (const [name, value] of [
+    ['MinIdleMinutes', expected.minIdleMinutes],
+    ['MinDisconnectedMinutes', expected.minDisconnectedMinutes],
+  ] as const) {
+    if (value !== '' && !/^(?:0|[1-9][0-9]{0,5})$/.test(value)) {
+      return `${operation} needs ${name} as whole minutes (0-999999).`;
+    }
+  }
+  return expected;
+}
+
+/** `Get-DisconnectTimes`: each disconnected session's WTS DisconnectTime. */
+function disconnectTimes(windows: WindowsHost): DisconnectTime[] {
+  const times: DisconnectTime[] = [];
+  for (const id of windows.wtsSessionIds()) {
+    const facts = sessionFacts(windows, id);
+    if (facts === null || facts.state !== 'disconnected') continue;
+    const at = facts.disconnectTime > 0n ? fileTimeIso(facts.disconnectTime) : null;
+    times.push({ sessionId: id, disconnectTime: at === null ? null : `${at.slice(0, 19)}Z` });
+  }
+  return times;
+}
+
+function fileTimeIso(time: bigint): string {
+  return new Date(Number(time / 10_000n) - 11_644_473_600_000).toISOString();
+}
+
+/** `Get-SessionFacts`: one WTSSessionInfo snapshot. */
+function sessionFacts(windows: WindowsHost, id: number): Facts | null {
+  const info: WtsSessionInfo | null = windows.wtsSessionInfo(id);
+  if (info === null) return null;
+  const now = info.currentTime > 0n ? info.currentTime : fileTime(windows.now().getTime());
+  return {
+    state: WTS_STATES[info.state] ?? 'unknown',
+    disconnectTime: info.disconnectTime,
+    lastInputTime: info.lastInputTime,
+    logonTime: info.logonTime,
+    now,
+  };
+}
+
+/** `Get-MinutesSince`: -1 for a time Windows does not hold. */
+function minutesSince(then: bigint, now: bigint): bigint {
+  if (then <= 0n) return -1n;
+  const elapsed = now - then;
+  // [Math]::Floor of the division: toward minus infinity.
+  const minutes = elapsed / FILETIME_PER_MINUTE;
+  return elapsed < 0n && elapsed % FILETIME_PER_MINUTE !== 0n ? minutes - 1n : minutes;
+}
+
+/** `Format-LogonTime`: to the minute in the host's time zone, as quser prints it. */
+function formatLogonTime(windows: WindowsHost, logon: bigint): string {
+  if (logon <= 0n) return 'an unknown time';
+  const ms = Date.parse(fileTimeIso(logon));
+  return new Date(ms + windows.utcOffsetMinutes() * 60_000).toISOString().slice(0, 16);
+}
+
+/** `Test-SessionFacts`: the logon, state and idle or disconnected time the plan saw. */
+function factsGuard(
+  windows: WindowsHost,
+  facts: Facts | null,
+  sessionId: string,
+  expected: ExpectedFacts
+): Outcome | null {
+  if (facts === null) return refuse('session-not-found', `Session ${sessionId} does not exist.`);
+  if (expected.logonTime !== '') {
+    const logon = formatLogonTime(windows, facts.logonTime);
+    if (logon !== expected.logonTime) {
+      return refuse(
+        'logon-mismatch',
+        `Session ${sessionId} is a logon of ${logon}, not the expected one of ${expected.logonTime}.`
+      );
+    }
+  }
+  if (expected.state !== '' && facts.state !== expected.state) {
+    return refuse(
+      'state-mismatch',
+      `Session ${sessionId} is ${facts.state}, not ${expected.state}.`
+    );
+  }
+  if (expected.minIdleMinutes !== '') {
+    const idle = minutesSince(facts.lastInputTime, facts.now);
+    if (idle < BigInt(expected.minIdleMinutes)) {
+      const seen = idle >= 0n ? `${idle} min` : 'an unknown time';
+      return refuse(
+        'not-idle',
+        `Session ${sessionId} has been idle ${seen}, less than ${expected.minIdleMinutes} min.`
+      );
+    }
+  }
+  if (expected.minDisconnectedMinutes !== '') {
+    const away = minutesSince(facts.disconnectTime, facts.now);
+    if (away < BigInt(expected.minDisconnectedMinutes)) {
+      const seen = away >= 0n ? `${away} min` : 'an unknown time';
+      return refuse(
+        'disconnected-too-short',
+        `Session ${sessionId} has been disconnected ${seen}, less than ${expected.minDisconnectedMinutes} min.`
+      );
+    }
+  }
+  return null;
+}
+
+/** `Get-ReadBack`: gone (or its ID holds another logon), or the state it is in now. */
+function readBackOf(
+  windows: WindowsHost,
+  operation: string,
+  id: number,
+  logonTime: bigint
+): ReadBack {
+  const facts = sessionFacts(windows, id);
+  const state =
+    facts !== null && (logonTime <= 0n || facts.logonTime === logonTime) ? facts.state : 'gone';
+  const confirmed =
+    state === 'gone' || (operation === 'DisconnectSession' && state === 'disconnected');
+  return { state, confirmed };
 }
 
 /** `Test-SessionGuard`: owner and station through WTS, never through quser's localized text. */

@@ -94,12 +94,28 @@ export interface WindowsHost {
   /** `WTSQuerySessionInformation` of a text `WTS_INFO_CLASS`; `null` when the query fails. */
   wtsQueryText(sessionId: number, infoClass: number): string | null;
   wtsActiveConsoleSessionId(): number;
+  /** `WTSEnumerateSessions`: every session id, in Windows' order. */
+  wtsSessionIds(): number[];
+  /** `WTSQuerySessionInformation(WTSSessionInfo)`; `null` when the session does not exist. */
+  wtsSessionInfo(sessionId: number): WtsSessionInfo | null;
   getSmbSession(): SmbSessionObject[];
   getSmbOpenFile(): SmbOpenFileObject[];
   /** `false`: no such SMB session (the cmdlet reports ObjectNotFound). */
   closeSmbSession(sessionId: bigint): boolean;
   /** `false`: no such open file (the cmdlet reports ObjectNotFound). */
   closeSmbOpenFile(fileId: bigint): boolean;
+}
+
+/**
+ * `WTSINFOW` as the script's `SessionJanitorWts.Info` returns it: the `WTS_CONNECTSTATE_CLASS`
+ * and the times as UTC FILETIMEs (100 ns since 1601; `0n`: Windows holds none).
+ */
+export interface WtsSessionInfo {
+  state: number;
+  disconnectTime: bigint;
+  lastInputTime: bigint;
+  logonTime: bigint;
+  currentTime: bigint;
 }
 
 /** What the document's script did on a host: its process exit code and streams. */
@@ -211,6 +227,10 @@ export interface AddSessionInput {
   sessionId?: number;
   /** Let the session live on its own during `advance` (log off, reconnect …). Default false. */
   live?: boolean;
+  /** A disconnected session's minutes since the disconnect (≤ `idleMinutes`; default: those). */
+  disconnectedMinutes?: number;
+  /** Hung: `logoff` and `tsdiscon` exit 0 and change nothing. */
+  hung?: boolean;
 }
 
 export interface AddSmbSessionInput {
@@ -242,6 +262,8 @@ export interface SimulatedFleet extends Fleet {
   /** A snapshot of one host; throws `FleetError` for an unknown instance. */
   host(instanceId: string): HostView;
   addSession(instanceId: string, input: AddSessionInput): number;
+  /** The user logs off on their own (the session id becomes free for the next logon). */
+  logOff(instanceId: string, sessionId: number): void;
   addSmbSession(instanceId: string, input: AddSmbSessionInput): string;
   addOpenFile(instanceId: string, input: AddOpenFileInput): string;
   /** The user of an active session moves the mouse: its idle time starts again from now. */

@@ -13,6 +13,7 @@ import type {
   SmbSessionObject,
   WindowsCulture,
   WindowsHost,
+  WtsSessionInfo,
 } from './types.js';
 
 /*
@@ -24,6 +25,8 @@ import type {
 
 /** `WTS_INFO_CLASS` values the script queries. */
 export const WTS_INFO = { UserName: 5, WinStationName: 6, DomainName: 7, ConnectState: 8 } as const;
+/** `WTS_CONNECTSTATE_CLASS` values the simulated sessions take. */
+export const WTS_STATE = { active: 0, disconnected: 4, listen: 6 } as const;
 /** What `WTSGetActiveConsoleSessionId` returns when no session is attached to the console. */
 export const NO_CONSOLE_SESSION = 0xffff_ffff;
 /** Sessions that exist without a user: services (0) and the RDP listener (65536). */
@@ -31,6 +34,17 @@ const USERLESS_STATIONS: ReadonlyMap<number, string> = new Map([
   [0, 'Services'],
   [65536, 'RDP-Tcp'],
 ]);
+const USERLESS_STATES: ReadonlyMap<number, number> = new Map([
+  [0, WTS_STATE.disconnected],
+  [65536, WTS_STATE.listen],
+]);
+/** Milliseconds from 1601-01-01 (FILETIME's epoch) to 1970-01-01. */
+const FILETIME_EPOCH_MS = 11_644_473_600_000n;
+
+/** Epoch milliseconds as a UTC FILETIME (100 ns units since 1601). */
+export function fileTime(ms: number): bigint {
+  return (BigInt(Math.floor(ms)) + FILETIME_EPOCH_MS) * 10_000n;
+}
 /** What `logoff.exe` / `tsdiscon.exe` exit with when they fail (windows-facts §17: non-zero). */
 export const TS_TOOL_FAILURE = 1;
 
@@ -60,6 +74,8 @@ export function windowsHost(
     wtsQueryText: (id, infoClass) => wtsText(host, id, infoClass),
     wtsActiveConsoleSessionId: () =>
       sortedSessions(host).find((s) => s.console)?.id ?? NO_CONSOLE_SESSION,
+    wtsSessionInfo: (id) => wtsInfo(host, id, clock()),
+    wtsSessionIds: () => [0, ...sortedSessions(host).map((s) => s.id), 65536],
     getSmbSession: () => smbSessions(host, clock()),
     getSmbOpenFile: () => [...host.openFiles.values()].sort(byId).map((f) => smbOpenFile(host, f)),
     closeSmbSession: (id) => {
@@ -88,6 +104,28 @@ function wtsText(host: HostState, id: number, infoClass: number): string | null 
   }
 }
 
+function wtsInfo(host: HostState, id: number, now: number): WtsSessionInfo | null {
+  const session = host.sessions.get(id);
+  const userless = USERLESS_STATES.get(id);
+  if (!session) {
+    if (userless === undefined) return null;
+    return {
+      state: userless,
+      disconnectTime: 0n,
+      lastInputTime: 0n,
+      logonTime: 0n,
+      currentTime: fileTime(now),
+    };
+  }
+  return {
+    state: WTS_STATE[session.state],
+    disconnectTime: session.disconnectedAt === null ? 0n : fileTime(session.disconnectedAt),
+    lastInputTime: fileTime(session.lastInputAt),
+    logonTime: fileTime(session.logonAt),
+    currentTime: fileTime(now),
+  };
+}
+
 function runTool(
   host: HostState,
   name: string,
@@ -99,9 +137,9 @@ function runTool(
     case 'quser.exe':
       return quser(host, args, now);
     case 'tsdiscon.exe':
-      return sessionTool(host, 'disconnect', args, effects);
+      return sessionTool(host, 'disconnect', args, now, effects);
     case 'logoff.exe':
-      return sessionTool(host, 'logoff', args, effects);
+      return sessionTool(host, 'logoff', args, now, effects);
     case 'msg.exe':
       return msg(host, args, now);
     default:
@@ -138,6 +176,7 @@ function sessionTool(
   host: HostState,
   action: 'logoff' | 'disconnect',
   args: readonly string[],
+  now: number,
   effects: WindowsEffects
 ): NativeRun {
   const id = sessionIdArgument(args);
@@ -158,13 +197,16 @@ function sessionTool(
       stderr: `${host.locale.couldNot(action, id, session.sessionName)}\r\n${host.locale.accessDeniedLine}\r\n`,
     };
   }
-  if (action === 'logoff') {
+  if (session.hung) {
+    // The tool reports success; the session stays as it was (only a read-back can tell).
+  } else if (action === 'logoff') {
     host.sessions.delete(id);
     effects.sessionEnded(host, session);
-  } else {
+  } else if (session.state !== 'disconnected') {
     session.state = 'disconnected';
     session.sessionName = null;
     session.working = false;
+    session.disconnectedAt = now;
   }
   return { exitCode: 0, stdout: '', stderr: '' };
 }

@@ -24,6 +24,8 @@ const callSchema = z.discriminatedUnion('call', [
     args: z.object({ sessionId, infoClass: z.number().int() }),
   }),
   z.object({ call: z.literal('wts.console') }),
+  z.object({ call: z.literal('wts.info'), args: z.object({ sessionId }) }),
+  z.object({ call: z.literal('wts.ids') }),
   z.object({ call: z.literal('smb.sessions') }),
   z.object({ call: z.literal('smb.files') }),
   z.object({ call: z.literal('smb.closeSession'), args: z.object({ sessionId: decimal }) }),
@@ -113,6 +115,21 @@ function dispatch(windows: WindowsHost, request: BridgeCall): unknown {
       return windows.wtsQueryText(request.args.sessionId, request.args.infoClass);
     case 'wts.console':
       return windows.wtsActiveConsoleSessionId();
+    case 'wts.ids':
+      return windows.wtsSessionIds();
+    case 'wts.info': {
+      // FILETIMEs exceed 2^53: decimal text, as the uint64 ids below.
+      const info = windows.wtsSessionInfo(request.args.sessionId);
+      return info === null
+        ? null
+        : [
+            info.state,
+            info.disconnectTime,
+            info.lastInputTime,
+            info.logonTime,
+            info.currentTime,
+          ].map(String);
+    }
     case 'smb.sessions':
       // uint64 ids travel as decimal text: JSON numbers lose them past 2^53.
       return windows.getSmbSession().map((s) => ({ ...s, SessionId: s.SessionId.toString() }));

@@ -36,6 +36,7 @@ class SessionJanitorWts {
   static [int] $WinStationName = 6
   static [int] $DomainName = 7
   static [int] $ConnectState = 8
+  static [int] $SessionInfo = 24
 
   static [bool] Exists([int]$SessionId) {
     return [bool][SessionJanitorBridge]::Call('wts.exists', @{ sessionId = $SessionId })
@@ -45,6 +46,14 @@ class SessionJanitorWts {
   }
   static [uint32] WTSGetActiveConsoleSessionId() {
     return [uint32][SessionJanitorBridge]::Call('wts.console', @{})
+  }
+  static [int[]] SessionIds() {
+    return [int[]]@([SessionJanitorBridge]::Call('wts.ids', @{}))
+  }
+  static [long[]] Info([int]$SessionId) {
+    $info = [SessionJanitorBridge]::Call('wts.info', @{ sessionId = $SessionId })
+    if ($null -eq $info) { return $null }
+    return [long[]]@($info | ForEach-Object { [long]$_ })
   }
 }
 

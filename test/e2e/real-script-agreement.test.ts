@@ -108,6 +108,116 @@ const CASES: Case[] = [
       };
     },
   },
+  {
+    name: 'LogoffSession with every guard holding: logged off, read back gone',
+    host: 'RDSH-DE-01',
+    setup: (fleet, host) => {
+      const id = fleet.addSession(host, {
+        user: 'CORP\\agree.away',
+        state: 'disconnected',
+        idleMinutes: 78,
+        disconnectedMinutes: 40,
+      });
+      return {
+        Operation: 'LogoffSession',
+        SessionId: String(id),
+        ExpectedUser: 'CORP\\agree.away',
+        ExpectedLogonTime: logonTimeOf(fleet, host, id),
+        ExpectedState: 'disconnected',
+        MinDisconnectedMinutes: '40',
+      };
+    },
+  },
+  {
+    name: 'DisconnectSession of an idle session: read back disconnected',
+    host: 'RDSH-JP-01',
+    setup: (fleet, host) => {
+      const id = fleet.addSession(host, { user: 'CORP\\agree.idle', idleMinutes: 30 });
+      return {
+        Operation: 'DisconnectSession',
+        SessionId: String(id),
+        ExpectedUser: 'agree.idle',
+        ExpectedLogonTime: logonTimeOf(fleet, host, id),
+        ExpectedState: 'active',
+        MinIdleMinutes: '30',
+      };
+    },
+  },
+  {
+    name: 'LogoffSession of a hung session: logoff exits 0, read back active, not confirmed (exit 3)',
+    host: 'RDSH-US-01',
+    setup: (fleet, host) => {
+      const id = fleet.addSession(host, { user: 'CORP\\agree.hung', hung: true });
+      return { Operation: 'LogoffSession', SessionId: String(id), ExpectedUser: 'agree.hung' };
+    },
+  },
+  {
+    name: 'LogoffSession planned for an earlier logon of the same user and id: guard logon-mismatch',
+    host: 'RDSH-FR-01',
+    setup: (fleet, host) => {
+      const id = fleet.addSession(host, {
+        user: 'CORP\\zoe',
+        state: 'disconnected',
+        idleMinutes: 78,
+        loggedOnMinutes: 180,
+      });
+      const planned = logonTimeOf(fleet, host, id);
+      fleet.logOff(host, id);
+      fleet.addSession(host, { user: 'CORP\\zoe', sessionId: id, loggedOnMinutes: 2 });
+      return {
+        Operation: 'LogoffSession',
+        SessionId: String(id),
+        ExpectedUser: 'CORP\\zoe',
+        ExpectedLogonTime: planned,
+        ExpectedState: 'disconnected',
+        MinDisconnectedMinutes: '15',
+      };
+    },
+  },
+  {
+    name: 'LogoffSession of a session active again: guard state-mismatch',
+    host: 'RDSH-ES-01',
+    setup: (fleet, host) => {
+      const id = fleet.addSession(host, { user: 'CORP\\agree.back', idleMinutes: 1 });
+      return {
+        Operation: 'LogoffSession',
+        SessionId: String(id),
+        ExpectedUser: 'agree.back',
+        ExpectedState: 'disconnected',
+      };
+    },
+  },
+  {
+    name: 'DisconnectSession of a session with input since: guard not-idle',
+    host: 'RDSH-ES-01',
+    setup: (fleet, host) => {
+      const id = fleet.addSession(host, { user: 'CORP\\agree.typing', idleMinutes: 2 });
+      return {
+        Operation: 'DisconnectSession',
+        SessionId: String(id),
+        ExpectedUser: 'agree.typing',
+        MinIdleMinutes: '5',
+      };
+    },
+  },
+  {
+    name: 'LogoffSession of a session disconnected too short a time: guard disconnected-too-short',
+    host: 'RDSH-RU-01',
+    setup: (fleet, host) => {
+      const id = fleet.addSession(host, {
+        user: 'CORP\\agree.left',
+        state: 'disconnected',
+        idleMinutes: 78,
+        disconnectedMinutes: 3,
+      });
+      return {
+        Operation: 'LogoffSession',
+        SessionId: String(id),
+        ExpectedUser: 'agree.left',
+        MinDisconnectedMinutes: '15',
+      };
+    },
+  },
   { name: 'ListOpenFiles', host: 'FS-DE-01', setup: () => ({ Operation: 'ListOpenFiles' }) },
   {
     name: 'ListOpenFiles of a busy server: the first page, whole, within the envelope (pins the page cost)',
@@ -191,6 +301,14 @@ const CASES: Case[] = [
     setup: () => ({ Operation: 'RebootHost' as HostParameters['Operation'] }),
   },
 ];
+
+/** A session's logon as quser prints it (host-local, to the minute): what the planner sends. */
+function logonTimeOf(fleet: SimulatedFleet, host: string, sessionId: number): string {
+  const view = fleet.host(host);
+  const session = view.sessions.find((s) => s.id === sessionId);
+  const local = Date.parse(session?.logonTime ?? '') + view.utcOffsetMinutes * 60_000;
+  return new Date(local).toISOString().slice(0, 16);
+}
 
 function still(hostScript?: PwshHostScript['run']): SimulatedFleet {
   return createFleet({

@@ -136,7 +136,9 @@ describe('a scheduled sweep', () => {
     });
     expect(byUser.get('e2e.idle')?.reason).toContain('≥ 30 min');
     expect(byUser.get('e2e.gone')).toMatchObject({ operation: 'logoff', status: 'succeeded' });
-    expect(byUser.get('e2e.gone')?.reason).toContain('disconnected, idle 200 min ≥ 120 min');
+    expect(byUser.get('e2e.gone')?.reason).toContain(
+      "disconnected 200 min ≥ 120 min (since the host's disconnect time"
+    );
     expect(byUser.get('e2e.vip')).toMatchObject({ status: 'skipped', commandId: null });
     expect(byUser.get('e2e.vip')?.reason).toContain("exclusion 'CORP\\e2e.vip'");
     for (const user of ['e2e.fresh', 'e2e.recent', 'Administrator']) {

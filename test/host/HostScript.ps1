@@ -136,6 +136,7 @@ function New-FakeWindows {
   foreach ($tool in $FakeTools) { Install-FakeTool $root $tool }
   $env:SystemRoot = Join-Path $root 'Windows'
   [SessionJanitorWtsFake]::Reset()
+  [SessionJanitorWtsFake]::ToolCalls = Join-Path $root 'fake'
   return $root
 }
 

@@ -31,7 +31,9 @@ Describe 'the session operations' {
       (Get-FakeToolCalls $root quser.exe).Count | Should -Be 1
       (Get-FakeToolCalls $root quser.exe)[0].Count | Should -Be 0
       Get-FakeToolsThatRan $root | Should -Be @('quser.exe')
-      $run.Wts | Should -BeNullOrEmpty
+      # Only to report disconnect times (guards.Tests.ps1): nobody is disconnected here.
+      $run.Wts | Should -Be @('SessionIds', 'Info 1', 'Info 2')
+      $run.Envelope.disconnectTimes.Count | Should -Be 0
       $run.Streamed | Should -BeNullOrEmpty
     }
 

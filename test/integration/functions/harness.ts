@@ -85,6 +85,8 @@ export async function startHarness(options: {
   policy: unknown;
   fleet?: CreateFleetOptions;
   faults?: Partial<SsmFaults>;
+  /** Real milliseconds per SSM second (default 1: a 60 s delivery timeout is 60 ms). */
+  msPerSecond?: number;
 }): Promise<Harness> {
   const functions = await loadFunctions();
   const fleet = createFleet({
@@ -99,7 +101,7 @@ export async function startHarness(options: {
     timing: {
       pendingMs: 1,
       eventDelayMs: 1,
-      msPerSecond: 1,
+      msPerSecond: options.msPerSecond ?? 1,
       delayedAfterMs: 5,
       retryDeliveryMs: 5,
     },

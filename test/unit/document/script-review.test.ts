@@ -100,10 +100,34 @@ describe('the WTS P/Invoke declarations', () => {
     const constants = Object.fromEntries(
       [...source.matchAll(/public const int (\w+) = (\d+);/g)].map((m) => [m[1], Number(m[2])])
     );
-    expect(constants).toEqual({ UserName: 5, WinStationName: 6, DomainName: 7, ConnectState: 8 });
+    expect(constants).toEqual({
+      UserName: 5,
+      WinStationName: 6,
+      DomainName: 7,
+      ConnectState: 8,
+      SessionInfo: 24,
+    });
     const queries = [...source.matchAll(/WTSQuerySessionInformationW\(([^,]+),/g)].map((m) => m[1]);
-    expect(queries.slice(1)).toEqual(['IntPtr.Zero', 'IntPtr.Zero']);
-    expect(source.match(/WTSFreeMemory\(buffer\)/g)).toHaveLength(2);
+    expect(queries.slice(1)).toEqual(['IntPtr.Zero', 'IntPtr.Zero', 'IntPtr.Zero']);
+    expect(source.match(/WTSFreeMemory\(buffer\)/g)).toHaveLength(3);
+  });
+
+  it('marshal WTSINFOW with the field widths of wtsapi32.h (WINSTATIONNAME 32, DOMAIN 17, USERNAME 20 + 1)', () => {
+    expect(source).toContain('[StructLayout(LayoutKind.Sequential, CharSet = CharSet.Unicode)]');
+    const strings = [...source.matchAll(/SizeConst = (\d+)\)\] public string (\w+);/g)].map((m) => [
+      m[2],
+      Number(m[1]),
+    ]);
+    expect(strings).toEqual([
+      ['WinStationName', 32],
+      ['Domain', 17],
+      ['UserName', 21],
+    ]);
+    const longs = [...source.matchAll(/public long (\w+);/g)].map((m) => m[1]);
+    expect(longs).toEqual(['DisconnectTime', 'LastInputTime', 'LogonTime', 'CurrentTime']);
+    expect(source).toContain(
+      'return new long[] { info.State, info.DisconnectTime, info.LastInputTime, info.LogonTime, info.CurrentTime };'
+    );
   });
 });
 

@@ -91,7 +91,7 @@ describe('the SessionJanitor-Operate script', () => {
       Number(match[1])
     );
     expect(new Set(literalExits)).toEqual(
-      new Set([EXIT.ok, EXIT.commandFailed, EXIT.badParameters])
+      new Set([EXIT.ok, EXIT.commandFailed, EXIT.badParameters, EXIT.notConfirmed])
     );
   });
 

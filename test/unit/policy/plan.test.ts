@@ -59,7 +59,12 @@ describe('planHost', () => {
       sessions: [
         session(2, { idleMinutes: 29 }),
         session(3, { idleMinutes: 31 }),
-        session(4, { state: 'disconnected', sessionName: null, idleMinutes: 125 }),
+        session(4, {
+          state: 'disconnected',
+          sessionName: null,
+          idleMinutes: 125,
+          disconnected: { minutes: 121, since: '2026-11-21T17:59:00Z', source: 'host' },
+        }),
       ],
     });
 
@@ -69,9 +74,49 @@ describe('planHost', () => {
       ['disconnect', 3, null],
     ]);
     expect(result.actions[0]?.reason).toBe(
-      "disconnected, idle 125 min ≥ 120 min (policy 'default')"
+      "disconnected 121 min ≥ 120 min (since the host's disconnect time 2026-11-21T17:59:00Z), idle 125 min (policy 'default')"
     );
     expect(result.actions[1]?.reason).toBe("active, idle 31 min ≥ 30 min (policy 'default')");
+  });
+
+  it('measures a disconnected session from its disconnect, not from its last input (issue 11.1)', () => {
+    // Idle 78 minutes, disconnected by our own policy a minute ago: no reconnect window was left.
+    const disconnected = (over: Partial<SessionView>) =>
+      session(4, { state: 'disconnected', sessionName: null, idleMinutes: 200, ...over });
+    const result = plan({
+      sessions: [
+        disconnected({
+          id: 4,
+          disconnected: { minutes: 1, since: '2026-11-21T19:59:00Z', source: 'ledger' },
+        }),
+        // Unknown disconnect time: never a logoff, however long idle.
+        disconnected({ id: 5 }),
+        disconnected({ id: 6, disconnected: null }),
+        disconnected({
+          id: 7,
+          disconnected: { minutes: 0, since: at, source: 'first-seen' },
+        }),
+        disconnected({
+          id: 8,
+          disconnected: { minutes: 130, since: '2026-11-21T17:50:00Z', source: 'ledger' },
+        }),
+        disconnected({
+          id: 9,
+          disconnected: { minutes: 120, since: '2026-11-21T18:00:00Z', source: 'first-seen' },
+        }),
+      ],
+    });
+
+    expect(result.actions.map((a) => [a.operation, a.sessionId, a.state])).toEqual([
+      ['logoff', 8, 'disconnected'],
+      ['logoff', 9, 'disconnected'],
+    ]);
+    expect(result.actions[0]?.reason).toBe(
+      "disconnected 130 min ≥ 120 min (since our disconnect at 2026-11-21T17:50:00Z), idle 200 min (policy 'default')"
+    );
+    expect(result.actions[1]?.reason).toContain(
+      'disconnected 120 min ≥ 120 min (since first seen disconnected at 2026-11-21T18:00:00Z)'
+    );
   });
 
   it('never acts on unknown idle time, the console, or states other than active/disconnected', () => {
@@ -298,7 +343,14 @@ describe('planHost', () => {
     it('never warns a disconnected session: msg needs an active one', () => {
       const result = plan({
         groupName: 'warned',
-        sessions: [session(2, { state: 'disconnected', sessionName: null, idleMinutes: 200 })],
+        sessions: [
+          session(2, {
+            state: 'disconnected',
+            sessionName: null,
+            idleMinutes: 200,
+            disconnected: { minutes: 190, since: '2026-11-21T16:50:00Z', source: 'host' },
+          }),
+        ],
       });
 
       expect(result.actions.map((a) => a.operation)).toEqual(['logoff']);

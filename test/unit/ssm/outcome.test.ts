@@ -18,6 +18,8 @@ function envelope(operation: HostOperation, overrides: Partial<HostEnvelope> = {
     stderr: '',
     stdoutTruncated: false,
     next: null,
+    readBack: null,
+    disconnectTimes: null,
     culture: 'en-US',
     shortDatePattern: 'M/d/yyyy',
     shortTimePattern: 'h:mm tt',
@@ -27,6 +29,9 @@ function envelope(operation: HostOperation, overrides: Partial<HostEnvelope> = {
     ...overrides,
   };
 }
+
+const confirmed = { readBack: { state: 'disconnected', confirmed: true } };
+const gone = { readBack: { state: 'gone', confirmed: true } };
 
 /** A reading as GetCommandInvocation would give it, the envelope printed on stdout. */
 function reading(
@@ -68,7 +73,7 @@ describe('outcomeOf', () => {
   });
 
   it('succeeds only with an envelope of the same operation that exited 0', () => {
-    const ok = reading('Success', 'Success', 0, envelope('DisconnectSession'));
+    const ok = reading('Success', 'Success', 0, envelope('DisconnectSession', confirmed));
     expect(outcomeOf(ok, 'disconnect')).toEqual({
       status: 'succeeded',
       result: { exitCode: 0, errorCode: null, excerpt: '' },
@@ -104,8 +109,63 @@ describe('outcomeOf', () => {
   });
 
   it('reads an envelope after a stray line of output', () => {
-    const printed = `WARNING: something\r\n${JSON.stringify(envelope('LogoffSession'))}\r\n`;
+    const printed = `WARNING: something\r\n${JSON.stringify(envelope('LogoffSession', gone))}\r\n`;
     expect(outcomeOf(reading('Success', 'Success', 0, printed), 'logoff').status).toBe('succeeded');
+  });
+
+  it('fails a disconnect or logoff whose tool exited 0 unless the host read the session back as done', () => {
+    // Issue 11.6: the exit code of tsdiscon or logoff alone made it `succeeded`.
+    for (const [operation, hostOperation] of [
+      ['disconnect', 'DisconnectSession'],
+      ['logoff', 'LogoffSession'],
+    ] as const) {
+      const silent = outcomeOf(
+        reading('Success', 'Success', 0, envelope(hostOperation)),
+        operation
+      );
+      expect(silent).toEqual({
+        status: 'failed',
+        result: {
+          exitCode: 0,
+          errorCode: 'host:not-confirmed',
+          excerpt: 'the host did not read the session back',
+        },
+      });
+    }
+    const stillActive = envelope('LogoffSession', {
+      exitCode: EXIT.notConfirmed,
+      stderr: 'logoff.exe exited with code 0, but session 3 is still active.',
+      readBack: { state: 'active', confirmed: false },
+    });
+    expect(outcomeOf(reading('Failed', 'Failed', 3, stillActive), 'logoff')).toEqual({
+      status: 'failed',
+      result: {
+        exitCode: 3,
+        errorCode: 'host:not-confirmed',
+        excerpt: 'logoff.exe exited with code 0, but session 3 is still active.',
+      },
+    });
+    const disconnectedAfterLogoff = envelope('LogoffSession', {
+      readBack: { state: 'disconnected', confirmed: false },
+    });
+    expect(outcomeOf(reading('Success', 'Success', 0, disconnectedAfterLogoff), 'logoff')).toEqual({
+      status: 'failed',
+      result: {
+        exitCode: 0,
+        errorCode: 'host:not-confirmed',
+        excerpt: 'session still disconnected',
+      },
+    });
+    expect(
+      outcomeOf(
+        reading('Success', 'Success', 0, envelope('DisconnectSession', confirmed)),
+        'disconnect'
+      ).status
+    ).toBe('succeeded');
+    // A message is not read back: msg.exe's exit code is all there is.
+    expect(
+      outcomeOf(reading('Success', 'Success', 0, envelope('NotifySession')), 'notify').status
+    ).toBe('succeeded');
   });
 
   it('treats a listing whose tool exited non-zero as a completed listing', () => {

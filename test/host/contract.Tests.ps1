@@ -78,6 +78,13 @@ Describe 'the envelopes lib/ssm reads' {
     @{ name = 'disconnect-console'; parameters = @{ Operation = 'DisconnectSession'; SessionId = '1'; ExpectedUser = 'admin' } }
     @{ name = 'logoff-access-denied'; parameters = @{ Operation = 'LogoffSession'; SessionId = '2'; ExpectedUser = 'alice' }; setup = { Set-FakeTool -Root $root -Name logoff.exe -Stderr 'quser/en-najki78-access-denied.txt' -ExitCode 1 } }
     @{ name = 'notify-msg-missing'; parameters = @{ Operation = 'NotifySession'; SessionId = '2'; ExpectedUser = 'alice'; Message = 'Hello' }; setup = { Remove-FakeTool $root msg.exe } }
+    @{ name = 'list-sessions-disconnect-times'; parameters = @{ Operation = 'ListSessions' }; setup = { Set-FakeTool -Root $root -Name quser.exe -Stdout 'quser/en-US-quserobject-four-users.txt'; [SessionJanitorWtsFake]::SetSession(3, 'CONTOSO', 'carol', ''); [SessionJanitorWtsFake]::SetInfo(3, 4, [DateTime]::new(2026, 11, 21, 16, 16, 0, [DateTimeKind]::Utc), [DateTime]::new(2026, 11, 21, 17, 0, 0, [DateTimeKind]::Utc), [DateTime]::new(2026, 11, 21, 18, 30, 15, [DateTimeKind]::Utc)) } }
+    # Guards against a delayed command; times Windows holds none of keep the messages the same on every machine.
+    @{ name = 'logoff-logon-mismatch'; parameters = @{ Operation = 'LogoffSession'; SessionId = '2'; ExpectedUser = 'alice'; ExpectedLogonTime = '2026-11-21T18:16' }; setup = { [SessionJanitorWtsFake]::SetInfo(2, 0, [DateTime]::MinValue, [DateTime]::UtcNow, [DateTime]::MinValue) } }
+    @{ name = 'logoff-state-mismatch'; parameters = @{ Operation = 'LogoffSession'; SessionId = '2'; ExpectedUser = 'alice'; ExpectedState = 'disconnected' } }
+    @{ name = 'disconnect-not-idle'; parameters = @{ Operation = 'DisconnectSession'; SessionId = '2'; ExpectedUser = 'alice'; ExpectedState = 'active'; MinIdleMinutes = '30' }; setup = { [SessionJanitorWtsFake]::SetInfo(2, 0, [DateTime]::UtcNow, [DateTime]::MinValue, [DateTime]::MinValue) } }
+    @{ name = 'logoff-disconnected-too-short'; parameters = @{ Operation = 'LogoffSession'; SessionId = '2'; ExpectedUser = 'alice'; MinDisconnectedMinutes = '15' }; setup = { [SessionJanitorWtsFake]::SetInfo(2, 4, [DateTime]::UtcNow, [DateTime]::UtcNow, [DateTime]::MinValue) } }
+    @{ name = 'logoff-not-confirmed'; parameters = @{ Operation = 'LogoffSession'; SessionId = '2'; ExpectedUser = 'alice' }; setup = { [SessionJanitorWtsFake]::Hung = $true; Mock Start-Sleep {} } }
     @{ name = 'logoff-bad-session-id'; parameters = @{ Operation = 'LogoffSession'; SessionId = '2;logoff 3'; ExpectedUser = 'alice' } }
     @{ name = 'list-smb-sessions'; parameters = @{ Operation = 'ListSmbSessions' } }
     @{ name = 'list-smb-sessions-none'; parameters = @{ Operation = 'ListSmbSessions' }; setup = { Mock Get-SmbSession {} } }

@@ -102,6 +102,17 @@ const EXPECTED: Record<string, Expected> = {
   'logoff-user-mismatch': { status: 'skipped', errorCode: 'guard:user-mismatch', exitCode: 21 },
   'disconnect-console': { status: 'skipped', errorCode: 'guard:console-session', exitCode: 22 },
   'logoff-access-denied': { status: 'failed', errorCode: 'win32:5', exitCode: 1 },
+  'list-sessions-disconnect-times': { status: 'succeeded', errorCode: null, exitCode: 0, rows: 4 },
+  'logoff-logon-mismatch': { status: 'skipped', errorCode: 'guard:logon-mismatch', exitCode: 26 },
+  'logoff-state-mismatch': { status: 'skipped', errorCode: 'guard:state-mismatch', exitCode: 27 },
+  'disconnect-not-idle': { status: 'skipped', errorCode: 'guard:not-idle', exitCode: 28 },
+  'logoff-disconnected-too-short': {
+    status: 'skipped',
+    errorCode: 'guard:disconnected-too-short',
+    exitCode: 29,
+  },
+  // logoff.exe exited 0 and the session is still there: never a success.
+  'logoff-not-confirmed': { status: 'failed', errorCode: 'host:not-confirmed', exitCode: 3 },
   'notify-msg-missing': { status: 'failed', errorCode: 'exit:1', exitCode: 1 },
   'logoff-bad-session-id': { status: 'failed', errorCode: 'host:bad-parameters', exitCode: 2 },
   'list-smb-sessions': { status: 'succeeded', errorCode: null, exitCode: 0, rows: 2 },
@@ -216,4 +227,13 @@ describe('envelopes of the real host script, read by lib/ssm', () => {
       }
     });
   }
+
+  it('reads the WTS disconnect time of each disconnected session a listing reports', () => {
+    const listed = fixture.cases.find((c) => c.name === 'list-sessions-disconnect-times');
+    const envelope = listed ? parseEnvelope(listed.stdout).envelope : null;
+    const listing = envelope ? sessionListingOf(envelope) : null;
+    expect(listing?.kind === 'listed' ? [...listing.disconnectTimes] : null).toEqual([
+      [3, '2026-11-21T18:30:15Z'],
+    ]);
+  });
 });

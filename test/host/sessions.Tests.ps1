@@ -100,6 +100,8 @@ Describe 'the session operations' {
       $run = Invoke-OperateScript @{ Operation = $operation; SessionId = '2'; ExpectedUser = 'contoso\o''brien' }
       $run.ExitCode | Should -Be 0
       (Get-FakeToolCalls $root $tool)[0] | Should -Be @('2')
+      # The first run logged the session off (or disconnected it): O'Brien logs on again.
+      [SessionJanitorWtsFake]::SetSession(2, 'CONTOSO', 'O''Brien', 'RDP-Tcp#0')
       $run = Invoke-OperateScript @{ Operation = $operation; SessionId = '2'; ExpectedUser = 'OBrien' }
       $run.ExitCode | Should -Be 21
     }

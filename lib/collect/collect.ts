@@ -68,6 +68,17 @@ export function staleListing(deps: Pick<CollectDeps, 'clock'>, hostTimeUtc: stri
 }
 
 /**
+ * Why a host cannot act on any session now, by its own listing's language mode, or `null`. Under
+ * WDAC or AppLocker the script runs in ConstrainedLanguage mode, where the guards' Add-Type is
+ * blocked: every session action would fail (exit 30). Held, not retried, until a listing of the
+ * host says FullLanguage again.
+ */
+export function actionsHeld(languageMode: string): string | null {
+  if (languageMode === 'FullLanguage') return null;
+  return `host runs PowerShell in ${languageMode} mode (WDAC or AppLocker): no session action until a listing shows FullLanguage`;
+}
+
+/**
  * One Run Command invocation changed status. For a `ListSessions` of a sweep: read → parse →
  * policy → ledger → dispatch. For an action: move it to its terminal status. Duplicated, late and
  * foreign events change nothing; work that cannot finish yet throws {@link RetryLaterError}.
@@ -166,6 +177,13 @@ async function collectSessions(
   if (parsed.kind === 'failed') return failed(parsed.reason);
   const stale = staleListing(deps, envelope.hostTimeUtc);
   if (stale !== null) return { kind: 'ignored', reason: stale };
+  const held = actionsHeld(envelope.languageMode);
+  if (held !== null) {
+    deps.observer.warn('host cannot act on sessions', { sweepId, instanceId, reason: held });
+    await deps.ledger.addToSweepOnce(sweepId, instanceId, { sessionsSeen: parsed.rows.length });
+    const { name } = resolveGroup(deps.policy, groupName);
+    return { kind: 'sessions', sweepId, group: name, sessions: parsed.rows.length, actions: [] };
+  }
   if (parsed.warnings.length > 0 || envelope.stdoutTruncated) {
     deps.observer.warn('quser output read with warnings', {
       sweepId,

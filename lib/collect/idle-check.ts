@@ -7,6 +7,7 @@ import type { InvocationReading } from '../ssm/read.js';
 import type { QuserSession } from '../windows/types.js';
 import { carryOut, type QuotaGrant } from './act.js';
 import {
+  actionsHeld,
   type CollectDeps,
   type CollectResult,
   notifiesOf,
@@ -62,6 +63,11 @@ export async function checkIdleSession(
   }
   const stale = staleListing(deps, listed.hostTimeUtc);
   if (stale !== null) return done(stale);
+  const held = actionsHeld(listed.languageMode);
+  if (held !== null) {
+    deps.observer.warn('host cannot act on sessions', { eventId, instanceId, reason: held });
+    return done(held);
+  }
   const session = listed.rows.find((row) => row.id === sessionId);
   if (!session) return done(`session ${sessionId} no longer exists`);
   if (userTagOf(session.userName) !== purpose.userTag) {
@@ -167,6 +173,7 @@ type SessionListing =
       disconnectTimes: ReadonlyMap<number, string>;
       hostTimeUtc: string;
       utcOffsetMinutes: number;
+      languageMode: string;
     };
 
 function sessionsOf(reading: InvocationReading): SessionListing {
@@ -185,5 +192,6 @@ function sessionsOf(reading: InvocationReading): SessionListing {
     disconnectTimes: parsed.disconnectTimes,
     hostTimeUtc: envelope.hostTimeUtc,
     utcOffsetMinutes: envelope.utcOffsetMinutes,
+    languageMode: envelope.languageMode,
   };
 }

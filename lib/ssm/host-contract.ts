@@ -119,6 +119,12 @@ export const EXIT = {
   guardNotIdle: 28,
   /** Disconnected less than `MinDisconnectedMinutes` (or since an unknown time). */
   guardDisconnectedTooShort: 29,
+  /**
+   * The host runs scripts in PowerShell's ConstrainedLanguage mode (WDAC or AppLocker): Add-Type
+   * is blocked, so the session guards cannot run and nothing was done. Not a guard: the target is
+   * as it was, the host cannot act on any session until its policy changes.
+   */
+  constrainedLanguage: 30,
 } as const;
 
 export const GUARD_CODES = [
@@ -197,6 +203,8 @@ export const hostEnvelopeSchema = z.object({
   hostTimeUtc: z.iso.datetime(),
   /** Host's UTC offset in minutes at `hostTimeUtc` (quiet hours are host-local). */
   utcOffsetMinutes: z.number().int().default(0),
+  /** `$ExecutionContext.SessionState.LanguageMode` on the host: `ConstrainedLanguage` under WDAC or AppLocker. */
+  languageMode: z.string().default('FullLanguage'),
   guard: z
     .object({ code: z.enum(GUARD_CODES), message: z.string() })
     .nullable()

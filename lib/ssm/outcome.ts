@@ -81,6 +81,16 @@ function failedOutcome(reading: InvocationReading, operation: HostOperation): Ou
     };
   }
   const envelope = reading.envelope?.operation === operation ? reading.envelope : null;
+  if ((envelope?.exitCode ?? code) === EXIT.constrainedLanguage) {
+    return {
+      status: 'failed',
+      result: result(
+        EXIT.constrainedLanguage,
+        'host:constrained-language',
+        excerptOf(envelope?.stderr ?? reading.rawStderr)
+      ),
+    };
+  }
   if (envelope?.guard) {
     return {
       status: 'skipped',
@@ -205,6 +215,7 @@ function successOutcome(reading: InvocationReading, operation: HostOperation): O
  * | Success, disconnect or logoff without a confirmed read-back | `failed` `host:not-confirmed` |
  * | Success without a readable envelope | `failed` `envelope:unreadable` (never success) |
  * | Failed + guard (envelope `guard`, or exit 20–25) | `skipped` `guard:<code>` |
+ * | Failed + exit 30 (ConstrainedLanguage host, nothing done) | `failed` `host:constrained-language` |
  * | Failed + tool error | `failed` `win32:<n>` / `host:bad-parameters` / `exit:<n>` |
  * | Failed, exit 3 (tool exited 0, session read back unchanged) | `failed` `host:not-confirmed` |
  * | Failed / Undeliverable, InvalidPlatform, AccessDenied | `undeliverable` (nothing ran) |

@@ -281,6 +281,13 @@ export function createFleet(options: CreateFleetOptions = {}): SimulatedFleet {
       }
       host.slowMs = Math.round(ms);
     },
+    setLanguageMode: (instanceId, mode) => {
+      const host = getHost(instanceId);
+      if (mode !== 'FullLanguage' && mode !== 'ConstrainedLanguage') {
+        throw new FleetError('invalid-input', `Unknown language mode ${String(mode)}`);
+      }
+      host.languageMode = mode;
+    },
     onSessionIdle: (listener) => {
       listeners.add(listener);
       return () => {
@@ -352,6 +359,7 @@ function buildHost(
     locale,
     utcOffsetMinutes: blueprint.utcOffsetMinutes ?? locale.utcOffsetMinutes,
     slowMs: 0,
+    languageMode: 'FullLanguage',
     sessions: new Map(),
     smbSessions: new Map(),
     openFiles: new Map(),
@@ -826,6 +834,7 @@ function view(host: HostState, now: number): HostView {
     instance: copyInstance(host.instance),
     utcOffsetMinutes: host.utcOffsetMinutes,
     slowMs: host.slowMs,
+    languageMode: host.languageMode,
     sessions: sortedSessions(host).map((s) => ({
       id: s.id,
       userName: s.userName,

@@ -63,6 +63,8 @@ export interface HostState {
   locale: HostLocale;
   utcOffsetMinutes: number;
   slowMs: number;
+  /** PowerShell's language mode for scripts: `ConstrainedLanguage` under WDAC or AppLocker. */
+  languageMode: string;
   sessions: Map<number, SessionState>;
   smbSessions: Map<bigint, SmbSessionState>;
   openFiles: Map<bigint, OpenFileState>;

@@ -151,6 +151,7 @@ function envelope(windows: WindowsHost, operation: string, outcome: Outcome): st
           ['shortTimePattern', culture.shortTimePattern],
           ['hostTimeUtc', `${now.toISOString().slice(0, 19)}Z`],
           ['utcOffsetMinutes', windows.utcOffsetMinutes()],
+          ['languageMode', windows.languageMode()],
           [
             'guard',
             outcome.guard
@@ -241,6 +242,14 @@ function sessionAction(windows: WindowsHost, p: HostParameters): Outcome {
   }
   const expected = expectedFacts(operation, p);
   if (typeof expected === 'string') return bad(expected);
+  const mode = windows.languageMode();
+  if (mode !== 'FullLanguage') {
+    return result(
+      EXIT.constrainedLanguage,
+      '',
+      `PowerShell runs in ${mode} mode on this host (WDAC or AppLocker): Add-Type is blocked, so the session guards cannot run. Nothing was done.`
+    );
+  }
   const refusal = sessionGuard(windows, sessionId, expectedUser, operation === 'DisconnectSession');
   if (refusal) return refusal;
   const readsBack = operation !== 'NotifySession';

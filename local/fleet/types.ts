@@ -86,6 +86,8 @@ export interface WindowsHost {
   /** `Get-Culture`. */
   culture(): WindowsCulture;
   utcOffsetMinutes(): number;
+  /** `$ExecutionContext.SessionState.LanguageMode` of the scripts SSM runs here. */
+  languageMode(): string;
   /** The host's clock (the fleet's simulated one). */
   now(): Date;
   /** Runs `%SystemRoot%\System32\<name>` with exactly these arguments. */
@@ -195,6 +197,8 @@ export interface HostView {
   utcOffsetMinutes: number;
   /** Extra run time of every script on this host, ms. */
   slowMs: number;
+  /** PowerShell's language mode for scripts: `ConstrainedLanguage` under WDAC or AppLocker. */
+  languageMode: string;
   sessions: HostSessionView[];
   smbSessions: SmbSessionView[];
   openFiles: OpenFileView[];
@@ -270,6 +274,11 @@ export interface SimulatedFleet extends Fleet {
   touchSession(instanceId: string, sessionId: number): void;
   setPingStatus(instanceId: string, status: FleetInstance['pingStatus']): void;
   setSlow(instanceId: string, ms: number): void;
+  /**
+   * What a WDAC or AppLocker policy does to the scripts SSM runs: `ConstrainedLanguage` blocks
+   * Add-Type (the script's session operations answer exit 30); `FullLanguage` is the default.
+   */
+  setLanguageMode(instanceId: string, mode: 'FullLanguage' | 'ConstrainedLanguage'): void;
   /** Called after each `advance` for every session that crossed the idle threshold. */
   onSessionIdle(listener: (notice: SessionIdleNotice) => void): () => void;
 }

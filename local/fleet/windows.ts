@@ -68,6 +68,7 @@ export function windowsHost(
       shortTimePattern: host.locale.shortTimePattern,
     }),
     utcOffsetMinutes: () => host.utcOffsetMinutes,
+    languageMode: () => host.languageMode,
     now: () => new Date(clock()),
     runTool: (name, args) => runTool(host, name, args, clock(), effects),
     wtsSessionExists: (id) => host.sessions.has(id) || USERLESS_STATIONS.has(id),

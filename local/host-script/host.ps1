@@ -156,9 +156,13 @@ $culture = [System.Globalization.CultureInfo]::new([string]$env:SESSION_JANITOR_
 $culture.DateTimeFormat.ShortDatePattern = [string]$env:SESSION_JANITOR_SHORT_DATE
 $culture.DateTimeFormat.ShortTimePattern = [string]$env:SESSION_JANITOR_SHORT_TIME
 [System.Globalization.CultureInfo]::CurrentCulture = $culture
-foreach ($name in @('SESSION_JANITOR_CULTURE', 'SESSION_JANITOR_SHORT_DATE', 'SESSION_JANITOR_SHORT_TIME')) {
+$languageMode = [string]$env:SESSION_JANITOR_LANGUAGE_MODE
+foreach ($name in @('SESSION_JANITOR_CULTURE', 'SESSION_JANITOR_SHORT_DATE', 'SESSION_JANITOR_SHORT_TIME', 'SESSION_JANITOR_LANGUAGE_MODE')) {
   [Environment]::SetEnvironmentVariable($name, $null)
 }
 
+# A host whose WDAC or AppLocker policy runs scripts in ConstrainedLanguage mode; the fakes above
+# keep the mode they were defined in, as Windows' own cmdlets do.
+if ($languageMode -eq 'ConstrainedLanguage') { $ExecutionContext.SessionState.LanguageMode = 'ConstrainedLanguage' }
 & $ScriptPath
 exit $LASTEXITCODE

@@ -94,6 +94,7 @@ export async function startPwshHostScript(
           SESSION_JANITOR_CULTURE: culture.name,
           SESSION_JANITOR_SHORT_DATE: culture.shortDatePattern,
           SESSION_JANITOR_SHORT_TIME: culture.shortTimePattern,
+          SESSION_JANITOR_LANGUAGE_MODE: windows.languageMode(),
         },
         args: ['-NoLogo', '-NoProfile', '-NonInteractive', '-File', HOST_PS1, scriptFile],
         timeoutMs,

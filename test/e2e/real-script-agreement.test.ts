@@ -218,6 +218,23 @@ const CASES: Case[] = [
       };
     },
   },
+  {
+    name: 'ListSessions in ConstrainedLanguage mode (WDAC): lists, and the envelope says the mode',
+    host: 'RDSH-JP-01',
+    setup: (fleet, host) => {
+      fleet.setLanguageMode(host, 'ConstrainedLanguage');
+      return { Operation: 'ListSessions' };
+    },
+  },
+  {
+    name: 'LogoffSession in ConstrainedLanguage mode: exit 30, nothing done',
+    host: 'RDSH-ES-01',
+    setup: (fleet, host) => {
+      fleet.setLanguageMode(host, 'ConstrainedLanguage');
+      const id = fleet.addSession(host, { user: 'CORP\\agree.locked' });
+      return { Operation: 'LogoffSession', SessionId: String(id), ExpectedUser: 'agree.locked' };
+    },
+  },
   { name: 'ListOpenFiles', host: 'FS-DE-01', setup: () => ({ Operation: 'ListOpenFiles' }) },
   {
     name: 'ListOpenFiles of a busy server: the first page, whole, within the envelope (pins the page cost)',

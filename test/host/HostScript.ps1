@@ -282,3 +282,36 @@ function Invoke-OperateScript {
     Wts = @([SessionJanitorWtsFake]::Calls)
   }
 }
+
+function Invoke-OperateScriptConstrained {
+  # Invoke-OperateScript on a WDAC or AppLocker host: the script runs in a child pwsh whose session
+  # is in ConstrainedLanguage mode (a session never leaves that mode, so it cannot be this one).
+  # The WTS stand-in is not loaded there: the script must not need it.
+  param([Parameter(Mandatory)][hashtable]$Parameters, [string]$Culture = 'en-US')
+  $names = @('Operation') + @(Get-OperateParameterNames | Where-Object { $_ -ne 'Operation' })
+  $savedEnv = @{}
+  foreach ($name in $names) {
+    $savedEnv[$name] = [Environment]::GetEnvironmentVariable("SSM_$name")
+    $value = ''
+    if ($Parameters.ContainsKey($name)) { $value = [string]$Parameters[$name] }
+    if ($value.Length -eq 0) { $value = $null }
+    [Environment]::SetEnvironmentVariable("SSM_$name", $value)
+  }
+  $stderrFile = Join-Path ([IO.Path]::GetTempPath()) ('sj-clm-' + [guid]::NewGuid().ToString('N') + '.txt')
+  $command = "[Globalization.CultureInfo]::CurrentCulture = '$Culture'; " +
+    "`$ExecutionContext.SessionState.LanguageMode = 'ConstrainedLanguage'; & '$OperateScriptPath'; exit `$LASTEXITCODE"
+  try {
+    # $PSHOME holds pwsh itself also where it runs as a dotnet tool (ProcessPath is dotnet then).
+    $lines = @(& (Join-Path $PSHOME 'pwsh') -NoLogo -NoProfile -NonInteractive -Command $command 2> $stderrFile)
+    $exitCode = $LASTEXITCODE
+  } finally {
+    foreach ($name in $names) { [Environment]::SetEnvironmentVariable("SSM_$name", $savedEnv[$name]) }
+  }
+  $stderr = [IO.File]::ReadAllText($stderrFile)
+  Remove-Item -LiteralPath $stderrFile
+  $out = @($lines | ForEach-Object { [string]$_ + "`n" }) -join ''
+  $last = if ($lines.Count -gt 0) { [string]$lines[-1] } else { '' }
+  $envelope = $null
+  if ($last.StartsWith('{')) { $envelope = $last | ConvertFrom-Json -DateKind String }
+  return [pscustomobject]@{ ExitCode = $exitCode; Stdout = $out; Stderr = $stderr; EnvelopeText = $last; Envelope = $envelope }
+}

@@ -103,11 +103,14 @@ Describe 'the envelopes lib/ssm reads' {
     @{ name = 'close-file-bad-file-id'; parameters = @{ Operation = 'CloseOpenFile'; FileId = '-1'; ExpectedPath = 'D:\Shares\Finance\Q3 Report.xlsx' } }
     # An agent older than 3.3.2746.0 sets no SSM_* variable, whatever the service sent.
     @{ name = 'operation-missing'; parameters = @{ Operation = '' } }
+    # WDAC or AppLocker: the script runs in ConstrainedLanguage mode (a child pwsh).
+    @{ name = 'list-sessions-constrained-language'; constrained = $true; parameters = @{ Operation = 'ListSessions' }; setup = { Set-FakeTool -Root $root -Name quser.exe -Stdout 'quser/en-US-quserobject-four-users.txt' } }
+    @{ name = 'logoff-constrained-language'; constrained = $true; parameters = @{ Operation = 'LogoffSession'; SessionId = '2'; ExpectedUser = 'alice' } }
   ) {
     # Keys a case leaves out are no variables: read them from the case itself.
     if ($_.ContainsKey('setup')) { . $_['setup'] }
     $culture = if ($_.ContainsKey('culture')) { $_['culture'] } else { 'en-US' }
-    $run = Invoke-OperateScript $parameters -Culture $culture
+    $run = if ($_.ContainsKey('constrained')) { Invoke-OperateScriptConstrained $parameters -Culture $culture } else { Invoke-OperateScript $parameters -Culture $culture }
     $case = [ordered]@{
       name = $name
       parameters = [ordered]@{}

@@ -64,6 +64,8 @@ type Expected = {
   rows?: number;
   listingFailed?: RegExp;
   truncated?: true;
+  /** The host's PowerShell language mode, as its envelope reports it; default FullLanguage. */
+  languageMode?: 'ConstrainedLanguage';
   /** ListOpenFiles: a page with more after it, or a listing that fails whole. */
   paged?: true;
   filesFailed?: RegExp;
@@ -155,6 +157,20 @@ const EXPECTED: Record<string, Expected> = {
     exitCode: 2,
     sent: 'LogoffSession',
   },
+  // WDAC or AppLocker: the listing still reads, and says the mode; a session action cannot run.
+  'list-sessions-constrained-language': {
+    status: 'succeeded',
+    errorCode: null,
+    exitCode: 0,
+    rows: 4,
+    languageMode: 'ConstrainedLanguage',
+  },
+  'logoff-constrained-language': {
+    status: 'failed',
+    errorCode: 'host:constrained-language',
+    exitCode: 30,
+    languageMode: 'ConstrainedLanguage',
+  },
 };
 
 function rowsOf(operation: HostOperation, fixtureCase: FixtureCase): number | null {
@@ -209,6 +225,9 @@ describe('envelopes of the real host script, read by lib/ssm', () => {
         result: { errorCode: expected.errorCode, exitCode: expected.exitCode },
       });
       if (expected.truncated) expect(reading.envelope?.stdoutTruncated).toBe(true);
+      if (reading.envelope) {
+        expect(reading.envelope.languageMode).toBe(expected.languageMode ?? 'FullLanguage');
+      }
       if (expected.rows !== undefined) expect(rowsOf(operation, fixtureCase)).toBe(expected.rows);
       if (expected.paged || expected.filesFailed) {
         const page = reading.envelope ? openFilesPageOf(reading.envelope) : null;

@@ -25,6 +25,7 @@ function envelope(operation: HostOperation, overrides: Partial<HostEnvelope> = {
     shortTimePattern: 'h:mm tt',
     hostTimeUtc: '2026-11-21T19:32:10Z',
     utcOffsetMinutes: 0,
+    languageMode: 'FullLanguage',
     guard: null,
     ...overrides,
   };

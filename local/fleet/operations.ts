@@ -328,6 +328,8 @@ function expectedFacts(operation: string, p: HostParameters): ExpectedFacts | st
 
 /** `Get-DisconnectTimes`: each disconnected session's WTS DisconnectTime. */
 function disconnectTimes(windows: WindowsHost): DisconnectTime[] {
+  // No Add-Type, so no WTS, in ConstrainedLanguage mode: the listing goes without the times.
+  if (windows.languageMode() !== 'FullLanguage') return [];
   const times: DisconnectTime[] = [];
   for (const id of windows.wtsSessionIds()) {
     const facts = sessionFacts(windows, id);

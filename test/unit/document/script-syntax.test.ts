@@ -91,7 +91,13 @@ describe('the SessionJanitor-Operate script', () => {
       Number(match[1])
     );
     expect(new Set(literalExits)).toEqual(
-      new Set([EXIT.ok, EXIT.commandFailed, EXIT.badParameters, EXIT.notConfirmed])
+      new Set([
+        EXIT.ok,
+        EXIT.commandFailed,
+        EXIT.badParameters,
+        EXIT.notConfirmed,
+        EXIT.constrainedLanguage,
+      ])
     );
   });
 

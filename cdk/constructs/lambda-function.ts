@@ -1,9 +1,16 @@
-import { type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { AssetHashType, DockerImage, type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import {
+  Architecture,
+  Code,
+  Function as LambdaFunction,
+  Runtime,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -55,13 +62,43 @@ const LEDGER_ITEM_ACTIONS = [
   'dynamodb:Query',
 ] as const;
 
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BUNDLER = fileURLToPath(new URL('../bundling/cli.ts', import.meta.url));
+
 /**
- * The house Lambda function: a `NodejsFunction` with explicit memory and timeout, ARM64, Node 22,
+ * The handler's bundle as an asset, built on this machine by `cdk/bundling/` (esbuild with the
+ * plugins that keep it small; no Docker). Hashed by its output, so an unchanged bundle is not
+ * uploaded again.
+ */
+function bundledCode(entry: string): Code {
+  return Code.fromAsset(PROJECT_ROOT, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // Never pulled: local bundling always succeeds or fails the synth.
+      image: DockerImage.fromRegistry('session-janitor/no-docker-bundling'),
+      // Also what tells the assets apart: CDK caches a bundle by its source path and options.
+      command: ['tsx', 'cdk/bundling/cli.ts', entry],
+      local: {
+        tryBundle(outputDir) {
+          const run = spawnSync(process.execPath, ['--import', 'tsx', BUNDLER, entry, outputDir], {
+            cwd: PROJECT_ROOT,
+            stdio: 'inherit',
+          });
+          if (run.status !== 0) throw new Error(`bundling ${entry} failed (exit ${run.status})`);
+          return true;
+        },
+      },
+    },
+  });
+}
+
+/**
+ * The house Lambda function: an ESM bundle (see `bundledCode`) with explicit memory and timeout, ARM64, Node 22,
  * active tracing, an ESM bundle with source maps, its own log group with retention, its own role
  * with no managed policy, and failure handling that matches how it is invoked.
  */
 export class JanitorFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: LambdaFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
 
@@ -81,9 +118,9 @@ export class JanitorFunction extends Construct {
     this.logGroup.grantWrite(this.role);
 
     const { invocation } = props;
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: props.entry,
-      handler: 'handler',
+    this.function = new LambdaFunction(this, 'Function', {
+      code: bundledCode(props.entry),
+      handler: 'index.handler',
       description: props.description,
       // The runtime the handlers are built (esbuild target below) and tested for.
       runtime: Runtime.NODEJS_22_X,
@@ -98,20 +135,6 @@ export class JanitorFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: 'session-janitor',
         POWERTOOLS_METRICS_NAMESPACE: 'SessionJanitor',
         ...props.environment,
-      },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        platform: 'node',
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // Bundling the SDK pins the version the tests ran against instead of the runtime's copy.
-        bundleAwsSDK: true,
-        // Some bundled dependencies are CommonJS and call require(); ESM output has none.
-        banner:
-          "import { createRequire as __sjCreateRequire } from 'node:module'; const require = __sjCreateRequire(import.meta.url);",
       },
       ...(invocation.kind === 'async'
         ? {

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The `Session Idle` custom event, as `events/session-idle.schema.json` describes it (a test keeps
- * the two in step). Anyone allowed to put events on the bus can send one, so every field is bounded
+ * The `Session Idle` custom event; `events/session-idle.schema.json` is generated from it. Anyone allowed to put events on the bus can send one, so every field is bounded
  * and shaped like what Windows can produce, and none decides an action: the event only makes
  * session-janitor ask the host (see `handle.ts`).
  */
@@ -27,27 +26,39 @@ const instanceArn = z
     'must be an EC2 instance or managed instance ARN'
   );
 
+// The descriptions are what `events/session-idle.schema.json` says to those who produce events:
+// `npm run schemas` writes the file from these schemas.
 export const sessionIdleDetailSchema = z.strictObject({
   instanceId,
   sessionId: z.number().int().min(0).max(65_535),
-  /** As quser prints it, without the domain. */
   userName: z
     .string()
-    .regex(/^[\p{L}\p{N}._-][\p{L}\p{N}._ -]{0,63}$/u, 'must be a Windows account name'),
-  /** NetBIOS domain, when the host knows it. */
+    .regex(/^[\p{L}\p{N}._-][\p{L}\p{N}._ -]{0,63}$/u, 'must be a Windows account name')
+    .describe(
+      'The account name as quser prints it, without the domain. Nothing is done unless the host still reports this user on sessionId (compared case-insensitively).'
+    ),
   domain: z
     .string()
     .regex(/^[\p{L}\p{N}][\p{L}\p{N}._-]{0,14}$/u, 'must be a NetBIOS domain name')
+    .describe('NetBIOS domain of the account, when the host knows it.')
     .optional(),
-  state: z.enum(['active', 'disconnected']),
-  idleMinutes: z.number().int().min(0).max(5_256_000),
-  /** Host-local, no zone. */
+  state: z
+    .enum(['active', 'disconnected'])
+    .describe("Hint only: the host's own quser output decides."),
+  idleMinutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(5_256_000)
+    .describe('Hint only: the idle time the host reports when asked decides.'),
   logonTime: z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, 'must be YYYY-MM-DDTHH:MM')
-    .nullable(),
-  /** When the host measured `idleMinutes`, with the host's UTC offset. */
-  observedAt: instant,
+    .nullable()
+    .describe('Host-local logon time, no zone; null when unknown. Informational.'),
+  observedAt: instant.describe(
+    "When the host measured idleMinutes, with the host's UTC offset (or Z). An event observed more than 15 minutes ago (or over 5 minutes in the future) is ignored."
+  ),
 });
 
 export const sessionIdleEventSchema = z
@@ -64,13 +75,23 @@ export const sessionIdleEventSchema = z
     account: z.string().regex(/^\d{12}$/, 'must be a 12-digit account id'),
     time: instant,
     region: z.string().regex(/^[a-z]{2}(?:-[a-z]+)+-\d+$/, 'must be a region'),
-    resources: z.array(instanceArn).length(1),
+    resources: z
+      .array(instanceArn)
+      .length(1)
+      .describe(
+        'The ARN of the instance the session runs on (EC2 instance or hybrid managed instance).'
+      ),
     'replay-name': z.string().optional(),
     detail: sessionIdleDetailSchema,
   })
   .refine((event) => event.resources[0]?.endsWith(`/${event.detail.instanceId}`), {
     message: 'resources must name the instance of detail.instanceId',
     path: ['resources', 0],
+  })
+  .meta({
+    title: 'Session Idle',
+    description:
+      "EventBridge custom event a Windows host (scheduled task, agent or alarm) puts on the bus when an RDP session has been idle. It is a hint, never trusted data: anyone allowed to put events on the bus can send one, and it may be minutes old. A valid event about a managed host only makes session-janitor ask that host for its sessions (ListSessions); the action, if any, is planned from the host's own fresh quser output for the named session, only while that session still belongs to the named user, under the host's policy group. state and idleMinutes never decide anything. resources[0] must be the ARN of detail.instanceId.",
   });
 
 export type SessionIdleEvent = z.infer<typeof sessionIdleEventSchema>;

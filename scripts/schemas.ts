@@ -1,0 +1,23 @@
+// `npm run schemas`: writes the JSON Schemas in `events/` from the zod schemas the functions parse
+// with, so what producers are told and what is accepted cannot drift (a test compares them).
+import { writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import { sessionIdleEventSchema } from '../lib/idle/schema.js';
+
+const SCHEMA_BASE = 'https://session-janitor.dev/schemas/';
+
+/** The published JSON Schemas of the events session-janitor accepts, by file name in `events/`. */
+export function eventJsonSchemas(): Record<string, Record<string, unknown>> {
+  const file = 'session-idle.schema.json';
+  const { $schema, ...rest } = z.toJSONSchema(sessionIdleEventSchema, { target: 'draft-2020-12' });
+  return { [file]: { $schema, $id: `${SCHEMA_BASE}${file}`, ...rest } };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  for (const [file, schema] of Object.entries(eventJsonSchemas())) {
+    const text = `${JSON.stringify(schema, null, 2)}\n`;
+    writeFileSync(new URL(`../events/${file}`, import.meta.url), text);
+    console.log(`wrote events/${file}`);
+  }
+}

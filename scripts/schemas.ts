@@ -1,7 +1,8 @@
 // `npm run schemas`: writes the JSON Schemas in `events/` from the zod schemas the functions parse
 // with, so what producers are told and what is accepted cannot drift (a test compares them).
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { sessionIdleEventSchema } from '../lib/idle/schema.js';
 
@@ -16,8 +17,10 @@ export function eventJsonSchemas(): Record<string, Record<string, unknown>> {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   for (const [file, schema] of Object.entries(eventJsonSchemas())) {
-    const text = `${JSON.stringify(schema, null, 2)}\n`;
-    writeFileSync(new URL(`../events/${file}`, import.meta.url), text);
+    const path = fileURLToPath(new URL(`../events/${file}`, import.meta.url));
+    writeFileSync(path, `${JSON.stringify(schema, null, 2)}\n`);
+    // In the repository's own format, so that regenerating an unchanged schema changes nothing.
+    execFileSync('npx', ['biome', 'format', '--write', path], { stdio: 'ignore' });
     console.log(`wrote events/${file}`);
   }
 }

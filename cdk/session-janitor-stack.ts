@@ -339,7 +339,7 @@ export class SessionJanitorStack extends Stack {
       environment,
     };
     const entry = (name: string) =>
-      fileURLToPath(new URL(`../functions/${name}.ts`, import.meta.url));
+      fileURLToPath(new URL(`../functions/lambda/${name}.ts`, import.meta.url));
 
     const sweep = new JanitorFunction(this, 'Sweep', {
       ...functionDefaults,

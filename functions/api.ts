@@ -7,9 +7,7 @@ import type { ApiDeps } from '../lib/api/deps.js';
 import { type HttpOutcome, handleHttpEvent } from '../lib/api/http.js';
 import { observed } from './shared/middleware.js';
 import { logger, metrics } from './shared/observability.js';
-import { actDeps, type Runtime, runtimeFromEnv } from './shared/runtime.js';
-
-export { API_ROUTES, API_SCOPES, OPERATION_SCOPES } from '../lib/api/routes.js';
+import { actDeps, type Runtime } from './shared/runtime.js';
 
 export interface ApiHandlerOptions {
   /** Pause between polls of a live host query (tests shorten it). */
@@ -73,8 +71,8 @@ function record(outcome: HttpOutcome): void {
 
 /**
  * `api` (API Gateway HTTP API, payload 2.0, JWT authorizer): ticket-driven actions and live host
- * queries. The route table is `API_ROUTES` in `lib/api/routes.ts` (importable without the
- * environment this module needs); the gateway and the stack declare the same routes.
+ * queries. The route table is `API_ROUTES` in `lib/api/routes.ts`; the local gateway and the stack
+ * declare the same routes.
  */
 export function createApiHandler(runtime: Runtime, options: ApiHandlerOptions = {}) {
   const deps = apiDeps(runtime, options);
@@ -88,5 +86,3 @@ export function createApiHandler(runtime: Runtime, options: ApiHandlerOptions = 
     }
   );
 }
-
-export const handler = createApiHandler(runtimeFromEnv());

@@ -6,7 +6,7 @@ import { type CollectDeps, handleInvocationStatus } from '../lib/collect/collect
 import { invocationsOf, ssmStatusEventSchema } from '../lib/collect/events.js';
 import { observed } from './shared/middleware.js';
 import { logger } from './shared/observability.js';
-import { actDeps, type Runtime, runtimeFromEnv } from './shared/runtime.js';
+import { actDeps, type Runtime } from './shared/runtime.js';
 
 const recordSchema = JSONStringified(ssmStatusEventSchema);
 
@@ -70,5 +70,3 @@ export function createCommandStatusHandler(runtime: Runtime) {
     })
   );
 }
-
-export const handler = createCommandStatusHandler(runtimeFromEnv());

@@ -3,7 +3,7 @@ import { handleSessionIdle, type IdleDeps } from '../lib/idle/handle.js';
 import { sessionIdleEventSchema } from '../lib/idle/schema.js';
 import { observed } from './shared/middleware.js';
 import { logger } from './shared/observability.js';
-import { actDeps, type Runtime, runtimeFromEnv } from './shared/runtime.js';
+import { actDeps, type Runtime } from './shared/runtime.js';
 
 /**
  * `idle-event` (EventBridge `Session Idle`): validates the event and, for a managed host, asks that
@@ -33,5 +33,3 @@ export function createIdleEventHandler(runtime: Runtime) {
     return result;
   });
 }
-
-export const handler = createIdleEventHandler(runtimeFromEnv());

@@ -3,7 +3,7 @@ import { runSweep, type SweepDeps } from '../lib/sweep/sweep.js';
 import { sweepTriggerSchema } from '../lib/sweep/trigger.js';
 import { observed } from './shared/middleware.js';
 import { logger } from './shared/observability.js';
-import { type Runtime, runtimeFromEnv } from './shared/runtime.js';
+import type { Runtime } from './shared/runtime.js';
 
 /**
  * `sweep` (EventBridge Scheduler): asks every managed host for its sessions, per policy group,
@@ -38,5 +38,3 @@ export function createSweepHandler(runtime: Runtime) {
     return result;
   });
 }
-
-export const handler = createSweepHandler(runtimeFromEnv());

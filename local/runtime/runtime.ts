@@ -1,7 +1,15 @@
+// First: it sets what the functions' logger and metrics read when their modules load.
+import './lambda-environment.js';
 import { randomUUID } from 'node:crypto';
 import { access, constants, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { createApiHandler } from '../../functions/api.js';
+import { createCommandStatusHandler } from '../../functions/command-status.js';
+import { createIdleEventHandler } from '../../functions/idle-event.js';
+import { createRuntime } from '../../functions/shared/runtime.js';
+import { createSweepHandler } from '../../functions/sweep.js';
 import type { Action } from '../../lib/actions/model.js';
+import { API_ROUTES } from '../../lib/api/routes.js';
 import { createClients } from '../../lib/aws/clients.js';
 import type { Observer } from '../../lib/collect/observer.js';
 import { loadConfig } from '../../lib/config/env.js';
@@ -167,12 +175,6 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
       AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
       DELIVERY_TIMEOUT_SECONDS: '60',
       EXECUTION_TIMEOUT_SECONDS: '120',
-      POWERTOOLS_SERVICE_NAME: 'session-janitor',
-      POWERTOOLS_METRICS_NAMESPACE: 'SessionJanitor',
-      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
-      POWERTOOLS_METRICS_DISABLED: 'true',
-      // Lambda runs Node 22; the SDK's warning about this machine's Node 20 is noise here.
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     });
     const config = loadConfig();
     const clients = createClients(config);
@@ -181,20 +183,11 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
     const fleetName = (instanceId: string) =>
       fleet.instance(instanceId)?.computerName ?? instanceId;
     const observer = printingObserver(log, fleetName, clock);
-    const [{ createRuntime }, sweepModule, statusModule, idleModule, apiModule] = await Promise.all(
-      [
-        import('../../functions/shared/runtime.js'),
-        import('../../functions/sweep.js'),
-        import('../../functions/command-status.js'),
-        import('../../functions/idle-event.js'),
-        import('../../functions/api.js'),
-      ]
-    );
     const functions = createRuntime(config, { clients, observer, clock });
-    const sweepHandler = sweepModule.createSweepHandler(functions);
-    const statusHandler = statusModule.createCommandStatusHandler(functions);
-    const idleHandler = idleModule.createIdleEventHandler(functions);
-    const apiHandler = apiModule.createApiHandler(functions);
+    const sweepHandler = createSweepHandler(functions);
+    const statusHandler = createCommandStatusHandler(functions);
+    const idleHandler = createIdleEventHandler(functions);
+    const apiHandler = createApiHandler(functions);
 
     // The functions' own latency costs no simulated time (see SimClock.hold).
     const hold = () => simClock.hold();
@@ -233,7 +226,7 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
     const tokens = await createTokenAuthority(`http://127.0.0.1/session-janitor-local`);
     const gateway = await startHttpGateway({
       handler: apiHandler,
-      routes: apiModule.API_ROUTES,
+      routes: API_ROUTES,
       tokens,
       port: options.port,
     }).catch((error: NodeJS.ErrnoException) => {

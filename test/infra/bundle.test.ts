@@ -32,7 +32,7 @@ const tableName = `bundle-${Date.now()}`;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sj-bundles-'));
   for (const name of FUNCTIONS) {
-    sizes[name] = await bundleHandler(`functions/${name}.ts`, join(dir, name));
+    sizes[name] = await bundleHandler(`functions/lambda/${name}.ts`, join(dir, name));
   }
   fleet = createFleet({ seed: 11, liveSessions: false, durationScale: 0 });
   ssm = await startLocalSsm({ fleet, timing: { pendingMs: 5, eventDelayMs: 1 } });

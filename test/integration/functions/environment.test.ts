@@ -39,7 +39,7 @@ describe('functions configured from the environment', () => {
     vi.resetModules();
     process.env.POLICY = '{"version":1,"default":{"maxActionsPerHost":-1}}';
 
-    await expect(import('../../../functions/idle-event.js')).rejects.toThrow(
+    await expect(import('../../../functions/lambda/idle-event.js')).rejects.toThrow(
       /^invalid policy: default\.maxActionsPerHost: .*>=0/
     );
   });
@@ -47,7 +47,7 @@ describe('functions configured from the environment', () => {
   it('runs a sweep with nothing but the environment', async () => {
     vi.resetModules();
     process.env.POLICY = JSON.stringify({ version: 1, default: { disconnectIdleMinutes: 60 } });
-    const { handler } = await import('../../../functions/sweep.js');
+    const { handler } = await import('../../../functions/lambda/sweep.js');
     const event = await sample('scheduler/default-notification.json');
 
     const result = await handler(event, context('sweep'));

@@ -63,28 +63,28 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { CfnDocument } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import {
+  API_ROUTES,
+  API_SCOPE_DESCRIPTIONS,
+  type ApiScopeName,
   DOCUMENT_NAME,
+  INVOCATION_DETAIL_TYPE,
+  LEDGER_TABLE,
+  type LedgerIndexName,
+  METRIC_NAMES,
+  METRICS_NAMESPACE,
   READ_DOCUMENT_NAME,
+  RESOURCE_SERVER_ID,
   readOnlyDocumentContent,
-} from '../lib/ssm/host-contract.js';
+  SESSION_IDLE_DETAIL_TYPE,
+  SESSION_IDLE_SOURCE,
+  SSM_EVENT_SOURCE,
+} from '../lib/contract.js';
 import { JanitorFunction } from './constructs/lambda-function.js';
-
-export { DOCUMENT_NAME, READ_DOCUMENT_NAME };
 
 /** Where the document's content is kept; the local SSM loads the same file. */
 export const DOCUMENT_PATH = fileURLToPath(
   new URL('./document/session-janitor-operate.json', import.meta.url)
 );
-
-/** The OAuth resource server of the API and its scopes (`session-janitor/<scope>`). */
-export const RESOURCE_SERVER_ID = 'session-janitor';
-export const API_SCOPES = {
-  read: 'read',
-  act: 'act',
-  logoff: 'logoff',
-  files: 'files',
-  override: 'override',
-} as const;
 
 /**
  * One Cognito app client per duty, each with only the scopes that duty needs: one client holding
@@ -99,28 +99,7 @@ export const API_CLIENTS = {
   FileService: ['read', 'files'],
   /** Escalations that must act on an excluded account (each request still says so). */
   HelpDeskOverride: ['read', 'act', 'logoff', 'override'],
-} as const satisfies Record<string, readonly (keyof typeof API_SCOPES)[]>;
-
-/**
- * The metric the handlers emit per finished action (Powertools, namespace `SessionJanitor`),
- * with an `outcome` dimension carrying the action's terminal status.
- */
-export const ACTION_OUTCOME_METRIC = {
-  namespace: 'SessionJanitor',
-  name: 'ActionOutcome',
-} as const;
-
-/**
- * The ledger's indexes, mirroring `lib/ledger/table.ts` (a test in test/infra compares them).
- * Every index projects all attributes.
- */
-export const LEDGER_INDEXES = [
-  { indexName: 'byHost', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
-  { indexName: 'byTicket', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
-  { indexName: 'byCommand', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
-  { indexName: 'byDeadline', partitionKey: 'gsi4pk', sortKey: 'gsi4sk' },
-] as const;
-type LedgerIndexName = (typeof LEDGER_INDEXES)[number]['indexName'];
+} as const satisfies Record<string, readonly ApiScopeName[]>;
 
 /** An existing OpenID Connect issuer whose access tokens the API accepts instead of Cognito's. */
 export interface JwtIssuer {
@@ -268,7 +247,7 @@ export class SessionJanitorStack extends Stack {
       deletionProtection: settings.retainData,
       removalPolicy,
     });
-    for (const index of LEDGER_INDEXES) {
+    for (const index of LEDGER_TABLE.globalSecondaryIndexes) {
       this.table.addGlobalSecondaryIndex({
         indexName: index.indexName,
         partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
@@ -453,7 +432,7 @@ export class SessionJanitorStack extends Stack {
 
     new Rule(this, 'SessionIdleRule', {
       description: 'Session Idle events put by managed hosts',
-      eventPattern: { source: ['session-janitor.host'], detailType: ['Session Idle'] },
+      eventPattern: { source: [SESSION_IDLE_SOURCE], detailType: [SESSION_IDLE_DETAIL_TYPE] },
       targets: [
         new LambdaFunction(idleEvent.function, {
           deadLetterQueue: this.failedEventsQueue,
@@ -483,8 +462,8 @@ export class SessionJanitorStack extends Stack {
     new Rule(this, 'CommandStatusRule', {
       description: `Run Command invocation status changes of ${DOCUMENT_NAME} and ${READ_DOCUMENT_NAME}`,
       eventPattern: {
-        source: ['aws.ssm'],
-        detailType: ['EC2 Command Invocation Status-change Notification'],
+        source: [SSM_EVENT_SOURCE],
+        detailType: [INVOCATION_DETAIL_TYPE],
         detail: { 'document-name': [DOCUMENT_NAME, READ_DOCUMENT_NAME] },
       },
       targets: [
@@ -629,11 +608,11 @@ export class SessionJanitorStack extends Stack {
       'threat protection (Plus feature plan) does not apply.';
     Validations.of(pool).acknowledge({ id: 'AwsSolutions-COG8', reason: noUsers });
     const scopes = Object.fromEntries(
-      Object.values(API_SCOPES).map((name) => [
+      Object.entries(API_SCOPE_DESCRIPTIONS).map(([name, scopeDescription]) => [
         name,
-        new ResourceServerScope({ scopeName: name, scopeDescription: scopeDescription(name) }),
+        new ResourceServerScope({ scopeName: name, scopeDescription }),
       ])
-    ) as Record<keyof typeof API_SCOPES, ResourceServerScope>;
+    ) as Record<ApiScopeName, ResourceServerScope>;
     const server = new UserPoolResourceServer(this, 'ApiResourceServer', {
       userPool: pool,
       identifier: RESOURCE_SERVER_ID,
@@ -691,21 +670,13 @@ export class SessionJanitorStack extends Stack {
     });
 
     const integration = new HttpLambdaIntegration('ApiIntegration', fn.function);
-    const scoped = (...names: (keyof typeof API_SCOPES)[]) =>
-      names.map((name) => `${RESOURCE_SERVER_ID}/${API_SCOPES[name]}`);
-    const routes: { path: string; method: HttpMethod; scopes: string[] }[] = [
-      { path: '/v1/actions', method: HttpMethod.POST, scopes: scoped('act', 'logoff', 'files') },
-      { path: '/v1/actions', method: HttpMethod.GET, scopes: scoped('read') },
-      { path: '/v1/actions/{id}', method: HttpMethod.GET, scopes: scoped('read') },
-      { path: '/v1/hosts/{instanceId}/sessions', method: HttpMethod.GET, scopes: scoped('read') },
-      { path: '/v1/hosts/{instanceId}/open-files', method: HttpMethod.GET, scopes: scoped('read') },
-    ];
-    for (const route of routes) {
+    // The function's own route table: the gateway lets in exactly what the function serves.
+    for (const route of API_ROUTES) {
       httpApi.addRoutes({
         path: route.path,
-        methods: [route.method],
+        methods: [HttpMethod[route.method]],
         integration,
-        authorizationScopes: route.scopes,
+        authorizationScopes: [...route.scopes],
       });
     }
     return httpApi;
@@ -759,7 +730,7 @@ export class SessionJanitorStack extends Stack {
       new MathExpression({
         // Metrics Insights sums over every other dimension (operation, service) the handlers add.
         expression:
-          `SELECT SUM(${ACTION_OUTCOME_METRIC.name}) FROM "${ACTION_OUTCOME_METRIC.namespace}" ` +
+          `SELECT SUM(${METRIC_NAMES.actionOutcome}) FROM "${METRICS_NAMESPACE}" ` +
           "WHERE outcome = 'failed' OR outcome = 'undeliverable'",
         usingMetrics: {},
         ...five,
@@ -784,21 +755,6 @@ const ACCESS_LOG_FORMAT = {
   userAgent: '$context.identity.userAgent',
   latencyMs: '$context.responseLatency',
 } as const;
-
-function scopeDescription(scope: string): string {
-  switch (scope) {
-    case API_SCOPES.read:
-      return 'Read actions, host sessions and open files';
-    case API_SCOPES.act:
-      return 'Disconnect sessions and notify users';
-    case API_SCOPES.logoff:
-      return 'Log users off';
-    case API_SCOPES.override:
-      return 'Act on sessions the policy excludes, when the request says so';
-    default:
-      return 'End SMB sessions and close open files';
-  }
-}
 
 function capitalize(name: string): string {
   return name.charAt(0).toUpperCase() + name.slice(1);

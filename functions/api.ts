@@ -5,6 +5,7 @@ import type {
 } from 'aws-lambda';
 import type { ApiDeps } from '../lib/api/deps.js';
 import { type HttpOutcome, handleHttpEvent } from '../lib/api/http.js';
+import { METRIC_NAMES } from '../lib/contract.js';
 import { observed } from './shared/middleware.js';
 import { logger, metrics } from './shared/observability.js';
 import { actDeps, type Runtime } from './shared/runtime.js';
@@ -40,7 +41,7 @@ function record(outcome: HttpOutcome): void {
       operation: action.operation,
       outcome: created ? action.status : `repeat-${action.status}`,
     });
-    single.addMetric('ApiActions', MetricUnit.Count, 1);
+    single.addMetric(METRIC_NAMES.apiActions, MetricUnit.Count, 1);
   }
   const [first] = outcome.actions;
   // Keys on the line itself, not appended to the shared logger: the local runtime runs many
@@ -66,7 +67,7 @@ function record(outcome: HttpOutcome): void {
   }
   const requests = metrics.singleMetric();
   requests.addDimensions({ route, status: String(statusCode) });
-  requests.addMetric('ApiRequests', MetricUnit.Count, 1);
+  requests.addMetric(METRIC_NAMES.apiRequests, MetricUnit.Count, 1);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Action } from '../../lib/actions/model.js';
 import type { Observer } from '../../lib/collect/observer.js';
+import { METRIC_NAMES } from '../../lib/contract.js';
 import { logger, metrics } from './observability.js';
 
 /** Log keys every action line carries, so one query finds an action's whole story. */
@@ -29,11 +30,11 @@ function count(name: string, operation: string, outcome: string): void {
  */
 export const powertoolsObserver: Observer = {
   planned(action, decision) {
-    count('ActionsPlanned', action.operation, decision);
+    count(METRIC_NAMES.actionsPlanned, action.operation, decision);
     logger.info('action planned', { ...actionKeys(action), decision, reason: action.reason });
   },
   finished(action) {
-    count('ActionOutcome', action.operation, action.status);
+    count(METRIC_NAMES.actionOutcome, action.operation, action.status);
     logger.info('action finished', {
       ...actionKeys(action),
       errorCode: action.result?.errorCode ?? null,

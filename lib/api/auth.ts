@@ -1,5 +1,5 @@
+import type { ApiScope } from '../contract.js';
 import { ApiError, forbidden } from './errors.js';
-import type { ApiScope } from './routes.js';
 
 /** What the JWT authorizer hands the function (claims as strings; `scopes` may be `null`). */
 export interface JwtAuthorization {

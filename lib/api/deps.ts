@@ -1,8 +1,8 @@
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Observer } from '../collect/observer.js';
+import type { HostDocuments } from '../contract.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Policy } from '../policy/schema.js';
-import type { HostDocuments } from '../ssm/host-contract.js';
 import type { RetryPolicy } from '../ssm/retry.js';
 
 /** Everything the API's use cases need, injected (built once per process by `functions/api`). */

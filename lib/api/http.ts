@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Action } from '../actions/model.js';
+import { API_SCOPES, OPERATION_SCOPES, type RouteName } from '../contract.js';
 import { InvalidLedgerInputError } from '../ledger/errors.js';
 import { DispatchError } from '../ssm/errors.js';
 import { type Caller, callerOf, type JwtAuthorization, requireScope } from './auth.js';
@@ -7,7 +8,7 @@ import type { ApiDeps } from './deps.js';
 import { ApiError, badRequest, notFound } from './errors.js';
 import { getAction, listActions, listHostOpenFiles, listHostSessions } from './queries.js';
 import { type RequestedAction, requestAction } from './request-action.js';
-import { API_SCOPES, matchRoute, OPERATION_SCOPES, type RouteName } from './routes.js';
+import { matchRoute } from './routes.js';
 import {
   actionIdParamSchema,
   hostParamSchema,

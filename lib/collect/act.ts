@@ -6,13 +6,13 @@ import type {
   ActionTrigger,
   NewAction,
 } from '../actions/model.js';
+import type { HostDocuments } from '../contract.js';
 import { InvalidLedgerInputError, StaleTransitionError } from '../ledger/errors.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { hostGuard } from '../policy/guard.js';
 import { type PlannedAction, reskip } from '../policy/plan.js';
 import type { ResolvedGroup } from '../policy/schema.js';
 import { DispatchError } from '../ssm/errors.js';
-import type { HostDocuments } from '../ssm/host-contract.js';
 import { outcomeOfSendError, type TerminalActionStatus } from '../ssm/outcome.js';
 import { toHostParameters } from '../ssm/parameters.js';
 import type { RetryPolicy } from '../ssm/retry.js';

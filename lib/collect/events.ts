@@ -1,14 +1,11 @@
 import { z } from 'zod';
-import type { HostDocuments } from '../ssm/host-contract.js';
+import { COMMAND_DETAIL_TYPE, type HostDocuments, INVOCATION_DETAIL_TYPE } from '../contract.js';
 import type { InvocationStatusInput } from './collect.js';
 
 /**
  * The two Run Command status events (`source: aws.ssm`). Only what is needed to find the
  * invocation is read; the invocation itself is then asked of SSM, never taken from the event.
  */
-
-export const INVOCATION_DETAIL_TYPE = 'EC2 Command Invocation Status-change Notification';
-export const COMMAND_DETAIL_TYPE = 'EC2 Command Status-change Notification';
 
 const instanceId = z.string().regex(/^(?:i|mi)-[0-9a-zA-Z_]{8,17}$/, 'must be an instance id');
 

@@ -1,9 +1,9 @@
 import { type Command, ListCommandsCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import type { Action } from '../actions/model.js';
+import type { HostDocuments } from '../contract.js';
 import { StaleTransitionError } from '../ledger/errors.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { DispatchError, errorMessageOf, errorNameOf, SsmServiceError } from '../ssm/errors.js';
-import type { HostDocuments } from '../ssm/host-contract.js';
 import { type RetryPolicy, withRetry } from '../ssm/retry.js';
 import { actionComment } from './comments.js';
 import type { Observer } from './observer.js';

@@ -1,13 +1,11 @@
 import { z } from 'zod';
+import { SESSION_IDLE_DETAIL_TYPE, SESSION_IDLE_SOURCE } from '../contract.js';
 
 /**
  * The `Session Idle` custom event; `events/session-idle.schema.json` is generated from it. Anyone allowed to put events on the bus can send one, so every field is bounded
  * and shaped like what Windows can produce, and none decides an action: the event only makes
  * session-janitor ask the host (see `handle.ts`).
  */
-
-export const SESSION_IDLE_SOURCE = 'session-janitor.host';
-export const SESSION_IDLE_DETAIL_TYPE = 'Session Idle';
 
 const instant = z
   .string()

@@ -41,6 +41,7 @@ import {
   ticketIdSchema,
 } from '../actions/schema.js';
 import { sourcesOf, TERMINAL_STATUSES, type TerminalStatus } from '../actions/transitions.js';
+import { LEDGER_TABLE, type LedgerIndexName } from '../contract.js';
 import { check, isConditionalCheckFailed, iso } from './checks.js';
 import { type CursorScope, decodeCursor, encodeCursor, type Key } from './cursor.js';
 import {
@@ -63,7 +64,6 @@ import {
 import { createQuotaStore, type QuotaStore } from './quotas.js';
 import { createSightingStore, type SightingStore } from './sightings.js';
 import { createSweepStore, type SweepStore } from './sweeps.js';
-import { LEDGER_TABLE, type LedgerIndexName } from './table.js';
 
 export interface LedgerOptions {
   /** Created once per process and injected: the endpoint decides DynamoDB or dynalite. */

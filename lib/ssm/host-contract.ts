@@ -7,14 +7,6 @@ import { z } from 'zod';
  * the simulated fleet both honour this contract.
  */
 
-export const DOCUMENT_NAME = 'SessionJanitor-Operate';
-/**
- * The read-only twin of the document: the same script, allowed only the listing operations. IAM
- * cannot look at parameters, so a role that may send `SessionJanitor-Operate` may log anyone off;
- * the functions that only look (the sweep, `idle-event`) may send this one alone.
- */
-export const READ_DOCUMENT_NAME = 'SessionJanitor-Read';
-
 export const HOST_OPERATIONS = [
   'ListSessions',
   'DisconnectSession',
@@ -26,49 +18,6 @@ export const HOST_OPERATIONS = [
   'CloseOpenFile',
 ] as const;
 export type HostOperation = (typeof HOST_OPERATIONS)[number];
-
-/** Operations that only look: the read-only document allows these and nothing else. */
-export const READ_OPERATIONS = [
-  'ListSessions',
-  'ListSmbSessions',
-  'ListOpenFiles',
-] as const satisfies readonly HostOperation[];
-
-/** The names the two documents have in this deployment. */
-export interface HostDocuments {
-  /** Every operation: only the functions that act may send it. */
-  operate: string;
-  /** {@link READ_OPERATIONS} only. */
-  read: string;
-}
-
-/** The names the stack gives them (the functions read theirs from the environment). */
-export const DEFAULT_DOCUMENTS: HostDocuments = {
-  operate: DOCUMENT_NAME,
-  read: READ_DOCUMENT_NAME,
-};
-
-/** The document an operation is sent with: the read-only one whenever it suffices. */
-export function documentFor(documents: HostDocuments, operation: HostOperation): string {
-  return (READ_OPERATIONS as readonly HostOperation[]).includes(operation)
-    ? documents.read
-    : documents.operate;
-}
-
-/**
- * The read-only document's content, derived from the operate document's so that the two can
- * never run different scripts: the same parameters and step, `Operation` limited to the listings
- * (SSM refuses any other value before the host sees it).
- */
-export function readOnlyDocumentContent(operateContent: string): string {
-  const document = JSON.parse(operateContent) as {
-    description: string;
-    parameters: { Operation: { allowedValues: string[] } };
-  };
-  document.description = `${document.description} Read-only: lists sessions, SMB sessions and open files, changes nothing.`;
-  document.parameters.Operation.allowedValues = [...READ_OPERATIONS];
-  return `${JSON.stringify(document, null, 2)}\n`;
-}
 
 /** Document parameters besides `Operation`. Every one is optional and defaults to `''`. */
 export const HOST_PARAMETERS = [

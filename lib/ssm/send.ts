@@ -1,4 +1,5 @@
 import { SendCommandCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { documentFor, type HostDocuments } from '../contract.js';
 import {
   DispatchError,
   DocumentNotFoundError,
@@ -10,7 +11,7 @@ import {
   SsmServiceError,
   UnsupportedPlatformError,
 } from './errors.js';
-import { documentFor, type HostDocuments, type HostParameters } from './host-contract.js';
+import type { HostParameters } from './host-contract.js';
 import { assertValidHostParameters } from './parameters.js';
 import { type RetryPolicy, withRetry } from './retry.js';
 

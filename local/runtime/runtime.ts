@@ -9,14 +9,21 @@ import { createIdleEventHandler } from '../../functions/idle-event.js';
 import { createRuntime } from '../../functions/shared/runtime.js';
 import { createSweepHandler } from '../../functions/sweep.js';
 import type { Action } from '../../lib/actions/model.js';
-import { API_ROUTES } from '../../lib/api/routes.js';
 import { createClients } from '../../lib/aws/clients.js';
 import type { Observer } from '../../lib/collect/observer.js';
 import { loadConfig } from '../../lib/config/env.js';
+import {
+  API_ROUTES,
+  DOCUMENT_NAME,
+  INVOCATION_DETAIL_TYPE,
+  READ_DOCUMENT_NAME,
+  SESSION_IDLE_DETAIL_TYPE,
+  SESSION_IDLE_SOURCE,
+  SSM_EVENT_SOURCE,
+} from '../../lib/contract.js';
 import type { Ledger } from '../../lib/ledger/ledger.js';
 import { createLedgerTable } from '../../lib/ledger/table.js';
 import { parsePolicy } from '../../lib/policy/schema.js';
-import { DOCUMENT_NAME, READ_DOCUMENT_NAME } from '../../lib/ssm/host-contract.js';
 import type { SweepResult } from '../../lib/sweep/sweep.js';
 import { SimClock } from '../clock.js';
 import { startDynalite } from '../dynamodb/server.js';
@@ -203,8 +210,8 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
     bus.addRule({
       name: 'ssm-invocation-status',
       matches: (e) =>
-        e.source === 'aws.ssm' &&
-        e['detail-type'] === 'EC2 Command Invocation Status-change Notification' &&
+        e.source === SSM_EVENT_SOURCE &&
+        e['detail-type'] === INVOCATION_DETAIL_TYPE &&
         [DOCUMENT_NAME, READ_DOCUMENT_NAME].includes(
           String((e.detail as { 'document-name'?: string })['document-name'])
         ),
@@ -212,7 +219,8 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
     });
     bus.addRule({
       name: 'session-idle',
-      matches: (e) => e.source === 'session-janitor.host' && e['detail-type'] === 'Session Idle',
+      matches: (e) =>
+        e.source === SESSION_IDLE_SOURCE && e['detail-type'] === SESSION_IDLE_DETAIL_TYPE,
       target: { kind: 'lambda', invoke: (event, context) => idleHandler(event, context) },
     });
     stack.push(() => bus.drain());
@@ -428,8 +436,8 @@ function sessionIdleEvent(fleet: SimulatedFleet, notice: SessionIdleNotice): Any
   return {
     version: '0',
     id: randomUUID(),
-    'detail-type': 'Session Idle',
-    source: 'session-janitor.host',
+    'detail-type': SESSION_IDLE_DETAIL_TYPE,
+    source: SESSION_IDLE_SOURCE,
     account: ACCOUNT,
     time: fleet
       .now()

@@ -1,11 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import {
-  DOCUMENT_NAME,
-  READ_DOCUMENT_NAME,
-  readOnlyDocumentContent,
-} from '../../lib/ssm/host-contract.js';
+import { DOCUMENT_NAME, READ_DOCUMENT_NAME, readOnlyDocumentContent } from '../../lib/contract.js';
 import { SsmApiError } from './errors.js';
 
 /** The Command document, the one file that both the CDK stack and the local SSM read. */

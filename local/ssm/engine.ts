@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { COMMAND_DETAIL_TYPE, INVOCATION_DETAIL_TYPE } from '../../lib/contract.js';
 import type { HostParameters } from '../../lib/ssm/host-contract.js';
 import type { Scheduler } from '../clock.js';
 import type { Fleet, ScriptRun } from '../fleet/types.js';
@@ -408,7 +409,7 @@ export class RunCommandEngine {
 
   private emitCommand(command: CommandRecord): void {
     const event = this.envelope(
-      'EC2 Command Status-change Notification',
+      COMMAND_DETAIL_TYPE,
       command.instanceIds.map((id) => this.arn(id)),
       {
         'command-id': command.commandId,
@@ -426,17 +427,13 @@ export class RunCommandEngine {
   }
 
   private emitInvocation(command: CommandRecord, invocation: Invocation): void {
-    const event = this.envelope(
-      'EC2 Command Invocation Status-change Notification',
-      [this.arn(invocation.instanceId)],
-      {
-        'command-id': command.commandId,
-        'document-name': command.documentName,
-        'instance-id': invocation.instanceId,
-        'requested-date-time': command.requestedAt.toISOString(),
-        status: invocation.status,
-      }
-    ) as SsmEventBridgeEvent;
+    const event = this.envelope(INVOCATION_DETAIL_TYPE, [this.arn(invocation.instanceId)], {
+      'command-id': command.commandId,
+      'document-name': command.documentName,
+      'instance-id': invocation.instanceId,
+      'requested-date-time': command.requestedAt.toISOString(),
+      status: invocation.status,
+    }) as SsmEventBridgeEvent;
     this.publish(
       event,
       `invocation|${this.ordinalOf(command)}|${invocation.instanceId}|${invocation.status}`

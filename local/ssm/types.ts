@@ -1,3 +1,4 @@
+import type { COMMAND_DETAIL_TYPE, INVOCATION_DETAIL_TYPE } from '../../lib/contract.js';
 import type { Scheduler } from '../clock.js';
 import type { Fleet } from '../fleet/types.js';
 
@@ -78,7 +79,7 @@ interface EventEnvelope<TDetailType extends string, TDetail> {
 }
 
 export type CommandStatusChangeEvent = EventEnvelope<
-  'EC2 Command Status-change Notification',
+  typeof COMMAND_DETAIL_TYPE,
   {
     'command-id': string;
     'document-name': string;
@@ -90,7 +91,7 @@ export type CommandStatusChangeEvent = EventEnvelope<
 >;
 
 export type InvocationStatusChangeEvent = EventEnvelope<
-  'EC2 Command Invocation Status-change Notification',
+  typeof INVOCATION_DETAIL_TYPE,
   {
     'command-id': string;
     'document-name': string;

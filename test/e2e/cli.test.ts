@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Action } from '../../lib/actions/model.js';
-import { API_SCOPES } from '../../lib/api/routes.js';
+import { API_SCOPES } from '../../lib/contract.js';
 import { EXIT_CODES } from '../../local/cli/api-client.js';
 import { type E2e, startE2e } from './harness.js';
 

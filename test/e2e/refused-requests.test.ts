@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_SCOPES } from '../../lib/api/routes.js';
+import { API_SCOPES } from '../../lib/contract.js';
 import { type E2e, startE2e } from './harness.js';
 
 let e2e: E2e;

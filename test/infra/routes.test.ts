@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { API_ROUTES } from '../../lib/api/routes.js';
+import { API_ROUTES } from '../../lib/contract.js';
 import { render, synthStack } from './synth.js';
 
 describe('HTTP API routes', () => {

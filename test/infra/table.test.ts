@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { LEDGER_TABLE } from '../../lib/ledger/table.js';
+import { LEDGER_TABLE } from '../../lib/contract.js';
 import { synthStack } from './synth.js';
 
 const { stack, template, logicalId } = synthStack();
 const table = template.toJSON().Resources[logicalId(stack.table)].Properties;
 
 describe('ledger table definition', () => {
-  it('has the key schema of lib/ledger/table.ts', () => {
+  it('has the key schema of lib/contract.ts', () => {
     expect(table.KeySchema).toEqual([
       { AttributeName: LEDGER_TABLE.partitionKey, KeyType: 'HASH' },
       { AttributeName: LEDGER_TABLE.sortKey, KeyType: 'RANGE' },
     ]);
   });
 
-  it('defines the attributes of lib/ledger/table.ts, no more', () => {
+  it('defines the attributes of lib/contract.ts, no more', () => {
     const defined = LEDGER_TABLE.attributeDefinitions.map((a) => ({
       AttributeName: a.name,
       AttributeType: a.type,
@@ -22,7 +22,7 @@ describe('ledger table definition', () => {
     expect(table.AttributeDefinitions).toEqual(expect.arrayContaining(defined));
   });
 
-  it('has exactly the global secondary indexes of lib/ledger/table.ts', () => {
+  it('has exactly the global secondary indexes of lib/contract.ts', () => {
     const expected = LEDGER_TABLE.globalSecondaryIndexes.map((index) => ({
       IndexName: index.indexName,
       KeySchema: [

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_ROUTES, API_SCOPES } from '../../../lib/api/routes.js';
+import { API_ROUTES, API_SCOPES } from '../../../lib/contract.js';
 import { type HttpGateway, startHttpGateway } from '../../../local/gateway/http-gateway.js';
 import { createTokenAuthority, type TokenAuthority } from '../../../local/gateway/tokens.js';
 import { type ApiHarness, startApiHarness } from './harness.js';

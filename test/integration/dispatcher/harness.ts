@@ -1,5 +1,5 @@
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { DOCUMENT_NAME, READ_DOCUMENT_NAME } from '../../../lib/ssm/host-contract.js';
+import { DOCUMENT_NAME, READ_DOCUMENT_NAME } from '../../../lib/contract.js';
 import type { ReadDeps } from '../../../lib/ssm/read.js';
 import type { RetryPolicy } from '../../../lib/ssm/retry.js';
 import type { SendDeps } from '../../../lib/ssm/send.js';

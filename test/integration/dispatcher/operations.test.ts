@@ -1,11 +1,8 @@
 import { SendCommandCommand } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Operation } from '../../../lib/actions/model.js';
-import {
-  DOCUMENT_NAME,
-  type HostParameters,
-  READ_DOCUMENT_NAME,
-} from '../../../lib/ssm/host-contract.js';
+import { DOCUMENT_NAME, READ_DOCUMENT_NAME } from '../../../lib/contract.js';
+import type { HostParameters } from '../../../lib/ssm/host-contract.js';
 import { type Outcome, outcomeOf } from '../../../lib/ssm/outcome.js';
 import { listParameters, toHostParameters } from '../../../lib/ssm/parameters.js';
 import {

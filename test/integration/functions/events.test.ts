@@ -2,8 +2,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { SqsSchema } from '@aws-lambda-powertools/parser/schemas';
 import { describe, expect, it } from 'vitest';
 import { invocationsOf, ssmStatusEventSchema } from '../../../lib/collect/events.js';
+import { DEFAULT_DOCUMENTS, READ_DOCUMENT_NAME } from '../../../lib/contract.js';
 import { offsetMinutesOf, sessionIdleEventSchema } from '../../../lib/idle/schema.js';
-import { DEFAULT_DOCUMENTS, READ_DOCUMENT_NAME } from '../../../lib/ssm/host-contract.js';
 import { sweepTriggerSchema } from '../../../lib/sweep/trigger.js';
 import { eventJsonSchemas } from '../../../scripts/schemas.js';
 

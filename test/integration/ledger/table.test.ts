@@ -8,7 +8,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { createLedgerTable, LEDGER_TABLE } from '../../../lib/ledger/table.js';
+import { LEDGER_TABLE } from '../../../lib/contract.js';
+import { createLedgerTable } from '../../../lib/ledger/table.js';
 
 const local = () =>
   new DynamoDBClient({

@@ -6,7 +6,7 @@ import {
   type SSMClient,
 } from '@aws-sdk/client-ssm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DOCUMENT_NAME } from '../../../lib/ssm/host-contract.js';
+import { DOCUMENT_NAME } from '../../../lib/contract.js';
 import { startLocalSsm } from '../../../local/ssm/server.js';
 import type { LocalSsm, LocalSsmOptions, SsmEventBridgeEvent } from '../../../local/ssm/types.js';
 import { createScriptedFleet, envelopeRun, windowsInstance } from '../../helpers/ssm-fleet.js';

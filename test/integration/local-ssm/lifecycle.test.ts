@@ -6,7 +6,8 @@ import {
   type SSMClient,
 } from '@aws-sdk/client-ssm';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DOCUMENT_NAME, EXIT } from '../../../lib/ssm/host-contract.js';
+import { DOCUMENT_NAME } from '../../../lib/contract.js';
+import { EXIT } from '../../../lib/ssm/host-contract.js';
 import {
   MAX_PLUGIN_OUTPUT_SIZE,
   MAX_STDERR_LENGTH,

@@ -9,11 +9,8 @@ import {
   type SSMClient,
 } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  DOCUMENT_NAME,
-  HOST_PARAMETERS,
-  hostEnvelopeSchema,
-} from '../../../lib/ssm/host-contract.js';
+import { DOCUMENT_NAME } from '../../../lib/contract.js';
+import { HOST_PARAMETERS, hostEnvelopeSchema } from '../../../lib/ssm/host-contract.js';
 import { startLocalSsm } from '../../../local/ssm/server.js';
 import type { LocalSsm } from '../../../local/ssm/types.js';
 import {

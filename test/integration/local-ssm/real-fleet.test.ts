@@ -5,12 +5,8 @@ import {
   type SSMClient,
 } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  DOCUMENT_NAME,
-  EXIT,
-  type HostOperation,
-  hostEnvelopeSchema,
-} from '../../../lib/ssm/host-contract.js';
+import { DOCUMENT_NAME } from '../../../lib/contract.js';
+import { EXIT, type HostOperation, hostEnvelopeSchema } from '../../../lib/ssm/host-contract.js';
 import { createFleet, DEFAULT_MANAGED_TAG_KEY } from '../../../local/fleet/fleet.js';
 import type { SimulatedFleet } from '../../../local/fleet/types.js';
 import { startLocalSsm } from '../../../local/ssm/server.js';

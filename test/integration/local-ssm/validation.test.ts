@@ -10,7 +10,7 @@ import {
   type SSMClient,
 } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DOCUMENT_NAME } from '../../../lib/ssm/host-contract.js';
+import { DOCUMENT_NAME } from '../../../lib/contract.js';
 import { startLocalSsm } from '../../../local/ssm/server.js';
 import type { LocalSsm } from '../../../local/ssm/types.js';
 import { createScriptedFleet, windowsInstance } from '../../helpers/ssm-fleet.js';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { callerOf, requireScope } from '../../../lib/api/auth.js';
 import { ApiError } from '../../../lib/api/errors.js';
-import { API_ROUTES, API_SCOPES, matchRoute, OPERATION_SCOPES } from '../../../lib/api/routes.js';
+import { matchRoute } from '../../../lib/api/routes.js';
+import { API_ROUTES, API_SCOPES, OPERATION_SCOPES } from '../../../lib/contract.js';
 
 function statusOf(run: () => unknown): number | null {
   try {

@@ -6,38 +6,11 @@ import {
   RemovalPolicy,
   Stack,
   type StackProps,
-  Token,
   Validations,
 } from 'aws-cdk-lib';
-import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import {
-  HttpApi,
-  HttpMethod,
-  HttpStage,
-  type IHttpRouteAuthorizer,
-  LogGroupLogDestination,
-} from 'aws-cdk-lib/aws-apigatewayv2';
-import {
-  HttpJwtAuthorizer,
-  HttpUserPoolAuthorizer,
-} from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
-import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import {
-  Alarm,
-  ComparisonOperator,
-  type IMetric,
-  MathExpression,
-  TreatMissingData,
-} from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import {
-  Mfa,
-  OAuthScope,
-  ResourceServerScope,
-  UserPool,
-  type UserPoolClient,
-  UserPoolResourceServer,
-} from 'aws-cdk-lib/aws-cognito';
+import type { HttpApi, IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import type { UserPool } from 'aws-cdk-lib/aws-cognito';
 import {
   AttributeType,
   BillingMode,
@@ -47,7 +20,7 @@ import {
 } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -58,48 +31,31 @@ import {
   ScheduleTargetInput,
 } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
-import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { CfnDocument } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import {
-  API_ROUTES,
-  API_SCOPE_DESCRIPTIONS,
-  type ApiScopeName,
   DOCUMENT_NAME,
   INVOCATION_DETAIL_TYPE,
   LEDGER_TABLE,
   type LedgerIndexName,
-  METRIC_NAMES,
-  METRICS_NAMESPACE,
   READ_DOCUMENT_NAME,
-  RESOURCE_SERVER_ID,
   readOnlyDocumentContent,
   SESSION_IDLE_DETAIL_TYPE,
   SESSION_IDLE_SOURCE,
   SSM_EVENT_SOURCE,
 } from '../lib/contract.js';
+import { createAlarms } from './constructs/alarms.js';
+import { type ApiThrottle, createApi, createCognito } from './constructs/api.js';
 import { JanitorFunction } from './constructs/lambda-function.js';
+import { grantSsm, type SsmNeeds } from './constructs/ssm-access.js';
+
+export type { ApiThrottle };
 
 /** Where the document's content is kept; the local SSM loads the same file. */
 export const DOCUMENT_PATH = fileURLToPath(
   new URL('./document/session-janitor-operate.json', import.meta.url)
 );
-
-/**
- * One Cognito app client per duty, each with only the scopes that duty needs: one client holding
- * every scope would make the scopes decoration. Every duty may read (to follow its own actions).
- */
-export const API_CLIENTS = {
-  /** Dashboards, audits, reporting. */
-  ReadOnly: ['read'],
-  /** The help desk's ticket system: disconnect, notify, log off. */
-  HelpDesk: ['read', 'act', 'logoff'],
-  /** File-service tooling: end SMB sessions, close open files. */
-  FileService: ['read', 'files'],
-  /** Escalations that must act on an excluded account (each request still says so). */
-  HelpDeskOverride: ['read', 'act', 'logoff', 'override'],
-} as const satisfies Record<string, readonly ApiScopeName[]>;
 
 /** An existing OpenID Connect issuer whose access tokens the API accepts instead of Cognito's. */
 export interface JwtIssuer {
@@ -107,13 +63,6 @@ export interface JwtIssuer {
   readonly issuerUrl: string;
   /** Accepted `aud` (or `client_id`) values. */
   readonly audience: readonly string[];
-}
-
-export interface ApiThrottle {
-  /** Steady-state requests per second. */
-  readonly rateLimit: number;
-  /** Burst size. */
-  readonly burstLimit: number;
 }
 
 /**
@@ -197,15 +146,6 @@ export interface SessionJanitorStackProps extends StackProps {
 
 /** How long command-status may work on one batch of status events. */
 const STATUS_TIMEOUT = Duration.minutes(1);
-
-interface SsmNeeds {
-  /** May send the operate document (every operation); otherwise only the read-only one. */
-  readonly acts: boolean;
-  readonly describeInstances: boolean;
-  readonly readInvocations: boolean;
-  /** ListCommands: whether an action left `planned` was sent after all (recovery, reconcile). */
-  readonly listCommands: boolean;
-}
 
 /** The whole service: ledger, four functions, their triggers, the documents, the API, alarms. */
 export class SessionJanitorStack extends Stack {
@@ -396,7 +336,7 @@ export class SessionJanitorStack extends Stack {
       JanitorFunction,
     ][]) {
       fn.bindTable(this.table, { indexes: tableAccess[name] });
-      this.grantSsm(fn, documentArns, settings, ssmNeeds[name]);
+      grantSsm(this, fn, documentArns, settings, ssmNeeds[name]);
     }
 
     const schedulerRole = new Role(this, 'SweepSchedulerRole', {
@@ -498,7 +438,8 @@ export class SessionJanitorStack extends Stack {
       });
       this.userPool = undefined;
     } else {
-      const cognito = this.createCognito(
+      const cognito = createCognito(
+        this,
         props.cognitoDomainPrefix ?? `session-janitor-${this.account}`,
         removalPolicy
       );
@@ -506,7 +447,8 @@ export class SessionJanitorStack extends Stack {
       this.userPool = cognito.pool;
     }
 
-    this.httpApi = this.createApi(
+    this.httpApi = createApi(
+      this,
       api,
       authorizer,
       settings.apiThrottle,
@@ -514,7 +456,12 @@ export class SessionJanitorStack extends Stack {
       removalPolicy
     );
 
-    this.createAlarms(props.alarmTopicArn);
+    createAlarms(this, {
+      functions: this.functions,
+      statusDeadLetterQueue: this.statusDeadLetterQueue,
+      failedEventsQueue: this.failedEventsQueue,
+      alarmTopicArn: props.alarmTopicArn,
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.apiEndpoint });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
@@ -523,242 +470,9 @@ export class SessionJanitorStack extends Stack {
     new CfnOutput(this, 'CommandOutputLogGroup', { value: commandOutput.logGroupName });
     new CfnOutput(this, 'FailedEventsQueueUrl', { value: this.failedEventsQueue.queueUrl });
   }
-
-  private grantSsm(
-    fn: JanitorFunction,
-    documentArns: { operate: string; read: string },
-    tag: { managedTagKey: string; managedTagValue: string },
-    needs: SsmNeeds
-  ): void {
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        sid: needs.acts ? 'SendDocuments' : 'SendReadDocument',
-        actions: ['ssm:SendCommand'],
-        // IAM cannot look at a command's parameters: whoever may send the operate document may
-        // log anyone off, so only the functions that act get it.
-        resources: needs.acts ? [documentArns.operate, documentArns.read] : [documentArns.read],
-      })
-    );
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        sid: 'SendToManagedHosts',
-        actions: ['ssm:SendCommand'],
-        resources: [
-          this.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' }),
-          this.formatArn({ service: 'ssm', resource: 'managed-instance', resourceName: '*' }),
-        ],
-        conditions: {
-          StringEquals: { [`ssm:resourceTag/${tag.managedTagKey}`]: tag.managedTagValue },
-        },
-      })
-    );
-    // cdk-nag names a finding after the ARN, with pseudo parameters it cannot resolve in <>.
-    const shown = (value: string, pseudo: string) =>
-      Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value;
-    const arnPrefix = `arn:${shown(this.partition, 'Partition')}`;
-    const where = `${shown(this.region, 'Region')}:${shown(this.account, 'AccountId')}`;
-    Validations.of(fn).acknowledge(
-      {
-        id: `AwsSolutions-IAM5[Resource::${arnPrefix}:ec2:${where}:instance/*]`,
-        reason:
-          'SendCommand may target any instance of this account and region, but only while it ' +
-          'carries the managed tag (ssm:resourceTag condition on the same statement).',
-      },
-      {
-        id: `AwsSolutions-IAM5[Resource::${arnPrefix}:ssm:${where}:managed-instance/*]`,
-        reason:
-          'SendCommand may target any hybrid node of this account and region, but only while it ' +
-          'carries the managed tag (ssm:resourceTag condition on the same statement).',
-      }
-    );
-    const reads = [
-      ...(needs.describeInstances ? ['ssm:DescribeInstanceInformation'] : []),
-      ...(needs.readInvocations ? ['ssm:GetCommandInvocation'] : []),
-      ...(needs.listCommands ? ['ssm:ListCommands'] : []),
-    ];
-    if (reads.length > 0) {
-      // None of these supports resource-level permissions: '*' is the narrowest resource.
-      fn.addToRolePolicy(
-        new PolicyStatement({ sid: 'SsmReadOnly', actions: reads, resources: ['*'] })
-      );
-    }
-  }
-
-  private createCognito(
-    domainPrefix: string,
-    removalPolicy: RemovalPolicy
-  ): { pool: UserPool; authorizer: IHttpRouteAuthorizer } {
-    const pool = new UserPool(this, 'Clients', {
-      selfSignUpEnabled: false,
-      // Nobody signs in here; the settings below only matter if someone adds users by hand.
-      mfa: Mfa.REQUIRED,
-      mfaSecondFactor: { otp: true, sms: false },
-      passwordPolicy: {
-        minLength: 14,
-        requireDigits: true,
-        requireLowercase: true,
-        requireUppercase: true,
-        requireSymbols: true,
-      },
-      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
-      removalPolicy,
-    });
-    const noUsers =
-      'The pool has no users: ticket systems use the client-credentials grant, to which ' +
-      'threat protection (Plus feature plan) does not apply.';
-    Validations.of(pool).acknowledge({ id: 'AwsSolutions-COG8', reason: noUsers });
-    const scopes = Object.fromEntries(
-      Object.entries(API_SCOPE_DESCRIPTIONS).map(([name, scopeDescription]) => [
-        name,
-        new ResourceServerScope({ scopeName: name, scopeDescription }),
-      ])
-    ) as Record<ApiScopeName, ResourceServerScope>;
-    const server = new UserPoolResourceServer(this, 'ApiResourceServer', {
-      userPool: pool,
-      identifier: RESOURCE_SERVER_ID,
-      scopes: Object.values(scopes),
-    });
-    const domain = pool.addDomain('TokenDomain', { cognitoDomain: { domainPrefix } });
-    const clients: UserPoolClient[] = Object.entries(API_CLIENTS).map(([duty, granted]) => {
-      const client = pool.addClient(duty, {
-        generateSecret: true,
-        preventUserExistenceErrors: true,
-        accessTokenValidity: Duration.hours(1),
-        oAuth: {
-          flows: { clientCredentials: true },
-          scopes: granted.map((name) => OAuthScope.resourceServer(server, scopes[name])),
-        },
-      });
-      new CfnOutput(this, `${duty}ClientId`, { value: client.userPoolClientId });
-      return client;
-    });
-    new CfnOutput(this, 'TokenUrl', { value: `${domain.baseUrl()}/oauth2/token` });
-    new CfnOutput(this, 'UserPoolId', { value: pool.userPoolId });
-    return {
-      pool,
-      authorizer: new HttpUserPoolAuthorizer('Cognito', pool, { userPoolClients: clients }),
-    };
-  }
-
-  private createApi(
-    fn: JanitorFunction,
-    authorizer: IHttpRouteAuthorizer,
-    throttle: ApiThrottle,
-    logRetention: RetentionDays,
-    removalPolicy: RemovalPolicy
-  ): HttpApi {
-    const httpApi = new HttpApi(this, 'HttpApi', {
-      description: 'session-janitor: ticket-driven actions on Windows hosts',
-      createDefaultStage: false,
-      defaultAuthorizer: authorizer,
-    });
-    const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
-      retention: logRetention,
-      removalPolicy,
-    });
-    new HttpStage(this, 'ApiStage', {
-      httpApi,
-      stageName: '$default',
-      autoDeploy: true,
-      throttle: { rateLimit: throttle.rateLimit, burstLimit: throttle.burstLimit },
-      detailedMetricsEnabled: true,
-      accessLogSettings: {
-        destination: new LogGroupLogDestination(accessLogs),
-        // JSON that Logs Insights can filter on; the caller's client id matters for an audit.
-        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FORMAT)),
-      },
-    });
-
-    const integration = new HttpLambdaIntegration('ApiIntegration', fn.function);
-    // The function's own route table: the gateway lets in exactly what the function serves.
-    for (const route of API_ROUTES) {
-      httpApi.addRoutes({
-        path: route.path,
-        methods: [HttpMethod[route.method]],
-        integration,
-        authorizationScopes: [...route.scopes],
-      });
-    }
-    return httpApi;
-  }
-
-  private createAlarms(alarmTopicArn: string | undefined): void {
-    const topic = alarmTopicArn ? Topic.fromTopicArn(this, 'AlarmTopic', alarmTopicArn) : undefined;
-    const alarm = (id: string, metric: IMetric, description: string) => {
-      const created = new Alarm(this, id, {
-        metric,
-        alarmDescription: description,
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      });
-      if (topic) created.addAlarmAction(new SnsAction(topic));
-    };
-    const five = { period: Duration.minutes(5) };
-
-    alarm(
-      'StatusDeadLettersAlarm',
-      this.statusDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        ...five,
-        statistic: 'Maximum',
-      }),
-      'Run Command status events that command-status failed to process five times.'
-    );
-    alarm(
-      'FailedEventsAlarm',
-      this.failedEventsQueue.metricApproximateNumberOfMessagesVisible({
-        ...five,
-        statistic: 'Maximum',
-      }),
-      'Events, schedules or asynchronous invocations that could not be delivered or processed.'
-    );
-    for (const [name, fn] of Object.entries(this.functions)) {
-      alarm(
-        `${capitalize(name)}ErrorsAlarm`,
-        fn.function.metricErrors({ ...five, statistic: 'Sum' }),
-        `The ${name} function failed.`
-      );
-      alarm(
-        `${capitalize(name)}ThrottlesAlarm`,
-        fn.function.metricThrottles({ ...five, statistic: 'Sum' }),
-        `The ${name} function was throttled.`
-      );
-    }
-    alarm(
-      'FailedActionsAlarm',
-      new MathExpression({
-        // Metrics Insights sums over every other dimension (operation, service) the handlers add.
-        expression:
-          `SELECT SUM(${METRIC_NAMES.actionOutcome}) FROM "${METRICS_NAMESPACE}" ` +
-          "WHERE outcome = 'failed' OR outcome = 'undeliverable'",
-        usingMetrics: {},
-        ...five,
-      }),
-      'Actions ended failed or undeliverable: a host refused, errored, or could not be reached.'
-    );
-  }
 }
 
 /** Access-log fields; the caller's client id ties a request to a ticket system. */
-const ACCESS_LOG_FORMAT = {
-  requestId: '$context.requestId',
-  requestTime: '$context.requestTime',
-  httpMethod: '$context.httpMethod',
-  routeKey: '$context.routeKey',
-  status: '$context.status',
-  responseLength: '$context.responseLength',
-  integrationError: '$context.integrationErrorMessage',
-  authorizerError: '$context.authorizer.error',
-  clientId: '$context.authorizer.claims.client_id',
-  sourceIp: '$context.identity.sourceIp',
-  userAgent: '$context.identity.userAgent',
-  latencyMs: '$context.responseLatency',
-} as const;
-
-function capitalize(name: string): string {
-  return name.charAt(0).toUpperCase() + name.slice(1);
-}
 
 function toRetentionDays(days: number): RetentionDays {
   const match = Object.values(RetentionDays).find((value) => value === days);

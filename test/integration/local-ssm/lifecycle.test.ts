@@ -56,7 +56,9 @@ afterEach(async () => {
   await ssm.close();
 });
 
-async function send(instanceIds: string[], timeoutSeconds = 30) {
+// 600 SSM seconds are 0.6 real seconds here: long enough that a busy machine's event-loop stall
+// never turns a reachable host's command into DeliveryTimedOut (30 did, under load).
+async function send(instanceIds: string[], timeoutSeconds = 600) {
   const sent = await client.send(
     new SendCommandCommand({
       DocumentName: DOCUMENT_NAME,

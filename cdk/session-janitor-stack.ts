@@ -44,6 +44,7 @@ import {
   SESSION_IDLE_DETAIL_TYPE,
   SESSION_IDLE_SOURCE,
   SSM_EVENT_SOURCE,
+  STATUS_BATCH,
 } from '../lib/contract.js';
 import { createAlarms } from './constructs/alarms.js';
 import { type ApiThrottle, createApi, createCognito } from './constructs/api.js';
@@ -170,7 +171,7 @@ export class SessionJanitorStack extends Stack {
       retentionDays: props.retentionDays ?? 400,
       logRetention: toRetentionDays(props.logRetentionDays ?? 90),
       apiThrottle: props.apiThrottle ?? { rateLimit: 10, burstLimit: 20 },
-      statusConcurrency: props.statusConcurrency ?? 5,
+      statusConcurrency: props.statusConcurrency ?? STATUS_BATCH.concurrency,
       deliveryTimeoutSeconds: props.deliveryTimeoutSeconds ?? 600,
       retainData: props.retainData ?? true,
     };
@@ -416,8 +417,8 @@ export class SessionJanitorStack extends Stack {
     });
     commandStatus.function.addEventSource(
       new SqsEventSource(this.statusQueue, {
-        batchSize: 10,
-        maxBatchingWindow: Duration.seconds(5),
+        batchSize: STATUS_BATCH.size,
+        maxBatchingWindow: Duration.seconds(STATUS_BATCH.windowSeconds),
         reportBatchItemFailures: true,
         // The cap on concurrent consumers is what keeps a burst of status events within the
         // SSM API rate quotas (each record costs a GetCommandInvocation and maybe a SendCommand).

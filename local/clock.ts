@@ -48,7 +48,8 @@ export class SimClock implements Scheduler {
   private holds = 0;
   private readonly queue: Timer[] = [];
   private seq = 0;
-  private armed: NodeJS.Timeout | null = null;
+  /** Cancels the pending wake-up, if one is armed. */
+  private armed: (() => void) | null = null;
   private closed = false;
 
   constructor(
@@ -119,7 +120,7 @@ export class SimClock implements Scheduler {
 
   close(): void {
     this.closed = true;
-    if (this.armed) clearTimeout(this.armed);
+    this.armed?.();
     this.armed = null;
     this.queue.length = 0;
   }
@@ -143,13 +144,22 @@ export class SimClock implements Scheduler {
   }
 
   private arm(): void {
-    if (this.armed) clearTimeout(this.armed);
+    this.armed?.();
     this.armed = null;
     const first = this.firstDue();
     if (first === undefined || this.closed) return;
     if (first > this.virtual && (this.holds > 0 || this.rate === 0)) return;
     const delay = Math.max(0, (first - this.projected()) / (this.rate || 1));
-    this.armed = setTimeout(() => this.fire(), delay);
+    // Node waits at least 1 ms for any setTimeout: at a high rate, where thousands of timers fall
+    // due within one real millisecond, that alone would cost seconds of idle waiting. A timer due
+    // within a millisecond runs after the I/O and promises now pending instead.
+    if (delay < 1) {
+      const immediate = setImmediate(() => this.fire());
+      this.armed = () => clearImmediate(immediate);
+    } else {
+      const timer = setTimeout(() => this.fire(), delay);
+      this.armed = () => clearTimeout(timer);
+    }
   }
 
   private fire(): void {

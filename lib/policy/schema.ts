@@ -117,7 +117,7 @@ export const policyDocumentSchema = z
     fleet: z
       .strictObject({
         /** Blast radius: actions sent to the whole fleet in one sweep (idle events: in 15 minutes). */
-        maxActionsPerSweep: z.number().int().min(0).max(10_000).default(50),
+        maxActionsPerSweep: z.number().int().min(0).max(100_000).default(50),
       })
       .default({ maxActionsPerSweep: 50 }),
     /** Named lists of user patterns, referenced from `exclude.groups`. */

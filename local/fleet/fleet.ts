@@ -95,6 +95,8 @@ const ODDS = {
   workstationRequest: 0.05,
 } as const;
 const MAX_RDP_SESSIONS = 8;
+/** The sweep benchmark's largest fleet (`bench/sweep.bench.ts`). */
+export const MAX_FLEET_HOSTS = 10_000;
 const MAX_ADVANCE_MINUTES = 366 * 1440;
 
 export function createFleet(options: CreateFleetOptions = {}): SimulatedFleet {
@@ -105,8 +107,8 @@ export function createFleet(options: CreateFleetOptions = {}): SimulatedFleet {
   const durationScale = options.durationScale ?? 1;
   const script = options.hostScript ?? standInScript;
   if (!Number.isInteger(seed)) throw new FleetError('invalid-input', 'seed must be an integer');
-  if (!Number.isInteger(hostCount) || hostCount < 0 || hostCount > 500) {
-    throw new FleetError('invalid-input', 'hosts must be an integer from 0 to 500');
+  if (!Number.isInteger(hostCount) || hostCount < 0 || hostCount > MAX_FLEET_HOSTS) {
+    throw new FleetError('invalid-input', `hosts must be an integer from 0 to ${MAX_FLEET_HOSTS}`);
   }
   if (Number.isNaN(start.getTime())) throw new FleetError('invalid-input', 'start is not a date');
   if (!Number.isInteger(threshold) || threshold < 1) {

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Context, EventBridgeEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { REAL_TIME, type Scheduler } from '../clock.js';
 import { lambdaContext } from './lambda-context.js';
 
 export type AnyEventBridgeEvent = EventBridgeEvent<string, unknown>;
@@ -87,15 +88,20 @@ interface Message {
 }
 
 /**
- * An SQS queue with a Lambda event source mapping: batches of up to `batchSize`, partial batch
- * failures (`batchItemFailures`) redelivered after the visibility timeout, and a dead-letter list
- * after `maxReceiveCount` receives — the same contract `command-status` has in the cloud.
+ * An SQS queue with a Lambda event source mapping: batches of up to `batchSize`, gathered for up to
+ * `batchingWindowMs` (on `scheduler`'s clock) while fewer are waiting, partial batch failures
+ * (`batchItemFailures`) redelivered after the visibility timeout, and a dead-letter list after
+ * `maxReceiveCount` receives — the same contract `command-status` has in the cloud.
  */
 export class LocalQueue {
   private readonly pending: Message[] = [];
   private running = 0;
   private readonly idleWaiters: Array<() => void> = [];
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Cancels the batching window running for the messages waiting, if one is. */
+  private window: (() => void) | null = null;
+  /** The window ended while every consumer was busy: the next free one takes what waits. */
+  private ripe = false;
 
   constructor(
     private readonly options: {
@@ -103,6 +109,10 @@ export class LocalQueue {
       handler: SqsHandler;
       deadLetters: DeadLetter[];
       batchSize?: number;
+      /** 0 (default): a batch leaves as soon as a consumer is free. */
+      batchingWindowMs?: number;
+      /** The clock the batching window runs on. */
+      scheduler?: Scheduler;
       maxConcurrency?: number;
       visibilityTimeoutMs?: number;
       maxReceiveCount?: number;
@@ -125,6 +135,8 @@ export class LocalQueue {
   close(): void {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    this.window?.();
+    this.window = null;
   }
 
   private isIdle(): boolean {
@@ -133,8 +145,26 @@ export class LocalQueue {
 
   private pump(): void {
     const maxConcurrency = this.options.maxConcurrency ?? 2;
+    const batchSize = this.options.batchSize ?? 10;
+    const windowMs = this.options.batchingWindowMs ?? 0;
+    if (windowMs > 0 && !this.ripe && this.pending.length > 0 && this.pending.length < batchSize) {
+      // Lambda waits for a full batch or the end of the window, whichever comes first.
+      this.window ??= (this.options.scheduler ?? REAL_TIME).after(windowMs, () => {
+        this.window = null;
+        this.ripe = true;
+        this.flush(maxConcurrency, batchSize);
+      });
+      return;
+    }
+    this.flush(maxConcurrency, batchSize);
+  }
+
+  private flush(maxConcurrency: number, batchSize: number): void {
     while (this.pending.length > 0 && this.running < maxConcurrency) {
-      const batch = this.pending.splice(0, this.options.batchSize ?? 10);
+      this.window?.();
+      this.window = null;
+      const batch = this.pending.splice(0, batchSize);
+      if (this.pending.length === 0) this.ripe = false;
       this.running++;
       void this.deliver(batch).finally(() => {
         this.running--;

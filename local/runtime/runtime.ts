@@ -9,7 +9,7 @@ import { createIdleEventHandler } from '../../functions/idle-event.js';
 import { createRuntime } from '../../functions/shared/runtime.js';
 import { createSweepHandler } from '../../functions/sweep.js';
 import type { Action } from '../../lib/actions/model.js';
-import { createClients } from '../../lib/aws/clients.js';
+import { type Clients, createClients } from '../../lib/aws/clients.js';
 import type { Observer } from '../../lib/collect/observer.js';
 import { loadConfig } from '../../lib/config/env.js';
 import {
@@ -20,6 +20,7 @@ import {
   SESSION_IDLE_DETAIL_TYPE,
   SESSION_IDLE_SOURCE,
   SSM_EVENT_SOURCE,
+  STATUS_BATCH,
 } from '../../lib/contract.js';
 import type { Ledger } from '../../lib/ledger/ledger.js';
 import { createLedgerTable } from '../../lib/ledger/table.js';
@@ -90,6 +91,10 @@ export interface Runtime {
   ledger: Ledger;
   tokens: TokenAuthority;
   bus: LocalEventBus;
+  /** The SDK clients the functions share (tools count or watch their requests on them). */
+  clients: Clients;
+  /** How many times each function has been invoked so far. */
+  invocations(): Record<FunctionName, number>;
   /** Runs one sweep now, as the scheduler would. */
   sweepNow(at?: Date): Promise<SweepResult>;
   /** Resolves when no command, event, queued message or handler is still in flight. */
@@ -191,10 +196,20 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
       fleet.instance(instanceId)?.computerName ?? instanceId;
     const observer = printingObserver(log, fleetName, clock);
     const functions = createRuntime(config, { clients, observer, clock });
-    const sweepHandler = createSweepHandler(functions);
-    const statusHandler = createCommandStatusHandler(functions);
-    const idleHandler = createIdleEventHandler(functions);
-    const apiHandler = createApiHandler(functions);
+    const invocations: Record<FunctionName, number> = {
+      sweep: 0,
+      'command-status': 0,
+      'idle-event': 0,
+      api: 0,
+    };
+    const sweepHandler = counted(invocations, 'sweep', createSweepHandler(functions));
+    const statusHandler = counted(
+      invocations,
+      'command-status',
+      createCommandStatusHandler(functions)
+    );
+    const idleHandler = counted(invocations, 'idle-event', createIdleEventHandler(functions));
+    const apiHandler = counted(invocations, 'api', createApiHandler(functions));
 
     // The functions' own latency costs no simulated time (see SimClock.hold).
     const hold = () => simClock.hold();
@@ -204,6 +219,12 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
       hold,
       handler: statusHandler,
       deadLetters: bus.deadLetters,
+      batchSize: STATUS_BATCH.size,
+      maxConcurrency: STATUS_BATCH.concurrency,
+      // The window runs on the simulated clock; where that stands still (or the real script runs
+      // in real time) a batch leaves at once rather than waiting real seconds.
+      batchingWindowMs: simulated ? STATUS_BATCH.windowSeconds * 1000 : 0,
+      scheduler: simClock,
       visibilityTimeoutMs: 2000,
     });
     stack.push(async () => statusQueue.close());
@@ -336,6 +357,8 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
       ledger: functions.ledger,
       tokens,
       bus,
+      clients,
+      invocations: () => ({ ...invocations }),
       sweepNow,
       settle,
       async stop() {
@@ -353,6 +376,19 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
     await cleanUp();
     throw error;
   }
+}
+
+export type FunctionName = 'sweep' | 'command-status' | 'idle-event' | 'api';
+
+function counted<A extends unknown[], R>(
+  counts: Record<FunctionName, number>,
+  name: FunctionName,
+  handler: (...args: A) => R
+): (...args: A) => R {
+  return (...args) => {
+    counts[name]++;
+    return handler(...args);
+  };
 }
 
 function portInUse(port: number | undefined, flag: string) {

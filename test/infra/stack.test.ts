@@ -177,7 +177,9 @@ describe('triggers', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: arnOf(logicalId(stack.statusQueue)),
       FunctionName: ref(functionIds.commandStatus),
-      BatchSize: 10,
+      // A many-host command's status events share a batch: one ListCommandInvocations reads them.
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 5,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ScalingConfig: { MaximumConcurrency: 5 },
     });

@@ -18,7 +18,7 @@ import {
   Table,
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
-import { Rule } from 'aws-cdk-lib/aws-events';
+import { Match, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
@@ -39,6 +39,7 @@ import {
   INVOCATION_DETAIL_TYPE,
   LEDGER_TABLE,
   type LedgerIndexName,
+  NOT_FINAL_STATUSES,
   READ_DOCUMENT_NAME,
   readOnlyDocumentContent,
   SESSION_IDLE_DETAIL_TYPE,
@@ -405,7 +406,12 @@ export class SessionJanitorStack extends Stack {
       eventPattern: {
         source: [SSM_EVENT_SOURCE],
         detailType: [INVOCATION_DETAIL_TYPE],
-        detail: { 'document-name': [DOCUMENT_NAME, READ_DOCUMENT_NAME] },
+        detail: {
+          'document-name': [DOCUMENT_NAME, READ_DOCUMENT_NAME],
+          // Only news worth a read: SSM publishes no full list of statuses, so everything but the
+          // known intermediate ones passes.
+          status: Match.anythingBut(...NOT_FINAL_STATUSES),
+        },
       },
       targets: [
         new SqsQueue(this.statusQueue, {

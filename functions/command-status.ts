@@ -2,8 +2,14 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { parse } from '@aws-lambda-powertools/parser';
 import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { type CollectDeps, handleInvocationStatus } from '../lib/collect/collect.js';
+import { readBatch, readingKey } from '../lib/collect/batch-read.js';
+import {
+  type CollectDeps,
+  handleInvocationStatus,
+  type InvocationStatusInput,
+} from '../lib/collect/collect.js';
 import { invocationsOf, ssmStatusEventSchema } from '../lib/collect/events.js';
+import type { InvocationReading } from '../lib/ssm/read.js';
 import { observed } from './shared/middleware.js';
 import { logger } from './shared/observability.js';
 import { actDeps, type Runtime } from './shared/runtime.js';
@@ -14,7 +20,9 @@ const recordSchema = JSONStringified(ssmStatusEventSchema);
  * `command-status` (Run Command status events through SQS): a `ListSessions` result becomes
  * planned and dispatched actions; an action's result completes it. A record that fails (bad
  * shape, or work that must wait) is reported as a batch item failure and comes back later: no
- * record is ever slept on, so one slow record cannot time the whole batch out.
+ * record is ever slept on, so one slow record cannot time the whole batch out. The batch's
+ * invocations are read per command first (a sweep's 50 hosts in one ListCommandInvocations), then
+ * each record is handled on its own.
  */
 export function createCommandStatusHandler(runtime: Runtime) {
   const deps: CollectDeps = {
@@ -28,7 +36,15 @@ export function createCommandStatusHandler(runtime: Runtime) {
     read: runtime.config.READ_DOCUMENT_NAME,
   };
 
-  const recordHandler = async (record: SQSRecord): Promise<void> => {
+  const invocationsIn = (record: SQSRecord): InvocationStatusInput[] => {
+    const parsed = recordSchema.safeParse(record.body);
+    return parsed.success ? invocationsOf(parsed.data, documents) : [];
+  };
+
+  const recordHandler = async (
+    record: SQSRecord,
+    readings: ReadonlyMap<string, InvocationReading>
+  ): Promise<void> => {
     const event = parse(record.body, undefined, recordSchema);
     const invocations = invocationsOf(event, documents);
     if (invocations.length === 0) {
@@ -36,9 +52,11 @@ export function createCommandStatusHandler(runtime: Runtime) {
     }
     const queuedForMs = Date.now() - Number(record.attributes.SentTimestamp);
     for (const invocation of invocations) {
+      const reading = readings.get(readingKey(invocation.commandId, invocation.instanceId));
       const result = await handleInvocationStatus(deps, {
         ...invocation,
         ...(Number.isFinite(queuedForMs) ? { queuedForMs } : {}),
+        ...(reading ? { reading } : {}),
       });
       logger.info('status event handled', {
         eventId: event.id,
@@ -61,12 +79,18 @@ export function createCommandStatusHandler(runtime: Runtime) {
     }
   };
 
-  return observed(async (event: SQSEvent, context) =>
-    processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), {
-      context,
-      // One at a time: an invocation event and its command event often share a batch, and two
-      // copies of the same work in parallel could both send the same planned action.
-      processInParallel: false,
-    })
-  );
+  return observed(async (event: SQSEvent, context) => {
+    const readings = await readBatch(deps, event.Records.flatMap(invocationsIn));
+    return processPartialResponse(
+      event,
+      (record: SQSRecord) => recordHandler(record, readings),
+      new BatchProcessor(EventType.SQS),
+      {
+        context,
+        // One at a time: an invocation event and its command event often share a batch, and two
+        // copies of the same work in parallel could both send the same planned action.
+        processInParallel: false,
+      }
+    );
+  });
 }

@@ -82,12 +82,19 @@ export const INVOCATION_DETAIL_TYPE = 'EC2 Command Invocation Status-change Noti
 export const COMMAND_DETAIL_TYPE = 'EC2 Command Status-change Notification';
 
 /**
+ * Invocation states after which SSM still has something to say: events with these are not worth a
+ * read (the stack's rule and the local bus leave them out of the status queue).
+ */
+export const NOT_FINAL_STATUSES = ['Pending', 'InProgress', 'Delayed', 'Cancelling'] as const;
+
+/**
  * How status events reach `command-status` (the stack's event source mapping; the local runtime's
  * queue): up to 100 records, gathered for up to 5 s while fewer wait. The invocations of one
  * many-host command (≤ 50 hosts) then mostly share a batch, and one ListCommandInvocations reads
  * them all. `concurrency`: consumers at once (the stack's default; its `statusConcurrency`
  * overrides it in the cloud).
  */
+
 export const STATUS_BATCH = { size: 100, windowSeconds: 5, concurrency: 5 } as const;
 
 // ---------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import type { Action } from '../actions/model.js';
+import { NOT_FINAL_STATUSES } from '../contract.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { type PriorNotify, planHost } from '../policy/plan.js';
 import { type Policy, resolveGroup } from '../policy/schema.js';
@@ -32,6 +33,8 @@ export interface InvocationStatusInput {
   status: string;
   /** How long the event has waited since its queue accepted it; absent: long enough. */
   queuedForMs?: number;
+  /** The invocation as already read, terminal, with the rest of its command (see batch-read.ts). */
+  reading?: InvocationReading;
 }
 
 export type CollectResult =
@@ -47,8 +50,12 @@ export type CollectResult =
   | { kind: 'host-failed'; sweepId: string; reason: string }
   | IdleCheckResult;
 
-/** Invocation states after which SSM still has something to say. */
-const NOT_FINAL = new Set(['Pending', 'InProgress', 'Delayed', 'Cancelling']);
+const NOT_FINAL: ReadonlySet<string> = new Set(NOT_FINAL_STATUSES);
+
+/** Whether an event claiming this status has an invocation to read (see NOT_FINAL). */
+export function claimsFinal(status: string): boolean {
+  return !NOT_FINAL.has(status);
+}
 
 /** How far back a host's history is read for earlier warnings. */
 const HISTORY_LIMIT = 200;
@@ -91,10 +98,12 @@ export async function handleInvocationStatus(
   let reading: InvocationReading;
   try {
     // One read, never a wait: a batch holds many records, and the queue is the place to wait.
-    reading = await readInvocation(
-      { ssm: deps.ssm, ...(deps.retry ? { retry: deps.retry } : {}) },
-      { commandId: input.commandId, instanceId: input.instanceId, missingRetryMs: 0 }
-    );
+    reading =
+      input.reading ??
+      (await readInvocation(
+        { ssm: deps.ssm, ...(deps.retry ? { retry: deps.retry } : {}) },
+        { commandId: input.commandId, instanceId: input.instanceId, missingRetryMs: 0 }
+      ));
   } catch (error) {
     if (error instanceof InvocationNotFoundError) {
       // Just after SendCommand SSM may not show the invocation yet; after that, it is unknown.

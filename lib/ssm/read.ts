@@ -1,4 +1,9 @@
-import { GetCommandInvocationCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import {
+  type CommandInvocation,
+  GetCommandInvocationCommand,
+  ListCommandInvocationsCommand,
+  type SSMClient,
+} from '@aws-sdk/client-ssm';
 import {
   CommandNotFoundError,
   DispatchError,
@@ -129,6 +134,94 @@ function assertValidIds(commandId: string, instanceId: string): void {
       `${JSON.stringify(instanceId)} is not an instance id`
     );
   }
+}
+
+/**
+ * How SSM Agent joins and cuts the streams into ListCommandInvocations' plugin `Output` (2,500
+ * characters in all; aws-facts §2): stdout, then this title and stderr when there is any.
+ */
+const ERROR_TITLE = '\n----------ERROR-------\n';
+const CUT_MARKERS = ['\n---Output truncated---', '\n---Error truncated----'];
+
+/**
+ * Every invocation of one command, with ListCommandInvocations (`Details: true`, 50 a page): one
+ * call for up to 50 hosts where GetCommandInvocation takes one each. A plugin `Output` holds only
+ * 2,500 characters; an invocation whose output SSM cut, or that has no single plugin to read, is
+ * left out, for {@link readInvocation} (24,000 characters) to read. Errors as for
+ * {@link readInvocation}.
+ */
+export async function readCommandInvocations(
+  deps: ReadDeps,
+  commandId: string
+): Promise<Map<string, InvocationReading>> {
+  if (!COMMAND_ID.test(commandId)) {
+    throw new InvalidRequestError('commandId', `${JSON.stringify(commandId)} is not a command id`);
+  }
+  const policy = { ...deps.retry, ...(deps.sleep ? { sleep: deps.sleep } : {}) };
+  const readings = new Map<string, InvocationReading>();
+  let nextToken: string | undefined;
+  do {
+    const token = nextToken;
+    const page = await withRetry(
+      () =>
+        deps.ssm.send(
+          new ListCommandInvocationsCommand({
+            CommandId: commandId,
+            Details: true,
+            MaxResults: 50,
+            ...(token ? { NextToken: token } : {}),
+          })
+        ),
+      { operation: 'ListCommandInvocations', policy, retryTransient: true }
+    ).catch((error: unknown) => {
+      if (error instanceof DispatchError) throw error;
+      const name = errorNameOf(error);
+      if (name === 'InvalidCommandId') throw new CommandNotFoundError(commandId, { cause: error });
+      throw new SsmServiceError('ListCommandInvocations', name, errorMessageOf(error), {
+        cause: error,
+      });
+    });
+    for (const invocation of page.CommandInvocations ?? []) {
+      const reading = readingOfListed(commandId, invocation);
+      if (reading) readings.set(reading.instanceId, reading);
+    }
+    nextToken = page.NextToken;
+  } while (nextToken);
+  return readings;
+}
+
+/** A listed invocation as a reading, or `null` when its plugin output is not whole. */
+function readingOfListed(
+  commandId: string,
+  invocation: CommandInvocation
+): InvocationReading | null {
+  const plugins = invocation.CommandPlugins ?? [];
+  const plugin = plugins[0];
+  const instanceId = invocation.InstanceId;
+  if (!instanceId || plugins.length !== 1 || plugin === undefined) return null;
+  const output = plugin.Output ?? '';
+  if (CUT_MARKERS.some((marker) => output.includes(marker))) return null;
+  const split = output.indexOf(ERROR_TITLE);
+  const rawStdout = split < 0 ? output : output.slice(0, split);
+  const rawStderr = split < 0 ? '' : output.slice(split + ERROR_TITLE.length);
+  const status = invocation.Status ?? 'Pending';
+  const terminal = isTerminalInvocationStatus(status);
+  const parsed = terminal ? parseEnvelope(rawStdout) : { envelope: null, error: null };
+  // A script that succeeded printed its envelope; one that does not read may have been cut in a
+  // way this code does not know: GetCommandInvocation has the whole output.
+  if (status === 'Success' && parsed.envelope === null) return null;
+  return {
+    commandId,
+    instanceId,
+    status,
+    statusDetails: invocation.StatusDetails ?? status,
+    responseCode: plugin.ResponseCode ?? null,
+    comment: invocation.Comment ?? '',
+    envelope: parsed.envelope,
+    envelopeError: parsed.error,
+    rawStdout,
+    rawStderr,
+  };
 }
 
 /** One GetCommandInvocation; `missing` for `InvocationDoesNotExist`, typed errors otherwise. */

@@ -16,6 +16,7 @@ import {
   API_ROUTES,
   DOCUMENT_NAME,
   INVOCATION_DETAIL_TYPE,
+  NOT_FINAL_STATUSES,
   READ_DOCUMENT_NAME,
   SESSION_IDLE_DETAIL_TYPE,
   SESSION_IDLE_SOURCE,
@@ -235,6 +236,9 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
         e['detail-type'] === INVOCATION_DETAIL_TYPE &&
         [DOCUMENT_NAME, READ_DOCUMENT_NAME].includes(
           String((e.detail as { 'document-name'?: string })['document-name'])
+        ) &&
+        !(NOT_FINAL_STATUSES as readonly string[]).includes(
+          String((e.detail as { status?: string }).status)
         ),
       target: { kind: 'queue', queue: statusQueue },
     });

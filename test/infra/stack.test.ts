@@ -157,12 +157,15 @@ describe('triggers', () => {
     });
   });
 
-  it('queues invocation status changes of the two documents only', () => {
+  it('queues invocation status changes of the two documents only, none of them intermediate', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.ssm'],
         'detail-type': ['EC2 Command Invocation Status-change Notification'],
-        detail: { 'document-name': ['SessionJanitor-Operate', 'SessionJanitor-Read'] },
+        detail: {
+          'document-name': ['SessionJanitor-Operate', 'SessionJanitor-Read'],
+          status: [{ 'anything-but': ['Pending', 'InProgress', 'Delayed', 'Cancelling'] }],
+        },
       },
       Targets: [
         Match.objectLike({

@@ -87,6 +87,8 @@ export async function startHarness(options: {
   faults?: Partial<SsmFaults>;
   /** Real milliseconds per SSM second (default 1: a 60 s delivery timeout is 60 ms). */
   msPerSecond?: number;
+  /** false: status events are only collected in `delivered`, for a test to hand over itself. */
+  queue?: boolean;
 }): Promise<Harness> {
   const functions = await loadFunctions();
   const fleet = createFleet({
@@ -180,7 +182,7 @@ export async function startHarness(options: {
     if (harness.dropActionEvents && !listSessionCommands().has(event.detail['command-id'])) return;
     const body = JSON.stringify(event);
     harness.delivered.push(body);
-    queue.send(body);
+    if (options.queue ?? true) queue.send(body);
   });
   return harness;
 }

@@ -92,6 +92,7 @@ async function sweepOnce(hosts: number) {
   const dir = mkdtempSync(join(tmpdir(), 'janitor-bench-sweep-'));
   let lastFinishedAt = 0;
   let finished = 0;
+  const warnings = new Map<string, number>();
   const runtime = await startRuntime({
     port: 0,
     // The default fleet's first twelve include one host that lost SSM and one unmanaged: never swept.
@@ -112,6 +113,10 @@ async function sweepOnce(hosts: number) {
     log: (line) => {
       // One line per finished action (see printingObserver); sweep lines name the sweep.
       if (line.includes(' sweep sw-')) return;
+      if (line.includes('  warning: ')) {
+        warnings.set(line.slice(10, 70), (warnings.get(line.slice(10, 70)) ?? 0) + 1);
+        return;
+      }
       finished++;
       lastFinishedAt = performance.now();
     },
@@ -132,7 +137,9 @@ async function sweepOnce(hosts: number) {
     const actions = Object.values(ledger).reduce((n, c) => n + c, 0);
     const open = (ledger.planned ?? 0) + (ledger.dispatched ?? 0);
     if (open > 0 || finished !== actions || (ledger.succeeded ?? 0) < PAST_POLICY.length * hosts) {
-      throw new Error(`not every action is terminal: ${JSON.stringify(ledger)}, ${finished} lines`);
+      throw new Error(
+        `not every action is terminal: ${JSON.stringify(ledger)}, ${finished} lines; warnings: ${JSON.stringify(Object.fromEntries(warnings))}`
+      );
     }
     if (sweep.commandIds.length !== Math.ceil(hosts / 50)) {
       throw new Error(`${sweep.commandIds.length} listing commands for ${hosts} hosts`);

@@ -105,7 +105,9 @@ export const STATUS_BATCH = { size: 100, windowSeconds: 5, concurrency: 5 } as c
  * `createLedgerTable` builds it on dynalite or DynamoDB.
  *
  * - `byHost`: a host's history in time order (`HOST#<instanceId>`, `<createdAt>#<actionId>`).
- * - `byTicket`: API actions of a ticket (`TICKET#<ticketId>`, `<createdAt>#<actionId>`).
+ * - `byTicket`: API actions of a ticket (`TICKET#<ticketId>`, `<createdAt>#<actionId>`); it also
+ *   holds, under `USER#<bare user name>`, the record of each user an action cut off (an SMB
+ *   session ended by client, a file closed by path), so that a user's story needs no new index.
  * - `byCommand`: the action behind a status event (`CMD#<commandId>#<instanceId>`,
  *   `<dispatchedAt>#<actionId>`).
  * - `byDeadline`: sparse, only open actions carry its keys (`OPEN`, `<deadline>#<actionId>`): the

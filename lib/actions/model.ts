@@ -56,7 +56,7 @@ export type ActionTrigger =
        * What the request explicitly overrode: the policy's exclusion pattern the user matched
        * (`override: "exclusion"`), and the console (`console: true`).
        */
-      overrides?: { exclusion?: string; console?: true };
+      overrides?: { exclusion?: string; console?: true; confirm?: true };
     };
 
 export interface ActionResult {
@@ -66,6 +66,19 @@ export interface ActionResult {
   errorCode: string | null;
   /** At most a few hundred characters of what the host printed. */
   excerpt: string;
+}
+
+/**
+ * One SMB session or open file an action closed, and whose it was, as the host reported it: an
+ * SMB session ended by client alone, or a file closed by path, can cut off many people at once.
+ */
+export interface AffectedEntry {
+  /** `DOMAIN\user` as the host shows it (empty when it shows none). */
+  userName: string;
+  client: string | null;
+  smbSessionId?: string;
+  fileId?: string;
+  path?: string;
 }
 
 export interface Action {
@@ -96,6 +109,12 @@ export interface Action {
    * planned deadline (created + a grace for sending); once `dispatched`: the dispatch deadline.
    */
   deadline: string | null;
+  /**
+   * Close operations, once succeeded: every SMB session or file the host reports it closed. At
+   * most what one envelope can report (≤ 20,000 characters), so the item stays far below
+   * DynamoDB's 400 KB; each user's share is also a record of its own, queryable by user.
+   */
+  affected?: AffectedEntry[];
 }
 
 /** What a caller asks for; the ledger derives the id and owns status, timestamps and results. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Action, NewAction } from './model.js';
+import type { Action, AffectedEntry, NewAction } from './model.js';
 import { ACTION_STATUSES, OPERATIONS } from './model.js';
 
 // Bounded, control-character-free text: the ledger stores what callers say, it never runs it.
@@ -61,7 +61,11 @@ export const actionTriggerSchema = z.discriminatedUnion('kind', [
     caller: text(256),
     requestedBy: text(256).optional(),
     overrides: z
-      .object({ exclusion: text(256).optional(), console: z.literal(true).optional() })
+      .object({
+        exclusion: text(256).optional(),
+        console: z.literal(true).optional(),
+        confirm: z.literal(true).optional(),
+      })
       .optional(),
   }),
 ]);
@@ -87,6 +91,20 @@ export const actionResultSchema = z.object({
   excerpt: z.string().max(EXCERPT_LIMIT),
 });
 
+export const affectedEntrySchema = z.object({
+  userName: z.string().max(256),
+  client: z.string().max(256).nullable(),
+  smbSessionId: z
+    .string()
+    .regex(/^\d{1,20}$/)
+    .optional(),
+  fileId: z
+    .string()
+    .regex(/^\d{1,20}$/)
+    .optional(),
+  path: z.string().max(32_767).optional(),
+}) satisfies z.ZodType<AffectedEntry>;
+
 /** A stored action, as the ledger reads it back: anything else is a corrupt item, not an Action. */
 export const actionSchema = newActionSchema.extend({
   id: actionIdSchema,
@@ -99,4 +117,5 @@ export const actionSchema = newActionSchema.extend({
   createdAt: isoInstant,
   timestamps: z.partialRecord(z.enum(ACTION_STATUSES), isoInstant),
   deadline: isoInstant.nullable(),
+  affected: z.array(affectedEntrySchema).optional(),
 }) satisfies z.ZodType<Action>;

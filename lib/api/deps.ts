@@ -17,6 +17,7 @@ export interface ApiDeps {
     | 'releaseResume'
     | 'listByHost'
     | 'listByTicket'
+    | 'listAffectedByUser'
   >;
   ssm: SSMClient;
   documents: HostDocuments;

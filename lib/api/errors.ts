@@ -17,6 +17,7 @@ export const API_ERROR_CODES = [
   'console-session',
   'not-found',
   'conflict',
+  'confirmation-required',
   'dispatch-failed',
   'host-error',
   'host-offline',

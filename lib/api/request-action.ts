@@ -4,6 +4,7 @@ import type {
   ActionResult,
   ActionTarget,
   ActionTrigger,
+  AffectedEntry,
   NewAction,
 } from '../actions/model.js';
 import { dispatchAction, dispatchDeadline, finish, resumeAction } from '../collect/act.js';
@@ -15,6 +16,7 @@ import { matchExclusion } from '../policy/users.js';
 import { DispatchError, InvalidHostParameterError } from '../ssm/errors.js';
 import { sessionListingOf } from '../ssm/listing.js';
 import { toHostParameters } from '../ssm/parameters.js';
+import { readSmbSessions } from '../windows/smb-json.js';
 import type { Caller } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { ApiError, badRequest, notFound } from './errors.js';
@@ -79,9 +81,8 @@ export async function requestAction(
   caller: Caller
 ): Promise<RequestActionResult> {
   const host = await requireManagedHost(deps, request.instanceId);
-  const targets = await resolveTargets(deps, request, () =>
-    requireOnline(host, request.instanceId)
-  );
+  const online = () => requireOnline(host, request.instanceId);
+  const { targets, affected } = await resolveTargets(deps, request, online);
   const overrides = await checkOverrides(deps, request, targets);
   const planned = targets.map((target) => toNewAction(request, target, caller, overrides));
   for (const action of planned) checkParameters(action);
@@ -89,7 +90,8 @@ export async function requestAction(
   // the session has become: a help-desk action is done now or not at all. Only a request already
   // recorded is answered (with its action as it is), and nothing is sent for it.
   const offline = host.pingStatus !== 'Online';
-  if (offline) await requireRecorded(deps, planned, () => requireOnline(host, request.instanceId));
+  if (offline) await requireRecorded(deps, planned, online);
+  else await requireConfirmation(deps, request, planned, affected);
 
   const dispatchGraceMs = deps.dispatchGraceMs ?? DEFAULT_DISPATCH_GRACE_MS;
   const results: RequestedAction[] = [];
@@ -132,6 +134,74 @@ export async function requestAction(
   return { actions: results };
 }
 
+/**
+ * One request, many people: ending SMB sessions by client alone ends every user's session from
+ * that client (NetSessionDel semantics), and closing a file by path every user's handle. As
+ * `NET SESSION /DELETE` asks first, a request that would cut off more than one user is 409
+ * `confirmation-required` with the list, and nothing is recorded or sent, unless it says
+ * `confirm: true`. A request already recorded is answered as it was (its host may have changed).
+ */
+async function requireConfirmation(
+  deps: ApiDeps,
+  request: ActionRequest,
+  planned: readonly NewAction[],
+  listed: AffectedEntry[] | null
+): Promise<void> {
+  if (request.operation !== 'end-smb-session' && request.operation !== 'close-file') return;
+  if (request.confirm === true) return;
+  if (request.operation === 'close-file' && listed === null) return;
+  if (await isRecorded(deps, planned)) return;
+  const affected =
+    listed ?? (await smbSessionsMatching(deps, request.instanceId, planned[0]?.target));
+  const users = [...new Map(affected.map((a) => [a.userName.toLowerCase(), a.userName])).values()];
+  if (users.length <= 1) return;
+  throw new ApiError(
+    409,
+    'confirmation-required',
+    `this would cut off ${users.length} users (${users.join(', ')}): say confirm: true to act`,
+    { extra: { users, affected } }
+  );
+}
+
+/** The SMB sessions the host's CloseSmbSession would end for this target, as it matches them. */
+async function smbSessionsMatching(
+  deps: ApiDeps,
+  instanceId: string,
+  target: ActionTarget | undefined
+): Promise<AffectedEntry[]> {
+  if (target?.kind !== 'smb') return [];
+  const listing = readSmbSessions((await queryHost(deps, instanceId, 'ListSmbSessions')).stdout);
+  if ('kind' in listing || listing.error) {
+    throw new ApiError(502, 'host-error', `${instanceId}: its SMB sessions cannot be read`);
+  }
+  const bare = (name: string) => name.replace(/^\[|\]$/g, '').toLowerCase();
+  return listing.rows
+    .filter(
+      (s) =>
+        (target.clientName === null || bare(s.client) === bare(target.clientName)) &&
+        (target.userName === null || accountMatches(s.userName ?? '', target.userName))
+    )
+    .map((s) => ({
+      userName: s.userName ?? '',
+      client: s.client,
+      ...(s.sessionId === undefined ? {} : { smbSessionId: s.sessionId }),
+    }));
+}
+
+/** `user` matches that user in any domain, `DOMAIN\user` only in that domain (as the script). */
+function accountMatches(account: string, expected: string): boolean {
+  const lower = account.toLowerCase();
+  const want = expected.toLowerCase();
+  return want.includes('\\') ? lower === want : lower.slice(lower.indexOf('\\') + 1) === want;
+}
+
+async function isRecorded(deps: ApiDeps, planned: readonly NewAction[]): Promise<boolean> {
+  for (const action of planned) {
+    if ((await deps.ledger.getAction(deriveActionId(action))) === null) return false;
+  }
+  return planned.length > 0;
+}
+
 /** Refuses (`refuse`) unless every action of the request is already in the ledger. */
 async function requireRecorded(
   deps: ApiDeps,
@@ -156,6 +226,10 @@ async function checkOverrides(
   request: ActionRequest,
   targets: readonly ActionTarget[]
 ): Promise<Overrides | null> {
+  // Confirmed: the requester was told how many people it cuts off (see requireConfirmation).
+  if (request.operation === 'end-smb-session' || request.operation === 'close-file') {
+    return request.confirm === true ? { confirm: true } : null;
+  }
   if (request.operation !== 'logoff' && request.operation !== 'disconnect') return null;
   const groupName = await findHostGroup(
     { ssm: deps.ssm, ...(deps.retry ? { retry: deps.retry } : {}) },
@@ -220,23 +294,34 @@ function checkParameters(action: NewAction): void {
   }
 }
 
+interface Resolved {
+  targets: ActionTarget[];
+  /** Whom acting would cut off, as the host listed it just now; `null`: not read here. */
+  affected: AffectedEntry[] | null;
+}
+
 async function resolveTargets(
   deps: ApiDeps,
   request: ActionRequest,
   online: () => void
-): Promise<ActionTarget[]> {
+): Promise<Resolved> {
   switch (request.operation) {
     case 'logoff':
     case 'disconnect':
     case 'notify': {
       const { sessionId, userName } = request;
-      if (userName !== undefined) return [{ kind: 'session', sessionId, expectedUser: userName }];
+      if (userName !== undefined) {
+        return {
+          targets: [{ kind: 'session', sessionId, expectedUser: userName }],
+          affected: null,
+        };
+      }
       const earlier = await fromTicket(
         deps,
         request,
         (t) => t.kind === 'session' && t.sessionId === sessionId
       );
-      if (earlier.length > 0) return earlier.slice(0, 1);
+      if (earlier.length > 0) return { targets: earlier.slice(0, 1), affected: null };
       online();
       const envelope = await queryHost(deps, request.instanceId, 'ListSessions');
       const listing = sessionListingOf(envelope);
@@ -253,12 +338,15 @@ async function resolveTargets(
           `session ${sessionId} of ${request.instanceId} is the console: say console: true to act on it`
         );
       }
-      return [{ kind: 'session', sessionId, expectedUser: session.userName }];
+      return {
+        targets: [{ kind: 'session', sessionId, expectedUser: session.userName }],
+        affected: null,
+      };
     }
     case 'close-file': {
       const { fileId, path } = request;
       if (fileId !== undefined && path !== undefined) {
-        return [{ kind: 'file', fileId, expectedPath: path }];
+        return { targets: [{ kind: 'file', fileId, expectedPath: path }], affected: null };
       }
       const wanted = path?.toLowerCase();
       const matches = (id: string, filePath: string) =>
@@ -268,7 +356,7 @@ async function resolveTargets(
         request,
         (t) => t.kind === 'file' && matches(t.fileId, t.expectedPath)
       );
-      if (earlier.length > 0) return earlier;
+      if (earlier.length > 0) return { targets: earlier, affected: null };
       online();
       // By path: matched on the host, every page. By id: the page that starts at it.
       const files = (
@@ -283,12 +371,27 @@ async function resolveTargets(
             : `${request.instanceId} has no open file at ${path}`
         );
       }
-      return files.map((f) => ({ kind: 'file', fileId: f.id, expectedPath: f.path }));
+      return {
+        targets: files.map((f) => ({ kind: 'file', fileId: f.id, expectedPath: f.path })),
+        affected: files.map((f) => ({
+          userName: f.userName ?? '',
+          client: f.client ?? null,
+          fileId: f.id,
+          path: f.path,
+        })),
+      };
     }
     case 'end-smb-session':
-      return [
-        { kind: 'smb', clientName: request.clientName ?? null, userName: request.userName ?? null },
-      ];
+      return {
+        targets: [
+          {
+            kind: 'smb',
+            clientName: request.clientName ?? null,
+            userName: request.userName ?? null,
+          },
+        ],
+        affected: null,
+      };
   }
 }
 

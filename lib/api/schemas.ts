@@ -95,6 +95,8 @@ const BODY_SCHEMAS = {
       ...common,
       fileId: hostValue('FileId').optional(),
       path: hostValue('ExpectedPath').optional(),
+      /** Close it although other users hold the same file open too (see requestAction). */
+      confirm: z.boolean().optional(),
     })
     .refine((body) => body.fileId !== undefined || body.path !== undefined, {
       message: 'close-file needs fileId or path',
@@ -111,6 +113,7 @@ const BODY_SCHEMAS = {
         .pipe(hostValue('ClientName'))
         .optional(),
       userName: hostValue('UserName').optional(),
+      /** End them although they are more than one user's (a client alone: every user's). */
       confirm: z.boolean().optional(),
     })
     .superRefine((body, ctx) => {
@@ -174,13 +177,15 @@ export const listQuerySchema = z
   .strictObject({
     instanceId: instanceIdSchema.optional(),
     ticketId: apiTicketIdSchema.optional(),
+    /** Actions that cut this user off (a bare name: in any domain). */
+    userName: hostValue('UserName').optional(),
     limit: z.coerce.number().int().min(1).max(100).default(25),
     cursor: z.string().min(1).max(4096).optional(),
   })
-  .refine((q) => (q.instanceId === undefined) !== (q.ticketId === undefined), {
-    message: 'give exactly one of instanceId and ticketId',
-    path: ['instanceId'],
-  });
+  .refine(
+    (q) => [q.instanceId, q.ticketId, q.userName].filter((v) => v !== undefined).length === 1,
+    { message: 'give exactly one of instanceId, ticketId and userName', path: ['instanceId'] }
+  );
 export type ListQuery = z.output<typeof listQuerySchema>;
 
 export const openFilesQuerySchema = z.strictObject({

@@ -4,6 +4,7 @@ import type {
   ActionResult,
   ActionStatus,
   ActionTrigger,
+  AffectedEntry,
   NewAction,
 } from '../actions/model.js';
 import type { HostDocuments } from '../contract.js';
@@ -340,14 +341,18 @@ export async function dispatchAction(deps: ActDeps, action: Action): Promise<Sen
  * made first is not an error: the action is returned as it is now.
  */
 export async function finish(
-  deps: Pick<ActDeps, 'ledger' | 'observer'>,
+  deps: Pick<ActDeps, 'observer'> & { ledger: Pick<Ledger, 'complete'> },
   action: Pick<Action, 'id'>,
   status: TerminalActionStatus,
   result: ActionResult,
-  from?: readonly ActionStatus[]
+  from?: readonly ActionStatus[],
+  affected?: readonly AffectedEntry[]
 ): Promise<Action> {
   try {
-    const done = await deps.ledger.complete(action.id, status, result, from ? { from } : {});
+    const done = await deps.ledger.complete(action.id, status, result, {
+      ...(from ? { from } : {}),
+      ...(affected ? { affected } : {}),
+    });
     deps.observer.finished(done);
     return done;
   } catch (error) {

@@ -7,7 +7,8 @@ import { CommandNotFoundError, InvocationNotFoundError } from '../ssm/errors.js'
 import { sessionListingOf } from '../ssm/listing.js';
 import { outcomeOf } from '../ssm/outcome.js';
 import { DEFAULT_MISSING_RETRY_MS, type InvocationReading, readInvocation } from '../ssm/read.js';
-import { type ActDeps, carryOut, dispatchDeadline, finish } from './act.js';
+import { type ActDeps, carryOut, dispatchDeadline } from './act.js';
+import { finishFromReading } from './affected.js';
 import { parseComment } from './comments.js';
 import { withDisconnectTimes } from './disconnected.js';
 import { RetryLaterError } from './errors.js';
@@ -157,7 +158,7 @@ async function completeAction(
   }
   const outcome = outcomeOf(reading, action.operation);
   if (outcome.status === 'pending') return { kind: 'ignored', reason: 'still pending' };
-  return { kind: 'action', action: await finish(deps, action, outcome.status, outcome.result) };
+  return { kind: 'action', action: await finishFromReading(deps, action, outcome, reading) };
 }
 
 async function collectSessions(

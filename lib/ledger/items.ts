@@ -29,6 +29,10 @@ export const actionPk = (id: string) => `ACTION#${id}`;
 export const sweepPk = (id: string) => `SWEEP#${id}`;
 export const hostPartition = (instanceId: string) => `HOST#${instanceId}`;
 export const ticketPartition = (ticketId: string) => `TICKET#${ticketId}`;
+/** A user's partition on `byTicket`: by the bare name, as a bare name matches every domain. */
+export const userPartition = (userName: string) =>
+  `USER#${userName.slice(userName.indexOf('\\') + 1).toLowerCase()}`;
+export const affectedSk = (userName: string) => `AFFECTED#${userName.toLowerCase()}`;
 export const commandPartition = (commandId: string, instanceId: string) =>
   `CMD#${commandId}#${instanceId}`;
 

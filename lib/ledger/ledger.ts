@@ -5,7 +5,9 @@
  * Items: an action is `ACTION#<id>`/`ACTION` with the Action's fields plus `fingerprint`,
  * `expiresAt` and its index keys (see `table.ts`); a sweep is `SWEEP#<id>`/`SWEEP`; a
  * blast-radius counter of a time window is `QUOTA#<scope>#<window start>`/`QUOTA`; the first sighting
- * of a disconnect whose time the host cannot give is `SEEN#<hash>`/`SEEN` (see `sightings.ts`).
+ * of a disconnect whose time the host cannot give is `SEEN#<hash>`/`SEEN` (see `sightings.ts`);
+ * each user a close operation cut off is `ACTION#<id>`/`AFFECTED#<user>` (on `byTicket` under
+ * `USER#<user>`).
  * Writes per action: create = one PutItem, dispatch = one UpdateItem, completion = one
  * UpdateItem. Reads happen only when a write is refused, to say why. A sender holds a short resume
  * lease from the creation (in the same PutItem); resuming an action whose sender died takes one
@@ -30,10 +32,19 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { actionFingerprint, deriveActionId } from '../actions/ids.js';
-import type { Action, ActionResult, ActionStatus, NewAction } from '../actions/model.js';
+import type {
+  Action,
+  ActionResult,
+  ActionStatus,
+  AffectedEntry,
+  NewAction,
+  Operation,
+} from '../actions/model.js';
+import { OPERATIONS } from '../actions/model.js';
 import {
   actionIdSchema,
   actionResultSchema,
+  affectedEntrySchema,
   commandIdSchema,
   EXCERPT_LIMIT,
   instanceIdSchema,
@@ -47,6 +58,7 @@ import { type CursorScope, decodeCursor, encodeCursor, type Key } from './cursor
 import {
   ActionConflictError,
   ActionNotFoundError,
+  CorruptItemError,
   InvalidLedgerInputError,
   LedgerError,
   StaleTransitionError,
@@ -55,11 +67,13 @@ import {
   ACTION_SK,
   actionFromItem,
   actionPk,
+  affectedSk,
   commandPartition,
   epochSeconds,
   hostPartition,
   OPEN_PARTITION,
   ticketPartition,
+  userPartition,
 } from './items.js';
 import { createQuotaStore, type QuotaStore } from './quotas.js';
 import { createSightingStore, type SightingStore } from './sightings.js';
@@ -102,6 +116,20 @@ export interface CompleteOptions {
    * found unsent only while it is still `planned`, never one a late sender has just dispatched.
    */
   from?: readonly ActionStatus[];
+  /** What a close operation closed, stored with the action in the same write. */
+  affected?: readonly AffectedEntry[];
+}
+
+/** One user's share of what an action closed (an `AFFECTED#` item). */
+export interface AffectedRecord {
+  actionId: string;
+  instanceId: string;
+  operation: Operation;
+  /** As the host reported it, `DOMAIN\user`. */
+  userName: string;
+  /** The action's, so that a user's records sort as the actions do. */
+  createdAt: string;
+  entries: AffectedEntry[];
 }
 
 export interface Page<T> {
@@ -180,7 +208,30 @@ export interface Ledger extends SweepStore, QuotaStore, SightingStore {
    * their dispatch deadline (status event lost or late).
    */
   listOverdue(now: Date, page?: Omit<PageRequest, 'order'>): Promise<Page<Action>>;
+  /**
+   * Records, per user, what an action closed: one PutItem each, keyed by action and user, so a
+   * repeated status event writes the same items again. Written before the action completes, so
+   * a crash in between leaves a retry that writes them again, never an action without them.
+   */
+  recordAffected(
+    action: Pick<Action, 'id' | 'instanceId' | 'operation' | 'createdAt'>,
+    entries: readonly AffectedEntry[]
+  ): Promise<void>;
+  /**
+   * What actions closed of a user's (by the bare name, as the host's guards match it; a
+   * `DOMAIN\user` keeps only that domain's records). Time order as {@link PageRequest} says.
+   */
+  listAffectedByUser(userName: string, page?: PageRequest): Promise<Page<AffectedRecord>>;
 }
+
+const affectedRecordSchema = z.object({
+  actionId: actionIdSchema,
+  instanceId: instanceIdSchema,
+  operation: z.enum(OPERATIONS),
+  userName: z.string(),
+  createdAt: z.iso.datetime(),
+  entries: z.array(affectedEntrySchema),
+});
 
 const limitSchema = z.number().int().min(1).max(1000);
 /** Whole seconds, at most 31 days (SSM's longest delivery timeout, 30 days, plus slack). */
@@ -363,6 +414,10 @@ export function createLedger(options: LedgerOptions): Ledger {
     check(actionIdSchema, id, 'actionId');
     check(z.enum(TERMINAL_STATUSES), status, 'status');
     const stored = truncateResult(result);
+    const affected =
+      completeOptions.affected === undefined
+        ? undefined
+        : check(z.array(affectedEntrySchema), completeOptions.affected, 'affected');
     const at = completeOptions.at ?? clock();
     const atIso = iso(at, 'at');
     const only = completeOptions.from;
@@ -380,7 +435,8 @@ export function createLedger(options: LedgerOptions): Ledger {
           Key: keyOf(id),
           ConditionExpression: `#status IN (${Object.keys(sourceValues).join(', ')})`,
           UpdateExpression:
-            'SET #status = :to, #result = :result, #ts.#to = :at, expiresAt = :expiresAt ' +
+            'SET #status = :to, #result = :result, #ts.#to = :at, expiresAt = :expiresAt' +
+            (affected === undefined ? ' ' : ', affected = :affected ') +
             'REMOVE gsi4pk, gsi4sk',
           ExpressionAttributeNames: {
             '#status': 'status',
@@ -394,6 +450,7 @@ export function createLedger(options: LedgerOptions): Ledger {
             ':result': stored,
             ':at': atIso,
             ':expiresAt': epochSeconds(at, retentionDays),
+            ...(affected === undefined ? {} : { ':affected': affected }),
           },
           ReturnValues: 'ALL_NEW',
         })
@@ -403,6 +460,46 @@ export function createLedger(options: LedgerOptions): Ledger {
       if (!isConditionalCheckFailed(error)) throw error;
       return refusal(id, status, error);
     }
+  }
+
+  async function recordAffected(
+    action: Pick<Action, 'id' | 'instanceId' | 'operation' | 'createdAt'>,
+    entries: readonly AffectedEntry[]
+  ): Promise<void> {
+    check(actionIdSchema, action.id, 'actionId');
+    const byUser = new Map<string, AffectedEntry[]>();
+    for (const entry of check(z.array(affectedEntrySchema), entries, 'affected')) {
+      const key = entry.userName.toLowerCase();
+      byUser.set(key, [...(byUser.get(key) ?? []), entry]);
+    }
+    for (const [key, mine] of byUser) {
+      const userName = mine[0]?.userName ?? key;
+      await client.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: {
+            pk: actionPk(action.id),
+            sk: affectedSk(userName),
+            type: 'affected',
+            actionId: action.id,
+            instanceId: action.instanceId,
+            operation: action.operation,
+            userName,
+            createdAt: action.createdAt,
+            entries: mine,
+            expiresAt: epochSeconds(clock(), retentionDays),
+            gsi2pk: userPartition(userName),
+            gsi2sk: `${action.createdAt}#${action.id}`,
+          },
+        })
+      );
+    }
+  }
+
+  function affectedFromItem(item: Record<string, unknown>): AffectedRecord {
+    const parsed = affectedRecordSchema.safeParse(item);
+    if (!parsed.success) throw new CorruptItemError(item.pk, { cause: parsed.error });
+    return parsed.data;
   }
 
   async function leaseResume(
@@ -453,12 +550,15 @@ export function createLedger(options: LedgerOptions): Ledger {
     }
   }
 
-  async function query(
+  async function query<T = Action>(
     index: LedgerIndexName,
     partition: string,
     page: PageRequest,
-    before?: string
-  ): Promise<Page<Action>> {
+    before?: string,
+    read: (item: Record<string, unknown>) => T = actionFromItem as (
+      item: Record<string, unknown>
+    ) => T
+  ): Promise<Page<T>> {
     const gsi = LEDGER_TABLE.globalSecondaryIndexes.find((g) => g.indexName === index);
     if (!gsi) throw new LedgerError(`unknown index ${index}`);
     const limit = check(limitSchema, page.limit ?? 50, 'limit');
@@ -490,7 +590,7 @@ export function createLedger(options: LedgerOptions): Ledger {
     );
     const last = out.LastEvaluatedKey as Key | undefined;
     return {
-      items: (out.Items ?? []).map(actionFromItem),
+      items: (out.Items ?? []).map(read),
       cursor: last ? encodeCursor(scope, last) : null,
     };
   }
@@ -527,6 +627,15 @@ export function createLedger(options: LedgerOptions): Ledger {
     },
     async listOverdue(now, page = {}) {
       return query('byDeadline', OPEN_PARTITION, { ...page, order: 'asc' }, iso(now, 'now'));
+    },
+    recordAffected,
+    async listAffectedByUser(userName, page = {}) {
+      const name = check(z.string().min(1).max(256), userName, 'userName');
+      const found = await query('byTicket', userPartition(name), page, undefined, affectedFromItem);
+      const slash = name.indexOf('\\');
+      if (slash < 0) return found;
+      const wanted = name.toLowerCase();
+      return { ...found, items: found.items.filter((r) => r.userName.toLowerCase() === wanted) };
     },
     ...createSweepStore({ client, tableName, retentionDays, clock }),
     ...createQuotaStore({ client, tableName, retentionDays }),

@@ -1,6 +1,7 @@
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Action, ActionResult } from '../actions/model.js';
 import { type ActDeps, finish } from '../collect/act.js';
+import { finishFromReading } from '../collect/affected.js';
 import { namesAction, sweepComment } from '../collect/comments.js';
 import type { Observer } from '../collect/observer.js';
 import { findSentFor, recordFoundDispatch } from '../collect/sent.js';
@@ -224,7 +225,7 @@ export async function reconcileOverdue(
         result.stillOpen++;
         continue;
       }
-      await finish(act, action, outcome.status, outcome.result);
+      await finishFromReading(deps, action, outcome, reading);
       result.completed++;
     } catch (error) {
       if (error instanceof InvocationNotFoundError || error instanceof CommandNotFoundError) {

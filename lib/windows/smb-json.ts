@@ -97,6 +97,8 @@ export function readSmbOpenFiles(
     };
     const sessionId = idOf(object.SessionId);
     if (sessionId !== null) file.sessionId = sessionId;
+    const client = text(object.ClientComputerName);
+    if (client !== null) file.client = client;
     rows.push(file);
   });
   if (rows.length === 0 && objects.length > 0)

@@ -67,6 +67,8 @@ export interface OpenFile {
   locks: number | null;
   /** `Get-SmbOpenFile` only: the 64-bit `SessionId` of the SMB session holding the file. */
   sessionId?: string;
+  /** `Get-SmbOpenFile` only: the SMB client (`ClientComputerName`) holding it. */
+  client?: string;
 }
 
 /** A failure the command itself reported (`Error [5]:Access is denied.`, `System error 5 …`). */

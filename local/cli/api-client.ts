@@ -102,12 +102,16 @@ function exitCodeFor(status: number): number {
 
 function describeError(status: number, body: unknown): string {
   if (body && typeof body === 'object') {
-    const b = body as { error?: unknown; message?: unknown; fields?: unknown };
+    const b = body as { error?: unknown; message?: unknown; fields?: unknown; users?: unknown };
     const head = String(b.error ?? b.message ?? 'request failed');
     const fields = Array.isArray(b.fields)
       ? b.fields.map((f: { path?: unknown; message?: unknown }) => `${f.path}: ${f.message}`)
       : [];
-    return [`HTTP ${status}: ${head}`, ...fields.map((f) => `  ${f}`)].join('\n');
+    // confirmation-required: who would be cut off, and how to go ahead anyway.
+    const users = Array.isArray(b.users)
+      ? [`${b.users.length} users: ${b.users.join(', ')}`, 'repeat with --confirm to act anyway']
+      : [];
+    return [`HTTP ${status}: ${head}`, ...[...fields, ...users].map((f) => `  ${f}`)].join('\n');
   }
   return `HTTP ${status}: ${String(body)}`;
 }

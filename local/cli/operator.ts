@@ -178,25 +178,31 @@ function printJson(io: CliIo, value: unknown): number {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const actions: CliCommand = {
-  summary: 'list actions of a host or a ticket',
-  usage: `janitor actions (--host INSTANCE_ID | --ticket TICKET) [--limit N] [--cursor C]\n${TARGET_USAGE}`,
+  summary: 'list actions of a host, of a ticket, or that cut a user off',
+  usage: `janitor actions (--host INSTANCE_ID | --ticket TICKET | --user USER) [--limit N] [--cursor C]\n${TARGET_USAGE}`,
   async run(argv, io) {
     const { values } = parse(
       argv,
       {
         host: { type: 'string' },
         ticket: { type: 'string' },
+        user: { type: 'string' },
         limit: { type: 'string' },
         cursor: { type: 'string' },
       },
       this.usage
     );
     if (values.help) return showHelp(io, this.usage);
-    if (!values.host === !values.ticket)
-      throw new CliError(`give exactly one of --host or --ticket\n${this.usage}`, EXIT_CODES.usage);
+    if ([values.host, values.ticket, values.user].filter(Boolean).length !== 1) {
+      throw new CliError(
+        `give exactly one of --host, --ticket or --user\n${this.usage}`,
+        EXIT_CODES.usage
+      );
+    }
     const query = new URLSearchParams();
     if (values.host) query.set('instanceId', values.host);
     if (values.ticket) query.set('ticketId', values.ticket);
+    if (values.user) query.set('userName', values.user);
     if (values.limit) query.set('limit', values.limit);
     if (values.cursor) query.set('cursor', values.cursor);
     const { body } = await call(await targetOf(values, io), 'GET', `/v1/actions?${query}`);
@@ -431,11 +437,16 @@ function sessionCommand(
 
 const closeFile: CliCommand = {
   summary: 'close an open file on a file server, by id or by path',
-  usage: `janitor close-file INSTANCE_ID (--id FILE_ID | --path PATH) --ticket T [--reason R] [--requested-by WHO]\n${TARGET_USAGE}`,
+  usage: `janitor close-file INSTANCE_ID (--id FILE_ID | --path PATH) --ticket T [--reason R] [--requested-by WHO] [--confirm]\n${TARGET_USAGE}`,
   async run(argv, io) {
     const { values, positionals } = parse(
       argv,
-      { ...REQUEST_OPTIONS, id: { type: 'string' }, path: { type: 'string' } },
+      {
+        ...REQUEST_OPTIONS,
+        id: { type: 'string' },
+        path: { type: 'string' },
+        confirm: { type: 'boolean' },
+      },
       this.usage
     );
     if (values.help) return showHelp(io, this.usage);
@@ -447,6 +458,7 @@ const closeFile: CliCommand = {
       operation: 'close-file',
       instanceId,
       ...(values.id ? { fileId: values.id } : { path: values.path }),
+      ...(values.confirm ? { confirm: true } : {}),
       ...ticket,
     });
   },
@@ -454,11 +466,16 @@ const closeFile: CliCommand = {
 
 const endSmb: CliCommand = {
   summary: "end a client's or a user's SMB sessions on a file server",
-  usage: `janitor end-smb INSTANCE_ID (--client NAME | --user USER) --ticket T [--reason R] [--requested-by WHO]\n${TARGET_USAGE}`,
+  usage: `janitor end-smb INSTANCE_ID (--client NAME | --user USER) --ticket T [--reason R] [--requested-by WHO] [--confirm]\n${TARGET_USAGE}`,
   async run(argv, io) {
     const { values, positionals } = parse(
       argv,
-      { ...REQUEST_OPTIONS, client: { type: 'string' }, user: { type: 'string' } },
+      {
+        ...REQUEST_OPTIONS,
+        client: { type: 'string' },
+        user: { type: 'string' },
+        confirm: { type: 'boolean' },
+      },
       this.usage
     );
     if (values.help) return showHelp(io, this.usage);
@@ -471,6 +488,7 @@ const endSmb: CliCommand = {
       instanceId,
       ...(values.client ? { clientName: values.client } : {}),
       ...(values.user ? { userName: values.user } : {}),
+      ...(values.confirm ? { confirm: true } : {}),
       ...ticket,
     });
   },

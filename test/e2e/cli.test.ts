@@ -388,6 +388,27 @@ describe('janitor against the local runtime', () => {
     ]);
   });
 
+  it('asks before ending the SMB sessions of a client that 30 users share, and finds the action by user', async () => {
+    const host = e2e.hostId('FS-US-01');
+    const args = ['end-smb', host, '--client', 'CTX-FARM-01', '--ticket', 'CLI-450'];
+    const asked = await janitor(args);
+    expectExit(asked, 5);
+    expect(asked.stderr).toContain('confirmation-required');
+    expect(asked.stderr).toMatch(/30 users: .*CORP\\ctx\.user01/);
+    expect(asked.stderr).toContain('--confirm');
+    expect(
+      e2e.runtime.fleet.host(host).smbSessions.some((s) => s.clientComputerName === 'CTX-FARM-01')
+    ).toBe(true);
+
+    const confirmed = await janitor([...args, '--confirm']);
+    expectExit(confirmed, 0);
+    const actionId = actionIdIn(confirmed.stdout);
+    expectExit(await settledWait(actionId), 0);
+    const mine = await janitor(['actions', '--user', 'ctx.user12']);
+    expectExit(mine, 0);
+    expect(mine.stdout).toContain(actionId);
+  });
+
   it('parses Windows output from standard input without any API', async () => {
     const quser = await readFile(
       new URL('../fixtures/windows/quser/en-US-quserobject-four-users.txt', import.meta.url),
@@ -560,7 +581,7 @@ describe('bin/janitor.js', () => {
     expectExit(commandHelp, 0);
     expect(commandHelp.stdout).toMatch(/^janitor close-file INSTANCE_ID/);
     expectExit(usage, EXIT_CODES.usage);
-    expect(usage.stderr).toContain('give exactly one of --host or --ticket');
+    expect(usage.stderr).toContain('give exactly one of --host, --ticket or --user');
     expectExit(sessions, 0);
     expect(sessions.stdout).toMatch(/^ID\s+USER/);
     expectExit(unauthorized, EXIT_CODES.unauthorized);

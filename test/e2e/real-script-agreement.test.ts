@@ -276,6 +276,16 @@ const CASES: Case[] = [
     },
   },
   {
+    name: "CloseSmbSession by client alone: every user's session from it, each one named",
+    host: 'FS-DE-01',
+    setup: (fleet, host) => {
+      for (const user of ['farm.one', 'farm.two', 'CORP\\farm.three']) {
+        fleet.addSmbSession(host, { clientComputerName: 'CTX-AGREE', user });
+      }
+      return { Operation: 'CloseSmbSession', ClientName: 'ctx-agree' };
+    },
+  },
+  {
     name: 'CloseOpenFile by id and path, case-insensitive',
     host: 'FS-DE-01',
     setup: (fleet, host) => {

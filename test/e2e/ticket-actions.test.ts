@@ -181,16 +181,19 @@ describe('close-file by path', () => {
     const openBefore = runtime.fleet.host(host).openFiles.map((f) => f.fileId);
     const fileServer2 = runtime.fleet.host(e2e.hostId('FS-US-01')).openFiles.length;
 
-    const response = await e2e.call('POST', '/v1/actions', {
-      body: {
-        operation: 'close-file',
-        instanceId: host,
-        // Windows paths are case-insensitive; so is the match.
-        path: path.toUpperCase(),
-        ticketId: 'INC-2001',
-        reason: 'Excel says the file is locked by another user',
-      },
-    });
+    const request = {
+      operation: 'close-file',
+      instanceId: host,
+      // Windows paths are case-insensitive; so is the match.
+      path: path.toUpperCase(),
+      ticketId: 'INC-2001',
+      reason: 'Excel says the file is locked by another user',
+    };
+    // Two users hold it: the API asks first, and closes nothing until it is told to.
+    const asked = await e2e.call('POST', '/v1/actions', { body: request });
+    expect(asked).toMatchObject({ status: 409, body: { error: 'confirmation-required' } });
+    expect(runtime.fleet.host(host).openFiles.map((f) => f.fileId)).toEqual(openBefore);
+    const response = await e2e.call('POST', '/v1/actions', { body: { ...request, confirm: true } });
     expect(response).toMatchObject({ status: 202, body: { created: true } });
     expect(response.body.actions).toHaveLength(2);
     await runtime.settle();
@@ -225,6 +228,7 @@ describe('close-file by path', () => {
       clientComputerName: '10.0.1.32',
       user: 'e2e.other',
     });
+    // Other demo users may hold the same file: confirmed, as the API asks for it then.
     const closeFile = (filePath: string, ticketId: string) =>
       e2e.call('POST', '/v1/actions', {
         body: {
@@ -233,6 +237,7 @@ describe('close-file by path', () => {
           path: filePath,
           ticketId,
           reason: 'locked',
+          confirm: true,
         },
       });
     expect(await closeFile(path, 'INC-2003')).toMatchObject({ status: 202 });

@@ -55,14 +55,16 @@ Describe 'the SMB operations' {
   }
 
   Describe 'CloseSmbSession' {
-    It 'closes every session of the user (any domain, any client) in one Close-SmbSession -Force' {
+    It 'closes every session of the user (any domain, any client), each with its own Close-SmbSession -Force' {
       $run = Invoke-OperateScript @{ Operation = 'CloseSmbSession'; UserName = 'ALICE' }
       $run.ExitCode | Should -Be 0
       $run.Envelope.guard | Should -BeNullOrEmpty
-      Should -Invoke Close-SmbSession -Times 1 -Exactly
-      Should -Invoke Close-SmbSession -Times 1 -Exactly -ParameterFilter {
-        ($SessionId -join ',') -eq '8813272891441,8813272891445' -and $SessionId -is [uint64[]] -and $Force -and
-        $PesterBoundParameters.ContainsKey('ErrorAction') -and -not $PesterBoundParameters.ContainsKey('ClientUserName')
+      Should -Invoke Close-SmbSession -Times 2 -Exactly
+      foreach ($id in @('8813272891441', '8813272891445')) {
+        Should -Invoke Close-SmbSession -Times 1 -Exactly -ParameterFilter {
+          ($SessionId -join ',') -eq $id -and $SessionId -is [uint64[]] -and $Force -and
+          $PesterBoundParameters.ContainsKey('ErrorAction') -and -not $PesterBoundParameters.ContainsKey('ClientUserName')
+        }
       }
       @((ConvertFrom-Json $run.Envelope.stdout -NoEnumerate).SessionId) | Should -Be @('8813272891441', '8813272891445')
       Should -Invoke Get-SmbSession -Times 1 -Exactly -ParameterFilter { $PesterBoundParameters.Count -eq 0 }
@@ -106,18 +108,30 @@ Describe 'the SMB operations' {
       Should -Invoke Close-SmbSession -Times 0 -Exactly
     }
 
-    It 'succeeds when a session ended between the listing and the close (ObjectNotFound)' {
-      Mock Close-SmbSession { Write-Error -ErrorRecord (New-SmbNotFoundError 'MSFT_SmbSession' 'SessionId' '8813272891441') }
+    It 'succeeds when a session ended between the listing and the close (ObjectNotFound), and reports only what it closed' {
+      Mock Close-SmbSession { Write-Error -ErrorRecord (New-SmbNotFoundError 'MSFT_SmbSession' 'SessionId' '8813272891441') } -ParameterFilter { $SessionId[0] -eq 8813272891441 }
       $run = Invoke-OperateScript @{ Operation = 'CloseSmbSession'; UserName = 'alice' }
       $run.ExitCode | Should -Be 0
       $run.Envelope.stderr | Should -BeExactly ''
+      @((ConvertFrom-Json $run.Envelope.stdout -NoEnumerate).SessionId) | Should -Be @('8813272891445')
     }
 
-    It 'fails with exit 1 on any other close error' {
-      Mock Close-SmbSession { Write-Error -Message 'Access denied' -Category PermissionDenied }
+    It 'ends every user''s session from a client named alone (NetSessionDel), and names each user it cut off' {
+      $script:sessions += New-SmbSessionObject 8813272891461 '192.168.101.13' 'CONTOSO\carol' 1
+      $run = Invoke-OperateScript @{ Operation = 'CloseSmbSession'; ClientName = '192.168.101.13' }
+      $run.ExitCode | Should -Be 0
+      $closed = ConvertFrom-Json $run.Envelope.stdout -NoEnumerate
+      @($closed.ClientUserName) | Should -Be @('CONTOSO\alice', 'CONTOSO\carol')
+      @($closed.SessionId) | Should -Be @('8813272891441', '8813272891461')
+      Should -Invoke Close-SmbSession -Times 2 -Exactly
+    }
+
+    It 'fails with exit 1 on any other close error, reporting the sessions it had closed before' {
+      Mock Close-SmbSession { Write-Error -Message 'Access denied' -Category PermissionDenied } -ParameterFilter { $SessionId[0] -eq 8813272891445 }
       $run = Invoke-OperateScript @{ Operation = 'CloseSmbSession'; UserName = 'alice' }
       $run.ExitCode | Should -Be 1
       $run.Envelope.stderr | Should -BeExactly 'Access denied'
+      @((ConvertFrom-Json $run.Envelope.stdout -NoEnumerate).SessionId) | Should -Be @('8813272891441')
     }
 
     It 'refuses to run without ClientName or UserName (exit 2): it never closes every session' {
@@ -281,9 +295,11 @@ Describe 'the SMB operations' {
       Should -Invoke Close-SmbOpenFile -Times 0 -Exactly
     }
 
-    It 'succeeds when the file closed between the check and the close (ObjectNotFound), fails on other errors' {
+    It 'succeeds when the file closed between the check and the close (ObjectNotFound), closing nobody''s, fails on other errors' {
       Mock Close-SmbOpenFile { Write-Error -ErrorRecord (New-SmbNotFoundError 'MSFT_SmbOpenFile' 'FileId' '4415226383569') }
-      (Invoke-OperateScript @{ Operation = 'CloseOpenFile'; FileId = '4415226383569'; ExpectedPath = 'D:\Shares\Finance\Q3.xlsx' }).ExitCode | Should -Be 0
+      $run = Invoke-OperateScript @{ Operation = 'CloseOpenFile'; FileId = '4415226383569'; ExpectedPath = 'D:\Shares\Finance\Q3.xlsx' }
+      $run.ExitCode | Should -Be 0
+      $run.Envelope.stdout | Should -BeExactly '[]'
       Mock Close-SmbOpenFile { Write-Error -Message 'The network path was not found.' -Category ConnectionError }
       (Invoke-OperateScript @{ Operation = 'CloseOpenFile'; FileId = '4415226383569'; ExpectedPath = 'D:\Shares\Finance\Q3.xlsx' }).ExitCode | Should -Be 1
     }

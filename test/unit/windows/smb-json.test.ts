@@ -36,6 +36,7 @@ describe('parseSmbOpenFiles', () => {
           userName: 'Contoso\\Contoso-HV1$',
           locks: 1,
           sessionId: '9007199254740993',
+          client: '192.168.101.13',
         },
       ],
       error: null,

@@ -11,6 +11,7 @@ import { dispatchAction, dispatchDeadline, finish, resumeAction } from '../colle
 import { type FoundCommand, findSentFor, recordFoundDispatch } from '../collect/sent.js';
 import { findHostGroup } from '../idle/host-group.js';
 import { ActionConflictError, InvalidLedgerInputError } from '../ledger/errors.js';
+import { isConsole } from '../policy/plan.js';
 import { namedGroups, resolveGroup } from '../policy/schema.js';
 import { matchExclusion } from '../policy/users.js';
 import { DispatchError, InvalidHostParameterError } from '../ssm/errors.js';
@@ -331,7 +332,7 @@ async function resolveTargets(
       const session = listing.rows.find((row) => row.id === sessionId);
       if (!session) throw notFound(`${request.instanceId} has no user session ${sessionId}`);
       const consoleAllowed = request.operation === 'notify' || request.console === true;
-      if (session.sessionName?.toLowerCase() === 'console' && !consoleAllowed) {
+      if (isConsole(session, listing.consoleSessionId) && !consoleAllowed) {
         throw new ApiError(
           403,
           'console-session',

@@ -222,6 +222,7 @@ async function collectSessions(
     priorNotifies: notifiesOf(history),
     now: deps.clock().toISOString(),
     fleetRemaining: max - sweep.counters.actionsPlanned,
+    consoleSessionId: parsed.consoleSessionId,
   });
   // The history's times are the ledger's: measure the idle period on the same clock.
   const nowMs = deps.clock().getTime();

@@ -91,6 +91,7 @@ export async function checkIdleSession(
     priorNotifies: notifiesOf(history),
     now: deps.clock().toISOString(),
     fleetRemaining: Number.POSITIVE_INFINITY,
+    consoleSessionId: listed.consoleSessionId,
   });
   if (plan.actions.length === 0) {
     return done(
@@ -171,6 +172,7 @@ type SessionListing =
       kind: 'listed';
       rows: QuserSession[];
       disconnectTimes: ReadonlyMap<number, string>;
+      consoleSessionId: number | null;
       hostTimeUtc: string;
       utcOffsetMinutes: number;
       languageMode: string;
@@ -190,6 +192,7 @@ function sessionsOf(reading: InvocationReading): SessionListing {
     kind: 'listed',
     rows: parsed.rows,
     disconnectTimes: parsed.disconnectTimes,
+    consoleSessionId: parsed.consoleSessionId,
     hostTimeUtc: envelope.hostTimeUtc,
     utcOffsetMinutes: envelope.utcOffsetMinutes,
     languageMode: envelope.languageMode,

@@ -97,6 +97,8 @@ export interface PlanInput {
   now?: string;
   /** Actions the fleet may still send in this sweep. */
   fleetRemaining: number;
+  /** The host's console session as WTS reports it (the listing's `consoleSessionId`). */
+  consoleSessionId?: number | null;
 }
 
 export interface HostPlan {
@@ -128,6 +130,7 @@ export function planHost(input: PlanInput): HostPlan {
   const skipped: PlannedAction[] = [];
   const sessions = [...input.sessions].sort((a, b) => a.id - b.id);
   for (const session of sessions) {
+    if (isConsole(session, input.consoleSessionId ?? null)) continue;
     const action = decide(session, group, notifies, nowMs, input.observedAt);
     if (!action) continue;
     if (action.skip !== null) {
@@ -189,7 +192,7 @@ function decide(
       `disconnected ${away.minutes} min ≥ ${limit} min (${SOURCE_TEXT[away.source]} ${away.since}), idle ${idle} min (${policy})`
     );
   }
-  if (session.state !== 'active' || isConsole(session)) return null;
+  if (session.state !== 'active') return null;
   const returned = returnedAfterWarning(session, idle, group, notifies, nowMs, observedAt);
   if (returned) return returned;
 
@@ -321,8 +324,15 @@ function bareName(userName: string): string {
   return userName.slice(userName.indexOf('\\') + 1).toLowerCase();
 }
 
-function isConsole(session: SessionView): boolean {
-  return session.sessionName?.toLowerCase() === 'console';
+/**
+ * quser names the console session `console` only while it is connected; once disconnected its
+ * name is blank, so the host's WTS console session id counts too.
+ */
+export function isConsole(
+  session: Pick<SessionView, 'id' | 'sessionName'>,
+  consoleSessionId: number | null
+): boolean {
+  return session.id === consoleSessionId || session.sessionName?.toLowerCase() === 'console';
 }
 
 function base(

@@ -35,6 +35,7 @@ export const HOST_PARAMETERS = [
   'ExpectedState',
   'MinIdleMinutes',
   'MinDisconnectedMinutes',
+  'AllowConsole',
 ] as const;
 export type HostParameter = (typeof HOST_PARAMETERS)[number];
 export type HostParameters = { Operation: HostOperation } & Partial<Record<HostParameter, string>>;
@@ -144,6 +145,12 @@ export const hostEnvelopeSchema = z.object({
     .array(z.object({ sessionId: z.number().int(), disconnectTime: z.iso.datetime().nullable() }))
     .nullable()
     .default(null),
+  /**
+   * `ListSessions`: the session attached to the console (WTSGetActiveConsoleSessionId), also once
+   * it is disconnected and quser shows no session name. `null` when none is attached, when WTS
+   * could not be asked, and for other operations.
+   */
+  consoleSessionId: z.number().int().min(0).nullable().default(null),
   /** e.g. `de-DE` */
   culture: z.string(),
   shortDatePattern: z.string(),

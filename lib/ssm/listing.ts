@@ -10,6 +10,8 @@ export type SessionListing =
       warnings: string[];
       /** The host's WTS DisconnectTime of each disconnected session it knows one for. */
       disconnectTimes: ReadonlyMap<number, string>;
+      /** The host's WTS console session id, `null` when none is attached or WTS was not asked. */
+      consoleSessionId: number | null;
     }
   | { kind: 'failed'; reason: string };
 
@@ -28,7 +30,13 @@ export function sessionListingOf(envelope: HostEnvelope): SessionListing {
   for (const { sessionId, disconnectTime } of envelope.disconnectTimes ?? []) {
     if (disconnectTime !== null) disconnectTimes.set(sessionId, disconnectTime);
   }
-  return { kind: 'listed', rows: parsed.rows, warnings: parsed.warnings, disconnectTimes };
+  return {
+    kind: 'listed',
+    rows: parsed.rows,
+    warnings: parsed.warnings,
+    disconnectTimes,
+    consoleSessionId: envelope.consoleSessionId,
+  };
 }
 
 export type OpenFilesPage =

@@ -85,6 +85,7 @@ export const PARAMETER_PATTERNS: Record<HostParameter, string> = {
   ExpectedState: '^(?:active|disconnected)?$',
   MinIdleMinutes: '^(?:0|[1-9][0-9]{0,5})?$',
   MinDisconnectedMinutes: '^(?:0|[1-9][0-9]{0,5})?$',
+  AllowConsole: '^(?:true)?$',
 };
 
 /** What a legal value looks like, for error messages. */
@@ -105,6 +106,7 @@ const EXPECTED: Record<HostParameter, string> = {
   ExpectedState: 'active or disconnected',
   MinIdleMinutes: 'whole minutes 0–999999',
   MinDisconnectedMinutes: 'whole minutes 0–999999',
+  AllowConsole: 'true',
 };
 
 const PARAMETER_REGEXPS = Object.fromEntries(
@@ -125,7 +127,13 @@ const OPERATION_PARAMETERS: Record<
   },
   LogoffSession: {
     required: ['SessionId', 'ExpectedUser'],
-    optional: ['ExpectedLogonTime', 'ExpectedState', 'MinIdleMinutes', 'MinDisconnectedMinutes'],
+    optional: [
+      'ExpectedLogonTime',
+      'ExpectedState',
+      'MinIdleMinutes',
+      'MinDisconnectedMinutes',
+      'AllowConsole',
+    ],
   },
   // Without WarnSeconds, msg keeps its own default display time.
   NotifySession: {
@@ -211,7 +219,13 @@ export function assertValidHostParameters(parameters: HostParameters): void {
 export type ActionParametersInput = Pick<
   Action,
   'operation' | 'target' | 'message' | 'warnSeconds'
->;
+> &
+  Partial<Pick<Action, 'trigger'>>;
+
+/** Only a request that said `console: true` lets the host log off the console session. */
+function allowsConsole(action: ActionParametersInput): boolean {
+  return action.trigger?.kind === 'api' && action.trigger.overrides?.console === true;
+}
 
 function targetMismatch(operation: Operation, kind: string): InvalidHostParameterError {
   return new InvalidHostParameterError('target', `${operation} cannot act on a ${kind} target`);
@@ -245,7 +259,10 @@ function buildParameters(action: ActionParametersInput): HostParameters {
           ...optional('ExpectedState', target.expectedState),
           ...optional('MinIdleMinutes', target.minIdleMinutes),
           ...(operation === 'logoff'
-            ? optional('MinDisconnectedMinutes', target.minDisconnectedMinutes)
+            ? {
+                ...optional('MinDisconnectedMinutes', target.minDisconnectedMinutes),
+                ...(allowsConsole(action) ? { AllowConsole: 'true' } : {}),
+              }
             : {}),
         };
       }

@@ -14,7 +14,7 @@ import type {
   WindowsHost,
   WtsSessionInfo,
 } from './types.js';
-import { fileTime, WTS_INFO } from './windows.js';
+import { fileTime, NO_CONSOLE_SESSION, WTS_INFO } from './windows.js';
 
 /*
  * The TypeScript stand-in of `cdk/document/session-janitor-operate.json`, step by step: its
@@ -65,6 +65,8 @@ interface Outcome {
   next?: { afterFileId: string; remaining: number };
   readBack?: ReadBack;
   disconnectTimes?: DisconnectTime[];
+  /** `ListSessions`: `Get-ConsoleSessionId`. */
+  consoleSessionId?: number | null;
 }
 
 interface DisconnectTime {
@@ -146,6 +148,7 @@ function envelope(windows: WindowsHost, operation: string, outcome: Outcome): st
                 )
               : null,
           ],
+          ['consoleSessionId', outcome.consoleSessionId ?? null],
           ['culture', culture.name],
           ['shortDatePattern', culture.shortDatePattern],
           ['shortTimePattern', culture.shortTimePattern],
@@ -183,7 +186,11 @@ function dispatch(windows: WindowsHost, p: HostParameters): Outcome | null {
     case 'ListSessions': {
       const run = invokeNative(windows, 'quser.exe', []);
       const listed = result(run.exitCode, run.stdout, run.stderr);
-      return { ...listed, disconnectTimes: disconnectTimes(windows) };
+      return {
+        ...listed,
+        disconnectTimes: disconnectTimes(windows),
+        consoleSessionId: consoleSessionId(windows),
+      };
     }
     case 'DisconnectSession':
     case 'LogoffSession':
@@ -242,6 +249,8 @@ function sessionAction(windows: WindowsHost, p: HostParameters): Outcome {
   }
   const expected = expectedFacts(operation, p);
   if (typeof expected === 'string') return bad(expected);
+  const allowConsole = p.AllowConsole ?? '';
+  if (!/^(?:true)?$/.test(allowConsole)) return bad('AllowConsole must be true or empty.');
   const mode = windows.languageMode();
   if (mode !== 'FullLanguage') {
     return result(
@@ -250,7 +259,13 @@ function sessionAction(windows: WindowsHost, p: HostParameters): Outcome {
       `PowerShell runs in ${mode} mode on this host (WDAC or AppLocker): Add-Type is blocked, so the session guards cannot run. Nothing was done.`
     );
   }
-  const refusal = sessionGuard(windows, sessionId, expectedUser, operation === 'DisconnectSession');
+  const refusal = sessionGuard(
+    windows,
+    sessionId,
+    expectedUser,
+    operation,
+    allowConsole === 'true'
+  );
   if (refusal) return refusal;
   const readsBack = operation !== 'NotifySession';
   let facts: Facts | null = null;
@@ -324,6 +339,13 @@ function expectedFacts(operation: string, p: HostParameters): ExpectedFacts | st
     }
   }
   return expected;
+}
+
+/** `Get-ConsoleSessionId`: the session attached to the console, `null` when none is. */
+function consoleSessionId(windows: WindowsHost): number | null {
+  if (windows.languageMode() !== 'FullLanguage') return null;
+  const id = windows.wtsActiveConsoleSessionId();
+  return id === NO_CONSOLE_SESSION ? null : id;
 }
 
 /** `Get-DisconnectTimes`: each disconnected session's WTS DisconnectTime. */
@@ -440,7 +462,8 @@ function sessionGuard(
   windows: WindowsHost,
   sessionId: string,
   expectedUser: string,
-  refuseConsole: boolean
+  operation: string,
+  allowConsole: boolean
 ): Outcome | null {
   const id = Number(sessionId);
   if (!windows.wtsSessionExists(id)) {
@@ -455,13 +478,15 @@ function sessionGuard(
       `Session ${sessionId} belongs to ${owner}, not to the expected user.`
     );
   }
-  if (refuseConsole) {
+  // Never disconnected; logged off only when the request said so (AllowConsole).
+  if (operation === 'DisconnectSession' || (operation === 'LogoffSession' && !allowConsole)) {
     const station = windows.wtsQueryText(id, WTS_INFO.WinStationName) ?? '';
     if (id === windows.wtsActiveConsoleSessionId() || sameText(station, 'Console')) {
-      return refuse(
-        'console-session',
-        `Session ${sessionId} is the console session, which is never disconnected.`
-      );
+      const rule =
+        operation === 'LogoffSession'
+          ? 'which is logged off only with AllowConsole.'
+          : 'which is never disconnected.';
+      return refuse('console-session', `Session ${sessionId} is the console session, ${rule}`);
     }
   }
   return null;

@@ -79,6 +79,43 @@ const CASES: Case[] = [
     }),
   },
   {
+    name: 'LogoffSession of the console without AllowConsole: guard console-session (issue 12.5)',
+    host: 'RDSH-DE-01',
+    setup: () => ({ Operation: 'LogoffSession', SessionId: '1', ExpectedUser: 'administrator' }),
+  },
+  {
+    name: 'LogoffSession of the console with AllowConsole: logged off',
+    host: 'RDSH-DE-01',
+    setup: () => ({
+      Operation: 'LogoffSession',
+      SessionId: '1',
+      ExpectedUser: 'administrator',
+      AllowConsole: 'true',
+    }),
+  },
+  {
+    name: 'LogoffSession with an AllowConsole other than true: exit 2',
+    host: 'RDSH-DE-01',
+    setup: () => ({
+      Operation: 'LogoffSession',
+      SessionId: '1',
+      ExpectedUser: 'administrator',
+      AllowConsole: 'yes',
+    }),
+  },
+  {
+    name: 'LogoffSession of the same name in another domain: guard user-mismatch',
+    host: 'RDSH-ES-01',
+    setup: (fleet, host) => {
+      const id = fleet.addSession(host, { user: 'CORP\\agree.domain' });
+      return {
+        Operation: 'LogoffSession',
+        SessionId: String(id),
+        ExpectedUser: 'OTHER\\agree.domain',
+      };
+    },
+  },
+  {
     name: 'LogoffSession of another user: guard user-mismatch',
     host: 'RDSH-ES-01',
     setup: (fleet, host) => {

@@ -76,6 +76,8 @@ Describe 'the envelopes lib/ssm reads' {
     @{ name = 'logoff-session-not-found'; parameters = @{ Operation = 'LogoffSession'; SessionId = '7'; ExpectedUser = 'alice' } }
     @{ name = 'logoff-user-mismatch'; parameters = @{ Operation = 'LogoffSession'; SessionId = '2'; ExpectedUser = 'bob' } }
     @{ name = 'disconnect-console'; parameters = @{ Operation = 'DisconnectSession'; SessionId = '1'; ExpectedUser = 'admin' } }
+    @{ name = 'logoff-console'; parameters = @{ Operation = 'LogoffSession'; SessionId = '1'; ExpectedUser = 'admin' } }
+    @{ name = 'logoff-console-allowed'; parameters = @{ Operation = 'LogoffSession'; SessionId = '1'; ExpectedUser = 'admin'; AllowConsole = 'true' } }
     @{ name = 'logoff-access-denied'; parameters = @{ Operation = 'LogoffSession'; SessionId = '2'; ExpectedUser = 'alice' }; setup = { Set-FakeTool -Root $root -Name logoff.exe -Stderr 'quser/en-najki78-access-denied.txt' -ExitCode 1 } }
     @{ name = 'notify-msg-missing'; parameters = @{ Operation = 'NotifySession'; SessionId = '2'; ExpectedUser = 'alice'; Message = 'Hello' }; setup = { Remove-FakeTool $root msg.exe } }
     @{ name = 'list-sessions-disconnect-times'; parameters = @{ Operation = 'ListSessions' }; setup = { Set-FakeTool -Root $root -Name quser.exe -Stdout 'quser/en-US-quserobject-four-users.txt'; [SessionJanitorWtsFake]::SetSession(3, 'CONTOSO', 'carol', ''); [SessionJanitorWtsFake]::SetInfo(3, 4, [DateTime]::new(2026, 11, 21, 16, 16, 0, [DateTimeKind]::Utc), [DateTime]::new(2026, 11, 21, 17, 0, 0, [DateTimeKind]::Utc), [DateTime]::new(2026, 11, 21, 18, 30, 15, [DateTimeKind]::Utc)) } }

@@ -103,6 +103,8 @@ const EXPECTED: Record<string, Expected> = {
   },
   'logoff-user-mismatch': { status: 'skipped', errorCode: 'guard:user-mismatch', exitCode: 21 },
   'disconnect-console': { status: 'skipped', errorCode: 'guard:console-session', exitCode: 22 },
+  'logoff-console': { status: 'skipped', errorCode: 'guard:console-session', exitCode: 22 },
+  'logoff-console-allowed': { status: 'succeeded', errorCode: null, exitCode: 0 },
   'logoff-access-denied': { status: 'failed', errorCode: 'win32:5', exitCode: 1 },
   'list-sessions-disconnect-times': { status: 'succeeded', errorCode: null, exitCode: 0, rows: 4 },
   'logoff-logon-mismatch': { status: 'skipped', errorCode: 'guard:logon-mismatch', exitCode: 26 },
@@ -254,5 +256,12 @@ describe('envelopes of the real host script, read by lib/ssm', () => {
     expect(listing?.kind === 'listed' ? [...listing.disconnectTimes] : null).toEqual([
       [3, '2026-11-21T18:30:15Z'],
     ]);
+  });
+
+  it('reads the console session id a listing reports through WTS', () => {
+    const listed = fixture.cases.find((c) => c.name === 'list-sessions');
+    const envelope = listed ? parseEnvelope(listed.stdout).envelope : null;
+    const listing = envelope ? sessionListingOf(envelope) : null;
+    expect(listing?.kind === 'listed' ? listing.consoleSessionId : undefined).toBe(1);
   });
 });

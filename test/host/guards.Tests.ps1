@@ -189,10 +189,26 @@ Describe 'the disconnect times ListSessions reports' {
     $run.EnvelopeText | Should -Match ([regex]::Escape('"disconnectTimes":[]'))
   }
 
+  It 'reports no console session id while no session is attached to the console (0xFFFFFFFF)' {
+    [SessionJanitorWtsFake]::SetSession(2, 'CORP', 'alice', 'RDP-Tcp#3')
+    $run = Invoke-OperateScript @{ Operation = 'ListSessions' }
+    $run.EnvelopeText | Should -Match ([regex]::Escape('"consoleSessionId":null'))
+    $run.Wts | Should -Contain 'Console'
+  }
+
+  It 'reports the console session id also once the console session is disconnected (issue 12.5)' {
+    [SessionJanitorWtsFake]::SetSession(1, 'CORP', 'admin', '')
+    [SessionJanitorWtsFake]::SetInfo(1, 4, [DateTime]::UtcNow.AddHours(-5), [DateTime]::UtcNow.AddMinutes(-78), [DateTime]::UtcNow.AddMinutes(-40))
+    [SessionJanitorWtsFake]::ConsoleSessionId = 1
+    $run = Invoke-OperateScript @{ Operation = 'ListSessions' }
+    $run.EnvelopeText | Should -Match ([regex]::Escape('"consoleSessionId":1,'))
+  }
+
   It 'reports no disconnect times for any other operation' {
     [SessionJanitorWtsFake]::SetSession(2, 'CORP', 'alice', 'RDP-Tcp#3')
     $run = Invoke-OperateScript @{ Operation = 'NotifySession'; SessionId = '2'; ExpectedUser = 'alice'; Message = 'Hi' }
     $run.EnvelopeText | Should -Match ([regex]::Escape('"disconnectTimes":null'))
+    $run.EnvelopeText | Should -Match ([regex]::Escape('"consoleSessionId":null'))
   }
 }
 

@@ -32,7 +32,9 @@ Describe 'the session operations' {
       (Get-FakeToolCalls $root quser.exe)[0].Count | Should -Be 0
       Get-FakeToolsThatRan $root | Should -Be @('quser.exe')
       # Only to report disconnect times (guards.Tests.ps1): nobody is disconnected here.
-      $run.Wts | Should -Be @('SessionIds', 'Info 1', 'Info 2')
+      $run.Wts | Should -Be @('SessionIds', 'Info 1', 'Info 2', 'Console')
+      # The console through WTS (issue 12.5): quser leaves its name blank once it is disconnected.
+      $run.Envelope.consoleSessionId | Should -Be 1
       $run.Envelope.disconnectTimes.Count | Should -Be 0
       $run.Streamed | Should -BeNullOrEmpty
     }
@@ -174,11 +176,47 @@ Describe 'the session operations' {
       Get-FakeToolsThatRan $root | Should -BeNullOrEmpty
     }
 
-    It 'is not asked for a logoff: the console session can be logged off' {
+    It 'refuses to log off the console session unless AllowConsole says so (22, issue 12.5)' {
       $run = Invoke-OperateScript @{ Operation = 'LogoffSession'; SessionId = '1'; ExpectedUser = 'admin' }
+      $run.ExitCode | Should -Be 22
+      $run.Envelope.guard.code | Should -BeExactly 'console-session'
+      $run.Envelope.guard.message | Should -BeExactly 'Session 1 is the console session, which is logged off only with AllowConsole.'
+      Get-FakeToolsThatRan $root | Should -BeNullOrEmpty
+    }
+
+    It 'refuses to log off a disconnected console session, whose station has no name any more (22)' {
+      [SessionJanitorWtsFake]::SetSession(1, 'CONTOSO', 'admin', '')
+      $run = Invoke-OperateScript @{ Operation = 'LogoffSession'; SessionId = '1'; ExpectedUser = 'admin' }
+      $run.ExitCode | Should -Be 22
+      Get-FakeToolsThatRan $root | Should -BeNullOrEmpty
+    }
+
+    It 'logs off the console session when the request allowed it (AllowConsole = true)' {
+      $run = Invoke-OperateScript @{ Operation = 'LogoffSession'; SessionId = '1'; ExpectedUser = 'admin'; AllowConsole = 'true' }
       $run.ExitCode | Should -Be 0
       (Get-FakeToolCalls $root logoff.exe)[0] | Should -Be @('1')
       $run.Wts | Should -Not -Contain 'Console'
+    }
+
+    It 'still never disconnects the console, AllowConsole or not (22)' {
+      $run = Invoke-OperateScript @{ Operation = 'DisconnectSession'; SessionId = '1'; ExpectedUser = 'admin'; AllowConsole = 'true' }
+      $run.ExitCode | Should -Be 22
+      Get-FakeToolsThatRan $root | Should -BeNullOrEmpty
+    }
+
+    It 'logs off another session without asking for the console' {
+      $run = Invoke-OperateScript @{ Operation = 'LogoffSession'; SessionId = '2'; ExpectedUser = 'alice' }
+      $run.ExitCode | Should -Be 0
+      (Get-FakeToolCalls $root logoff.exe)[0] | Should -Be @('2')
+    }
+
+    It 'refuses an AllowConsole other than true: the script checks it again (2)' {
+      foreach ($value in @('TRUE', 'yes', "true`n", '1')) {
+        $run = Invoke-OperateScript @{ Operation = 'LogoffSession'; SessionId = '1'; ExpectedUser = 'admin'; AllowConsole = $value }
+        $run.ExitCode | Should -Be 2
+        $run.Envelope.stderr | Should -BeExactly 'AllowConsole must be true or empty.'
+      }
+      Get-FakeToolsThatRan $root | Should -BeNullOrEmpty
     }
   }
 

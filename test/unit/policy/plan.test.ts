@@ -132,6 +132,29 @@ describe('planHost', () => {
     expect(result.actions).toEqual([]);
   });
 
+  it('knows the console by the id WTS reports, also disconnected, when quser names it no more (issue 12.5)', () => {
+    const away = { minutes: 500, since: '2026-11-21T11:40:00Z', source: 'host' as const };
+    const result = plan({
+      consoleSessionId: 1,
+      sessions: [
+        session(1, {
+          sessionName: null,
+          state: 'disconnected',
+          idleMinutes: 500,
+          disconnected: away,
+        }),
+        session(2, {
+          sessionName: null,
+          state: 'disconnected',
+          idleMinutes: 500,
+          disconnected: away,
+        }),
+      ],
+    });
+
+    expect(result.actions.map((a) => [a.sessionId, a.operation])).toEqual([[2, 'logoff']]);
+  });
+
   it('records excluded users as skipped with the matching pattern', () => {
     const result = plan({
       sessions: [session(2, { userName: 'svc-sql' }), session(3, { userName: 'adm-jo' })],

@@ -34,7 +34,7 @@ describe('sessionListingOf', () => {
 
   it('takes "No User exists" on stderr as an empty list', () => {
     expect(sessionListingOf(envelope({ exitCode: 1, stderr: 'No User exists for *\r\n' }))).toEqual(
-      { kind: 'listed', rows: [], warnings: [], disconnectTimes: new Map() }
+      { kind: 'listed', rows: [], warnings: [], disconnectTimes: new Map(), consoleSessionId: null }
     );
   });
 

@@ -20,6 +20,7 @@ function envelope(operation: HostOperation, overrides: Partial<HostEnvelope> = {
     next: null,
     readBack: null,
     disconnectTimes: null,
+    consoleSessionId: null,
     culture: 'en-US',
     shortDatePattern: 'M/d/yyyy',
     shortTimePattern: 'h:mm tt',

@@ -53,6 +53,61 @@ describe('toHostParameters', () => {
     });
   });
 
+  it('lets the host log off the console only for a request that said console: true (issue 12.5)', () => {
+    const api = (overrides?: { console?: true }) => ({
+      kind: 'api' as const,
+      ticketId: 'INC-1',
+      caller: 'helpdesk',
+      ...(overrides ? { overrides } : {}),
+    });
+    expect(
+      toHostParameters({ operation: 'logoff', target: session, trigger: api({ console: true }) })
+    ).toEqual({
+      Operation: 'LogoffSession',
+      SessionId: '3',
+      ExpectedUser: 'CONTOSO\\alice',
+      AllowConsole: 'true',
+    });
+    expect(
+      toHostParameters({ operation: 'logoff', target: session, trigger: api() })
+    ).not.toHaveProperty('AllowConsole');
+    expect(
+      toHostParameters({
+        operation: 'logoff',
+        target: session,
+        trigger: { kind: 'schedule', sweepId: 's' },
+      })
+    ).not.toHaveProperty('AllowConsole');
+    // The console is never disconnected: the host does not take AllowConsole for it.
+    expect(
+      toHostParameters({
+        operation: 'disconnect',
+        target: session,
+        trigger: api({ console: true }),
+      })
+    ).not.toHaveProperty('AllowConsole');
+    expect(
+      refusal(() =>
+        assertValidHostParameters({
+          Operation: 'LogoffSession',
+          SessionId: '3',
+          ExpectedUser: 'alice',
+          AllowConsole: 'yes',
+        })
+      ).parameter
+    ).toBe('AllowConsole');
+    expect(
+      refusal(() =>
+        assertValidHostParameters({
+          Operation: 'DisconnectSession',
+          SessionId: '3',
+          ExpectedUser: 'alice',
+          AllowConsole: 'true',
+        })
+      ).parameter
+    ).toBe('AllowConsole');
+  });
+
   it('carries message and countdown for notify', () => {
     expect(
       toHostParameters({

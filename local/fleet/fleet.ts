@@ -682,9 +682,6 @@ function addSession(
     );
   }
   const console = input.console ?? false;
-  if (console && state !== 'active') {
-    throw new FleetError('invalid-input', 'a console session cannot be disconnected');
-  }
   const id = input.sessionId ?? lowestFreeSessionId(host);
   if (!Number.isInteger(id) || id < 1 || id > 65535) {
     throw new FleetError('invalid-input', 'sessionId must be an integer from 1 to 65535');
@@ -698,7 +695,8 @@ function addSession(
   putSession(host, {
     ...splitAccount(user),
     id,
-    sessionName: console ? 'console' : state === 'active' ? nextRdpName(host) : null,
+    // Disconnected, the console session is still the console's (WTS says so), but quser names it no more.
+    sessionName: state !== 'active' ? null : console ? 'console' : nextRdpName(host),
     state,
     logonAt: now - onFor * MINUTE_MS,
     lastInputAt: now - idle * MINUTE_MS,

@@ -74,6 +74,40 @@ describe('ticket actions on excluded users and the console', () => {
     expect(alive(sessionId)).toBe(true);
   });
 
+  it('refuses the console read from the host also once it is disconnected and quser names it no more (issue 12.5)', async () => {
+    const other = h.hostId('RDSH-DE-01');
+    const admin = h.fleet.host(other).sessions.find((s) => s.sessionName === 'console');
+    if (admin) h.fleet.logOff(other, admin.id);
+    const sessionId = h.fleet.addSession(other, {
+      user: 'CORP\\desk.user',
+      console: true,
+      state: 'disconnected',
+      idleMinutes: 90,
+      disconnectedMinutes: 60,
+    });
+    expect(h.fleet.host(other).sessions.find((s) => s.id === sessionId)?.sessionName).toBeNull();
+    const before = commands();
+
+    const response = await h.invoke(
+      postWith('post-action-logoff', {
+        instanceId: other,
+        sessionId,
+        userName: undefined,
+        ticketId: 'INC-4721',
+      })
+    );
+
+    expect(response).toMatchObject({ statusCode: 403, body: { error: 'console-session' } });
+    // The listing only: no logoff was sent.
+    expect(
+      h.localSsm
+        .commands()
+        .slice(before)
+        .map((c) => c.parameters.Operation?.[0])
+    ).toEqual(['ListSessions']);
+    expect(h.fleet.host(other).sessions.some((s) => s.id === sessionId)).toBe(true);
+  });
+
   it('needs the override scope for override: "exclusion"', async () => {
     const sessionId = h.fleet.addSession(host, { user: 'CORP\\svc_noscope' });
     const before = commands();

@@ -227,7 +227,6 @@ describe('test helpers', () => {
     [{ user: 'a b' }],
     [{ user: 'a', idleMinutes: -1 }],
     [{ user: 'a', idleMinutes: 30, loggedOnMinutes: 10 }],
-    [{ user: 'a', console: true, state: 'disconnected' as const }],
     [{ user: 'a', sessionId: 0 }],
   ])('rejects addSession(%j) with a typed error and changes nothing', (input) => {
     const { fleet, fileServer } = stillFleet();
@@ -236,6 +235,13 @@ describe('test helpers', () => {
       expect.objectContaining({ name: 'FleetError', code: 'invalid-input' })
     );
     expect(fleet.host(fileServer)).toEqual(before);
+  });
+
+  it('holds a disconnected console session: still the console, but without a session name', () => {
+    const { fleet, fileServer } = stillFleet();
+    const id = fleet.addSession(fileServer, { user: 'a', console: true, state: 'disconnected' });
+    const session = fleet.host(fileServer).sessions.find((s) => s.id === id);
+    expect(session).toMatchObject({ console: true, sessionName: null, state: 'disconnected' });
   });
 
   it('rejects bad SMB and file input with typed errors and changes nothing', () => {

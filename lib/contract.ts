@@ -6,6 +6,13 @@ import type { Operation } from './actions/model.js';
  * differently from the code that uses it.
  */
 
+/**
+ * A managed node's id as SSM's own pattern has it: an EC2 instance (`i-` + 8 or 17) or a hybrid
+ * node (`mi-` + 17). One rule for every place that checks one.
+ */
+export const INSTANCE_ID_PATTERN =
+  /^(?:i-(?:[0-9A-Za-z_]{8}|[0-9A-Za-z_]{17})|mi-[0-9A-Za-z_]{17})$/;
+
 /** `POWERTOOLS_SERVICE_NAME` and the CloudWatch namespace of the functions' metrics. */
 export const SERVICE_NAME = 'session-janitor';
 export const METRICS_NAMESPACE = 'SessionJanitor';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { INSTANCE_ID_PATTERN } from '../contract.js';
 import type { Action, AffectedEntry, NewAction } from './model.js';
 import { ACTION_STATUSES, OPERATIONS } from './model.js';
 
@@ -13,7 +14,7 @@ const text = (max: number) =>
 
 export const instanceIdSchema = z
   .string()
-  .regex(/^(i|mi)-[0-9a-f]{8,17}$/, 'must be an EC2 (i-…) or managed (mi-…) instance id');
+  .regex(INSTANCE_ID_PATTERN, 'must be an EC2 (i-…) or managed (mi-…) instance id');
 
 export const ticketIdSchema = text(128);
 export const actionIdSchema = z

@@ -4,6 +4,7 @@ import {
   type InstanceInformationStringFilter,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
+import { INSTANCE_ID_PATTERN } from '../contract.js';
 import {
   DispatchError,
   errorMessageOf,
@@ -41,7 +42,6 @@ export interface ListManagedRequest {
   pingStatus?: readonly PingStatus[];
 }
 
-const INSTANCE_ID = /^(?:i-(?:[0-9A-Za-z_]{8}|[0-9A-Za-z_]{17})|mi-[0-9A-Za-z_]{17})$/;
 const PAGE_SIZE = 50;
 
 function toManaged(info: InstanceInformation): ManagedInstance | null {
@@ -168,7 +168,7 @@ export async function describeHost(
   instanceId: string,
   tag: { tagKey: string; tagValue: string }
 ): Promise<HostDescription> {
-  if (!INSTANCE_ID.test(instanceId)) {
+  if (!INSTANCE_ID_PATTERN.test(instanceId)) {
     throw new InvalidRequestError(
       'instanceId',
       `${JSON.stringify(instanceId)} is not an instance id`

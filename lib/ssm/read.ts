@@ -4,6 +4,7 @@ import {
   ListCommandInvocationsCommand,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
+import { INSTANCE_ID_PATTERN } from '../contract.js';
 import {
   CommandNotFoundError,
   DispatchError,
@@ -86,7 +87,6 @@ const MISSING_POLL_FIRST_MS = 100;
 const MISSING_POLL_MAX_MS = 1_000;
 
 const COMMAND_ID = /^[0-9a-fA-F-]{36}$/;
-const INSTANCE_ID = /^(?:i-(?:[0-9A-Za-z_]{8}|[0-9A-Za-z_]{17})|mi-[0-9A-Za-z_]{17})$/;
 
 export type EnvelopeParse =
   | { envelope: HostEnvelope; error: null }
@@ -128,7 +128,7 @@ function assertValidIds(commandId: string, instanceId: string): void {
   if (!COMMAND_ID.test(commandId)) {
     throw new InvalidRequestError('commandId', `${JSON.stringify(commandId)} is not a command id`);
   }
-  if (!INSTANCE_ID.test(instanceId)) {
+  if (!INSTANCE_ID_PATTERN.test(instanceId)) {
     throw new InvalidRequestError(
       'instanceId',
       `${JSON.stringify(instanceId)} is not an instance id`

@@ -1,5 +1,5 @@
 import { SendCommandCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { documentFor, type HostDocuments } from '../contract.js';
+import { documentFor, type HostDocuments, INSTANCE_ID_PATTERN } from '../contract.js';
 import {
   DispatchError,
   DocumentNotFoundError,
@@ -21,7 +21,6 @@ export const MAX_COMMENT_LENGTH = 100;
 export const MIN_DELIVERY_TIMEOUT_SECONDS = 30;
 export const MAX_DELIVERY_TIMEOUT_SECONDS = 2_592_000;
 
-const INSTANCE_ID = /^(?:i-(?:[0-9A-Za-z_]{8}|[0-9A-Za-z_]{17})|mi-[0-9A-Za-z_]{17})$/;
 /** Printable ASCII only: the comment shows up in the console, in events and in CLI output. */
 const COMMENT = /^[\x20-\x7e]*$/;
 
@@ -64,7 +63,7 @@ export function assertValidSendRequest(
     );
   }
   for (const id of instanceIds) {
-    if (typeof id !== 'string' || !INSTANCE_ID.test(id)) {
+    if (typeof id !== 'string' || !INSTANCE_ID_PATTERN.test(id)) {
       throw new InvalidRequestError('instanceIds', `${JSON.stringify(id)} is not an instance id`);
     }
   }

@@ -205,23 +205,29 @@ function readingOfListed(
   const rawStdout = split < 0 ? output : output.slice(0, split);
   const rawStderr = split < 0 ? '' : output.slice(split + ERROR_TITLE.length);
   const status = invocation.Status ?? 'Pending';
-  const terminal = isTerminalInvocationStatus(status);
-  const parsed = terminal ? parseEnvelope(rawStdout) : { envelope: null, error: null };
-  // A script that succeeded printed its envelope; one that does not read may have been cut in a
-  // way this code does not know: GetCommandInvocation has the whole output.
-  if (status === 'Success' && parsed.envelope === null) return null;
-  return {
+  const reading = readingOf({
     commandId,
     instanceId,
     status,
     statusDetails: invocation.StatusDetails ?? status,
     responseCode: plugin.ResponseCode ?? null,
     comment: invocation.Comment ?? '',
-    envelope: parsed.envelope,
-    envelopeError: parsed.error,
     rawStdout,
     rawStderr,
-  };
+  });
+  // A script that succeeded printed its envelope; one that does not read may have been cut in a
+  // way this code does not know: GetCommandInvocation has the whole output.
+  return status === 'Success' && reading.envelope === null ? null : reading;
+}
+
+/** The reading of an invocation's fields, with its envelope once the invocation is terminal. */
+function readingOf(
+  fields: Omit<InvocationReading, 'envelope' | 'envelopeError'>
+): InvocationReading {
+  const parsed = isTerminalInvocationStatus(fields.status)
+    ? parseEnvelope(fields.rawStdout)
+    : { envelope: null, error: null };
+  return { ...fields, envelope: parsed.envelope, envelopeError: parsed.error };
 }
 
 /** One GetCommandInvocation; `missing` for `InvocationDoesNotExist`, typed errors otherwise. */
@@ -240,21 +246,16 @@ async function getInvocation(
       { operation: 'GetCommandInvocation', policy, retryTransient: true }
     );
     const status = output.Status ?? 'Pending';
-    const rawStdout = output.StandardOutputContent ?? '';
-    const terminal = isTerminalInvocationStatus(status);
-    const parsed = terminal ? parseEnvelope(rawStdout) : { envelope: null, error: null };
-    return {
+    return readingOf({
       commandId,
       instanceId,
       status,
       statusDetails: output.StatusDetails ?? status,
       responseCode: output.ResponseCode ?? null,
       comment: output.Comment ?? '',
-      envelope: parsed.envelope,
-      envelopeError: parsed.error,
-      rawStdout,
+      rawStdout: output.StandardOutputContent ?? '',
       rawStderr: output.StandardErrorContent ?? '',
-    };
+    });
   } catch (error) {
     if (error instanceof DispatchError) throw error;
     const name = errorNameOf(error);

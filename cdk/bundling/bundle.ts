@@ -36,16 +36,17 @@ export const leanBundle: Plugin = {
   setup(plugin) {
     plugin.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
       /[/\\]zod[/\\]v4[/\\]/.test(args.importer)
-        ? { path: 'zod-locales-en', namespace: 'session-janitor' }
+        ? { path: 'zod-locales-en', namespace: 'session-janitor', pluginData: args.resolveDir }
         : undefined
     );
     plugin.onResolve({ filter: PROFILE_CREDENTIAL_MODULES }, (args) => ({
       path: args.path,
       namespace: 'session-janitor-unavailable',
     }));
+    // Resolved beside the zod that imported the index, so it is that copy's English locale.
     plugin.onLoad({ filter: /.*/, namespace: 'session-janitor' }, (args) => ({
-      contents: "export { default as en } from 'zod/v4/locales/en.js';",
-      resolveDir: args.pluginData?.resolveDir ?? process.cwd(),
+      contents: "export { default as en } from '../locales/en.js';",
+      resolveDir: args.pluginData as string,
       loader: 'js',
     }));
     plugin.onLoad({ filter: /.*/, namespace: 'session-janitor-unavailable' }, () => ({

@@ -95,8 +95,12 @@ describe.runIf(runs)('the runtime with the real host script', () => {
       culture: 'fr-FR',
       shortDatePattern: 'dd/MM/yyyy',
       utcOffsetMinutes: 60,
-      hostTimeUtc: `${runtime.fleet.now().toISOString().slice(0, 19)}Z`,
     });
+    // The host's own (simulated) clock when the script ran: after the command was requested, by
+    // now at the latest, to the second as the script prints it.
+    const second = (at: Date) => `${at.toISOString().slice(0, 19)}Z`;
+    expect(envelope.hostTimeUtc >= second(listing?.requestedAt ?? new Date(0))).toBe(true);
+    expect(envelope.hostTimeUtc <= second(runtime.fleet.now())).toBe(true);
     expect(envelope.stdout).toMatch(
       /^ UTILISATEUR +SESSION +ID +ÉTAT .*\r\n Administrator +console/
     );

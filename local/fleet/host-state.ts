@@ -88,6 +88,10 @@ export function lowestFreeSessionId(host: HostState): number {
   return id;
 }
 
+export function sortedSessions(host: HostState): SessionState[] {
+  return [...host.sessions.values()].sort((a, b) => a.id - b.id);
+}
+
 export function splitAccount(account: string): { domain: string; userName: string } {
   const slash = account.indexOf('\\');
   if (slash >= 0) return { domain: account.slice(0, slash), userName: account.slice(slash + 1) };

@@ -123,7 +123,7 @@ export function associationStatusFilter(
   return () => false;
 }
 
-function resourceType(instanceId: string): string {
+export function resourceType(instanceId: string): string {
   return instanceId.startsWith('mi-') ? 'ManagedInstance' : 'EC2Instance';
 }
 

@@ -5,7 +5,7 @@ import { SsmApiError, validationError } from './errors.js';
 export type Input = Record<string, unknown>;
 export type Operation = (input: Input) => unknown;
 
-const INSTANCE_ID = /(^i-(\w{8}|\w{17})$)|(^mi-\w{17}$)/;
+export const INSTANCE_ID = /(^i-(\w{8}|\w{17})$)|(^mi-\w{17}$)/;
 
 export function epochSeconds(date: Date): number {
   return date.getTime() / 1000;

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { parseComment } from '../lib/collect/comments.js';
+import { parseComment } from '../lib/dispatch/comments.js';
 import { type Runtime, startRuntime } from '../local/runtime/runtime.js';
 
 const FLEETS = process.env.BENCH_QUICK === '1' ? [100, 1000] : [100, 1000, 10_000];

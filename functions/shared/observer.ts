@@ -1,7 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Action } from '../../lib/actions/model.js';
-import type { Observer } from '../../lib/collect/observer.js';
 import { METRIC_NAMES } from '../../lib/contract.js';
+import type { Observer } from '../../lib/dispatch/observer.js';
 import { logger, metrics } from './observability.js';
 
 /** Log keys every action line carries, so one query finds an action's whole story. */

@@ -1,7 +1,7 @@
 import { type Clients, createClients } from '../../lib/aws/clients.js';
-import { type ActDeps, overdueAfterSeconds } from '../../lib/collect/act.js';
-import type { Observer } from '../../lib/collect/observer.js';
 import { type Config, loadConfig } from '../../lib/config/env.js';
+import { type DispatchDeps, overdueAfterSeconds } from '../../lib/dispatch/dispatch.js';
+import type { Observer } from '../../lib/dispatch/observer.js';
 import { createLedger, type Ledger } from '../../lib/ledger/ledger.js';
 import { type Policy, policyFromEnv } from '../../lib/policy/schema.js';
 import type { RetryPolicy } from '../../lib/ssm/retry.js';
@@ -70,7 +70,7 @@ export function runtimeFromEnv(): Runtime {
 }
 
 /** What recording and dispatching actions needs, from a runtime. */
-export function actDeps(runtime: Runtime): ActDeps {
+export function actDeps(runtime: Runtime): DispatchDeps {
   const { config } = runtime;
   return {
     ledger: runtime.ledger,

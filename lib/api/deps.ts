@@ -1,6 +1,6 @@
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import type { Observer } from '../collect/observer.js';
 import type { HostDocuments } from '../contract.js';
+import type { Observer } from '../dispatch/observer.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Policy } from '../policy/schema.js';
 import type { RetryPolicy } from '../ssm/retry.js';

@@ -7,8 +7,13 @@ import type {
   AffectedEntry,
   NewAction,
 } from '../actions/model.js';
-import { dispatchAction, dispatchDeadline, finish, resumeAction } from '../collect/act.js';
-import { type FoundCommand, findSentFor, recordFoundDispatch } from '../collect/sent.js';
+import { completeAction } from '../dispatch/complete.js';
+import { dispatchAction, dispatchDeadline, resumeAction } from '../dispatch/dispatch.js';
+import {
+  type FoundCommand,
+  findCommandSentFor,
+  recordFoundDispatch,
+} from '../dispatch/unrecorded.js';
 import { findHostGroup } from '../idle/host-group.js';
 import { ActionConflictError, InvalidLedgerInputError } from '../ledger/errors.js';
 import { isConsole } from '../policy/plan.js';
@@ -433,7 +438,7 @@ async function fromTicket(
 }
 
 /**
- * Sends through the same path as every other trigger (`lib/collect/act.ts`). An orphaned action
+ * Sends through the same path as every other trigger (`lib/dispatch/dispatch.ts`). An orphaned action
  * is resumed: SSM is asked first whether its command already went out, so a request that died
  * after SendCommand is never sent twice. An API caller is waiting for an answer, so a send that
  * failed for now ends the action too (as `failed`) rather than leaving it for a retry nobody
@@ -467,12 +472,12 @@ async function settleFailedSend(
 ): Promise<Action> {
   let found: FoundCommand | null;
   try {
-    found = await findSentFor(deps, action);
+    found = await findCommandSentFor(deps, action);
   } catch (error) {
     if (!(error instanceof DispatchError)) throw error;
     return action;
   }
-  if (found === null) return finish(deps, action, 'failed', failure);
+  if (found === null) return completeAction(deps, action, 'failed', failure);
   return recordFoundDispatch(deps, action, {
     commandId: found.commandId,
     sentAt: found.requestedAt,

@@ -1,4 +1,5 @@
 import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { Observer } from '../dispatch/observer.js';
 import {
   type InvocationReading,
   isTerminalInvocationStatus,
@@ -6,7 +7,6 @@ import {
 } from '../ssm/read.js';
 import type { RetryPolicy } from '../ssm/retry.js';
 import { claimsFinal, type InvocationStatusInput } from './collect.js';
-import type { Observer } from './observer.js';
 
 export interface BatchReadDeps {
   ssm: SSMClient;

@@ -1,22 +1,28 @@
 import type { Action } from '../actions/model.js';
 import { NOT_FINAL_STATUSES } from '../contract.js';
+import { parseComment } from '../dispatch/comments.js';
+import { completeFromReading } from '../dispatch/complete.js';
+import { type DispatchDeps, dispatchDeadline, dispatchPlan } from '../dispatch/dispatch.js';
+import { RetryLaterError } from '../dispatch/errors.js';
+import {
+  actedThisIdlePeriod,
+  notifiesOf,
+  recentActions,
+  recordedExclusion,
+} from '../dispatch/history.js';
+import { recordFoundDispatch } from '../dispatch/unrecorded.js';
+import { checkIdleSession, type IdleCheckResult } from '../idle/check.js';
 import type { Ledger } from '../ledger/ledger.js';
-import { type PriorNotify, planHost } from '../policy/plan.js';
+import { planHost } from '../policy/plan.js';
 import { type Policy, resolveGroup } from '../policy/schema.js';
 import { CommandNotFoundError, InvocationNotFoundError } from '../ssm/errors.js';
 import { sessionListingOf } from '../ssm/listing.js';
 import { outcomeOf } from '../ssm/outcome.js';
 import { DEFAULT_MISSING_RETRY_MS, type InvocationReading, readInvocation } from '../ssm/read.js';
-import { type ActDeps, carryOut, dispatchDeadline } from './act.js';
-import { finishFromReading } from './affected.js';
-import { parseComment } from './comments.js';
 import { withDisconnectTimes } from './disconnected.js';
-import { RetryLaterError } from './errors.js';
-import { actedThisIdlePeriod, bareName, recordedExclusion } from './history.js';
-import { checkIdleSession, type IdleCheckResult } from './idle-check.js';
-import { recordFoundDispatch } from './sent.js';
+import { actionsHeld, staleListing } from './listing-checks.js';
 
-export interface CollectDeps extends ActDeps {
+export interface CollectDeps extends DispatchDeps {
   ledger: Ledger;
   policy: Policy;
   /**
@@ -58,34 +64,6 @@ export function claimsFinal(status: string): boolean {
   return !NOT_FINAL.has(status);
 }
 
-/** How far back a host's history is read for earlier warnings. */
-const HISTORY_LIMIT = 200;
-
-/**
- * A listing older than this describes sessions that may have moved on (the user reconnected or
- * came back): the host guard checks only the user, so acting on it could log off someone working.
- * A late or redriven status event meets this; the next sweep lists the host afresh. The same bound
- * as for `Session Idle` events.
- */
-const MAX_LISTING_AGE_MS = 15 * 60_000;
-
-/** Why a listing the host produced at `hostTimeUtc` is too old to plan from, or `null`. */
-export function staleListing(deps: Pick<CollectDeps, 'clock'>, hostTimeUtc: string): string | null {
-  const age = deps.clock().getTime() - Date.parse(hostTimeUtc);
-  return age > MAX_LISTING_AGE_MS ? `stale: sessions listed at ${hostTimeUtc}` : null;
-}
-
-/**
- * Why a host cannot act on any session now, by its own listing's language mode, or `null`. Under
- * WDAC or AppLocker the script runs in ConstrainedLanguage mode, where the guards' Add-Type is
- * blocked: every session action would fail (exit 30). Held, not retried, until a listing of the
- * host says FullLanguage again.
- */
-export function actionsHeld(languageMode: string): string | null {
-  if (languageMode === 'FullLanguage') return null;
-  return `host runs PowerShell in ${languageMode} mode (WDAC or AppLocker): no session action until a listing shows FullLanguage`;
-}
-
 /**
  * One Run Command invocation changed status. For a `ListSessions` of a sweep: read → parse →
  * policy → ledger → dispatch. For an action: move it to its terminal status. Duplicated, late and
@@ -124,12 +102,12 @@ export async function handleInvocationStatus(
 
   const purpose = parseComment(reading.comment);
   if (purpose === null) return { kind: 'ignored', reason: 'not a session-janitor command' };
-  if (purpose.kind === 'action') return completeAction(deps, purpose.actionId, reading);
+  if (purpose.kind === 'action') return collectActionResult(deps, purpose.actionId, reading);
   if (purpose.kind === 'idle') return checkIdleSession(deps, purpose, reading);
   return collectSessions(deps, purpose.sweepId, purpose.group, reading);
 }
 
-async function completeAction(
+async function collectActionResult(
   deps: CollectDeps,
   actionId: string,
   reading: InvocationReading
@@ -158,7 +136,7 @@ async function completeAction(
   }
   const outcome = outcomeOf(reading, action.operation);
   if (outcome.status === 'pending') return { kind: 'ignored', reason: 'still pending' };
-  return { kind: 'action', action: await finishFromReading(deps, action, outcome, reading) };
+  return { kind: 'action', action: await completeFromReading(deps, action, outcome, reading) };
 }
 
 async function collectSessions(
@@ -241,7 +219,7 @@ async function collectSessions(
     }
     return earlier === null;
   });
-  const { actions, retry } = await carryOut(deps, {
+  const { actions, retry } = await dispatchPlan(deps, {
     instanceId,
     trigger: { kind: 'schedule', sweepId },
     group,
@@ -256,44 +234,4 @@ async function collectSessions(
   await deps.ledger.addToSweepOnce(sweepId, instanceId, { sessionsSeen: parsed.rows.length });
   if (retry) throw new RetryLaterError(`some actions for ${instanceId} could not be sent yet`);
   return { kind: 'sessions', sweepId, group: group.name, sessions: parsed.rows.length, actions };
-}
-
-/** A host's recent actions, newest first: earlier warnings and actions of the same idle period. */
-export async function recentActions(
-  ledger: Pick<Ledger, 'listByHost'>,
-  instanceId: string
-): Promise<Action[]> {
-  return (await ledger.listByHost(instanceId, { order: 'desc', limit: HISTORY_LIMIT })).items;
-}
-
-/**
- * The policy's logoff warnings among a host's actions. A message the help desk sent through the
- * API says whatever its ticket needed, not that a logoff is coming: counted as the warning, it
- * would let the policy log the user off without ever showing its own.
- */
-export function notifiesOf(actions: readonly Action[]): PriorNotify[] {
-  const notifies: PriorNotify[] = [];
-  for (const action of actions) {
-    if (action.operation !== 'notify' || action.target.kind !== 'session') continue;
-    if (action.trigger.kind === 'api') continue;
-    const { sessionId, expectedUser } = action.target;
-    const user = bareName(expectedUser);
-    notifies.push({
-      sessionId,
-      userName: expectedUser,
-      logonTime: action.target.logonTime ?? null,
-      status: action.status,
-      dryRun: action.dryRun,
-      at: action.timestamps.succeeded ?? action.timestamps.dispatched ?? action.createdAt,
-      answered: actions.some(
-        (later) =>
-          later.operation === 'logoff' &&
-          later.target.kind === 'session' &&
-          later.target.sessionId === sessionId &&
-          bareName(later.target.expectedUser) === user &&
-          later.createdAt >= action.createdAt
-      ),
-    });
-  }
-  return notifies;
 }

@@ -1,9 +1,9 @@
 import type { Action } from '../actions/model.js';
+import { bareName } from '../dispatch/history.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { DisconnectedFor, SessionView } from '../policy/plan.js';
 import type { ResolvedGroup } from '../policy/schema.js';
 import type { QuserSession } from '../windows/types.js';
-import { bareName } from './history.js';
 
 export interface DisconnectedInput {
   instanceId: string;

@@ -1,9 +1,8 @@
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { notifiesOf, recentActions } from '../collect/collect.js';
-import { idleCheckComment, userTagOf } from '../collect/comments.js';
-import { RetryLaterError } from '../collect/errors.js';
-import { recordedExclusion } from '../collect/history.js';
 import type { HostDocuments } from '../contract.js';
+import { idleCheckComment, userTagOf } from '../dispatch/comments.js';
+import { RetryLaterError } from '../dispatch/errors.js';
+import { notifiesOf, recentActions, recordedExclusion } from '../dispatch/history.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { planHost } from '../policy/plan.js';
 import { namedGroups, type Policy, resolveGroup } from '../policy/schema.js';
@@ -53,7 +52,7 @@ const FUTURE_SLACK_MS = 5 * 60_000;
  * host whose claim would call for an action makes session-janitor ask that host for its sessions
  * (`ListSessions`, with the event id, the host's policy group, the session and its user in the
  * Comment). `command-status` then plans from the host's own answer, for that session only
- * (`lib/collect/idle-check.ts`). No waiting here (this function may not read invocations): the
+ * (`lib/idle/check.ts`). No waiting here (this function may not read invocations): the
  * answer arrives as a status event, like a sweep's.
  */
 export async function handleSessionIdle(

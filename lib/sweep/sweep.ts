@@ -1,11 +1,11 @@
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Action, ActionResult } from '../actions/model.js';
-import { type ActDeps, finish } from '../collect/act.js';
-import { finishFromReading } from '../collect/affected.js';
-import { namesAction, sweepComment } from '../collect/comments.js';
-import type { Observer } from '../collect/observer.js';
-import { findSentFor, recordFoundDispatch } from '../collect/sent.js';
 import type { HostDocuments } from '../contract.js';
+import { namesAction, sweepComment } from '../dispatch/comments.js';
+import { completeAction, completeFromReading } from '../dispatch/complete.js';
+import type { DispatchDeps } from '../dispatch/dispatch.js';
+import type { Observer } from '../dispatch/observer.js';
+import { findCommandSentFor, recordFoundDispatch } from '../dispatch/unrecorded.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { DEFAULT_GROUP, namedGroups, type Policy } from '../policy/schema.js';
 import { CommandNotFoundError, InvocationNotFoundError } from '../ssm/errors.js';
@@ -204,7 +204,7 @@ export async function reconcileOverdue(
     foundSent: 0,
   };
   const page = await deps.ledger.listOverdue(now, { limit });
-  const act: Pick<ActDeps, 'ledger' | 'observer'> = deps;
+  const act: Pick<DispatchDeps, 'ledger' | 'observer'> = deps;
   for (const overdue of page.items) {
     result.checked++;
     try {
@@ -216,7 +216,12 @@ export async function reconcileOverdue(
         { commandId: action.commandId, instanceId: action.instanceId, missingRetryMs: 0 }
       );
       if (!namesAction(reading.comment, action.id)) {
-        await finish(act, action, 'failed', foreignCommand(action.commandId, reading.comment));
+        await completeAction(
+          act,
+          action,
+          'failed',
+          foreignCommand(action.commandId, reading.comment)
+        );
         result.completed++;
         continue;
       }
@@ -225,11 +230,11 @@ export async function reconcileOverdue(
         result.stillOpen++;
         continue;
       }
-      await finishFromReading(deps, action, outcome, reading);
+      await completeFromReading(deps, action, outcome, reading);
       result.completed++;
     } catch (error) {
       if (error instanceof InvocationNotFoundError || error instanceof CommandNotFoundError) {
-        await finish(act, overdue, 'failed', {
+        await completeAction(act, overdue, 'failed', {
           exitCode: null,
           errorCode: 'ssm:InvocationNotFound',
           excerpt: 'SSM no longer knows this command; its outcome is unknown',
@@ -260,9 +265,9 @@ async function settlePlanned(
   now: Date,
   result: ReconcileResult
 ): Promise<Action> {
-  const sent = await findSentFor(deps, action);
+  const sent = await findCommandSentFor(deps, action);
   if (sent === null) {
-    const done = await finish(deps, action, 'cancelled', NOT_SENT, ['planned']);
+    const done = await completeAction(deps, action, 'cancelled', NOT_SENT, { from: ['planned'] });
     if (done.status === 'cancelled' && done.result?.errorCode === NOT_SENT.errorCode) {
       result.notSent++;
       result.completed++;

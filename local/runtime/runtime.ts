@@ -10,7 +10,6 @@ import { createRuntime } from '../../functions/shared/runtime.js';
 import { createSweepHandler } from '../../functions/sweep.js';
 import type { Action } from '../../lib/actions/model.js';
 import { type Clients, createClients } from '../../lib/aws/clients.js';
-import type { Observer } from '../../lib/collect/observer.js';
 import { loadConfig } from '../../lib/config/env.js';
 import {
   API_ROUTES,
@@ -23,6 +22,7 @@ import {
   SSM_EVENT_SOURCE,
   STATUS_BATCH,
 } from '../../lib/contract.js';
+import type { Observer } from '../../lib/dispatch/observer.js';
 import type { Ledger } from '../../lib/ledger/ledger.js';
 import { createLedgerTable } from '../../lib/ledger/table.js';
 import { parsePolicy } from '../../lib/policy/schema.js';

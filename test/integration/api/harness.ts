@@ -8,8 +8,8 @@ import type {
 import { inject } from 'vitest';
 import type { Action } from '../../../lib/actions/model.js';
 import { createClients } from '../../../lib/aws/clients.js';
-import type { Observer } from '../../../lib/collect/observer.js';
 import { loadConfig } from '../../../lib/config/env.js';
+import type { Observer } from '../../../lib/dispatch/observer.js';
 import type { Ledger } from '../../../lib/ledger/ledger.js';
 import { createLedgerTable } from '../../../lib/ledger/table.js';
 import { createFleet } from '../../../local/fleet/fleet.js';

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RetryLaterError } from '../../../lib/collect/errors.js';
+import { RetryLaterError } from '../../../lib/dispatch/errors.js';
 import { handleSessionIdle, type IdleDeps } from '../../../lib/idle/handle.js';
 import type { SessionIdleEvent } from '../../../lib/idle/schema.js';
 import { parsePolicy } from '../../../lib/policy/schema.js';

@@ -1,8 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { actDeps } from '../../../functions/shared/runtime.js';
 import type { Action, NewAction } from '../../../lib/actions/model.js';
-import { type ActDeps, dispatchAction, overdueAfterSeconds } from '../../../lib/collect/act.js';
-import { actionComment } from '../../../lib/collect/comments.js';
+import { actionComment } from '../../../lib/dispatch/comments.js';
+import {
+  type DispatchDeps,
+  dispatchAction,
+  overdueAfterSeconds,
+} from '../../../lib/dispatch/dispatch.js';
 import { StaleTransitionError } from '../../../lib/ledger/errors.js';
 import type { ReconcileResult } from '../../../lib/sweep/sweep.js';
 import type { SsmEventBridgeEvent } from '../../../local/ssm/types.js';
@@ -26,7 +30,7 @@ const PAST_GRACE_MINUTES = 14;
 describe('actions whose sender died', () => {
   let h: Harness;
   let host: string;
-  let deps: ActDeps;
+  let deps: DispatchDeps;
   /** Every status event SSM emitted, delivered to the queue or not. */
   let emitted: SsmEventBridgeEvent[];
 
@@ -62,7 +66,7 @@ describe('actions whose sender died', () => {
 
   /** The sender sends, then dies before `markDispatched` (a Lambda timeout, a crash). */
   async function sendAndDie(action: Action): Promise<string> {
-    const dying: ActDeps = {
+    const dying: DispatchDeps = {
       ...deps,
       ledger: {
         ...deps.ledger,

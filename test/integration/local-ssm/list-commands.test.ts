@@ -1,8 +1,8 @@
 import { ListCommandsCommand, SendCommandCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actionComment } from '../../../lib/collect/comments.js';
-import { findSentCommand } from '../../../lib/collect/sent.js';
 import { DOCUMENT_NAME, READ_DOCUMENT_NAME } from '../../../lib/contract.js';
+import { actionComment } from '../../../lib/dispatch/comments.js';
+import { findSentCommand } from '../../../lib/dispatch/unrecorded.js';
 import { startLocalSsm } from '../../../local/ssm/server.js';
 import type { LocalSsm } from '../../../local/ssm/types.js';
 import { createScriptedFleet, windowsInstance } from '../../helpers/ssm-fleet.js';

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findSentCommand } from '../../../lib/collect/sent.js';
+import { findSentCommand } from '../../../lib/dispatch/unrecorded.js';
 import { SsmServiceError, ThrottledError } from '../../../lib/ssm/errors.js';
 
 /**

@@ -1,12 +1,5 @@
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import type {
-  Action,
-  ActionResult,
-  ActionStatus,
-  ActionTrigger,
-  AffectedEntry,
-  NewAction,
-} from '../actions/model.js';
+import type { Action, ActionResult, ActionTrigger, NewAction } from '../actions/model.js';
 import type { HostDocuments } from '../contract.js';
 import { InvalidLedgerInputError, StaleTransitionError } from '../ledger/errors.js';
 import type { Ledger } from '../ledger/ledger.js';
@@ -14,15 +7,16 @@ import { hostGuard } from '../policy/guard.js';
 import { type PlannedAction, reskip } from '../policy/plan.js';
 import type { ResolvedGroup } from '../policy/schema.js';
 import { DispatchError } from '../ssm/errors.js';
-import { outcomeOfSendError, type TerminalActionStatus } from '../ssm/outcome.js';
+import { outcomeOfSendError } from '../ssm/outcome.js';
 import { toHostParameters } from '../ssm/parameters.js';
 import type { RetryPolicy } from '../ssm/retry.js';
 import { sendOperation } from '../ssm/send.js';
 import { actionComment } from './comments.js';
+import { completeAction } from './complete.js';
 import type { Observer } from './observer.js';
-import { type FoundCommand, findSentFor, recordFoundDispatch } from './sent.js';
+import { type FoundCommand, findCommandSentFor, recordFoundDispatch } from './unrecorded.js';
 
-export interface ActDeps {
+export interface DispatchDeps {
   ledger: Pick<
     Ledger,
     'createAction' | 'markDispatched' | 'complete' | 'leaseResume' | 'releaseResume'
@@ -39,7 +33,7 @@ export interface ActDeps {
   observer: Observer;
 }
 
-export interface CarryOutInput {
+export interface PlanDispatch {
   instanceId: string;
   trigger: ActionTrigger;
   group: ResolvedGroup;
@@ -67,7 +61,7 @@ export interface SendAttempt {
   failure: ActionResult | null;
 }
 
-export interface CarryOutResult {
+export interface PlanDispatchResult {
   /** Every action of the plan, as it is after this call. */
   actions: Action[];
   /** Something could not be sent for a passing reason (throttling): deliver the event again. */
@@ -90,14 +84,14 @@ const SEND_CUTOFF_SECONDS = 60;
  * delivery and execution timeouts plus a margin); for a planned one, from its creation.
  */
 export function overdueAfterSeconds(
-  deps: Pick<ActDeps, 'deliveryTimeoutSeconds' | 'executionTimeoutSeconds'>
+  deps: Pick<DispatchDeps, 'deliveryTimeoutSeconds' | 'executionTimeoutSeconds'>
 ): number {
   return deps.deliveryTimeoutSeconds + deps.executionTimeoutSeconds + OVERDUE_MARGIN_SECONDS;
 }
 
 /** The dispatch deadline of a command sent (or found sent) at `sentAt`. */
 export function dispatchDeadline(
-  deps: Pick<ActDeps, 'deliveryTimeoutSeconds' | 'executionTimeoutSeconds'>,
+  deps: Pick<DispatchDeps, 'deliveryTimeoutSeconds' | 'executionTimeoutSeconds'>,
   sentAt: Date
 ): Date {
   return new Date(sentAt.getTime() + overdueAfterSeconds(deps) * 1000);
@@ -109,7 +103,10 @@ export function dispatchDeadline(
  * previous attempt recorded but did not record as sent is sent now, unless SSM shows that
  * attempt did send it.
  */
-export async function carryOut(deps: ActDeps, input: CarryOutInput): Promise<CarryOutResult> {
+export async function dispatchPlan(
+  deps: DispatchDeps,
+  input: PlanDispatch
+): Promise<PlanDispatchResult> {
   const sends = input.planned.filter((plan) => plan.skip === null);
   const recordedSends = await record(deps, input, sends);
   const freshSends = recordedSends.filter((r) => r.fresh).length;
@@ -145,7 +142,7 @@ export async function carryOut(deps: ActDeps, input: CarryOutInput): Promise<Car
     if (fresh) deps.observer.planned(action, skip === null ? 'send' : 'skip');
     if (skip !== null) {
       const result = { exitCode: null, errorCode: skip.code, excerpt: skip.excerpt };
-      actions.push(await finish(deps, action, 'skipped', result));
+      actions.push(await completeAction(deps, action, 'skipped', result));
       continue;
     }
     const sent = fresh ? await dispatchAction(deps, action) : await resumeAction(deps, action);
@@ -157,8 +154,8 @@ export async function carryOut(deps: ActDeps, input: CarryOutInput): Promise<Car
 
 /** Records planned actions idempotently (`fresh`: this call recorded it). */
 async function record(
-  deps: ActDeps,
-  input: CarryOutInput,
+  deps: DispatchDeps,
+  input: PlanDispatch,
   plans: readonly PlannedAction[]
 ): Promise<{ plan: PlannedAction; action: Action; fresh: boolean }[]> {
   const recorded: { plan: PlannedAction; action: Action; fresh: boolean }[] = [];
@@ -224,11 +221,11 @@ export const RESUME_LEASE_SECONDS = 90;
  * creation) may send one SSM does not hold, so of concurrent resumers at most one sends; the
  * others leave the action as it is and say `retry`.
  */
-export async function resumeAction(deps: ActDeps, action: Action): Promise<SendAttempt> {
+export async function resumeAction(deps: DispatchDeps, action: Action): Promise<SendAttempt> {
   const leased = await deps.ledger.leaseResume(action.id, { leaseSeconds: RESUME_LEASE_SECONDS });
   let found: FoundCommand | null;
   try {
-    found = await findSentFor(deps, action);
+    found = await findCommandSentFor(deps, action);
   } catch (error) {
     if (!(error instanceof DispatchError)) throw error;
     deps.observer.warn('cannot tell whether a planned action was sent; it stays planned', {
@@ -265,7 +262,7 @@ export async function resumeAction(deps: ActDeps, action: Action): Promise<SendA
  */
 export const SESSION_ACTION_DELIVERY_TIMEOUT_SECONDS = 60;
 
-function sessionActionDeps(deps: ActDeps, action: Action): ActDeps {
+function sessionActionDeps(deps: DispatchDeps, action: Action): DispatchDeps {
   if (action.target.kind !== 'session') return deps;
   return {
     ...deps,
@@ -282,7 +279,7 @@ function sessionActionDeps(deps: ActDeps, action: Action): ActDeps {
  * this close to its planned deadline is left to reconcile, which alone may then say whether it
  * was ever sent: a send racing that check could act on a host after the ledger said "not sent".
  */
-export async function dispatchAction(deps: ActDeps, action: Action): Promise<SendAttempt> {
+export async function dispatchAction(deps: DispatchDeps, action: Action): Promise<SendAttempt> {
   if (
     action.deadline !== null &&
     deps.clock().getTime() >= Date.parse(action.deadline) - SEND_CUTOFF_SECONDS * 1000
@@ -313,7 +310,7 @@ export async function dispatchAction(deps: ActDeps, action: Action): Promise<Sen
       await deps.ledger.releaseResume(action.id);
       return { action, retry: true, failure: outcome.result };
     }
-    const done = await finish(deps, action, outcome.status, outcome.result);
+    const done = await completeAction(deps, action, outcome.status, outcome.result);
     return { action: done, retry: false, failure: outcome.result };
   }
   const deadline = dispatchDeadline(deps, deps.clock());
@@ -332,31 +329,6 @@ export async function dispatchAction(deps: ActDeps, action: Action): Promise<Sen
     if (error instanceof StaleTransitionError) {
       return { action: error.current, retry: false, failure: null };
     }
-    throw error;
-  }
-}
-
-/**
- * Moves an action to a terminal status (only from `from`, when given); a transition someone else
- * made first is not an error: the action is returned as it is now.
- */
-export async function finish(
-  deps: Pick<ActDeps, 'observer'> & { ledger: Pick<Ledger, 'complete'> },
-  action: Pick<Action, 'id'>,
-  status: TerminalActionStatus,
-  result: ActionResult,
-  from?: readonly ActionStatus[],
-  affected?: readonly AffectedEntry[]
-): Promise<Action> {
-  try {
-    const done = await deps.ledger.complete(action.id, status, result, {
-      ...(from ? { from } : {}),
-      ...(affected ? { affected } : {}),
-    });
-    deps.observer.finished(done);
-    return done;
-  } catch (error) {
-    if (error instanceof StaleTransitionError) return error.current;
     throw error;
   }
 }

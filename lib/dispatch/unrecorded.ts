@@ -14,13 +14,13 @@ import type { Observer } from './observer.js';
  * it, so the action is neither sent a second time nor declared unsent.
  */
 
-export interface SentDeps {
+export interface FindSentDeps {
   ssm: SSMClient;
   documents: HostDocuments;
   retry?: Partial<RetryPolicy>;
 }
 
-export interface SentQuery {
+export interface SentCommandQuery {
   actionId: string;
   instanceId: string;
   /**
@@ -47,7 +47,7 @@ function filterTime(at: Date): string {
 }
 
 async function listPage(
-  deps: SentDeps,
+  deps: FindSentDeps,
   input: { instanceId?: string; after: string; nextToken?: string }
 ): Promise<{ commands: Command[]; nextToken: string | undefined }> {
   try {
@@ -80,7 +80,11 @@ async function listPage(
   }
 }
 
-async function listAll(deps: SentDeps, query: SentQuery, byInstance: boolean): Promise<Command[]> {
+async function listAll(
+  deps: FindSentDeps,
+  query: SentCommandQuery,
+  byInstance: boolean
+): Promise<Command[]> {
   const after = filterTime(query.after);
   const comment = actionComment(query.actionId);
   const found: Command[] = [];
@@ -108,8 +112,8 @@ async function listAll(deps: SentDeps, query: SentQuery, byInstance: boolean): P
  * deregistered) cannot be listed by id; then the document's commands are read without it.
  */
 export async function findSentCommand(
-  deps: SentDeps,
-  query: SentQuery
+  deps: FindSentDeps,
+  query: SentCommandQuery
 ): Promise<FoundCommand | null> {
   let commands: Command[];
   try {
@@ -133,8 +137,8 @@ export async function findSentCommand(
 const SKEW_MS = 60_000;
 
 /** The first command sent for `action` since its creation, if any. */
-export function findSentFor(
-  deps: SentDeps,
+export function findCommandSentFor(
+  deps: FindSentDeps,
   action: Pick<Action, 'id' | 'instanceId' | 'createdAt'>
 ): Promise<FoundCommand | null> {
   return findSentCommand(deps, {

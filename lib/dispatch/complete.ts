@@ -1,9 +1,10 @@
-import type { Action, AffectedEntry } from '../actions/model.js';
+import type { Action, ActionResult, ActionStatus, AffectedEntry } from '../actions/model.js';
+import { StaleTransitionError } from '../ledger/errors.js';
 import type { Ledger } from '../ledger/ledger.js';
-import type { Outcome } from '../ssm/outcome.js';
+import type { Outcome, TerminalActionStatus } from '../ssm/outcome.js';
 import type { InvocationReading } from '../ssm/read.js';
 import { readSmbOpenFiles, readSmbSessions } from '../windows/smb-json.js';
-import { type ActDeps, finish } from './act.js';
+import type { Observer } from './observer.js';
 
 /**
  * Whom a close operation cut off, from what its host reports it closed (`null`: not a close
@@ -43,17 +44,18 @@ export function affectedOf(
   }
 }
 
-type FinishDeps = Pick<ActDeps, 'observer'> & {
+interface CompleteDeps {
   ledger: Pick<Ledger, 'complete' | 'recordAffected'>;
-};
+  observer: Observer;
+}
 
 /**
  * Completes a dispatched action with the outcome of its invocation. A close that succeeded first
  * records, per user, what it closed (idempotent writes), then completes with the whole list: a
  * crash between the two leaves the action open for its retry, never done without its record.
  */
-export async function finishFromReading(
-  deps: FinishDeps,
+export async function completeFromReading(
+  deps: CompleteDeps,
   action: Pick<Action, 'id' | 'instanceId' | 'operation' | 'createdAt'>,
   outcome: Exclude<Outcome, { status: 'pending' }>,
   reading: InvocationReading
@@ -67,5 +69,28 @@ export async function finishFromReading(
     });
   }
   if (affected !== null) await deps.ledger.recordAffected(action, affected);
-  return finish(deps, action, outcome.status, outcome.result, undefined, affected ?? undefined);
+  return completeAction(deps, action, outcome.status, outcome.result, {
+    affected: affected ?? undefined,
+  });
+}
+
+/**
+ * Moves an action to a terminal status (only from `from`, when given); a transition someone else
+ * made first is not an error: the action is returned as it is now.
+ */
+export async function completeAction(
+  deps: { ledger: Pick<Ledger, 'complete'>; observer: Observer },
+  action: Pick<Action, 'id'>,
+  status: TerminalActionStatus,
+  result: ActionResult,
+  options: { from?: readonly ActionStatus[]; affected?: readonly AffectedEntry[] } = {}
+): Promise<Action> {
+  try {
+    const done = await deps.ledger.complete(action.id, status, result, options);
+    deps.observer.finished(done);
+    return done;
+  } catch (error) {
+    if (error instanceof StaleTransitionError) return error.current;
+    throw error;
+  }
 }

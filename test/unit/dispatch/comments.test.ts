@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { idleCheckComment, parseComment, userTagOf } from '../../../lib/collect/comments.js';
+import { idleCheckComment, parseComment, userTagOf } from '../../../lib/dispatch/comments.js';
 import { MAX_COMMENT_LENGTH } from '../../../lib/ssm/send.js';
 
 const eventId = '6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b';

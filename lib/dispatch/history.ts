@@ -1,5 +1,6 @@
 import type { Action, ActionStatus } from '../actions/model.js';
-import type { PlannedAction } from '../policy/plan.js';
+import type { Ledger } from '../ledger/ledger.js';
+import type { PlannedAction, PriorNotify } from '../policy/plan.js';
 
 /** An action in one of these has acted, or is about to: the same idle period gets no other. */
 const ACTING: ReadonlySet<ActionStatus> = new Set(['planned', 'dispatched', 'succeeded']);
@@ -64,4 +65,47 @@ export function recordedExclusion(
 
 export function bareName(userName: string): string {
   return userName.slice(userName.indexOf('\\') + 1).toLowerCase();
+}
+
+/** How far back a host's history is read for earlier warnings. */
+const HISTORY_LIMIT = 200;
+
+/** A host's recent actions, newest first: earlier warnings and actions of the same idle period. */
+export async function recentActions(
+  ledger: Pick<Ledger, 'listByHost'>,
+  instanceId: string
+): Promise<Action[]> {
+  return (await ledger.listByHost(instanceId, { order: 'desc', limit: HISTORY_LIMIT })).items;
+}
+
+/**
+ * The policy's logoff warnings among a host's actions. A message the help desk sent through the
+ * API says whatever its ticket needed, not that a logoff is coming: counted as the warning, it
+ * would let the policy log the user off without ever showing its own.
+ */
+export function notifiesOf(actions: readonly Action[]): PriorNotify[] {
+  const notifies: PriorNotify[] = [];
+  for (const action of actions) {
+    if (action.operation !== 'notify' || action.target.kind !== 'session') continue;
+    if (action.trigger.kind === 'api') continue;
+    const { sessionId, expectedUser } = action.target;
+    const user = bareName(expectedUser);
+    notifies.push({
+      sessionId,
+      userName: expectedUser,
+      logonTime: action.target.logonTime ?? null,
+      status: action.status,
+      dryRun: action.dryRun,
+      at: action.timestamps.succeeded ?? action.timestamps.dispatched ?? action.createdAt,
+      answered: actions.some(
+        (later) =>
+          later.operation === 'logoff' &&
+          later.target.kind === 'session' &&
+          later.target.sessionId === sessionId &&
+          bareName(later.target.expectedUser) === user &&
+          later.createdAt >= action.createdAt
+      ),
+    });
+  }
+  return notifies;
 }

@@ -1,23 +1,22 @@
 import type { Action } from '../actions/model.js';
+import type { CollectDeps, CollectResult } from '../collect/collect.js';
+import { withDisconnectTimes } from '../collect/disconnected.js';
+import { actionsHeld, staleListing } from '../collect/listing-checks.js';
+import { type IdleCheckPurpose, userTagOf } from '../dispatch/comments.js';
+import { dispatchPlan, type QuotaGrant } from '../dispatch/dispatch.js';
+import { RetryLaterError } from '../dispatch/errors.js';
+import {
+  actedThisIdlePeriod,
+  notifiesOf,
+  recentActions,
+  recordedExclusion,
+} from '../dispatch/history.js';
 import { planHost } from '../policy/plan.js';
 import { type ResolvedGroup, resolveGroup } from '../policy/schema.js';
 import { sessionListingOf } from '../ssm/listing.js';
 import { outcomeOf } from '../ssm/outcome.js';
 import type { InvocationReading } from '../ssm/read.js';
 import type { QuserSession } from '../windows/types.js';
-import { carryOut, type QuotaGrant } from './act.js';
-import {
-  actionsHeld,
-  type CollectDeps,
-  type CollectResult,
-  notifiesOf,
-  recentActions,
-  staleListing,
-} from './collect.js';
-import { type IdleCheckPurpose, userTagOf } from './comments.js';
-import { withDisconnectTimes } from './disconnected.js';
-import { RetryLaterError } from './errors.js';
-import { actedThisIdlePeriod, recordedExclusion } from './history.js';
 
 export interface IdleCheckResult {
   kind: 'idle-checked';
@@ -109,7 +108,7 @@ export async function checkIdleSession(
   const excluded = plan.actions.map((planned) => recordedExclusion(history, planned)).find(Boolean);
   if (excluded) return done(`exclusion already recorded for this logon (${excluded.id})`);
 
-  const { actions, retry } = await carryOut(deps, {
+  const { actions, retry } = await dispatchPlan(deps, {
     instanceId,
     trigger: { kind: 'idle-event', eventId },
     group,

@@ -7,7 +7,7 @@ import type { ApiDeps } from '../lib/api/deps.js';
 import { type HttpOutcome, handleHttpEvent } from '../lib/api/http.js';
 import { METRIC_NAMES } from '../lib/contract.js';
 import { observed } from './shared/middleware.js';
-import { logger, metrics } from './shared/observability.js';
+import { log, metrics } from './shared/observability.js';
 import { actDeps, type Runtime } from './shared/runtime.js';
 
 export interface ApiHandlerOptions {
@@ -44,9 +44,7 @@ function record(outcome: HttpOutcome): void {
     single.addMetric(METRIC_NAMES.apiActions, MetricUnit.Count, 1);
   }
   const [first] = outcome.actions;
-  // Keys on the line itself, not appended to the shared logger: the local runtime runs many
-  // invocations at once in one process, and appended keys would leak from one to another.
-  const fields = {
+  log().appendKeys({
     route,
     statusCode,
     ...(outcome.ticketId !== null ? { ticketId: outcome.ticketId } : {}),
@@ -57,13 +55,13 @@ function record(outcome: HttpOutcome): void {
           created: outcome.actions.map((a) => a.created),
         }
       : {}),
-  };
+  });
   if (outcome.unexpected !== null) {
-    logger.error('api request failed', { ...fields, error: outcome.unexpected as Error });
+    log().error('api request failed', { error: outcome.unexpected as Error });
   } else if (statusCode >= 400) {
-    logger.info('api request refused', { ...fields, body: outcome.response.body.slice(0, 500) });
+    log().info('api request refused', { body: outcome.response.body.slice(0, 500) });
   } else {
-    logger.info('api request answered', fields);
+    log().info('api request answered');
   }
   const requests = metrics.singleMetric();
   requests.addDimensions({ route, status: String(statusCode) });

@@ -11,7 +11,7 @@ import {
 import { invocationsOf, ssmStatusEventSchema } from '../lib/collect/events.js';
 import type { InvocationReading } from '../lib/ssm/read.js';
 import { observed } from './shared/middleware.js';
-import { logger } from './shared/observability.js';
+import { log } from './shared/observability.js';
 import { actDeps, type Runtime } from './shared/runtime.js';
 
 const recordSchema = JSONStringified(ssmStatusEventSchema);
@@ -48,7 +48,7 @@ export function createCommandStatusHandler(runtime: Runtime) {
     const event = parse(record.body, undefined, recordSchema);
     const invocations = invocationsOf(event, documents);
     if (invocations.length === 0) {
-      logger.info('status event ignored', { eventId: event.id, reason: 'not ours' });
+      log().info('status event ignored', { eventId: event.id, reason: 'not ours' });
     }
     const queuedForMs = Date.now() - Number(record.attributes.SentTimestamp);
     for (const invocation of invocations) {
@@ -58,7 +58,7 @@ export function createCommandStatusHandler(runtime: Runtime) {
         ...(Number.isFinite(queuedForMs) ? { queuedForMs } : {}),
         ...(reading ? { reading } : {}),
       });
-      logger.info('status event handled', {
+      log().info('status event handled', {
         eventId: event.id,
         commandId: invocation.commandId,
         instanceId: invocation.instanceId,

@@ -2,7 +2,7 @@ import { parse } from '@aws-lambda-powertools/parser';
 import { handleSessionIdle, type IdleDeps } from '../lib/idle/handle.js';
 import { sessionIdleEventSchema } from '../lib/idle/schema.js';
 import { observed } from './shared/middleware.js';
-import { logger } from './shared/observability.js';
+import { log } from './shared/observability.js';
 import { actDeps, type Runtime } from './shared/runtime.js';
 
 /**
@@ -22,9 +22,9 @@ export function createIdleEventHandler(runtime: Runtime) {
   };
   return observed(async (event: unknown) => {
     const idle = parse(event, undefined, sessionIdleEventSchema);
-    logger.appendKeys({ eventId: idle.id, instanceId: idle.detail.instanceId });
+    log().appendKeys({ eventId: idle.id, instanceId: idle.detail.instanceId });
     const result = await handleSessionIdle(deps, idle);
-    logger.info('session idle event handled', {
+    log().info('session idle event handled', {
       result: result.kind,
       sessionId: idle.detail.sessionId,
       ...(result.kind === 'ignored' ? { reason: result.reason } : { group: result.group }),

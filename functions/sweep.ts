@@ -2,7 +2,7 @@ import { parse } from '@aws-lambda-powertools/parser';
 import { runSweep, type SweepDeps } from '../lib/sweep/sweep.js';
 import { sweepTriggerSchema } from '../lib/sweep/trigger.js';
 import { observed } from './shared/middleware.js';
-import { logger } from './shared/observability.js';
+import { log } from './shared/observability.js';
 import type { Runtime } from './shared/runtime.js';
 
 /**
@@ -27,7 +27,7 @@ export function createSweepHandler(runtime: Runtime) {
   return observed(async (event: unknown) => {
     const { scheduledAt } = parse(event, undefined, sweepTriggerSchema);
     const result = await runSweep(deps, { scheduledAt });
-    logger.info('sweep finished', {
+    log().info('sweep finished', {
       sweepId: result.sweepId,
       repeated: result.repeated,
       hosts: Object.fromEntries(Object.entries(result.groups).map(([g, ids]) => [g, ids.length])),

@@ -2,7 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Action } from '../../lib/actions/model.js';
 import { METRIC_NAMES } from '../../lib/contract.js';
 import type { Observer } from '../../lib/dispatch/observer.js';
-import { logger, metrics } from './observability.js';
+import { log, metrics } from './observability.js';
 
 /** Log keys every action line carries, so one query finds an action's whole story. */
 export function actionKeys(action: Action): Record<string, unknown> {
@@ -31,19 +31,19 @@ function count(name: string, operation: string, outcome: string): void {
 export const powertoolsObserver: Observer = {
   planned(action, decision) {
     count(METRIC_NAMES.actionsPlanned, action.operation, decision);
-    logger.info('action planned', { ...actionKeys(action), decision, reason: action.reason });
+    log().info('action planned', { ...actionKeys(action), decision, reason: action.reason });
   },
   finished(action) {
     count(METRIC_NAMES.actionOutcome, action.operation, action.status);
-    logger.info('action finished', {
+    log().info('action finished', {
       ...actionKeys(action),
       errorCode: action.result?.errorCode ?? null,
     });
   },
   info(message, data) {
-    logger.info(message, data ?? {});
+    log().info(message, data ?? {});
   },
   warn(message, data) {
-    logger.warn(message, data ?? {});
+    log().warn(message, data ?? {});
   },
 };

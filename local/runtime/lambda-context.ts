@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 
-/** A Lambda context good enough for Powertools' `injectLambdaContext` and middy's timeout logic. */
+/** A Lambda context good enough for the Powertools logger and middy's timeout logic. */
 export function lambdaContext(
   functionName: string,
   requestId: string,

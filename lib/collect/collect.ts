@@ -146,13 +146,14 @@ async function collectSessions(
   reading: InvocationReading
 ): Promise<CollectResult> {
   const { instanceId } = reading;
-  const sweep = await deps.ledger.getSweep(sweepId);
-  if (!sweep) return { kind: 'ignored', reason: `unknown sweep ${sweepId}` };
+  const actionsPlanned = await deps.ledger.getActionsPlanned(sweepId);
+  if (actionsPlanned === null) return { kind: 'ignored', reason: `unknown sweep ${sweepId}` };
+  // Status events arrive at least once: a host's listing counts once per sweep (per its command).
+  const once = { shard: reading.commandId, key: instanceId };
 
   const failed = async (reason: string): Promise<CollectResult> => {
     deps.observer.warn('host could not list its sessions', { sweepId, instanceId, reason });
-    // Status events arrive at least once: a host's listing counts once per sweep.
-    await deps.ledger.addToSweepOnce(sweepId, instanceId, { errors: 1 });
+    await deps.ledger.addToSweepOnce(sweepId, once, { errors: 1 });
     return { kind: 'host-failed', sweepId, reason };
   };
   const outcome = outcomeOf(reading, 'ListSessions');
@@ -168,7 +169,7 @@ async function collectSessions(
   const held = actionsHeld(envelope.languageMode);
   if (held !== null) {
     deps.observer.warn('host cannot act on sessions', { sweepId, instanceId, reason: held });
-    await deps.ledger.addToSweepOnce(sweepId, instanceId, { sessionsSeen: parsed.rows.length });
+    await deps.ledger.addToSweepOnce(sweepId, once, { sessionsSeen: parsed.rows.length });
     const { name } = resolveGroup(deps.policy, groupName);
     return { kind: 'sessions', sweepId, group: name, sessions: parsed.rows.length, actions: [] };
   }
@@ -199,7 +200,7 @@ async function collectSessions(
     utcOffsetMinutes: envelope.utcOffsetMinutes,
     priorNotifies: notifiesOf(history),
     now: deps.clock().toISOString(),
-    fleetRemaining: max - sweep.counters.actionsPlanned,
+    fleetRemaining: max - actionsPlanned,
     consoleSessionId: parsed.consoleSessionId,
   });
   // The history's times are the ledger's: measure the idle period on the same clock.
@@ -219,19 +220,38 @@ async function collectSessions(
     }
     return earlier === null;
   });
+  // One write per host for the sweep record. A host with sends counts with the claim for them,
+  // made by the one delivery that recorded its first send (that record is conditional), so it
+  // counts once however often, or however concurrently, its listing is delivered; the others add
+  // nothing. A host with nothing to send, or whose claim got nothing, counts through its listing
+  // command's set of counted hosts.
+  const seen = { sessionsSeen: parsed.rows.length };
+  let owner = false;
+  let countedByClaim = false;
   const { actions, retry } = await dispatchPlan(deps, {
     instanceId,
     trigger: { kind: 'schedule', sweepId },
     group,
     planned,
-    claim: async (wanted) => ({
-      granted: (
-        await deps.ledger.claimSweepQuota(sweepId, { counter: 'actionsPlanned', wanted, max })
-      ).granted,
-      refused: { limit: 'fleet-limit', detail: 'fleet limit for this sweep reached' },
-    }),
+    claim: async (wanted, first) => {
+      owner = first;
+      const { granted } = await deps.ledger.claimSweepQuota(sweepId, {
+        counter: 'actionsPlanned',
+        wanted,
+        max,
+        ...(first ? { add: seen } : {}),
+      });
+      countedByClaim = first && granted > 0;
+      return {
+        granted,
+        refused: { limit: 'fleet-limit', detail: 'fleet limit for this sweep reached' },
+      };
+    },
   });
-  await deps.ledger.addToSweepOnce(sweepId, instanceId, { sessionsSeen: parsed.rows.length });
+  const sends = planned.some((action) => action.skip === null);
+  if (!sends || (owner && !countedByClaim)) {
+    await deps.ledger.addToSweepOnce(sweepId, once, seen);
+  }
   if (retry) throw new RetryLaterError(`some actions for ${instanceId} could not be sent yet`);
   return { kind: 'sessions', sweepId, group: group.name, sessions: parsed.rows.length, actions };
 }

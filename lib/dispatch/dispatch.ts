@@ -41,9 +41,10 @@ export interface PlanDispatch {
   /**
    * Grants up to `wanted` sends (the blast-radius budget: the sweep's fleet limit, or an idle
    * event's host and fleet limits per window); absent: no budget. Asked only for actions this call
-   * records for the first time.
+   * records for the first time. `first`: this call recorded the plan's first send, which exactly
+   * one of several deliveries of the same plan does.
    */
-  claim?: (wanted: number) => Promise<QuotaGrant>;
+  claim?: (wanted: number, first: boolean) => Promise<QuotaGrant>;
 }
 
 /** What a budget allows of the sends asked for, and why it refuses the rest. */
@@ -112,7 +113,7 @@ export async function dispatchPlan(
   const freshSends = recordedSends.filter((r) => r.fresh).length;
   const grant: QuotaGrant =
     input.claim && freshSends > 0
-      ? await input.claim(freshSends)
+      ? await input.claim(freshSends, recordedSends[0]?.fresh === true)
       : { granted: freshSends, refused: { limit: 'fleet-limit', detail: '' } };
   // A host limit the plan applied holds only if the host got that many: when the budget refused
   // some of its sends, the plans held back for the host limit were held back by the budget.

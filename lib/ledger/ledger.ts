@@ -3,7 +3,8 @@
  * so the same code runs on DynamoDB and on dynalite.
  *
  * Items: an action is `ACTION#<id>`/`ACTION` with the Action's fields plus `fingerprint`,
- * `expiresAt` and its index keys (see `table.ts`); a sweep is `SWEEP#<id>`/`SWEEP`; a
+ * `expiresAt` and its index keys (see `table.ts`); a sweep is `SWEEP#<id>`/`SWEEP`, with one
+ * `SWEEP#<id>`/`HOSTS#<command id>` per listing command for the hosts counted once (`sweeps.ts`); a
  * blast-radius counter of a time window is `QUOTA#<scope>#<window start>`/`QUOTA`; the first sighting
  * of a disconnect whose time the host cannot give is `SEEN#<hash>`/`SEEN` (see `sightings.ts`);
  * each user a close operation cut off is `ACTION#<id>`/`AFFECTED#<user>` (on `byTicket` under

@@ -1,7 +1,9 @@
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  paginateQuery,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
@@ -12,6 +14,9 @@ import { epochSeconds, SWEEP_SK, sweepPk } from './items.js';
 export const SWEEP_COUNTERS = ['hostsAsked', 'sessionsSeen', 'actionsPlanned', 'errors'] as const;
 export type SweepCounter = (typeof SWEEP_COUNTERS)[number];
 export type SweepCounters = Record<SweepCounter, number>;
+/** The counters only the sweep item holds, so a condition on it sees their whole value. */
+const FLEET_COUNTERS = ['hostsAsked', 'actionsPlanned'] as const;
+export type FleetCounter = (typeof FLEET_COUNTERS)[number];
 
 /** One scheduled sweep of the fleet and what came of it so far. */
 export interface Sweep {
@@ -24,35 +29,52 @@ export interface Sweep {
   counters: SweepCounters;
 }
 
+/**
+ * A sweep is one item (`SWEEP#<id>`/`SWEEP`) holding the fleet-wide counters (`hostsAsked`,
+ * `actionsPlanned`, which claims cap), and one item per listing command (`SWEEP#<id>`/
+ * `HOSTS#<commandId>`) holding the hosts of that command counted so far (at most 50, as a command
+ * names at most 50) with what they added. No item grows with the fleet: a sweep of any size stays
+ * far inside DynamoDB's 400 KB per item.
+ */
 export interface SweepStore {
   /** Creates the sweep record, or returns the existing one with `alreadyExisted`. */
   recordSweep(
     input: { id: string; scheduledAt: Date },
     options?: { at?: Date }
   ): Promise<{ sweep: Sweep; alreadyExisted: boolean }>;
+  /** The sweep with its counters totalled over its items (one consistent Query). */
   getSweep(id: string): Promise<Sweep | null>;
+  /** `actionsPlanned` so far (one GetItem of the sweep item); null: no such sweep. */
+  getActionsPlanned(id: string): Promise<number | null>;
   /** Adds to the counters atomically (one UpdateItem `ADD`); concurrent adds never lose counts. */
-  addToSweep(id: string, deltas: Partial<SweepCounters>, options?: { at?: Date }): Promise<Sweep>;
+  addToSweep(id: string, deltas: Partial<SweepCounters>, options?: { at?: Date }): Promise<void>;
   /**
-   * Adds to the counters once per `key` (a host): the key joins the sweep's set of counted keys
-   * in the same conditional UpdateItem, so a redelivered status event adds nothing. `counted` is
-   * false when the key was counted before.
+   * Adds to the counters once per `key` (a host) of the listing command `shard`: the key joins
+   * that command's set of counted keys in the same conditional UpdateItem, so a redelivered
+   * status event adds nothing. `counted` is false when the key was counted before.
    */
   addToSweepOnce(
     id: string,
-    key: string,
+    once: { shard: string; key: string },
     deltas: Partial<SweepCounters>,
     options?: { at?: Date }
-  ): Promise<{ counted: boolean; sweep: Sweep }>;
+  ): Promise<{ counted: boolean }>;
   /**
    * Takes up to `wanted` units of `counter` without letting it pass `max`, across concurrent
-   * callers (a fleet-wide cap on actions per sweep). `granted` may be less than asked, or 0.
+   * callers (a fleet-wide cap on actions per sweep). `granted` may be less than asked, or 0;
+   * `total` is the counter after the claim. `add`: more counters added in the same write, when
+   * anything is granted (a host's listing, with the claim for its actions).
    */
   claimSweepQuota(
     id: string,
-    claim: { counter: SweepCounter; wanted: number; max: number },
+    claim: {
+      counter: FleetCounter;
+      wanted: number;
+      max: number;
+      add?: Partial<SweepCounters>;
+    },
     options?: { at?: Date }
-  ): Promise<{ granted: number; sweep: Sweep }>;
+  ): Promise<{ granted: number; total: number }>;
 }
 
 const sweepIdSchema = z
@@ -65,9 +87,16 @@ const deltasSchema = z
   .partialRecord(z.enum(SWEEP_COUNTERS), count)
   .refine((d) => Object.keys(d).length > 0, 'at least one counter');
 const countedKeySchema = z.string().min(1).max(128);
-/** The sweep item's string set of keys (hosts) counted once. */
+const onceSchema = z.object({ shard: countedKeySchema, key: countedKeySchema });
+/** A listing command's item: the string set of its hosts counted so far. */
 const COUNTED_KEYS = 'countedKeys';
-const claimSchema = z.object({ counter: z.enum(SWEEP_COUNTERS), wanted: count, max: count });
+const HOSTS_SK = 'HOSTS#';
+const claimSchema = z.object({
+  counter: z.enum(FLEET_COUNTERS),
+  wanted: count,
+  max: count,
+  add: z.partialRecord(z.enum(SWEEP_COUNTERS), count).optional(),
+});
 
 const storedSweepSchema = z.object({
   id: z.string(),
@@ -101,6 +130,39 @@ export function createSweepStore(deps: {
 
   async function getSweep(id: string): Promise<Sweep | null> {
     check(sweepIdSchema, id, 'sweepId');
+    let sweep: Sweep | null = null;
+    const added: SweepCounters = { hostsAsked: 0, sessionsSeen: 0, actionsPlanned: 0, errors: 0 };
+    const pages = paginateQuery(
+      { client },
+      {
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': sweepPk(id) },
+        ConsistentRead: true,
+      }
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) {
+        if (item.sk === SWEEP_SK) {
+          sweep = sweepFromItem(item);
+          continue;
+        }
+        for (const counter of SWEEP_COUNTERS) {
+          const value = item[counter];
+          if (value === undefined) continue;
+          const parsed = count.safeParse(value);
+          if (!parsed.success) throw new CorruptItemError(item.pk, { cause: parsed.error });
+          added[counter] += parsed.data;
+        }
+      }
+    }
+    if (sweep === null) return null;
+    for (const counter of SWEEP_COUNTERS) sweep.counters[counter] += added[counter];
+    return sweep;
+  }
+
+  /** The sweep item alone: whole fleet-wide counters, the rest only what was added to it. */
+  async function getItem(id: string): Promise<Sweep | null> {
     const out = await client.send(
       new GetCommand({ TableName: tableName, Key: keyOf(id), ConsistentRead: true })
     );
@@ -113,39 +175,30 @@ export function createSweepStore(deps: {
     return sweep;
   }
 
-  /**
-   * `cap`: the update applies only while `cap.counter` is at most `cap.atMost` beforehand;
-   * `once`: only while `once` is not yet in the sweep's counted keys, which it then joins.
-   */
+  /** `cap`: the update applies only while `cap.counter` is at most `cap.atMost` beforehand. */
   async function add(
     id: string,
     deltas: Partial<SweepCounters>,
     at: string,
-    { cap, once }: { cap?: { counter: SweepCounter; atMost: number }; once?: string } = {}
+    cap?: { counter: SweepCounter; atMost: number }
   ): Promise<Sweep> {
     const entries = Object.entries(deltas);
-    const adds = entries.map((_, i) => `#c${i} :v${i}`);
-    if (once !== undefined) adds.push('#counted :onceSet');
     const out = await client.send(
       new UpdateCommand({
         TableName: tableName,
         Key: keyOf(id),
-        ConditionExpression: [
-          'attribute_exists(pk)',
-          ...(cap ? ['#cap <= :atMost'] : []),
-          ...(once !== undefined ? ['NOT contains(#counted, :once)'] : []),
-        ].join(' AND '),
-        UpdateExpression: `SET updatedAt = :at ADD ${adds.join(', ')}`,
+        ConditionExpression: cap
+          ? 'attribute_exists(pk) AND #cap <= :atMost'
+          : 'attribute_exists(pk)',
+        UpdateExpression: `SET updatedAt = :at ADD ${entries.map((_, i) => `#c${i} :v${i}`).join(', ')}`,
         ExpressionAttributeNames: {
           ...Object.fromEntries(entries.map(([c], i) => [`#c${i}`, c])),
           ...(cap ? { '#cap': cap.counter } : {}),
-          ...(once !== undefined ? { '#counted': COUNTED_KEYS } : {}),
         },
         ExpressionAttributeValues: {
           ...Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
           ':at': at,
           ...(cap ? { ':atMost': cap.atMost } : {}),
-          ...(once !== undefined ? { ':once': once, ':onceSet': new Set([once]) } : {}),
         },
         ReturnValues: 'ALL_NEW',
       })
@@ -153,8 +206,64 @@ export function createSweepStore(deps: {
     return sweepFromItem(out.Attributes ?? {});
   }
 
+  /**
+   * Adds `deltas` to the listing command's item unless `key` is in its set already. The item is
+   * made by its first host; made for a sweep that does not exist, it is taken back.
+   */
+  async function addOnce(
+    id: string,
+    once: { shard: string; key: string },
+    deltas: Partial<SweepCounters>,
+    at: Date
+  ): Promise<boolean> {
+    const entries = Object.entries(deltas);
+    const key = { pk: sweepPk(id), sk: `${HOSTS_SK}${once.shard}` };
+    try {
+      const out = await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: key,
+          ConditionExpression: 'NOT contains(#counted, :key)',
+          UpdateExpression:
+            'SET #type = :type, expiresAt = if_not_exists(expiresAt, :expiresAt) ' +
+            `ADD #counted :keySet, ${entries.map((_, i) => `#c${i} :v${i}`).join(', ')}`,
+          ExpressionAttributeNames: {
+            '#type': 'type',
+            '#counted': COUNTED_KEYS,
+            ...Object.fromEntries(entries.map(([c], i) => [`#c${i}`, c])),
+          },
+          ExpressionAttributeValues: {
+            ':type': 'sweep-hosts',
+            ':expiresAt': epochSeconds(at, retentionDays),
+            ':key': once.key,
+            ':keySet': new Set([once.key]),
+            ...Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
+          },
+          ReturnValues: 'UPDATED_OLD',
+        })
+      );
+      if (out.Attributes?.[COUNTED_KEYS] === undefined && !(await exists(id))) {
+        await client.send(new DeleteCommand({ TableName: tableName, Key: key }));
+        throw new SweepNotFoundError(id);
+      }
+      return true;
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      return false;
+    }
+  }
+
+  async function exists(id: string): Promise<boolean> {
+    return (await getItem(id)) !== null;
+  }
+
   return {
     getSweep,
+
+    async getActionsPlanned(id) {
+      check(sweepIdSchema, id, 'sweepId');
+      return (await getItem(id))?.counters.actionsPlanned ?? null;
+    },
 
     async recordSweep(input, options = {}) {
       const id = check(sweepIdSchema, input.id, 'sweepId');
@@ -193,45 +302,39 @@ export function createSweepStore(deps: {
       check(sweepIdSchema, id, 'sweepId');
       const valid = check(deltasSchema, deltas, 'deltas');
       try {
-        return await add(id, valid, iso(options.at ?? clock(), 'at'));
+        await add(id, valid, iso(options.at ?? clock(), 'at'));
       } catch (error) {
         if (!isConditionalCheckFailed(error)) throw error;
         throw new SweepNotFoundError(id, { cause: error });
       }
     },
 
-    async addToSweepOnce(id, key, deltas, options = {}) {
+    async addToSweepOnce(id, once, deltas, options = {}) {
       check(sweepIdSchema, id, 'sweepId');
-      const once = check(countedKeySchema, key, 'key');
-      const valid = check(deltasSchema, deltas, 'deltas');
-      try {
-        return {
-          counted: true,
-          sweep: await add(id, valid, iso(options.at ?? clock(), 'at'), { once }),
-        };
-      } catch (error) {
-        if (!isConditionalCheckFailed(error)) throw error;
-        return { counted: false, sweep: await requireSweep(id, error) };
-      }
+      const valid = check(onceSchema, once, 'once');
+      const validDeltas = check(deltasSchema, deltas, 'deltas');
+      return { counted: await addOnce(id, valid, validDeltas, options.at ?? clock()) };
     },
 
     async claimSweepQuota(id, claim, options = {}) {
       check(sweepIdSchema, id, 'sweepId');
-      const { counter, wanted, max } = check(claimSchema, claim, 'claim');
+      const { counter, wanted, max, add: more } = check(claimSchema, claim, 'claim');
       const at = iso(options.at ?? clock(), 'at');
       let asking = wanted;
       for (let round = 0; round < MAX_CLAIM_ROUNDS; round++) {
-        if (asking === 0) return { granted: 0, sweep: await requireSweep(id, undefined) };
+        if (asking === 0) {
+          const current = await getItem(id);
+          if (!current) throw new SweepNotFoundError(id);
+          return { granted: 0, total: current.counters[counter] };
+        }
         try {
-          return {
-            granted: asking,
-            sweep: await add(id, { [counter]: asking }, at, {
-              cap: { counter, atMost: max - asking },
-            }),
-          };
+          const deltas = { ...more, [counter]: asking + (more?.[counter] ?? 0) };
+          const sweep = await add(id, deltas, at, { counter, atMost: max - asking });
+          return { granted: asking, total: sweep.counters[counter] };
         } catch (error) {
           if (!isConditionalCheckFailed(error)) throw error;
-          const current = await requireSweep(id, error);
+          const current = await getItem(id);
+          if (!current) throw new SweepNotFoundError(id, { cause: error });
           asking = Math.max(0, Math.min(asking, max - current.counters[counter]));
         }
       }

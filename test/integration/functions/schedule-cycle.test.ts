@@ -419,13 +419,13 @@ describe('a session listing that comes back late', () => {
         idleMinutes: 250,
       });
       // The ledger is unreachable while the sweep's listing is processed: it ends dead-lettered.
-      const getSweep = h.runtime.ledger.getSweep;
-      h.runtime.ledger.getSweep = async () => {
+      const getActionsPlanned = h.runtime.ledger.getActionsPlanned;
+      h.runtime.ledger.getActionsPlanned = async () => {
         throw new Error('ProvisionedThroughputExceededException');
       };
       await h.sweepAt(h.fleet.now());
       await h.settle();
-      h.runtime.ledger.getSweep = getSweep;
+      h.runtime.ledger.getActionsPlanned = getActionsPlanned;
       const listings = h.deadLetters.map((d) => d.body);
       expect(listings.length).toBeGreaterThan(0);
       const before = h.ssm.commands().length;

@@ -1,3 +1,4 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidLedgerInputError, SweepNotFoundError } from '../../../lib/ledger/errors.js';
 import { type LedgerFixture, ledgerFixture } from './fixture.js';
@@ -56,20 +57,73 @@ describe('sweep records', () => {
 
   it('counts a key once across concurrent and repeated adds, and each key once', async () => {
     const { sweep } = await fx.ledger.recordSweep({ id: sweepId(), scheduledAt });
+    const shard = '11111111-2222-3333-4444-555555555555';
 
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        fx.ledger.addToSweepOnce(sweep.id, i < 8 ? 'i-0aaaaaaaaaaaaaaa1' : 'i-0aaaaaaaaaaaaaaa2', {
-          errors: 1,
-        })
+        fx.ledger.addToSweepOnce(
+          sweep.id,
+          { shard, key: i < 8 ? 'i-0aaaaaaaaaaaaaaa1' : 'i-0aaaaaaaaaaaaaaa2' },
+          { errors: 1 }
+        )
       )
     );
 
     expect(results.filter((r) => r.counted)).toHaveLength(2);
     expect((await fx.ledger.getSweep(sweep.id))?.counters.errors).toBe(2);
     await expect(
-      fx.ledger.addToSweepOnce('sw-none', 'i-0aaaaaaaaaaaaaaa1', { errors: 1 })
+      fx.ledger.addToSweepOnce('sw-none', { shard, key: 'i-0aaaaaaaaaaaaaaa1' }, { errors: 1 })
     ).rejects.toBeInstanceOf(SweepNotFoundError);
+    const orphans = await fx.client.send(
+      new QueryCommand({
+        TableName: fx.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'SWEEP#sw-none' },
+      })
+    );
+    expect(orphans.Items).toEqual([]);
+  });
+
+  it('keeps each item small however many hosts a sweep counts: one per listing command', async () => {
+    const { sweep } = await fx.ledger.recordSweep({ id: sweepId(), scheduledAt });
+    const commands = Array.from(
+      { length: 4 },
+      (_, c) => `11111111-2222-3333-4444-${String(c).padStart(12, '0')}`
+    );
+    for (const [c, shard] of commands.entries()) {
+      await Promise.all(
+        Array.from({ length: 50 }, (_, h) =>
+          fx.ledger.addToSweepOnce(
+            sweep.id,
+            { shard, key: `i-0${String(c * 50 + h).padStart(16, '0')}` },
+            { sessionsSeen: 10 }
+          )
+        )
+      );
+    }
+    await fx.ledger.claimSweepQuota(sweep.id, {
+      counter: 'actionsPlanned',
+      wanted: 3,
+      max: 10,
+      add: { sessionsSeen: 10 },
+    });
+
+    const items = await fx.client.send(
+      new QueryCommand({
+        TableName: fx.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `SWEEP#${sweep.id}` },
+      })
+    );
+    expect(items.Items).toHaveLength(1 + commands.length);
+    for (const item of items.Items ?? []) {
+      expect((item.countedKeys as Set<string> | undefined)?.size ?? 0).toBeLessThanOrEqual(50);
+    }
+    expect((await fx.ledger.getSweep(sweep.id))?.counters).toMatchObject({
+      sessionsSeen: 2010,
+      actionsPlanned: 3,
+    });
+    expect(await fx.ledger.getActionsPlanned(sweep.id)).toBe(3);
   });
 
   it('never grants more quota than the cap across concurrent claims', async () => {
@@ -104,7 +158,7 @@ describe('sweep records', () => {
 
     expect(partial.granted).toBe(2);
     expect(none.granted).toBe(0);
-    expect(none.sweep.counters.actionsPlanned).toBe(10);
+    expect(none.total).toBe(10);
   });
 
   it('reports unknown sweeps as not found and creates nothing', async () => {

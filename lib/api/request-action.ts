@@ -14,12 +14,12 @@ import {
   findCommandSentFor,
   recordFoundDispatch,
 } from '../dispatch/unrecorded.js';
-import { findHostGroup } from '../idle/host-group.js';
 import { ActionConflictError, InvalidLedgerInputError } from '../ledger/errors.js';
 import { isConsole } from '../policy/plan.js';
 import { namedGroups, resolveGroup } from '../policy/schema.js';
 import { matchExclusion } from '../policy/users.js';
 import { DispatchError, InvalidHostParameterError } from '../ssm/errors.js';
+import { findHostGroup } from '../ssm/instances.js';
 import { sessionListingOf } from '../ssm/listing.js';
 import { toHostParameters } from '../ssm/parameters.js';
 import { readSmbSessions } from '../windows/smb-json.js';

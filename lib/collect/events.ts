@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { COMMAND_DETAIL_TYPE, type HostDocuments, INVOCATION_DETAIL_TYPE } from '../contract.js';
+import {
+  COMMAND_DETAIL_TYPE,
+  type HostDocuments,
+  INSTANCE_ID_PATTERN,
+  INVOCATION_DETAIL_TYPE,
+} from '../contract.js';
 import type { InvocationStatusInput } from './collect.js';
 
 /**
@@ -7,7 +12,7 @@ import type { InvocationStatusInput } from './collect.js';
  * invocation is read; the invocation itself is then asked of SSM, never taken from the event.
  */
 
-const instanceId = z.string().regex(/^(?:i|mi)-[0-9a-zA-Z_]{8,17}$/, 'must be an instance id');
+const instanceId = z.string().regex(INSTANCE_ID_PATTERN, 'must be an instance id');
 
 export const ssmStatusEventSchema = z.object({
   version: z.literal('0'),
@@ -27,7 +32,7 @@ export const ssmStatusEventSchema = z.object({
 export type SsmStatusEvent = z.infer<typeof ssmStatusEventSchema>;
 
 const INSTANCE_ARN =
-  /^arn:aws[a-z-]*:(?:ec2|ssm):[a-z0-9-]+:\d{12}:(?:instance|managed-instance)\/((?:i|mi)-[0-9a-zA-Z_]{8,17})$/;
+  /^arn:aws[a-z-]*:(?:ec2|ssm):[a-z0-9-]+:\d{12}:(?:instance|managed-instance)\/([\w-]+)$/;
 
 /**
  * The invocations an event is about. Another document's events are none of ours. A command-level
@@ -47,5 +52,5 @@ export function invocationsOf(
   }
   if (event.resources.length !== 1) return [];
   const id = INSTANCE_ARN.exec(event.resources[0] ?? '')?.[1];
-  return id ? [{ ...base, instanceId: id }] : [];
+  return id && INSTANCE_ID_PATTERN.test(id) ? [{ ...base, instanceId: id }] : [];
 }

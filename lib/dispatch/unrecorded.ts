@@ -3,8 +3,9 @@ import type { Action } from '../actions/model.js';
 import type { HostDocuments } from '../contract.js';
 import { StaleTransitionError } from '../ledger/errors.js';
 import type { Ledger } from '../ledger/ledger.js';
-import { DispatchError, errorMessageOf, errorNameOf, SsmServiceError } from '../ssm/errors.js';
-import { type RetryPolicy, withRetry } from '../ssm/retry.js';
+import { allPages, callSsm } from '../ssm/call.js';
+import { SsmServiceError } from '../ssm/errors.js';
+import type { RetryPolicy } from '../ssm/retry.js';
 import { actionComment } from './comments.js';
 import type { Observer } from './observer.js';
 
@@ -46,63 +47,40 @@ function filterTime(at: Date): string {
   return `${new Date(Math.floor(at.getTime() / 1000) * 1000).toISOString().slice(0, 19)}Z`;
 }
 
-async function listPage(
-  deps: FindSentDeps,
-  input: { instanceId?: string; after: string; nextToken?: string }
-): Promise<{ commands: Command[]; nextToken: string | undefined }> {
-  try {
-    const output = await withRetry(
-      () =>
-        deps.ssm.send(
-          new ListCommandsCommand({
-            ...(input.instanceId ? { InstanceId: input.instanceId } : {}),
-            Filters: [
-              // Every action is sent with the operate document; listings never carry an action's comment.
-              { key: 'DocumentName', value: deps.documents.operate },
-              { key: 'InvokedAfter', value: input.after },
-            ],
-            MaxResults: PAGE_SIZE,
-            ...(input.nextToken ? { NextToken: input.nextToken } : {}),
-          })
-        ),
-      {
-        operation: 'ListCommands',
-        retryTransient: true,
-        ...(deps.retry ? { policy: deps.retry } : {}),
-      }
-    );
-    return { commands: output.Commands ?? [], nextToken: output.NextToken };
-  } catch (error) {
-    if (error instanceof DispatchError) throw error;
-    throw new SsmServiceError('ListCommands', errorNameOf(error), errorMessageOf(error), {
-      cause: error,
-    });
-  }
-}
-
-async function listAll(
+/**
+ * The operate document's commands requested since `query.after` (on the action's instance, if
+ * `byInstance`) that carry the action's comment.
+ */
+async function listSent(
   deps: FindSentDeps,
   query: SentCommandQuery,
   byInstance: boolean
 ): Promise<Command[]> {
   const after = filterTime(query.after);
   const comment = actionComment(query.actionId);
-  const found: Command[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await listPage(deps, {
-      after,
-      ...(byInstance ? { instanceId: query.instanceId } : {}),
-      ...(nextToken ? { nextToken } : {}),
-    });
-    found.push(
-      ...page.commands.filter(
-        (c) => c.Comment === comment && (c.InstanceIds ?? []).includes(query.instanceId)
-      )
+  const listed = await allPages(async (nextToken) => {
+    const output = await callSsm(
+      'ListCommands',
+      () =>
+        deps.ssm.send(
+          new ListCommandsCommand({
+            InstanceId: byInstance ? query.instanceId : undefined,
+            Filters: [
+              // Every action is sent with the operate document; listings never carry an action's comment.
+              { key: 'DocumentName', value: deps.documents.operate },
+              { key: 'InvokedAfter', value: after },
+            ],
+            MaxResults: PAGE_SIZE,
+            NextToken: nextToken,
+          })
+        ),
+      { retry: deps.retry, retryTransient: true }
     );
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return found;
+    return { items: output.Commands ?? [], nextToken: output.NextToken };
+  });
+  return listed.filter(
+    (c) => c.Comment === comment && (c.InstanceIds ?? []).includes(query.instanceId)
+  );
 }
 
 /**
@@ -117,10 +95,10 @@ export async function findSentCommand(
 ): Promise<FoundCommand | null> {
   let commands: Command[];
   try {
-    commands = await listAll(deps, query, true);
+    commands = await listSent(deps, query, true);
   } catch (error) {
     if (!(error instanceof SsmServiceError && error.errorName === 'InvalidInstanceId')) throw error;
-    commands = await listAll(deps, query, false);
+    commands = await listSent(deps, query, false);
   }
   const sent = commands
     .filter((c): c is Command & { CommandId: string } => typeof c.CommandId === 'string')

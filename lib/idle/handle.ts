@@ -6,12 +6,11 @@ import { notifiesOf, recentActions, recordedExclusion } from '../dispatch/histor
 import type { Ledger } from '../ledger/ledger.js';
 import { planHost } from '../policy/plan.js';
 import { namedGroups, type Policy, resolveGroup } from '../policy/schema.js';
-import { describeHost } from '../ssm/instances.js';
+import { describeHost, findHostGroup } from '../ssm/instances.js';
 import { outcomeOfSendError } from '../ssm/outcome.js';
 import { listParameters } from '../ssm/parameters.js';
 import type { RetryPolicy } from '../ssm/retry.js';
 import { sendOperation } from '../ssm/send.js';
-import { findHostGroup } from './host-group.js';
 import { offsetMinutesOf, type SessionIdleEvent } from './schema.js';
 
 export interface IdleDeps {

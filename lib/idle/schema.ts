@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SESSION_IDLE_DETAIL_TYPE, SESSION_IDLE_SOURCE } from '../contract.js';
+import { INSTANCE_ID_PATTERN, SESSION_IDLE_DETAIL_TYPE, SESSION_IDLE_SOURCE } from '../contract.js';
 
 /**
  * The `Session Idle` custom event; `events/session-idle.schema.json` is generated from it. Anyone allowed to put events on the bus can send one, so every field is bounded
@@ -15,7 +15,7 @@ const instant = z
   )
   .refine((value) => !Number.isNaN(Date.parse(value)), 'must be a real date-time');
 
-const instanceId = z.string().regex(/^(?:i|mi)-[0-9a-f]{8,17}$/, 'must be an instance id');
+const instanceId = z.string().regex(INSTANCE_ID_PATTERN, 'must be an instance id');
 
 const instanceArn = z
   .string()

@@ -5,14 +5,9 @@ import {
   type SSMClient,
 } from '@aws-sdk/client-ssm';
 import { INSTANCE_ID_PATTERN } from '../contract.js';
-import {
-  DispatchError,
-  errorMessageOf,
-  errorNameOf,
-  InvalidRequestError,
-  SsmServiceError,
-} from './errors.js';
-import { type RetryPolicy, withRetry } from './retry.js';
+import { allPages, callSsm } from './call.js';
+import { InvalidRequestError, SsmServiceError } from './errors.js';
+import type { RetryPolicy } from './retry.js';
 
 export const PING_STATUSES = ['Online', 'ConnectionLost', 'Inactive'] as const;
 export type PingStatus = (typeof PING_STATUSES)[number];
@@ -63,51 +58,26 @@ function assertTag(field: string, value: string): void {
   }
 }
 
-async function describe(
+/** Every instance DescribeInstanceInformation lists under `filters`, across all its pages. */
+function describeAll(
   deps: InstancesDeps,
-  filters: InstanceInformationStringFilter[],
-  nextToken: string | undefined
-): Promise<{ list: InstanceInformation[]; nextToken: string | undefined }> {
-  try {
-    const output = await withRetry(
+  filters: InstanceInformationStringFilter[]
+): Promise<InstanceInformation[]> {
+  return allPages(async (nextToken) => {
+    const output = await callSsm(
+      'DescribeInstanceInformation',
       () =>
         deps.ssm.send(
           new DescribeInstanceInformationCommand({
             Filters: filters,
             MaxResults: PAGE_SIZE,
-            ...(nextToken ? { NextToken: nextToken } : {}),
+            NextToken: nextToken,
           })
         ),
-      {
-        operation: 'DescribeInstanceInformation',
-        retryTransient: true,
-        ...(deps.retry ? { policy: deps.retry } : {}),
-      }
+      { retry: deps.retry, retryTransient: true }
     );
-    return { list: output.InstanceInformationList ?? [], nextToken: output.NextToken };
-  } catch (error) {
-    if (error instanceof DispatchError) throw error;
-    throw new SsmServiceError(
-      'DescribeInstanceInformation',
-      errorNameOf(error),
-      errorMessageOf(error),
-      { cause: error }
-    );
-  }
-}
-
-async function describeAll(
-  deps: InstancesDeps,
-  filters: InstanceInformationStringFilter[]
-): Promise<InstanceInformation[]> {
-  const all: InstanceInformation[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await describe(deps, filters, nextToken);
-    all.push(...page.list);
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return all;
+    return { items: output.InstanceInformationList ?? [], nextToken: output.NextToken };
+  });
 }
 
 /**
@@ -199,4 +169,32 @@ export async function describeHost(
     pingStatus: info.PingStatus ?? null,
     platformType: info.PlatformType ?? null,
   };
+}
+
+/**
+ * The policy group of one instance: the first of `groups` whose tag value it carries, or `null`.
+ * DescribeInstanceInformation returns no tags, so the tag is asked for as a filter: one query for
+ * "any named group", then one per group until it matches.
+ */
+export async function findHostGroup(
+  deps: InstancesDeps,
+  instanceId: string,
+  tagKey: string,
+  groups: readonly string[]
+): Promise<string | null> {
+  const matches = async (values: readonly string[]) =>
+    (
+      await describeAll(deps, [
+        { Key: 'InstanceIds', Values: [instanceId] },
+        { Key: `tag:${tagKey}`, Values: [...values] },
+      ])
+    ).some((i) => i.InstanceId === instanceId);
+  // DescribeInstanceInformation takes at most 5 values per tag filter.
+  let any = false;
+  for (let i = 0; i < groups.length && !any; i += 5) any = await matches(groups.slice(i, i + 5));
+  if (!any) return null;
+  for (const group of groups) {
+    if (await matches([group])) return group;
+  }
+  return null;
 }

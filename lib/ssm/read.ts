@@ -1,23 +1,21 @@
 import {
   type CommandInvocation,
   GetCommandInvocationCommand,
+  type GetCommandInvocationCommandOutput,
   ListCommandInvocationsCommand,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
 import { INSTANCE_ID_PATTERN } from '../contract.js';
+import { allPages, callSsm, type TypedSsmError } from './call.js';
 import {
   CommandNotFoundError,
-  DispatchError,
-  errorMessageOf,
-  errorNameOf,
   InvalidInstanceError,
   InvalidRequestError,
   InvocationNotFoundError,
   InvocationWaitTimeoutError,
-  SsmServiceError,
 } from './errors.js';
 import { type HostEnvelope, hostEnvelopeSchema } from './host-contract.js';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetry } from './retry.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 
 /** GetCommandInvocation `Status` values (aws-facts §3.1). */
 export const INVOCATION_STATUSES = [
@@ -157,37 +155,48 @@ export async function readCommandInvocations(
   if (!COMMAND_ID.test(commandId)) {
     throw new InvalidRequestError('commandId', `${JSON.stringify(commandId)} is not a command id`);
   }
-  const policy = { ...deps.retry, ...(deps.sleep ? { sleep: deps.sleep } : {}) };
-  const readings = new Map<string, InvocationReading>();
-  let nextToken: string | undefined;
-  do {
-    const token = nextToken;
-    const page = await withRetry(
+  const listed = await allPages(async (nextToken) => {
+    const page = await callSsm(
+      'ListCommandInvocations',
       () =>
         deps.ssm.send(
           new ListCommandInvocationsCommand({
             CommandId: commandId,
             Details: true,
             MaxResults: 50,
-            ...(token ? { NextToken: token } : {}),
+            NextToken: nextToken,
           })
         ),
-      { operation: 'ListCommandInvocations', policy, retryTransient: true }
-    ).catch((error: unknown) => {
-      if (error instanceof DispatchError) throw error;
-      const name = errorNameOf(error);
-      if (name === 'InvalidCommandId') throw new CommandNotFoundError(commandId, { cause: error });
-      throw new SsmServiceError('ListCommandInvocations', name, errorMessageOf(error), {
-        cause: error,
-      });
-    });
-    for (const invocation of page.CommandInvocations ?? []) {
-      const reading = readingOfListed(commandId, invocation);
-      if (reading) readings.set(reading.instanceId, reading);
-    }
-    nextToken = page.NextToken;
-  } while (nextToken);
+      { retry: retryOf(deps), retryTransient: true, typed: readErrorOf(commandId) }
+    );
+    return { items: page.CommandInvocations ?? [], nextToken: page.NextToken };
+  });
+  const readings = new Map<string, InvocationReading>();
+  for (const invocation of listed) {
+    const reading = readingOfListed(commandId, invocation);
+    if (reading) readings.set(reading.instanceId, reading);
+  }
   return readings;
+}
+
+/** The retry policy of a read, with the injected sleep (when given) in place of the real one. */
+function retryOf(deps: ReadDeps): Partial<RetryPolicy> {
+  return { ...deps.retry, ...(deps.sleep ? { sleep: deps.sleep } : {}) };
+}
+
+/** The typed errors of reading a command's invocations (on `instanceId`, for one of them). */
+function readErrorOf(commandId: string, instanceId?: string): TypedSsmError {
+  return (name, message, cause) => {
+    if (name === 'InvalidCommandId') return new CommandNotFoundError(commandId, { cause });
+    if (instanceId === undefined) return undefined;
+    if (name === 'InvocationDoesNotExist') {
+      return new InvocationNotFoundError(commandId, instanceId, { cause });
+    }
+    if (name === 'InvalidInstanceId') {
+      return new InvalidInstanceError([instanceId], message || 'invalid instance', { cause });
+    }
+    return undefined;
+  };
 }
 
 /** A listed invocation as a reading, or `null` when its plugin output is not whole. */
@@ -236,44 +245,31 @@ async function getInvocation(
   commandId: string,
   instanceId: string
 ): Promise<InvocationReading | 'missing'> {
-  const policy = { ...deps.retry, ...(deps.sleep ? { sleep: deps.sleep } : {}) };
+  let output: GetCommandInvocationCommandOutput;
   try {
-    const output = await withRetry(
+    output = await callSsm(
+      'GetCommandInvocation',
       () =>
         deps.ssm.send(
           new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId })
         ),
-      { operation: 'GetCommandInvocation', policy, retryTransient: true }
+      { retry: retryOf(deps), retryTransient: true, typed: readErrorOf(commandId, instanceId) }
     );
-    const status = output.Status ?? 'Pending';
-    return readingOf({
-      commandId,
-      instanceId,
-      status,
-      statusDetails: output.StatusDetails ?? status,
-      responseCode: output.ResponseCode ?? null,
-      comment: output.Comment ?? '',
-      rawStdout: output.StandardOutputContent ?? '',
-      rawStderr: output.StandardErrorContent ?? '',
-    });
   } catch (error) {
-    if (error instanceof DispatchError) throw error;
-    const name = errorNameOf(error);
-    switch (name) {
-      case 'InvocationDoesNotExist':
-        return 'missing';
-      case 'InvalidCommandId':
-        throw new CommandNotFoundError(commandId, { cause: error });
-      case 'InvalidInstanceId':
-        throw new InvalidInstanceError([instanceId], errorMessageOf(error) || 'invalid instance', {
-          cause: error,
-        });
-      default:
-        throw new SsmServiceError('GetCommandInvocation', name, errorMessageOf(error), {
-          cause: error,
-        });
-    }
+    if (error instanceof InvocationNotFoundError) return 'missing';
+    throw error;
   }
+  const status = output.Status ?? 'Pending';
+  return readingOf({
+    commandId,
+    instanceId,
+    status,
+    statusDetails: output.StatusDetails ?? status,
+    responseCode: output.ResponseCode ?? null,
+    comment: output.Comment ?? '',
+    rawStdout: output.StandardOutputContent ?? '',
+    rawStderr: output.StandardErrorContent ?? '',
+  });
 }
 
 /**

@@ -1,10 +1,9 @@
 import { SendCommandCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { documentFor, type HostDocuments, INSTANCE_ID_PATTERN } from '../contract.js';
+import { callSsm, ssmErrorOf, type TypedSsmError } from './call.js';
 import {
-  DispatchError,
+  type DispatchError,
   DocumentNotFoundError,
-  errorMessageOf,
-  errorNameOf,
   InvalidInstanceError,
   InvalidRequestError,
   ParametersRejectedError,
@@ -13,7 +12,7 @@ import {
 } from './errors.js';
 import type { HostParameters } from './host-contract.js';
 import { assertValidHostParameters } from './parameters.js';
-import { type RetryPolicy, withRetry } from './retry.js';
+import type { RetryPolicy } from './retry.js';
 
 /** SendCommand's own limits (aws-facts §2). */
 export const MAX_INSTANCES_PER_COMMAND = 50;
@@ -104,32 +103,38 @@ export function translateSendError(
   request: Pick<SendRequest, 'instanceIds'>,
   documentName: string
 ): DispatchError {
-  if (error instanceof DispatchError) return error;
-  const name = errorNameOf(error);
-  const message = errorMessageOf(error);
-  switch (name) {
-    case 'InvalidInstanceId':
-      return new InvalidInstanceError(
-        request.instanceIds,
-        message || 'SSM refused the instance ids: not managed, not registered or not running',
-        { cause: error }
-      );
-    case 'InvalidParameters':
-    case 'ValidationException':
-      return new ParametersRejectedError(message || `SSM refused the request (${name})`, {
-        cause: error,
-      });
-    case 'InvalidDocument':
-    case 'InvalidDocumentVersion':
-      return new DocumentNotFoundError(documentName, { cause: error });
-    case 'UnsupportedPlatformType':
-      return new UnsupportedPlatformError(
-        message || 'the document does not run on the platform of an instance',
-        { cause: error }
-      );
-    default:
-      return new SsmServiceError('SendCommand', name, message, { cause: error });
-  }
+  return ssmErrorOf('SendCommand', error, sendErrorOf(request, documentName));
+}
+
+function sendErrorOf(
+  request: Pick<SendRequest, 'instanceIds'>,
+  documentName: string
+): TypedSsmError {
+  return (name, message, cause) => {
+    switch (name) {
+      case 'InvalidInstanceId':
+        return new InvalidInstanceError(
+          request.instanceIds,
+          message || 'SSM refused the instance ids: not managed, not registered or not running',
+          { cause }
+        );
+      case 'InvalidParameters':
+      case 'ValidationException':
+        return new ParametersRejectedError(message || `SSM refused the request (${name})`, {
+          cause,
+        });
+      case 'InvalidDocument':
+      case 'InvalidDocumentVersion':
+        return new DocumentNotFoundError(documentName, { cause });
+      case 'UnsupportedPlatformType':
+        return new UnsupportedPlatformError(
+          message || 'the document does not run on the platform of an instance',
+          { cause }
+        );
+      default:
+        return undefined;
+    }
+  };
 }
 
 /**
@@ -165,16 +170,11 @@ export async function sendOperation(deps: SendDeps, request: SendRequest): Promi
         }
       : {}),
   });
-  let commandId: string | undefined;
-  try {
-    const response = await withRetry(() => deps.ssm.send(command), {
-      operation: 'SendCommand',
-      ...(deps.retry ? { policy: deps.retry } : {}),
-    });
-    commandId = response.Command?.CommandId;
-  } catch (error) {
-    throw translateSendError(error, request, documentName);
-  }
+  const response = await callSsm('SendCommand', () => deps.ssm.send(command), {
+    retry: deps.retry,
+    typed: sendErrorOf(request, documentName),
+  });
+  const commandId = response.Command?.CommandId;
   if (!commandId) {
     throw new SsmServiceError('SendCommand', 'MissingCommandId', 'the response has no CommandId');
   }

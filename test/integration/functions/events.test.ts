@@ -53,6 +53,13 @@ describe('Session Idle schema', () => {
     ['an extra detail field', (e) => (e.detail.command = 'shutdown')],
     ['another source', (e) => (e.source = 'aws.ssm')],
     ['a missing instance id', (e) => delete e.detail.instanceId],
+    [
+      'an instance id SSM refuses (i- + 10)',
+      (e) => {
+        e.detail.instanceId = 'i-0123456789';
+        e.resources = ['arn:aws:ec2:us-east-1:123456789012:instance/i-0123456789'];
+      },
+    ],
     ['a non-instance resource', (e) => (e.resources = ['arn:aws:s3:::bucket'])],
   ];
 

@@ -1,0 +1,64 @@
+import { DispatchError, errorMessageOf, errorNameOf, SsmServiceError } from './errors.js';
+import { type RetryPolicy, withRetry } from './retry.js';
+
+/** Makes the typed error of an SDK error name the caller knows; `undefined`: none. */
+export type TypedSsmError = (
+  name: string,
+  message: string,
+  cause: unknown
+) => DispatchError | undefined;
+
+export interface SsmCallOptions {
+  retry?: Partial<RetryPolicy>;
+  /** Also retry 5xx and timeouts: reads only (a SendCommand that failed may have gone out). */
+  retryTransient?: boolean;
+  typed?: TypedSsmError;
+}
+
+/**
+ * An SSM failure as a {@link DispatchError}: one already typed (a retry's `ThrottledError`) as it
+ * is, one `typed` knows as its error, any other as an {@link SsmServiceError} of `operation`.
+ */
+export function ssmErrorOf(
+  operation: string,
+  error: unknown,
+  typed?: TypedSsmError
+): DispatchError {
+  if (error instanceof DispatchError) return error;
+  const name = errorNameOf(error);
+  const message = errorMessageOf(error);
+  return (
+    typed?.(name, message, error) ?? new SsmServiceError(operation, name, message, { cause: error })
+  );
+}
+
+/** One SSM operation, retried as the policy allows; it fails only with a {@link DispatchError}. */
+export async function callSsm<T>(
+  operation: string,
+  fn: () => Promise<T>,
+  options: SsmCallOptions = {}
+): Promise<T> {
+  try {
+    return await withRetry(fn, {
+      operation,
+      policy: options.retry,
+      retryTransient: options.retryTransient,
+    });
+  } catch (error) {
+    throw ssmErrorOf(operation, error, options.typed);
+  }
+}
+
+/** Every item of a paginated SSM listing, page after page until SSM gives no next token. */
+export async function allPages<T>(
+  page: (nextToken: string | undefined) => Promise<{ items: T[]; nextToken?: string | undefined }>
+): Promise<T[]> {
+  const all: T[] = [];
+  let nextToken: string | undefined;
+  do {
+    const next = await page(nextToken);
+    all.push(...next.items);
+    nextToken = next.nextToken;
+  } while (nextToken);
+  return all;
+}

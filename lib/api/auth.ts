@@ -31,19 +31,19 @@ function scopesOf(auth: JwtAuthorization): Set<string> {
   return scopes;
 }
 
-/** The caller of a request; 401 without an authorizer context or an identity claim. */
+/** The caller of a request; `unauthorized` without an authorizer context or an identity claim. */
 export function callerOf(auth: JwtAuthorization | null): Caller {
-  if (auth === null) throw new ApiError(401, 'unauthorized', 'a valid bearer token is required');
+  if (auth === null) throw new ApiError('unauthorized', 'a valid bearer token is required');
   for (const name of CALLER_CLAIMS) {
     const value = auth.claims[name];
     if (typeof value === 'string' && CALLER.test(value)) {
       return { id: value, scopes: scopesOf(auth) };
     }
   }
-  throw new ApiError(401, 'unauthorized', 'the token names no caller (sub, client_id or username)');
+  throw new ApiError('unauthorized', 'the token names no caller (sub, client_id or username)');
 }
 
-/** 403 unless the caller holds at least one of `scopes`. */
+/** `forbidden` unless the caller holds at least one of `scopes`. */
 export function requireScope(caller: Caller, scopes: readonly ApiScope[]): void {
   if (scopes.some((scope) => caller.scopes.has(scope))) return;
   throw forbidden(`this request needs the scope ${scopes.join(' or ')}`);

@@ -1,6 +1,7 @@
 /**
- * The errors the API answers with. Each carries its HTTP status and a short machine-readable
- * `error` code; the body never holds a stack trace or an internal message.
+ * The errors the API answers with. Each carries a short machine-readable `error` code (the edge,
+ * `functions/api`, gives each code its HTTP status); the body never holds a stack trace or an
+ * internal message.
  */
 
 export interface FieldIssue {
@@ -34,21 +35,18 @@ export interface ApiErrorBody {
 }
 
 export class ApiError extends Error {
-  readonly status: number;
   readonly code: ApiErrorCode;
   readonly fields: FieldIssue[] | undefined;
   /** More members of the body (e.g. the conflicting `actionId`). */
   readonly extra: Record<string, unknown>;
 
   constructor(
-    status: number,
     code: ApiErrorCode,
     message: string,
     details: { fields?: FieldIssue[]; extra?: Record<string, unknown>; cause?: unknown } = {}
   ) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'ApiError';
-    this.status = status;
     this.code = code;
     this.fields = details.fields;
     this.extra = details.extra ?? {};
@@ -65,13 +63,13 @@ export class ApiError extends Error {
 }
 
 export function badRequest(message: string, fields: FieldIssue[] = []): ApiError {
-  return new ApiError(400, 'bad-request', message, { fields });
+  return new ApiError('bad-request', message, { fields });
 }
 
 export function notFound(message: string): ApiError {
-  return new ApiError(404, 'not-found', message);
+  return new ApiError('not-found', message);
 }
 
 export function forbidden(message: string): ApiError {
-  return new ApiError(403, 'forbidden', message);
+  return new ApiError('forbidden', message);
 }

@@ -13,7 +13,7 @@ import { ApiError, forbidden, notFound } from './errors.js';
 
 const DEFAULT_POLL_MS = 250;
 
-/** 404 for an instance SSM does not know, 403 for one without the managed tag. */
+/** `not-found` for an instance SSM does not know, `forbidden` for one without the managed tag. */
 export async function requireManagedHost(
   deps: Pick<ApiDeps, 'ssm' | 'managedTag' | 'retry'>,
   instanceId: string
@@ -32,11 +32,10 @@ export async function requireManagedHost(
   return host;
 }
 
-/** 503 for a host whose agent is not connected: a live query could only time out. */
+/** `host-offline` for a host whose agent is not connected: a live query could only time out. */
 export function requireOnline(host: HostDescription, instanceId: string): void {
   if (host.pingStatus === 'Online') return;
   throw new ApiError(
-    503,
     'host-offline',
     `${instanceId} is ${host.pingStatus ?? 'not connected'}: its agent cannot answer now`
   );
@@ -47,7 +46,7 @@ const inflight = new WeakMap<SSMClient, Map<string, Promise<HostEnvelope>>>();
 
 /**
  * Runs a listing on one host and returns its envelope, within `hostQueryTimeoutMs` in all:
- * 504 `host-timeout` when the host does not finish in time, 502 `host-error` when the command
+ * `host-timeout` when the host does not finish in time, `host-error` when the command
  * fails or SSM refuses it. Queries already running for the same host and operation are joined.
  */
 export function queryHost(
@@ -96,21 +95,20 @@ async function runQuery(
     if (outcome.status === 'succeeded' && reading.envelope !== null) return reading.envelope;
     const cause =
       outcome.status === 'pending' ? 'pending' : (outcome.result.errorCode ?? outcome.status);
-    throw new ApiError(502, 'host-error', `${operation} failed on ${instanceId} (${cause})`, {
+    throw new ApiError('host-error', `${operation} failed on ${instanceId} (${cause})`, {
       extra: { commandId },
     });
   } catch (error) {
     if (error instanceof ApiError) throw error;
     if (error instanceof InvocationWaitTimeoutError) {
       throw new ApiError(
-        504,
         'host-timeout',
         `${instanceId} did not answer within ${deps.hostQueryTimeoutMs} ms`,
         { extra: { commandId: error.commandId }, cause: error }
       );
     }
     if (error instanceof DispatchError) {
-      throw new ApiError(502, 'host-error', `${operation} could not be run on ${instanceId}`, {
+      throw new ApiError('host-error', `${operation} could not be run on ${instanceId}`, {
         extra: { reason: error.code },
         cause: error,
       });
@@ -122,7 +120,7 @@ async function runQuery(
 /** Pages a `ListOpenFiles` by path reads at most: ~60 handles each, so ~1,200 of one file. */
 const MAX_OPEN_FILE_PAGES = 20;
 
-/** One page of a host's open files (from the start, or after `AfterFileId`), or 502. */
+/** One page of a host's open files (from the start, or after `AfterFileId`), or `host-error`. */
 export async function readOpenFilesPage(
   deps: ApiDeps,
   instanceId: string,
@@ -130,14 +128,14 @@ export async function readOpenFilesPage(
 ): Promise<{ rows: OpenFile[]; warnings: string[]; next: HostEnvelope['next'] }> {
   const page = openFilesPageOf(await queryHost(deps, instanceId, 'ListOpenFiles', options));
   if (page.kind === 'failed') {
-    throw new ApiError(502, 'host-error', `${instanceId}: ${page.reason}`);
+    throw new ApiError('host-error', `${instanceId}: ${page.reason}`);
   }
   return page;
 }
 
 /**
  * Every file open at `path` (compared on the host, as a string), page after page. A listing
- * that cannot be read whole is a 502, never "not open".
+ * that cannot be read whole is a `host-error`, never "not open".
  */
 export async function readOpenFilesAt(
   deps: ApiDeps,
@@ -156,7 +154,6 @@ export async function readOpenFilesAt(
     after = page.next.afterFileId;
   }
   throw new ApiError(
-    502,
     'host-error',
     `${instanceId} holds more than ${files.length} handles of ${path}: too many to close in one request`
   );

@@ -11,7 +11,7 @@ import { ApiError, badRequest, notFound } from './errors.js';
 import { queryHost, readOpenFilesPage, requireManagedHost, requireOnline } from './host-query.js';
 import type { ListQuery } from './schemas.js';
 
-/** `GET /v1/actions/{id}`: the action as recorded, or 404. */
+/** `GET /v1/actions/{id}`: the action as recorded, or `not-found`. */
 export async function getAction(deps: Pick<ApiDeps, 'ledger'>, id: string): Promise<Action> {
   const action = await deps.ledger.getAction(id);
   if (action === null) throw notFound(`no action ${id}`);
@@ -64,7 +64,7 @@ export async function listHostSessions(deps: ApiDeps, instanceId: string): Promi
   const envelope = await queryHost(deps, instanceId, 'ListSessions');
   const parsed = sessionListingOf(envelope);
   if (parsed.kind === 'failed') {
-    throw new ApiError(502, 'host-error', `${instanceId}: ${parsed.reason}`);
+    throw new ApiError('host-error', `${instanceId}: ${parsed.reason}`);
   }
   return {
     instanceId,
@@ -88,7 +88,7 @@ export interface HostOpenFiles {
 
 /**
  * `GET /v1/hosts/{instanceId}/open-files`: one page of `Get-SmbOpenFile` (by path, after a file
- * id), and `Get-SmbSession`, now. A page the host could not give whole is a 502.
+ * id), and `Get-SmbSession`, now. A page the host could not give whole is a `host-error`.
  */
 export async function listHostOpenFiles(
   deps: ApiDeps,
@@ -104,7 +104,7 @@ export async function listHostOpenFiles(
   const parsedSessions = sessions === null ? null : parseSmbSessions(sessions.stdout);
   const error = parsedSessions?.error ?? null;
   if (error !== null) {
-    throw new ApiError(502, 'host-error', `listing failed on ${instanceId}: ${error.message}`);
+    throw new ApiError('host-error', `listing failed on ${instanceId}: ${error.message}`);
   }
   return {
     instanceId,

@@ -52,7 +52,7 @@ const DEFAULT_DISPATCH_GRACE_MS = 30_000;
 /** How far back a ticket's history is read to recognise a repeated request. */
 const TICKET_HISTORY_LIMIT = 500;
 
-/** Document parameter → the request field it comes from, to name the field in a 400. */
+/** Document parameter → the request field it comes from, to name the field in a `bad-request`. */
 const FIELD_OF_PARAMETER: Record<string, string> = {
   SessionId: 'body.sessionId',
   ExpectedUser: 'body.userName',
@@ -65,9 +65,10 @@ const FIELD_OF_PARAMETER: Record<string, string> = {
 };
 
 /**
- * `POST /v1/actions`: checks the host (404 unknown, 403 unmanaged, 503 offline unless the request
- * was already recorded), resolves the target (from the request, from the ticket's history for a
- * repeated request, or live from the host), records the action idempotently and sends it once.
+ * `POST /v1/actions`: checks the host (`not-found`, `forbidden` unmanaged, `host-offline` unless
+ * the request was already recorded), resolves the target (from the request, from the ticket's
+ * history for a repeated request, or live from the host), records the action idempotently and
+ * sends it once.
  *
  * Sending exactly once: only the request that recorded an action sends it. A repeat finds it
  * `planned` while the first request is still sending, and answers with it as it is. An action
@@ -111,7 +112,6 @@ export async function requestAction(
     } catch (error) {
       if (error instanceof ActionConflictError) {
         throw new ApiError(
-          409,
           'conflict',
           'this ticket already holds a different request for the same operation and target',
           { extra: { actionId: error.existing.id }, cause: error }
@@ -143,7 +143,7 @@ export async function requestAction(
 /**
  * One request, many people: ending SMB sessions by client alone ends every user's session from
  * that client (NetSessionDel semantics), and closing a file by path every user's handle. As
- * `NET SESSION /DELETE` asks first, a request that would cut off more than one user is 409
+ * `NET SESSION /DELETE` asks first, a request that would cut off more than one user is
  * `confirmation-required` with the list, and nothing is recorded or sent, unless it says
  * `confirm: true`. A request already recorded is answered as it was (its host may have changed).
  */
@@ -162,7 +162,6 @@ async function requireConfirmation(
   const users = [...new Map(affected.map((a) => [a.userName.toLowerCase(), a.userName])).values()];
   if (users.length <= 1) return;
   throw new ApiError(
-    409,
     'confirmation-required',
     `this would cut off ${users.length} users (${users.join(', ')}): say confirm: true to act`,
     { extra: { users, affected } }
@@ -178,7 +177,7 @@ async function smbSessionsMatching(
   if (target?.kind !== 'smb') return [];
   const listing = readSmbSessions((await queryHost(deps, instanceId, 'ListSmbSessions')).stdout);
   if ('kind' in listing || listing.error) {
-    throw new ApiError(502, 'host-error', `${instanceId}: its SMB sessions cannot be read`);
+    throw new ApiError('host-error', `${instanceId}: its SMB sessions cannot be read`);
   }
   const bare = (name: string) => name.replace(/^\[|\]$/g, '').toLowerCase();
   return listing.rows
@@ -223,7 +222,7 @@ type Overrides = NonNullable<Extract<ActionTrigger, { kind: 'api' }>['overrides'
 
 /**
  * The policy's exclusions bind tickets too: a logoff or disconnect of a user that matches an
- * exclusion of the host's policy group is refused (403 `excluded`) unless the request says
+ * exclusion of the host's policy group is refused (`excluded`) unless the request says
  * `override: "exclusion"` (the route has checked its scope); the pattern it overrode is recorded
  * with the action. The console is refused likewise without `console: true` (see `resolveTargets`).
  */
@@ -251,7 +250,6 @@ async function checkOverrides(
     if (pattern === null) continue;
     if (request.override !== 'exclusion') {
       throw new ApiError(
-        403,
         'excluded',
         `${target.expectedUser} matches the exclusion '${pattern}' of policy '${group.name}'; ` +
           'say override: "exclusion" (scope session-janitor/override) to act anyway'
@@ -332,14 +330,13 @@ async function resolveTargets(
       const envelope = await queryHost(deps, request.instanceId, 'ListSessions');
       const listing = sessionListingOf(envelope);
       if (listing.kind === 'failed') {
-        throw new ApiError(502, 'host-error', `${request.instanceId}: ${listing.reason}`);
+        throw new ApiError('host-error', `${request.instanceId}: ${listing.reason}`);
       }
       const session = listing.rows.find((row) => row.id === sessionId);
       if (!session) throw notFound(`${request.instanceId} has no user session ${sessionId}`);
       const consoleAllowed = request.operation === 'notify' || request.console === true;
       if (isConsole(session, listing.consoleSessionId) && !consoleAllowed) {
         throw new ApiError(
-          403,
           'console-session',
           `session ${sessionId} of ${request.instanceId} is the console: say console: true to act on it`
         );

@@ -8,7 +8,7 @@ import { badRequest, type FieldIssue } from './errors.js';
 /**
  * What the API accepts, checked before anything is looked up, recorded or sent. Every value that
  * becomes a document parameter is checked against the document's own `allowedPattern` (the
- * dispatcher's rules), so SSM never sees a value it would refuse, and the 400 names the field.
+ * dispatcher's rules), so SSM never sees a value it would refuse, and the refusal names the field.
  * Ticket ids and reasons never reach a host, but they show up in consoles and logs: they get a
  * plain character set too.
  */
@@ -163,7 +163,7 @@ export function operationOf(body: unknown): Operation {
   return operation as Operation;
 }
 
-/** Validates a whole action request; throws a 400 `ApiError` listing every bad field. */
+/** Validates a whole action request; throws a `bad-request` `ApiError` listing every bad field. */
 export function parseActionRequest(body: unknown): ActionRequest {
   const operation = operationOf(body);
   const parsed = BODY_SCHEMAS[operation].safeParse(body);
@@ -200,7 +200,7 @@ export const openFilesQuerySchema = z.strictObject({
 export const actionIdParamSchema = z.strictObject({ id: actionIdSchema });
 export const hostParamSchema = z.strictObject({ instanceId: instanceIdSchema });
 
-/** Parses `value` with `schema`, or throws a 400 naming the fields under `prefix`. */
+/** Parses `value` with `schema`, or throws a `bad-request` naming the fields under `prefix`. */
 export function parseOr400<S extends z.ZodType>(
   schema: S,
   value: unknown,

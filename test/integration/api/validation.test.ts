@@ -137,6 +137,19 @@ describe('POST /v1/actions with bad input', () => {
     );
   });
 
+  it('reads a body without a content type as JSON', async () => {
+    const event = postWith('post-action-logoff', {
+      instanceId: host,
+      sessionId: 4001,
+      ticketId: 'UNTYPED-1',
+      reason: 'no content type',
+    });
+    delete event.headers['content-type'];
+    const response = await h.invoke(event);
+    expect(response.statusCode).toBe(202);
+    await h.settle();
+  });
+
   it('refuses wrong types and missing fields per operation', async () => {
     const cases: [string, Record<string, unknown>, string][] = [
       ['post-action-logoff', { sessionId: '3' }, 'body.sessionId'],

@@ -2,6 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SessionIdleEvent } from '../../../lib/idle/schema.js';
 import { lambdaContext } from '../../../local/runtime/lambda-context.js';
+import {
+  type ApiHarness,
+  sample as apiSample,
+  startApiHarness,
+  withQuery,
+} from '../api/harness.js';
 import { type Harness, sample, startHarness } from './harness.js';
 
 /**
@@ -11,6 +17,7 @@ import { type Harness, sample, startHarness } from './harness.js';
 
 const saved = { ...process.env };
 let h: Harness;
+let api: ApiHarness;
 let template: SessionIdleEvent;
 
 beforeAll(async () => {
@@ -21,6 +28,7 @@ beforeAll(async () => {
   process.env.AWS_LAMBDA_INITIALIZATION_TYPE = 'on-demand';
   vi.resetModules();
   h = await startHarness({ policy: { version: 1, default: {} }, fleet: { hosts: 2 } });
+  api = await startApiHarness();
   template = await sample<SessionIdleEvent>('session-idle/active.json');
 });
 afterAll(async () => {
@@ -29,6 +37,7 @@ afterAll(async () => {
   delete process.env.AWS_LAMBDA_INITIALIZATION_TYPE;
   vi.restoreAllMocks();
   await h.close();
+  await api.close();
 });
 
 function idleEvent(instanceId: string): SessionIdleEvent {
@@ -78,5 +87,29 @@ describe('concurrent invocations in one process', () => {
       );
     }
     expect(handled.map((line) => line.cold_start).sort()).toEqual([false, true]);
+  });
+
+  it('of the api log their own ticket and route', async () => {
+    const tickets = ['LOGS-1', 'LOGS-2'];
+    const lines = captureStdout();
+
+    await Promise.all([
+      ...tickets.map((ticketId) =>
+        api.handler(
+          withQuery(apiSample('list-actions-by-ticket'), { ticketId }),
+          lambdaContext('api', randomUUID())
+        )
+      ),
+      api.handler(apiSample('get-host-sessions'), lambdaContext('api', randomUUID())),
+    ]);
+
+    const answered = lines().filter((line) => line.message?.toString().startsWith('api request'));
+    expect(answered).toHaveLength(3);
+    for (const ticketId of tickets) {
+      expect(answered).toContainEqual(
+        expect.objectContaining({ route: 'listActions', statusCode: 200, ticketId })
+      );
+    }
+    expect(answered).toContainEqual(expect.not.objectContaining({ ticketId: expect.anything() }));
   });
 });

@@ -4,12 +4,12 @@ import { ApiError } from '../../../lib/api/errors.js';
 import { matchRoute } from '../../../lib/api/routes.js';
 import { API_ROUTES, API_SCOPES, OPERATION_SCOPES } from '../../../lib/contract.js';
 
-function statusOf(run: () => unknown): number | null {
+function codeOf(run: () => unknown): string | null {
   try {
     run();
     return null;
   } catch (error) {
-    if (error instanceof ApiError) return error.status;
+    if (error instanceof ApiError) return error.code;
     throw error;
   }
 }
@@ -33,21 +33,21 @@ describe('callerOf', () => {
     expect([...fromList.scopes]).toEqual([API_SCOPES.act]);
   });
 
-  it('answers 401 without authorization or without an identity claim', () => {
-    expect(statusOf(() => callerOf(null))).toBe(401);
-    expect(statusOf(() => callerOf({ claims: { scope: API_SCOPES.read }, scopes: null }))).toBe(
-      401
+  it('is unauthorized without authorization or without an identity claim', () => {
+    expect(codeOf(() => callerOf(null))).toBe('unauthorized');
+    expect(codeOf(() => callerOf({ claims: { scope: API_SCOPES.read }, scopes: null }))).toBe(
+      'unauthorized'
     );
-    expect(statusOf(() => callerOf({ claims: { sub: 'a\nb' }, scopes: null }))).toBe(401);
+    expect(codeOf(() => callerOf({ claims: { sub: 'a\nb' }, scopes: null }))).toBe('unauthorized');
   });
 });
 
 describe('requireScope', () => {
-  it('lets any one of the scopes through and answers 403 otherwise', () => {
+  it('lets any one of the scopes through and is forbidden otherwise', () => {
     const caller = callerOf({ claims: { sub: 's' }, scopes: [API_SCOPES.logoff] });
-    expect(statusOf(() => requireScope(caller, [API_SCOPES.act, API_SCOPES.logoff]))).toBeNull();
-    expect(statusOf(() => requireScope(caller, [OPERATION_SCOPES.disconnect]))).toBe(403);
-    expect(statusOf(() => requireScope(caller, [OPERATION_SCOPES['close-file']]))).toBe(403);
+    expect(codeOf(() => requireScope(caller, [API_SCOPES.act, API_SCOPES.logoff]))).toBeNull();
+    expect(codeOf(() => requireScope(caller, [OPERATION_SCOPES.disconnect]))).toBe('forbidden');
+    expect(codeOf(() => requireScope(caller, [OPERATION_SCOPES['close-file']]))).toBe('forbidden');
   });
 });
 

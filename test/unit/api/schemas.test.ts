@@ -9,14 +9,14 @@ const base = {
   reason: 'user stuck in a frozen session',
 };
 
-function issuesOf(body: unknown): { status: number; paths: string[] } {
+function issuesOf(body: unknown): { code: string; paths: string[] } {
   try {
     parseActionRequest(body);
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
-    return { status: error.status, paths: (error.fields ?? []).map((f) => f.path) };
+    return { code: error.code, paths: (error.fields ?? []).map((f) => f.path) };
   }
-  throw new Error('expected a 400');
+  throw new Error('expected a bad-request');
 }
 
 describe('parseActionRequest', () => {
@@ -103,7 +103,7 @@ describe('parseActionRequest', () => {
           fc.pre(!(field === 'userName' && bad === "'"));
           const body = { ...bodies[operation], [field]: `a${before}${bad}x${after}` };
           const result = issuesOf(body);
-          expect(result.status).toBe(400);
+          expect(result.code).toBe('bad-request');
           expect(result.paths).toContain(`body.${field}`);
         }
       ),

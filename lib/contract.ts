@@ -38,7 +38,12 @@ export const DOCUMENT_NAME = 'SessionJanitor-Operate';
 export const READ_DOCUMENT_NAME = 'SessionJanitor-Read';
 
 /** Operations that only look: the read-only document allows these and nothing else. */
-export const READ_OPERATIONS = ['ListSessions', 'ListSmbSessions', 'ListOpenFiles'] as const;
+export const READ_OPERATIONS = [
+  'ListSessions',
+  'ListSmbSessions',
+  'ListOpenFiles',
+  'ListShells',
+] as const;
 
 /** The names the two documents have in this deployment. */
 export interface HostDocuments {
@@ -71,7 +76,7 @@ export function readOnlyDocumentContent(operateContent: string): string {
     description: string;
     parameters: { Operation: { allowedValues: string[] } };
   };
-  document.description = `${document.description} Read-only: lists sessions, SMB sessions and open files, changes nothing.`;
+  document.description = `${document.description} Read-only: lists sessions, SMB sessions, open files and remote shells, changes nothing.`;
   document.parameters.Operation.allowedValues = [...READ_OPERATIONS];
   return `${JSON.stringify(document, null, 2)}\n`;
 }

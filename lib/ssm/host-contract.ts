@@ -16,6 +16,8 @@ export const HOST_OPERATIONS = [
   'CloseSmbSession',
   'ListOpenFiles',
   'CloseOpenFile',
+  'ListShells',
+  'EndShell',
 ] as const;
 export type HostOperation = (typeof HOST_OPERATIONS)[number];
 
@@ -36,13 +38,15 @@ export const HOST_PARAMETERS = [
   'MinIdleMinutes',
   'MinDisconnectedMinutes',
   'AllowConsole',
+  'ShellId',
+  'ExpectedOwner',
 ] as const;
 export type HostParameter = (typeof HOST_PARAMETERS)[number];
 export type HostParameters = { Operation: HostOperation } & Partial<Record<HostParameter, string>>;
 
 /**
- * Exit codes of the document's script. Guards use 20–29 so that a refusal can never be confused
- * with a Windows tool's own exit code (quser/logoff/tsdiscon use 1, net.exe uses 2).
+ * Exit codes of the document's script. Guards use 20–29 and 31–33 so that a refusal can never be
+ * confused with a Windows tool's own exit code (quser/logoff/tsdiscon use 1, net.exe uses 2).
  */
 export const EXIT = {
   ok: 0,
@@ -52,7 +56,8 @@ export const EXIT = {
   badParameters: 2,
   /**
    * `tsdiscon`/`logoff` exited 0 but reading the session back through WTS did not show it
-   * disconnected (or gone); the envelope's `readBack` says what the host saw.
+   * disconnected (or gone), or `Remove-WSManInstance` returned and the shell is still listed;
+   * the envelope's `readBack` says what the host saw.
    */
   notConfirmed: 3,
   guardSessionNotFound: 20,
@@ -75,6 +80,12 @@ export const EXIT = {
    * as it was, the host cannot act on any session until its policy changes.
    */
   constrainedLanguage: 30,
+  /** No WinRM shell has that ShellId (also: it ended before `Remove-WSManInstance`, fault 2150858843). */
+  guardShellNotFound: 31,
+  /** The shell belongs to someone else than `ExpectedOwner`. */
+  guardOwnerMismatch: 32,
+  /** The shell is (or cannot be told apart from) the one this very command runs in. */
+  guardOwnShell: 33,
 } as const;
 
 export const GUARD_CODES = [
@@ -88,6 +99,9 @@ export const GUARD_CODES = [
   'state-mismatch',
   'not-idle',
   'disconnected-too-short',
+  'shell-not-found',
+  'owner-mismatch',
+  'own-shell',
 ] as const;
 export type GuardCode = (typeof GUARD_CODES)[number];
 
@@ -102,6 +116,9 @@ export const GUARD_EXIT: Record<GuardCode, number> = {
   'state-mismatch': EXIT.guardStateMismatch,
   'not-idle': EXIT.guardNotIdle,
   'disconnected-too-short': EXIT.guardDisconnectedTooShort,
+  'shell-not-found': EXIT.guardShellNotFound,
+  'owner-mismatch': EXIT.guardOwnerMismatch,
+  'own-shell': EXIT.guardOwnShell,
 };
 
 /**
@@ -112,10 +129,27 @@ export const GUARD_EXIT: Record<GuardCode, number> = {
 export const readBackSchema = z.object({ state: z.string(), confirmed: z.boolean() });
 export type ReadBack = z.infer<typeof readBackSchema>;
 
+/** How `EndShell` ended a shell: the server can only end a client's shell, never hand it back. */
+export const SHELL_END_OUTCOMES = ['ended', 'ended-ungraceful'] as const;
+export type ShellEndOutcome = (typeof SHELL_END_OUTCOMES)[number];
+
+/**
+ * `EndShell`, once the shell is no longer listed: `ended` when it was Disconnected or ran no child
+ * process, `ended-ungraceful` when it was Connected (or in an unknown state) with running commands,
+ * whose work may be lost; and what it had, as the host listed it (strings, ISO 8601 durations).
+ */
+export const shellEndSchema = z.object({
+  outcome: z.enum(SHELL_END_OUTCOMES),
+  state: z.string().nullable(),
+  childProcesses: z.string().nullable(),
+  shellInactivity: z.string().nullable(),
+});
+export type ShellEnd = z.infer<typeof shellEndSchema>;
+
 /**
  * The one JSON object the script prints on stdout, whatever happened.
  *
- * List operations (`ListSessions`, `ListSmbSessions`, `ListOpenFiles`) exit 0 once the Windows tool
+ * List operations (`ListSessions`, `ListSmbSessions`, `ListOpenFiles`, `ListShells`) exit 0 once the Windows tool
  * ran, and report the tool's own exit code here (quser exits 1 with "No User exists for *" on stderr
  * when nobody is logged on: that is an empty list, not a failure). Action operations exit with
  * `exitCode`, so SSM marks a refused guard or a failed tool as `Failed` with that ResponseCode.
@@ -135,7 +169,10 @@ export const hostEnvelopeSchema = z.object({
     .object({ afterFileId: z.string().regex(/^\d{1,20}$/), remaining: z.number().int().min(1) })
     .nullable()
     .default(null),
-  /** `DisconnectSession` / `LogoffSession` once the tool ran: the session as WTS shows it after. */
+  /**
+   * `DisconnectSession` / `LogoffSession` once the tool ran: the session as WTS shows it after;
+   * `EndShell` once `Remove-WSManInstance` returned: `gone`, or the state the shell is still listed in.
+   */
   readBack: readBackSchema.nullable().default(null),
   /**
    * `ListSessions`: each disconnected session's WTS DisconnectTime (ISO 8601 UTC; `null` when
@@ -151,6 +188,8 @@ export const hostEnvelopeSchema = z.object({
    * could not be asked, and for other operations.
    */
   consoleSessionId: z.number().int().min(0).nullable().default(null),
+  /** `EndShell`, confirmed: how the shell was ended and what it had. `null` otherwise. */
+  shellEnd: shellEndSchema.nullable().default(null),
   /** e.g. `de-DE` */
   culture: z.string(),
   shortDatePattern: z.string(),

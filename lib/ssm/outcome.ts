@@ -52,8 +52,12 @@ export function win32ErrorOf(text: string): number | null {
   return null;
 }
 
-/** Operations whose success the host confirms by reading the session back. */
-const READS_BACK: ReadonlySet<HostOperation> = new Set(['DisconnectSession', 'LogoffSession']);
+/** Operations whose success the host confirms by reading the session (or shell) back. */
+const READS_BACK: ReadonlySet<HostOperation> = new Set([
+  'DisconnectSession',
+  'LogoffSession',
+  'EndShell',
+]);
 const NOT_CONFIRMED = 'host:not-confirmed';
 
 const GUARD_OF_EXIT: ReadonlyMap<number, GuardCode> = new Map(
@@ -101,7 +105,7 @@ function failedOutcome(reading: InvocationReading, operation: HostOperation): Ou
       ),
     };
   }
-  // The exit code alone identifies a guard (20–29 are never a Windows tool's), envelope or not.
+  // The exit code alone identifies a guard (20–29 and 31–33 are never a Windows tool's), envelope or not.
   const guard = code === null ? undefined : GUARD_OF_EXIT.get(code);
   if (guard !== undefined && envelope === null) {
     return {
@@ -212,9 +216,9 @@ function successOutcome(reading: InvocationReading, operation: HostOperation): O
  * |---|---|
  * | Pending, InProgress, Delayed, Cancelling | `pending` |
  * | Success + envelope of this operation, exit 0 (list operations: tool ran; disconnect and logoff: read back confirmed) | `succeeded` |
- * | Success, disconnect or logoff without a confirmed read-back | `failed` `host:not-confirmed` |
+ * | Success, disconnect, logoff or end-shell without a confirmed read-back | `failed` `host:not-confirmed` |
  * | Success without a readable envelope | `failed` `envelope:unreadable` (never success) |
- * | Failed + guard (envelope `guard`, or exit 20–25) | `skipped` `guard:<code>` |
+ * | Failed + guard (envelope `guard`, or exit 20–29, 31–33) | `skipped` `guard:<code>` |
  * | Failed + exit 30 (ConstrainedLanguage host, nothing done) | `failed` `host:constrained-language` |
  * | Failed + tool error | `failed` `win32:<n>` / `host:bad-parameters` / `exit:<n>` |
  * | Failed, exit 3 (tool exited 0, session read back unchanged) | `failed` `host:not-confirmed` |

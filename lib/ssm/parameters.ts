@@ -23,7 +23,12 @@ export const HOST_OPERATION_OF = {
   'close-file': 'CloseOpenFile',
 } as const satisfies Record<Operation, HostOperation>;
 
-export const LIST_OPERATIONS = ['ListSessions', 'ListSmbSessions', 'ListOpenFiles'] as const;
+export const LIST_OPERATIONS = [
+  'ListSessions',
+  'ListSmbSessions',
+  'ListOpenFiles',
+  'ListShells',
+] as const;
 export type ListOperation = (typeof LIST_OPERATIONS)[number];
 
 export function isListOperation(operation: HostOperation): operation is ListOperation {
@@ -58,6 +63,9 @@ const FILE_ID_BELOW_MAX = [
 /** A drive or UNC path, as ExpectedPath and PathFilter take it. */
 const PATH_PATTERN = String.raw`^(?:(?:[A-Za-z]:\\|\\\\[${NAME}._-]{1,253}\\)[${NAME} ._\\(),+=@#{}\[\]~!&'$%-]{0,1000})?$`;
 
+/** A user or `DOMAIN\\user`, as ExpectedUser and ExpectedOwner take it. */
+const ACCOUNT_PATTERN = String.raw`^(?:(?:[${NAME}][${NAME}._-]{0,62}\\)?[${NAME}._-][${NAME} ._'-]{0,63})?$`;
+
 /**
  * The document's `allowedPattern`s, character for character (a unit test compares them with
  * `cdk/document/session-janitor-operate.json`). They admit `''` because every optional parameter
@@ -71,7 +79,7 @@ const PATH_PATTERN = String.raw`^(?:(?:[A-Za-z]:\\|\\\\[${NAME}._-]{1,253}\\)[${
  */
 export const PARAMETER_PATTERNS: Record<HostParameter, string> = {
   SessionId: `^(?:0|[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]|65536)?$`,
-  ExpectedUser: String.raw`^(?:(?:[${NAME}][${NAME}._-]{0,62}\\)?[${NAME}._-][${NAME} ._'-]{0,63})?$`,
+  ExpectedUser: ACCOUNT_PATTERN,
   ClientName: String.raw`^(?:[A-Za-z0-9][A-Za-z0-9.-]{0,252}|\[[0-9A-Fa-f:.]{2,45}\]|[0-9A-Fa-f:.]{2,45})?$`,
   UserName: String.raw`^(?:(?:[${NAME}][${NAME}._-]{0,62}\\)?[${NAME}._-][${NAME} ._'-]{0,63}\$?)?$`,
   FileId: `^(?:${FILE_ID_BELOW_MAX})?$`,
@@ -86,6 +94,9 @@ export const PARAMETER_PATTERNS: Record<HostParameter, string> = {
   MinIdleMinutes: '^(?:0|[1-9][0-9]{0,5})?$',
   MinDisconnectedMinutes: '^(?:0|[1-9][0-9]{0,5})?$',
   AllowConsole: '^(?:true)?$',
+  ShellId: '^(?:[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})?$',
+  // A shell's owner is an account as WinRM shows it, checked as the session owner is.
+  ExpectedOwner: ACCOUNT_PATTERN,
 };
 
 /** What a legal value looks like, for error messages. */
@@ -107,6 +118,8 @@ const EXPECTED: Record<HostParameter, string> = {
   MinIdleMinutes: 'whole minutes 0–999999',
   MinDisconnectedMinutes: 'whole minutes 0–999999',
   AllowConsole: 'true',
+  ShellId: 'a shell id (a GUID)',
+  ExpectedOwner: 'a user name, optionally DOMAIN\\user',
 };
 
 const PARAMETER_REGEXPS = Object.fromEntries(
@@ -143,6 +156,8 @@ const OPERATION_PARAMETERS: Record<
   // The script refuses "every session" too; at least one of the two is checked below.
   CloseSmbSession: { required: [], optional: ['ClientName', 'UserName'] },
   CloseOpenFile: { required: ['FileId', 'ExpectedPath'], optional: [] },
+  ListShells: { required: [], optional: [] },
+  EndShell: { required: ['ShellId', 'ExpectedOwner'], optional: [] },
 };
 
 function describe(value: string): string {

@@ -71,6 +71,8 @@ const BASE_DURATION_MS: Record<HostOperation, number> = {
   CloseSmbSession: 120,
   ListOpenFiles: 150,
   CloseOpenFile: 120,
+  ListShells: 150,
+  EndShell: 120,
 };
 
 /** Room for the sweep benchmark's largest fleet (`bench/sweep.bench.ts`: 10,000 swept hosts). */

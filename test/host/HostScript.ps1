@@ -4,7 +4,8 @@
 #   temporary Windows\System32 that $env:SystemRoot points at; each records its exact argv and
 #   prints what the test chose (real captured output from test/fixtures/windows/);
 # - the WTS API: test/host/SessionJanitorWts.cs, loaded before the script so that it skips Add-Type;
-# - the SmbShare cmdlets: global stub functions with the real parameter lists, which tests Mock.
+# - the SmbShare cmdlets, Get-/Remove-WSManInstance and Get-CimInstance: global stub functions with
+#   the real parameter lists, which tests Mock.
 # Dot-source it in BeforeAll.
 Set-StrictMode -Version Latest
 
@@ -127,6 +128,129 @@ function New-SmbOpenFileObject([uint64]$FileId, [uint64]$SessionId, [string]$Pat
     ScopeName = '*'; ClusterNodeName = ''; ContinuouslyAvailable = $false; Encrypted = $false; Signed = $true
     SmbInstance = [uint32]0
   }
+}
+
+# Stand-ins for the WSMan and CIM cmdlets the shell operations call (absent from pwsh on Linux),
+# with the parameter sets of windows-facts.md section 13 (Get-WSManInstance.md, Remove-WSManInstance.md).
+function global:Get-WSManInstance {
+  [CmdletBinding(DefaultParameterSetName = 'GetInstance')]
+  param(
+    [Parameter(Mandatory, Position = 0)][Alias('RURI')][Uri]$ResourceURI,
+    [Parameter(ParameterSetName = 'GetInstance', Position = 1)][hashtable]$SelectorSet,
+    [Parameter(ParameterSetName = 'GetInstance')][string]$Fragment,
+    [Parameter(ParameterSetName = 'Enumerate', Mandatory)][switch]$Enumerate,
+    [Parameter(ParameterSetName = 'Enumerate')][string]$Filter,
+    [Parameter(ParameterSetName = 'Enumerate')][Uri]$Dialect,
+    [Parameter(ParameterSetName = 'Enumerate')][switch]$Associations,
+    [Parameter(ParameterSetName = 'Enumerate')][switch]$BasePropertiesOnly,
+    [Parameter(ParameterSetName = 'Enumerate')][ValidateSet('object', 'epr', 'objectandepr')][string]$ReturnType,
+    [Parameter(ParameterSetName = 'Enumerate')][switch]$Shallow,
+    [string]$ApplicationName,
+    [Alias('CN')][string]$ComputerName,
+    [Alias('CURI')][Uri]$ConnectionURI,
+    [hashtable]$OptionSet,
+    [int]$Port,
+    [switch]$UseSSL
+  )
+  throw 'Get-WSManInstance is not mocked in this test.'
+}
+
+function global:Remove-WSManInstance {
+  [CmdletBinding()]
+  param(
+    [Parameter(Mandatory, Position = 0)][Alias('RURI')][Uri]$ResourceURI,
+    [Parameter(Mandatory, Position = 1)][hashtable]$SelectorSet,
+    [string]$ApplicationName,
+    [Alias('CN')][string]$ComputerName,
+    [Alias('CURI')][Uri]$ConnectionURI,
+    [hashtable]$OptionSet,
+    [int]$Port,
+    [switch]$UseSSL
+  )
+  throw 'Remove-WSManInstance is not mocked in this test.'
+}
+
+function global:Get-CimInstance {
+  [CmdletBinding(DefaultParameterSetName = 'ClassNameComputerSet')]
+  param(
+    [Parameter(Mandatory, Position = 0)][string]$ClassName,
+    [string]$Namespace,
+    [string]$Filter,
+    [Alias('SelectProperties')][string[]]$Property,
+    [switch]$KeyOnly,
+    [switch]$Shallow,
+    [Alias('OT')][uint32]$OperationTimeoutSec,
+    [Alias('CN', 'ServerName')][string[]]$ComputerName
+  )
+  throw 'Get-CimInstance is not mocked in this test.'
+}
+
+$script:ShellNamespace = 'http://schemas.microsoft.com/wbem/wsman/1/windows/shell'
+
+function New-ShellElement([System.Collections.IDictionary]$Fields) {
+  # One shell as Get-WSManInstance returns it: an rsp:Shell XmlElement with xml:lang, each field a
+  # child element holding its text (MS-WSMV 2.2.4.37).
+  $document = [xml]::new()
+  $shell = $document.CreateElement('rsp', 'Shell', $ShellNamespace)
+  $null = $shell.SetAttribute('lang', 'http://www.w3.org/XML/1998/namespace', 'en-US')
+  foreach ($name in $Fields.Keys) {
+    $child = $document.CreateElement('rsp', $name, $ShellNamespace)
+    $child.InnerText = [string]$Fields[$name]
+    $null = $shell.AppendChild($child)
+  }
+  $null = $document.AppendChild($shell)
+  # An XmlElement enumerates its children: the comma keeps it whole on the way out.
+  return , $document.DocumentElement
+}
+
+function Get-ShellFixture([string]$Fixture) {
+  # A captured shell list (test/fixtures/windows/wsman-shell/) back as the XmlElements it displayed:
+  # `Name : value` (Format-List) or `    Name = value` (winrm) lines, one block per shell; the
+  # Format-List lines rsp and lang are the element's attributes, and `(...)` is the publisher's cut.
+  $blocks = [Collections.Generic.List[object]]::new()
+  $fields = $null
+  foreach ($line in [IO.File]::ReadAllLines((Get-WindowsFixturePath $Fixture))) {
+    $match = [regex]::Match($line, '\A\s*([A-Za-z]+)\s*[:=] ?(.*)\z')
+    if (-not $match.Success -or $line -eq 'Shell') {
+      if ($null -ne $fields -and $fields.Count -gt 0) { $blocks.Add($fields) }
+      $fields = $null
+      continue
+    }
+    if ($null -eq $fields) { $fields = [ordered]@{} }
+    $name = $match.Groups[1].Value
+    if ($name -in @('rsp', 'lang')) { continue }
+    $fields[$name] = $match.Groups[2].Value
+  }
+  if ($null -ne $fields -and $fields.Count -gt 0) { $blocks.Add($fields) }
+  return @($blocks | ForEach-Object { New-ShellElement $_ })
+}
+
+function New-ShellFields([string]$Id, [string]$Owner, [string]$State, [string]$ChildProcesses, [string]$ProcessId = '5800') {
+  # A shell of today's WinRM (every field of windows-facts.md section 13.1), from the real values of
+  # wsman-shell/en-US-psmag-pstip-managing-remote-sessions.txt; State and child processes vary.
+  return [ordered]@{
+    ShellId = $Id; Name = 'WinRM1'; ResourceUri = 'http://schemas.microsoft.com/powershell/Microsoft.PowerShell'
+    Owner = $Owner; ClientIP = '192.168.2.11'; ProcessId = $ProcessId; IdleTimeOut = 'PT7200.000S'
+    InputStreams = 'stdin pr'; OutputStreams = 'stdout'; MaxIdleTimeOut = 'PT43200.000S'; Locale = 'en-US'
+    DataLocale = 'en-US'; CompressionMode = 'XpressCompression'; ProfileLoaded = 'Yes'; Encoding = 'UTF8'
+    BufferMode = 'Block'; State = $State; ShellRunTime = 'P0DT0H17M7S'; ShellInactivity = 'P0DT0H0M7S'
+    MemoryUsed = '134MB'; ChildProcesses = $ChildProcesses
+  }
+}
+
+function New-WSManFault([string]$Code, [string]$Message) {
+  # How the WSMan cmdlets report a fault: InvalidOperation, the WSManFault XML as the message
+  # (windows-facts.md section 13.3).
+  $text = '<f:WSManFault xmlns:f="http://schemas.microsoft.com/wbem/wsman/1/wsmanfault" Code="' + $Code + '" Machine="localhost"><f:Message>' + $Message + ' </f:Message></f:WSManFault>'
+  return [Management.Automation.ErrorRecord]::new(
+    [InvalidOperationException]::new($text),
+    'WsManError,Microsoft.WSMan.Management.RemoveWSManInstanceCommand',
+    [Management.Automation.ErrorCategory]::InvalidOperation,
+    $null)
+}
+
+function New-ProcessObject([uint32]$ProcessId, [uint32]$ParentProcessId) {
+  return [pscustomobject]@{ ProcessId = $ProcessId; ParentProcessId = $ParentProcessId }
 }
 
 function New-FakeWindows {

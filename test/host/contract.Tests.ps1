@@ -55,6 +55,20 @@ Describe 'the envelopes lib/ssm reads' {
     Mock Close-SmbSession {}
     Mock Get-SmbOpenFile { $openFiles }
     Mock Close-SmbOpenFile {}
+    # Shells rebuilt from a real listing (wsman-shell/en-US-psmag-pstip-managing-remote-sessions.txt),
+    # and a Disconnected one; SSM's own process chain below the script.
+    $script:winrm = @{ shells = @(
+        Get-ShellFixture 'wsman-shell/en-US-psmag-pstip-managing-remote-sessions.txt'
+        New-ShellElement (New-ShellFields '3F2504E0-4F89-11D3-9A0C-0305E82C3301' 'CONTOSO\alice' 'Disconnected' '2' '6120')
+      )
+    }
+    Mock Get-WSManInstance { $winrm.shells }
+    Mock Remove-WSManInstance {
+      $id = [string]$SelectorSet['ShellId']
+      $winrm.shells = @($winrm.shells | Where-Object { $_.ShellId -ne $id })
+    }
+    $script:processes = @(New-ProcessObject $PID 1000; New-ProcessObject 1000 800; New-ProcessObject 800 0)
+    Mock Get-CimInstance { $processes }
   }
 
   AfterEach {
@@ -103,6 +117,18 @@ Describe 'the envelopes lib/ssm reads' {
     @{ name = 'close-file-not-found'; parameters = @{ Operation = 'CloseOpenFile'; FileId = '42'; ExpectedPath = 'D:\Shares\Finance\Q3 Report.xlsx' }; setup = { Mock Get-SmbOpenFile { Write-Error -ErrorRecord (New-SmbNotFoundError 'MSFT_SmbOpenFile' 'FileId' '42') } -ParameterFilter { $FileId -eq 42 } } }
     @{ name = 'close-file-path-mismatch'; parameters = @{ Operation = 'CloseOpenFile'; FileId = '8093801065355'; ExpectedPath = 'D:\Shares\Finance\Q4 Report.xlsx' }; setup = { Mock Get-SmbOpenFile { $openFiles[0] } -ParameterFilter { $FileId -eq 8093801065355 } } }
     @{ name = 'close-file-bad-file-id'; parameters = @{ Operation = 'CloseOpenFile'; FileId = '-1'; ExpectedPath = 'D:\Shares\Finance\Q3 Report.xlsx' } }
+    @{ name = 'list-shells'; parameters = @{ Operation = 'ListShells' } }
+    @{ name = 'list-shells-winrm-2'; parameters = @{ Operation = 'ListShells' }; setup = { $winrm.shells = Get-ShellFixture 'wsman-shell/en-US-msdocs-winrm-enumerate-shell.txt' } }
+    @{ name = 'list-shells-none'; parameters = @{ Operation = 'ListShells' }; setup = { $winrm.shells = @() } }
+    @{ name = 'list-shells-winrm-down'; parameters = @{ Operation = 'ListShells' }; setup = { Mock Get-WSManInstance { throw (New-WSManFault '2150858770' 'The client cannot connect to the destination specified in the request.').Exception } } }
+    @{ name = 'end-shell'; parameters = @{ Operation = 'EndShell'; ShellId = '3F2504E0-4F89-11D3-9A0C-0305E82C3301'; ExpectedOwner = 'alice' } }
+    @{ name = 'end-shell-ungraceful'; parameters = @{ Operation = 'EndShell'; ShellId = '75a89e0e-e6e5-477d-ad0f-dad6706cc236'; ExpectedOwner = 'MYDOMAIN\user1' }; setup = { $fields = New-ShellFields '75A89E0E-E6E5-477D-AD0F-DAD6706CC236' 'Mydomain\user1' 'Connected' '1' '5800'; $winrm.shells = @(New-ShellElement $fields) } }
+    @{ name = 'end-shell-not-found'; parameters = @{ Operation = 'EndShell'; ShellId = '00000000-0000-0000-0000-000000000001'; ExpectedOwner = 'alice' } }
+    @{ name = 'end-shell-owner-mismatch'; parameters = @{ Operation = 'EndShell'; ShellId = '3F2504E0-4F89-11D3-9A0C-0305E82C3301'; ExpectedOwner = 'bob' } }
+    @{ name = 'end-shell-own-shell'; parameters = @{ Operation = 'EndShell'; ShellId = '3F2504E0-4F89-11D3-9A0C-0305E82C3301'; ExpectedOwner = 'alice' }; setup = { $script:processes = @(New-ProcessObject $PID 6120; New-ProcessObject 6120 0) } }
+    @{ name = 'end-shell-gone-meanwhile'; parameters = @{ Operation = 'EndShell'; ShellId = '3F2504E0-4F89-11D3-9A0C-0305E82C3301'; ExpectedOwner = 'alice' }; setup = { Mock Remove-WSManInstance { Write-Error -ErrorRecord (New-WSManFault '2150858843' 'The request for the Windows Remote Shell with ShellId 3F2504E0-4F89-11D3-9A0C-0305E82C3301 failed because the shell was not found on the server.') } } }
+    @{ name = 'end-shell-not-confirmed'; parameters = @{ Operation = 'EndShell'; ShellId = '3F2504E0-4F89-11D3-9A0C-0305E82C3301'; ExpectedOwner = 'alice' }; setup = { Mock Remove-WSManInstance {}; Mock Start-Sleep {} } }
+    @{ name = 'end-shell-bad-shell-id'; parameters = @{ Operation = 'EndShell'; ShellId = '3F2504E0;logoff 3'; ExpectedOwner = 'alice' } }
     # An agent older than 3.3.2746.0 sets no SSM_* variable, whatever the service sent.
     @{ name = 'operation-missing'; parameters = @{ Operation = '' } }
     # WDAC or AppLocker: the script runs in ConstrainedLanguage mode (a child pwsh).

@@ -71,6 +71,8 @@ type Expected = {
   filesFailed?: RegExp;
   /** The operation the service sent, when the script never saw it. */
   sent?: HostOperation;
+  /** EndShell: how the host says it ended the shell (only ever on a confirmed end). */
+  shellEnd?: 'ended' | 'ended-ungraceful';
 };
 
 const EXPECTED: Record<string, Expected> = {
@@ -152,6 +154,34 @@ const EXPECTED: Record<string, Expected> = {
     exitCode: 24,
   },
   'close-file-bad-file-id': { status: 'failed', errorCode: 'host:bad-parameters', exitCode: 2 },
+  'list-shells': { status: 'succeeded', errorCode: null, exitCode: 0 },
+  'list-shells-winrm-2': { status: 'succeeded', errorCode: null, exitCode: 0 },
+  'list-shells-none': { status: 'succeeded', errorCode: null, exitCode: 0 },
+  // WinRM not answering is a failed listing, never "no shells".
+  'list-shells-winrm-down': { status: 'failed', errorCode: 'exit:1', exitCode: 1 },
+  'end-shell': { status: 'succeeded', errorCode: null, exitCode: 0, shellEnd: 'ended' },
+  'end-shell-ungraceful': {
+    status: 'succeeded',
+    errorCode: null,
+    exitCode: 0,
+    shellEnd: 'ended-ungraceful',
+  },
+  'end-shell-not-found': { status: 'skipped', errorCode: 'guard:shell-not-found', exitCode: 31 },
+  'end-shell-owner-mismatch': {
+    status: 'skipped',
+    errorCode: 'guard:owner-mismatch',
+    exitCode: 32,
+  },
+  'end-shell-own-shell': { status: 'skipped', errorCode: 'guard:own-shell', exitCode: 33 },
+  // Fault 2150858843 from Remove-WSManInstance: someone else ended it, this run did nothing.
+  'end-shell-gone-meanwhile': {
+    status: 'skipped',
+    errorCode: 'guard:shell-not-found',
+    exitCode: 31,
+  },
+  // Remove-WSManInstance returned and the shell is still listed: never a success.
+  'end-shell-not-confirmed': { status: 'failed', errorCode: 'host:not-confirmed', exitCode: 3 },
+  'end-shell-bad-shell-id': { status: 'failed', errorCode: 'host:bad-parameters', exitCode: 2 },
   // No envelope at all: never read as a success, and the exit code alone is no guard.
   'operation-missing': {
     status: 'failed',
@@ -231,6 +261,9 @@ describe('envelopes of the real host script, read by lib/ssm', () => {
         expect(reading.envelope.languageMode).toBe(expected.languageMode ?? 'FullLanguage');
       }
       if (expected.rows !== undefined) expect(rowsOf(operation, fixtureCase)).toBe(expected.rows);
+      if (reading.envelope) {
+        expect(reading.envelope.shellEnd?.outcome ?? null).toBe(expected.shellEnd ?? null);
+      }
       if (expected.paged || expected.filesFailed) {
         const page = reading.envelope ? openFilesPageOf(reading.envelope) : null;
         if (expected.filesFailed) {

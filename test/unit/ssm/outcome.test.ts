@@ -21,6 +21,7 @@ function envelope(operation: HostOperation, overrides: Partial<HostEnvelope> = {
     readBack: null,
     disconnectTimes: null,
     consoleSessionId: null,
+    shellEnd: null,
     culture: 'en-US',
     shortDatePattern: 'M/d/yyyy',
     shortTimePattern: 'h:mm tt',

@@ -149,6 +149,7 @@ function envelope(windows: WindowsHost, operation: string, outcome: Outcome): st
               : null,
           ],
           ['consoleSessionId', outcome.consoleSessionId ?? null],
+          ['shellEnd', null],
           ['culture', culture.name],
           ['shortDatePattern', culture.shortDatePattern],
           ['shortTimePattern', culture.shortTimePattern],

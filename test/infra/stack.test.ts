@@ -242,6 +242,7 @@ describe('command document', () => {
       'ListSessions',
       'ListSmbSessions',
       'ListOpenFiles',
+      'ListShells',
     ]);
     expect(content.mainSteps).toEqual(operate.mainSteps);
     expect(Object.keys(content.parameters)).toEqual(Object.keys(operate.parameters));

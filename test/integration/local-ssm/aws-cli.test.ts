@@ -114,6 +114,7 @@ describe('the AWS CLI against the local SSM', () => {
       'ListSessions',
       'ListSmbSessions',
       'ListOpenFiles',
+      'ListShells',
     ]);
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toContain('(InvalidDocument)');

@@ -1,4 +1,5 @@
 import { readQuser } from '../windows/quser.js';
+import { type RemoteShell, readShells } from '../windows/shells.js';
 import { readSmbOpenFiles } from '../windows/smb-json.js';
 import type { OpenFile, QuserSession } from '../windows/types.js';
 import type { HostEnvelope } from './host-contract.js';
@@ -63,4 +64,26 @@ export function openFilesPageOf(envelope: HostEnvelope): OpenFilesPage {
     return { kind: 'failed', reason: `not a listing: expected ${parsed.expected}` };
   if (parsed.error) return { kind: 'failed', reason: `listing failed: ${parsed.error.message}` };
   return { kind: 'listed', rows: parsed.rows, warnings: parsed.warnings, next: envelope.next };
+}
+
+export type ShellListing =
+  | { kind: 'listed'; rows: RemoteShell[]; warnings: string[] }
+  | { kind: 'failed'; reason: string };
+
+/**
+ * The shells a `ListShells` envelope reports. As with open files, only a whole listing says which
+ * shells exist: WinRM not answering, a cut listing or text that is not the shell list is a
+ * failure, never "no shells".
+ */
+export function shellListingOf(envelope: HostEnvelope): ShellListing {
+  if (envelope.exitCode !== 0) {
+    return { kind: 'failed', reason: `ListShells failed: ${envelope.stderr.trim()}` };
+  }
+  if (envelope.stdoutTruncated) {
+    return { kind: 'failed', reason: 'the host had to cut its shell listing' };
+  }
+  const parsed = readShells(envelope.stdout);
+  if ('kind' in parsed)
+    return { kind: 'failed', reason: `not a listing: expected ${parsed.expected}` };
+  return { kind: 'listed', rows: parsed.rows, warnings: parsed.warnings };
 }

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { HostOperation } from '../../lib/ssm/host-contract.js';
-import { openFilesPageOf, sessionListingOf } from '../../lib/ssm/listing.js';
+import { openFilesPageOf, sessionListingOf, shellListingOf } from '../../lib/ssm/listing.js';
 import { type Outcome, outcomeOf } from '../../lib/ssm/outcome.js';
 import { type InvocationReading, parseEnvelope } from '../../lib/ssm/read.js';
+import { parseShells } from '../../lib/windows/shells.js';
 import { parseSmbOpenFiles, parseSmbSessions } from '../../lib/windows/smb-json.js';
 
 /**
@@ -154,16 +155,17 @@ const EXPECTED: Record<string, Expected> = {
     exitCode: 24,
   },
   'close-file-bad-file-id': { status: 'failed', errorCode: 'host:bad-parameters', exitCode: 2 },
-  'list-shells': { status: 'succeeded', errorCode: null, exitCode: 0 },
-  'list-shells-winrm-2': { status: 'succeeded', errorCode: null, exitCode: 0 },
-  'list-shells-none': { status: 'succeeded', errorCode: null, exitCode: 0 },
+  'list-shells': { status: 'succeeded', errorCode: null, exitCode: 0, rows: 3 },
+  'list-shells-winrm-2': { status: 'succeeded', errorCode: null, exitCode: 0, rows: 3 },
+  'list-shells-none': { status: 'succeeded', errorCode: null, exitCode: 0, rows: 0 },
   // WinRM not answering is a failed listing, never "no shells".
   'list-shells-winrm-down': { status: 'failed', errorCode: 'exit:1', exitCode: 1 },
-  'end-shell': { status: 'succeeded', errorCode: null, exitCode: 0, shellEnd: 'ended' },
+  'end-shell': { status: 'succeeded', errorCode: null, exitCode: 0, rows: 1, shellEnd: 'ended' },
   'end-shell-ungraceful': {
     status: 'succeeded',
     errorCode: null,
     exitCode: 0,
+    rows: 1,
     shellEnd: 'ended-ungraceful',
   },
   'end-shell-not-found': { status: 'skipped', errorCode: 'guard:shell-not-found', exitCode: 31 },
@@ -219,6 +221,12 @@ function rowsOf(operation: HostOperation, fixtureCase: FixtureCase): number | nu
     case 'ListOpenFiles':
     case 'CloseOpenFile':
       return parseSmbOpenFiles(envelope.stdout).rows.length;
+    case 'ListShells': {
+      const listing = shellListingOf(envelope);
+      return listing.kind === 'listed' ? listing.rows.length : null;
+    }
+    case 'EndShell':
+      return parseShells(envelope.stdout).rows.length;
     default:
       return null;
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type HostEnvelope, hostEnvelopeSchema } from '../../../lib/ssm/host-contract.js';
-import { openFilesPageOf, sessionListingOf } from '../../../lib/ssm/listing.js';
+import { openFilesPageOf, sessionListingOf, shellListingOf } from '../../../lib/ssm/listing.js';
 
 // Synthetic envelopes; the quser lines follow the English layout of the captured fixtures.
 const envelope = (over: Partial<HostEnvelope>): HostEnvelope =>
@@ -86,5 +86,38 @@ describe('openFilesPageOf', () => {
       kind: 'failed',
       reason: 'ListOpenFiles failed: AfterFileId must be …',
     });
+  });
+});
+
+describe('shellListingOf', () => {
+  const shell = {
+    ShellId: '3F2504E0-4F89-11D3-9A0C-0305E82C3301',
+    Owner: 'CONTOSO\\alice',
+    State: 'Disconnected',
+    ShellInactivity: 'PT600.000S',
+    ChildProcesses: '0',
+  };
+
+  it('reads the shells of a whole listing', () => {
+    const listing = shellListingOf(
+      envelope({ operation: 'ListShells', stdout: JSON.stringify([shell]) })
+    );
+    expect(listing).toMatchObject({
+      kind: 'listed',
+      rows: [{ shellId: shell.ShellId, state: 'disconnected', inactivitySeconds: 600 }],
+    });
+  });
+
+  it('is a failure, never "no shells", when WinRM did not answer, the host cut it or it is no listing', () => {
+    for (const over of [
+      {
+        exitCode: 1,
+        stderr: 'The client cannot connect to the destination specified in the request.',
+      },
+      { stdout: JSON.stringify([shell]).slice(0, 40), stdoutTruncated: true },
+      { stdout: 'USERNAME SESSIONNAME' },
+    ]) {
+      expect(shellListingOf(envelope({ operation: 'ListShells', ...over })).kind).toBe('failed');
+    }
   });
 });

@@ -22,6 +22,7 @@ import {
   populateSessionHost,
 } from './population.js';
 import { createPrng } from './prng.js';
+import { addShell, populateShells, reconnect, shellMinute } from './shells.js';
 import type { HostScript, ScriptRun, SessionIdleNotice, SimulatedFleet } from './types.js';
 import { copyInstance, iso, view } from './views.js';
 import { windowsHost } from './windows.js';
@@ -134,6 +135,10 @@ export function createFleet(options: CreateFleetOptions = {}): SimulatedFleet {
     }
   }
 
+  // Shells draw from a stream of their own too: the sessions and files stay as they were.
+  const shellPrng = createPrng(seed ^ 0x05e11);
+  for (const host of sessionHosts) populateShells(host, now, shellPrng);
+
   const sessionEnded = (origin: HostState, session: SessionState): void => {
     for (const server of hosts.values()) {
       for (const smb of [...server.smbSessions.values()]) {
@@ -167,6 +172,7 @@ export function createFleet(options: CreateFleetOptions = {}): SimulatedFleet {
     for (const host of hosts.values()) {
       if (live) liveMinute(host, now, prng, sessionEnded);
       for (const smb of host.smbSessions.values()) if (originWorking(smb)) smb.lastRequestAt = now;
+      shellMinute(host, now, shellPrng, live);
       for (const session of sortedSessions(host)) {
         if (session.console) continue;
         const idle = idleMinutes(session, now);
@@ -273,6 +279,21 @@ export function createFleet(options: CreateFleetOptions = {}): SimulatedFleet {
         throw new FleetError('invalid-input', `Unknown language mode ${String(mode)}`);
       }
       host.languageMode = mode;
+    },
+    addShell: (instanceId, input) => addShell(getHost(instanceId), input, now, shellPrng).id,
+    setShellState: (instanceId, shellId, state) => {
+      const shell = getHost(instanceId).shells.get(shellId);
+      if (!shell || (state !== 'Connected' && state !== 'Disconnected')) {
+        throw new FleetError(
+          'invalid-input',
+          `no shell ${shellId} on ${instanceId}, or no state ${String(state)}`
+        );
+      }
+      if (state === 'Connected') reconnect(shell, now);
+      else {
+        shell.state = 'Disconnected';
+        shell.clientActive = false;
+      }
     },
     onSessionIdle: (listener) => {
       listeners.add(listener);

@@ -58,6 +58,31 @@ export interface NotificationState {
   sentAt: number;
 }
 
+/** A WinRM shell (PowerShell remoting or winrs) on a host. */
+export interface ShellState {
+  /** Upper-case GUID, as WinRM shows it. */
+  id: string;
+  kind: 'powershell' | 'winrs';
+  /** `DOMAIN\user` */
+  owner: string;
+  clientIp: string;
+  /** The shell's host process (wsmprovhost.exe, winrshost.exe). */
+  processId: number;
+  state: 'Connected' | 'Disconnected';
+  bufferMode: 'Block' | 'Drop';
+  createdAt: number;
+  /** The client's last request: `ShellInactivity` counts from it. */
+  lastActivityAt: number;
+  /** WinRM ends the shell once it was inactive this long. */
+  idleTimeoutMs: number;
+  /** Commands still running in the shell. */
+  childProcesses: number;
+  /** Moves on its own during `advance`. */
+  live: boolean;
+  /** While connected: a client sending requests every minute, rather than sitting idle. */
+  clientActive: boolean;
+}
+
 export interface HostState {
   instance: FleetInstance;
   locale: HostLocale;
@@ -69,6 +94,8 @@ export interface HostState {
   smbSessions: Map<bigint, SmbSessionState>;
   openFiles: Map<bigint, OpenFileState>;
   notifications: NotificationState[];
+  /** WinRM shells, by ShellId. */
+  shells: Map<string, ShellState>;
   /** Next `rdp-tcp#N` suffix: every connection gets a fresh one. */
   nextRdpConnection: number;
   /** `DOMAIN\user` accounts that log on to this host by themselves. */

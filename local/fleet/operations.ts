@@ -7,6 +7,7 @@ import {
   type HostParameters,
 } from '../../lib/ssm/host-contract.js';
 import { asciiOnly, convertToJsonCompress, type PsJson, type PsObject } from './ps-json.js';
+import { SSM_PROCESS_CHAIN } from './shells.js';
 import type {
   HostScriptRun,
   SmbOpenFileObject,
@@ -28,6 +29,7 @@ const LIST_OPERATIONS: ReadonlySet<string> = new Set<HostOperation>([
   'ListSessions',
   'ListSmbSessions',
   'ListOpenFiles',
+  'ListShells',
 ]);
 const ENVELOPE_MAX_LENGTH = 20_000;
 const STDERR_LIMIT = 2_000;
@@ -67,6 +69,8 @@ interface Outcome {
   disconnectTimes?: DisconnectTime[];
   /** `ListSessions`: `Get-ConsoleSessionId`. */
   consoleSessionId?: number | null;
+  /** `EndShell`, confirmed: how it ended the shell and what the shell had. */
+  shellEnd?: { outcome: string; state: PsJson; childProcesses: PsJson; shellInactivity: PsJson };
 }
 
 interface DisconnectTime {
@@ -149,7 +153,17 @@ function envelope(windows: WindowsHost, operation: string, outcome: Outcome): st
               : null,
           ],
           ['consoleSessionId', outcome.consoleSessionId ?? null],
-          ['shellEnd', null],
+          [
+            'shellEnd',
+            outcome.shellEnd
+              ? new Map<string, PsJson>([
+                  ['outcome', outcome.shellEnd.outcome],
+                  ['state', outcome.shellEnd.state],
+                  ['childProcesses', outcome.shellEnd.childProcesses],
+                  ['shellInactivity', outcome.shellEnd.shellInactivity],
+                ])
+              : null,
+          ],
           ['culture', culture.name],
           ['shortDatePattern', culture.shortDatePattern],
           ['shortTimePattern', culture.shortTimePattern],
@@ -205,6 +219,10 @@ function dispatch(windows: WindowsHost, p: HostParameters): Outcome | null {
       return listOpenFiles(windows, p);
     case 'CloseOpenFile':
       return closeOpenFile(windows, p);
+    case 'ListShells':
+      return result(EXIT.ok, jsonArray(shellRows(windows)), '');
+    case 'EndShell':
+      return endShell(windows, p);
     default:
       return null;
   }
@@ -677,4 +695,122 @@ function splitDomain(account: string): [string, string] {
 function sameClient(actual: string, expected: string): boolean {
   const bare = (name: string) => name.replace(/^[[\]]+|[[\]]+$/g, '');
   return sameText(bare(actual), bare(expected));
+}
+
+/** The document's `$ShellFields`, in its order. */
+const SHELL_FIELDS = [
+  'ShellId',
+  'ResourceUri',
+  'Owner',
+  'ClientIP',
+  'ProcessId',
+  'State',
+  'ShellRunTime',
+  'ShellInactivity',
+  'IdleTimeOut',
+  'MaxIdleTimeOut',
+  'BufferMode',
+  'ChildProcesses',
+  'MemoryUsed',
+] as const;
+
+/** `Get-Shell`: `Select-Object -Property $ShellFields`, a field the shell lacks being null. */
+function shellRows(windows: WindowsHost): PsObject[] {
+  return windows
+    .wsmanShells()
+    .map(
+      (shell) => new Map<string, PsJson>(SHELL_FIELDS.map((name) => [name, shell[name] ?? null]))
+    );
+}
+
+function field(row: PsObject, name: (typeof SHELL_FIELDS)[number]): string {
+  const value = row.get(name);
+  return typeof value === 'string' ? value : '';
+}
+
+function findShell(windows: WindowsHost, id: string): PsObject | undefined {
+  return shellRows(windows).find((row) => sameText(field(row, 'ShellId'), id));
+}
+
+/** `Get-ProcessAncestry`: the script's process and its parents, at most 64, never looping. */
+function processAncestry(windows: WindowsHost): string[] {
+  const parents = new Map<string, string>();
+  for (const process of windows.processes(SSM_PROCESS_CHAIN[0])) {
+    parents.set(String(process.ProcessId), String(process.ParentProcessId));
+  }
+  const chain: string[] = [];
+  let id = String(SSM_PROCESS_CHAIN[0]);
+  while (id.length > 0 && id !== '0' && chain.length < 64 && !chain.includes(id)) {
+    chain.push(id);
+    const parent = parents.get(id);
+    if (parent === undefined) break;
+    id = parent;
+  }
+  return chain;
+}
+
+function endShell(windows: WindowsHost, p: HostParameters): Outcome {
+  const requested = p.ShellId ?? '';
+  const expectedOwner = p.ExpectedOwner ?? '';
+  if (
+    !/^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$/.test(requested)
+  ) {
+    return bad('EndShell needs ShellId (a GUID).');
+  }
+  if (!/^(?:[^\\\r\n]{1,64}\\)?[^\\\r\n]{1,64}$/.test(expectedOwner)) {
+    return bad('EndShell needs ExpectedOwner (user or DOMAIN\\user).');
+  }
+  const shell = findShell(windows, requested);
+  if (shell === undefined) return refuse('shell-not-found', `No shell has ID ${requested}.`);
+  const owner = field(shell, 'Owner');
+  const [domain, user] = splitDomain(owner);
+  if (owner === '' || !accountMatches(domain, user, expectedOwner)) {
+    return refuse(
+      'owner-mismatch',
+      `Shell ${requested} belongs to ${owner || 'nobody'}, not to the expected owner.`
+    );
+  }
+  const processId = field(shell, 'ProcessId');
+  if (!/^[0-9]{1,10}$/.test(processId)) {
+    return refuse(
+      'own-shell',
+      `Shell ${requested} reports no process ID, so it cannot be told apart from the shell running this command.`
+    );
+  }
+  if (processAncestry(windows).includes(processId)) {
+    return refuse(
+      'own-shell',
+      `Shell ${requested} runs this command (process ${processId}), which never ends its own shell.`
+    );
+  }
+  if (!windows.removeWsmanShell(field(shell, 'ShellId'))) {
+    // Remove-WSManInstance's fault 2150858843: the shell is no longer there.
+    return refuse('shell-not-found', `Shell ${requested} ended before it could be ended here.`);
+  }
+  const graceful =
+    sameText(field(shell, 'State'), 'Disconnected') || field(shell, 'ChildProcesses') === '0';
+  // The simulated WinRM ends it at once: the script's first look is the one that counts.
+  const still = findShell(windows, field(shell, 'ShellId'));
+  const readBack = { state: still ? field(still, 'State') || 'listed' : 'gone', confirmed: !still };
+  const stdout = jsonArray([shell]);
+  if (!readBack.confirmed) {
+    return {
+      ...result(
+        EXIT.notConfirmed,
+        stdout,
+        `Remove-WSManInstance returned, but shell ${requested} is still listed (${readBack.state}).`
+      ),
+      readBack,
+    };
+  }
+  return {
+    ...result(EXIT.ok, stdout, ''),
+    readBack,
+    shellEnd: {
+      outcome: graceful ? 'ended' : 'ended-ungraceful',
+      state: shell.get('State') ?? null,
+      childProcesses: shell.get('ChildProcesses') ?? null,
+      shellInactivity: shell.get('ShellInactivity') ?? null,
+    },
+  };
 }

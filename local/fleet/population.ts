@@ -80,6 +80,7 @@ export function buildHost(
     smbSessions: new Map(),
     openFiles: new Map(),
     notifications: [],
+    shells: new Map(),
     nextRdpConnection: prng.int(0, 30),
     userPool: [
       ...(USER_POOLS[blueprint.culture] ?? []),

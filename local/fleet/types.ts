@@ -69,6 +69,15 @@ export interface SmbOpenFileObject {
   Permissions: number;
 }
 
+/** A WinRM shell as `Get-WSManInstance -ResourceURI shell -Enumerate` shows it: each field's text, `null` where it has none. */
+export type ShellObject = Readonly<Record<string, string | null>>;
+
+/** A `Win32_Process` as `Get-CimInstance -Property ProcessId, ParentProcessId` returns it. */
+export interface ProcessObject {
+  ProcessId: number;
+  ParentProcessId: number;
+}
+
 export interface WindowsCulture {
   /** e.g. `de-DE` */
   name: string;
@@ -106,6 +115,12 @@ export interface WindowsHost {
   closeSmbSession(sessionId: bigint): boolean;
   /** `false`: no such open file (the cmdlet reports ObjectNotFound). */
   closeSmbOpenFile(fileId: bigint): boolean;
+  /** `Get-WSManInstance -ResourceURI shell -Enumerate`. */
+  wsmanShells(): ShellObject[];
+  /** `Remove-WSManInstance -ResourceURI shell`; `false`: no such shell (fault 2150858843). */
+  removeWsmanShell(shellId: string): boolean;
+  /** `Get-CimInstance Win32_Process`, the script running as `scriptProcessId`. */
+  processes(scriptProcessId: number): ProcessObject[];
 }
 
 /**
@@ -192,6 +207,19 @@ export interface NotificationView {
   sentAt: string;
 }
 
+export interface ShellView {
+  shellId: string;
+  kind: 'powershell' | 'winrs';
+  owner: string;
+  clientIp: string;
+  processId: number;
+  state: 'Connected' | 'Disconnected';
+  bufferMode: 'Block' | 'Drop';
+  /** Whole minutes since the client's last request. */
+  inactiveMinutes: number;
+  childProcesses: number;
+}
+
 export interface HostView {
   instance: FleetInstance;
   utcOffsetMinutes: number;
@@ -203,6 +231,7 @@ export interface HostView {
   smbSessions: SmbSessionView[];
   openFiles: OpenFileView[];
   notifications: NotificationView[];
+  shells: ShellView[];
 }
 
 /** What a host-side scheduled task would put on EventBridge as a "Session Idle" event. */
@@ -258,6 +287,31 @@ export interface AddOpenFileInput {
   fileId?: string;
 }
 
+export interface AddShellInput {
+  /** `user` or `DOMAIN\user` (domain defaults to `CORP`). */
+  owner: string;
+  /** Default `powershell` (PowerShell remoting); `winrs` is a cmd shell. */
+  kind?: 'powershell' | 'winrs';
+  /** Default `Connected`. */
+  state?: 'Connected' | 'Disconnected';
+  /** Default `Block`. */
+  bufferMode?: 'Block' | 'Drop';
+  /** Minutes since the client's last request (default 0). */
+  inactiveMinutes?: number;
+  /** Minutes since the shell opened (default: `inactiveMinutes`). */
+  openMinutes?: number;
+  /** Commands running in it (default 0). */
+  childProcesses?: number;
+  /** WinRM's idle time-out for it, minutes (default: the endpoint's, 120 for PowerShell, 3 for winrs). */
+  idleTimeoutMinutes?: number;
+  clientIp?: string;
+  processId?: number;
+  /** Let the shell live on its own during `advance`. Default false. */
+  live?: boolean;
+  /** A connected client sending requests every minute. Default false. */
+  clientActive?: boolean;
+}
+
 export interface SimulatedFleet extends Fleet {
   /** The simulated clock. */
   now(): Date;
@@ -279,6 +333,10 @@ export interface SimulatedFleet extends Fleet {
    * Add-Type (the script's session operations answer exit 30); `FullLanguage` is the default.
    */
   setLanguageMode(instanceId: string, mode: 'FullLanguage' | 'ConstrainedLanguage'): void;
+  /** Opens a WinRM shell on a host; returns its ShellId. */
+  addShell(instanceId: string, input: AddShellInput): string;
+  /** The client disconnects (`Disconnect-PSSession`, a dropped network) or reconnects (`Connect-PSSession`). */
+  setShellState(instanceId: string, shellId: string, state: 'Connected' | 'Disconnected'): void;
   /** Called after each `advance` for every session that crossed the idle threshold. */
   onSessionIdle(listener: (notice: SessionIdleNotice) => void): () => void;
 }

@@ -5,6 +5,7 @@ import {
   shareRelativePath,
   sortedSessions,
 } from './host-state.js';
+import { sortedShells } from './shells.js';
 import type { FleetInstance, HostView } from './types.js';
 
 /** What the fleet shows of a host: copies, never its live state. */
@@ -66,6 +67,17 @@ export function view(host: HostState, now: number): HostView {
       message: n.message,
       seconds: n.seconds,
       sentAt: iso(n.sentAt),
+    })),
+    shells: sortedShells(host).map((s) => ({
+      shellId: s.id,
+      kind: s.kind,
+      owner: s.owner,
+      clientIp: s.clientIp,
+      processId: s.processId,
+      state: s.state,
+      bufferMode: s.bufferMode,
+      inactiveMinutes: Math.max(0, Math.floor((now - s.lastActivityAt) / 60_000)),
+      childProcesses: s.childProcesses,
     })),
   };
 }

@@ -6,6 +6,7 @@ import {
   type SessionState,
   shareRelativePath,
 } from './host-state.js';
+import { processes, shellObject, sortedShells } from './shells.js';
 import { renderQuser } from './text-layout.js';
 import type {
   NativeRun,
@@ -85,6 +86,14 @@ export function windowsHost(
       return true;
     },
     closeSmbOpenFile: (id) => host.openFiles.delete(id),
+    wsmanShells: () => sortedShells(host).map((s) => shellObject(s, clock())),
+    removeWsmanShell: (shellId) => {
+      const shell = [...host.shells.values()].find(
+        (s) => s.id.toLowerCase() === shellId.toLowerCase()
+      );
+      return shell ? host.shells.delete(shell.id) : false;
+    },
+    processes: (scriptProcessId) => processes(host, scriptProcessId),
   };
 }
 

@@ -30,6 +30,17 @@ const callSchema = z.discriminatedUnion('call', [
   z.object({ call: z.literal('smb.files') }),
   z.object({ call: z.literal('smb.closeSession'), args: z.object({ sessionId: decimal }) }),
   z.object({ call: z.literal('smb.closeFile'), args: z.object({ fileId: decimal }) }),
+  z.object({ call: z.literal('wsman.shells') }),
+  z.object({
+    call: z.literal('wsman.remove'),
+    args: z.object({
+      shellId: z.string().regex(/^[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$/),
+    }),
+  }),
+  z.object({
+    call: z.literal('cim.processes'),
+    args: z.object({ scriptProcessId: z.number().int().min(0).max(0xffff_ffff) }),
+  }),
   z.object({
     call: z.literal('tool'),
     args: z.object({ name: z.string().min(1), argv: z.array(z.string()) }),
@@ -143,6 +154,12 @@ function dispatch(windows: WindowsHost, request: BridgeCall): unknown {
       return windows.closeSmbSession(BigInt(request.args.sessionId));
     case 'smb.closeFile':
       return windows.closeSmbOpenFile(BigInt(request.args.fileId));
+    case 'wsman.shells':
+      return windows.wsmanShells();
+    case 'wsman.remove':
+      return windows.removeWsmanShell(request.args.shellId);
+    case 'cim.processes':
+      return windows.processes(request.args.scriptProcessId);
     case 'tool':
       return windows.runTool(request.args.name, request.args.argv);
   }

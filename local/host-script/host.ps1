@@ -3,6 +3,7 @@
 # host bridge (local/host-script/bridge.ts), at the moment of each call:
 #   - SessionJanitorWts, the WTS type the script would otherwise compile with Add-Type;
 #   - Get-SmbSession, Get-SmbOpenFile, Close-SmbSession, Close-SmbOpenFile;
+#   - Get-WSManInstance and Remove-WSManInstance (shells), Get-CimInstance (Win32_Process);
 #   - Get-Date (the host's clock) and the current culture (the host's locale and patterns).
 # The System32 tools are real processes ($env:SystemRoot\System32\*.exe, windows-tool.cjs).
 # Then it runs the script as SSM does: its parameters are already in the SSM_* variables.
@@ -141,6 +142,52 @@ function Close-SmbOpenFile {
     if (-not [SessionJanitorBridge]::Call('smb.closeFile', @{ fileId = [string]$id })) {
       $PSCmdlet.WriteError((New-SmbNotFound 'MSFT_SMBOpenFile' 'FileId' $id))
     }
+  }
+}
+
+$ShellNamespace = 'http://schemas.microsoft.com/wbem/wsman/1/windows/shell'
+
+function Get-WSManInstance {
+  # The host's shells as WinRM returns them: one rsp:Shell XmlElement each, a child per field it has.
+  [CmdletBinding()]
+  param([Parameter(Mandatory = $true, Position = 0)][Uri]$ResourceURI, [switch]$Enumerate)
+  if (($ResourceURI.OriginalString -ne 'shell') -or -not $Enumerate) { throw 'the simulated host enumerates shells only' }
+  foreach ($item in @([SessionJanitorBridge]::Call('wsman.shells', @{}))) {
+    $document = [xml]::new()
+    $shell = $document.CreateElement('rsp', 'Shell', $ShellNamespace)
+    $null = $shell.SetAttribute('lang', 'http://www.w3.org/XML/1998/namespace', 'en-US')
+    foreach ($property in $item.PSObject.Properties) {
+      if ($null -eq $property.Value) { continue }
+      $child = $document.CreateElement('rsp', $property.Name, $ShellNamespace)
+      $child.InnerText = [string]$property.Value
+      $null = $shell.AppendChild($child)
+    }
+    $null = $document.AppendChild($shell)
+    $PSCmdlet.WriteObject($document.DocumentElement)
+  }
+}
+
+function Remove-WSManInstance {
+  # No output; a shell that is not there is WinRM's fault 2150858843 (windows-facts section 13.3).
+  [CmdletBinding()]
+  param([Parameter(Mandatory = $true, Position = 0)][Uri]$ResourceURI, [Parameter(Mandatory = $true, Position = 1)][hashtable]$SelectorSet)
+  $id = [string]$SelectorSet['ShellId']
+  if ([SessionJanitorBridge]::Call('wsman.remove', @{ shellId = $id })) { return }
+  $message = '<f:WSManFault xmlns:f="http://schemas.microsoft.com/wbem/wsman/1/wsmanfault" Code="2150858843" Machine="localhost"><f:Message>The request for the Windows Remote Shell with ShellId ' + $id + ' failed because the shell was not found on the server. Possible causes are: the specified ShellId is incorrect or the shell no longer exists on the server. Provide the correct ShellId or create a new shell and retry the operation. </f:Message></f:WSManFault>'
+  $PSCmdlet.WriteError([System.Management.Automation.ErrorRecord]::new(
+      [System.InvalidOperationException]::new($message),
+      'WsManError,Microsoft.WSMan.Management.RemoveWSManInstanceCommand',
+      [System.Management.Automation.ErrorCategory]::InvalidOperation,
+      $null))
+}
+
+function Get-CimInstance {
+  # Win32_Process ProcessId and ParentProcessId; this very process is the script's.
+  [CmdletBinding()]
+  param([Parameter(Mandatory = $true, Position = 0)][string]$ClassName, [string[]]$Property)
+  if ($ClassName -ne 'Win32_Process') { throw ('the simulated host has no CIM class ' + $ClassName) }
+  foreach ($item in @([SessionJanitorBridge]::Call('cim.processes', @{ scriptProcessId = $PID }))) {
+    [pscustomobject]@{ ProcessId = [uint32]$item.ProcessId; ParentProcessId = [uint32]$item.ParentProcessId }
   }
 }
 

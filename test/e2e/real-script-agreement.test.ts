@@ -360,6 +360,69 @@ const CASES: Case[] = [
     },
   },
   {
+    name: 'ListShells: PowerShell remoting and winrs, Connected and Disconnected, Block and Drop',
+    host: 'RDSH-US-01',
+    setup: (fleet, host) => {
+      fleet.addShell(host, {
+        owner: 'CORP\\adm.agree',
+        state: 'Disconnected',
+        inactiveMinutes: 45,
+        childProcesses: 2,
+      });
+      fleet.addShell(host, {
+        owner: 'svc_deploy',
+        kind: 'winrs',
+        bufferMode: 'Drop',
+        inactiveMinutes: 1,
+        openMinutes: 1500,
+      });
+      return { Operation: 'ListShells' };
+    },
+  },
+  {
+    name: 'EndShell of a Disconnected shell with a blocked command: ended, read back gone',
+    host: 'RDSH-US-01',
+    setup: (fleet, host) => {
+      const id = fleet.addShell(host, {
+        owner: 'CORP\\adm.agree',
+        state: 'Disconnected',
+        inactiveMinutes: 45,
+        childProcesses: 2,
+      });
+      return { Operation: 'EndShell', ShellId: id.toLowerCase(), ExpectedOwner: 'ADM.AGREE' };
+    },
+  },
+  {
+    name: 'EndShell of a Connected shell with a running command: ended-ungraceful',
+    host: 'RDSH-US-01',
+    setup: (fleet, host) => {
+      const id = fleet.addShell(host, { owner: 'CORP\\adm.agree', childProcesses: 1 });
+      return { Operation: 'EndShell', ShellId: id, ExpectedOwner: 'CORP\\adm.agree' };
+    },
+  },
+  {
+    name: "EndShell of another owner's shell: guard owner-mismatch",
+    host: 'RDSH-US-01',
+    setup: (fleet, host) => {
+      const id = fleet.addShell(host, { owner: 'CORP\\adm.agree', state: 'Disconnected' });
+      return { Operation: 'EndShell', ShellId: id, ExpectedOwner: 'OTHER\\adm.agree' };
+    },
+  },
+  {
+    name: 'EndShell of a shell that is not there: guard shell-not-found',
+    host: 'RDSH-US-01',
+    setup: () => ({
+      Operation: 'EndShell',
+      ShellId: '00000000-0000-0000-0000-000000000001',
+      ExpectedOwner: 'adm.agree',
+    }),
+  },
+  {
+    name: 'EndShell with a ShellId that is no GUID: exit 2',
+    host: 'RDSH-US-01',
+    setup: () => ({ Operation: 'EndShell', ShellId: '{0000}', ExpectedOwner: 'adm.agree' }),
+  },
+  {
     name: 'an unknown Operation: no envelope, one stderr line, exit 2 (pins)',
     host: 'RDSH-US-01',
     setup: () => ({ Operation: 'RebootHost' as HostParameters['Operation'] }),

@@ -22,7 +22,7 @@ import { InvalidLedgerInputError } from '../lib/ledger/errors.js';
 import { DispatchError } from '../lib/ssm/errors.js';
 import { observed } from './shared/middleware.js';
 import { log, metrics } from './shared/observability.js';
-import { actDeps, type Runtime } from './shared/runtime.js';
+import type { Runtime } from './shared/runtime.js';
 
 /**
  * The HTTP edge of the API: the API Gateway payload 2.0 event is checked with Powertools Parser's
@@ -40,16 +40,14 @@ export interface ApiHandlerOptions {
 
 /** The use cases' dependencies from a runtime. */
 export function apiDeps(runtime: Runtime, options: ApiHandlerOptions = {}): ApiDeps {
-  const { config } = runtime;
   return {
-    ...actDeps(runtime),
+    ...runtime.send,
+    ...runtime.hostTags,
     ledger: runtime.ledger,
     policy: runtime.policy,
-    groupTagKey: config.POLICY_GROUP_TAG_KEY,
-    managedTag: { key: config.MANAGED_TAG_KEY, value: config.MANAGED_TAG_VALUE },
-    hostQueryTimeoutMs: config.HOST_QUERY_TIMEOUT_MS,
-    ...(options.hostQueryPollMs === undefined ? {} : { hostQueryPollMs: options.hostQueryPollMs }),
-    ...(options.dispatchGraceMs === undefined ? {} : { dispatchGraceMs: options.dispatchGraceMs }),
+    hostQueryTimeoutMs: runtime.config.HOST_QUERY_TIMEOUT_MS,
+    hostQueryPollMs: options.hostQueryPollMs,
+    dispatchGraceMs: options.dispatchGraceMs,
   };
 }
 

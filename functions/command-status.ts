@@ -12,7 +12,7 @@ import { invocationsOf, ssmStatusEventSchema } from '../lib/collect/events.js';
 import type { InvocationReading } from '../lib/ssm/read.js';
 import { observed } from './shared/middleware.js';
 import { log } from './shared/observability.js';
-import { actDeps, type Runtime } from './shared/runtime.js';
+import type { Runtime } from './shared/runtime.js';
 
 const recordSchema = JSONStringified(ssmStatusEventSchema);
 
@@ -26,15 +26,12 @@ const recordSchema = JSONStringified(ssmStatusEventSchema);
  */
 export function createCommandStatusHandler(runtime: Runtime) {
   const deps: CollectDeps = {
-    ...actDeps(runtime),
+    ...runtime.send,
     ledger: runtime.ledger,
     policy: runtime.policy,
-    ...(runtime.invocationWaitMs === undefined ? {} : { missingRetryMs: runtime.invocationWaitMs }),
+    missingRetryMs: runtime.invocationWaitMs,
   };
-  const documents = {
-    operate: runtime.config.DOCUMENT_NAME,
-    read: runtime.config.READ_DOCUMENT_NAME,
-  };
+  const { documents } = runtime.send;
 
   const invocationsIn = (record: SQSRecord): InvocationStatusInput[] => {
     const parsed = recordSchema.safeParse(record.body);

@@ -3,7 +3,7 @@ import { handleSessionIdle, type IdleDeps } from '../lib/idle/handle.js';
 import { sessionIdleEventSchema } from '../lib/idle/schema.js';
 import { observed } from './shared/middleware.js';
 import { log } from './shared/observability.js';
-import { actDeps, type Runtime } from './shared/runtime.js';
+import type { Runtime } from './shared/runtime.js';
 
 /**
  * `idle-event` (EventBridge `Session Idle`): validates the event and, for a managed host, asks that
@@ -12,13 +12,11 @@ import { actDeps, type Runtime } from './shared/runtime.js';
  * nothing.
  */
 export function createIdleEventHandler(runtime: Runtime) {
-  const { config } = runtime;
   const deps: IdleDeps = {
-    ...actDeps(runtime),
+    ...runtime.send,
+    ...runtime.hostTags,
     ledger: runtime.ledger,
     policy: runtime.policy,
-    managedTag: { key: config.MANAGED_TAG_KEY, value: config.MANAGED_TAG_VALUE },
-    groupTagKey: config.POLICY_GROUP_TAG_KEY,
   };
   return observed(async (event: unknown) => {
     const idle = parse(event, undefined, sessionIdleEventSchema);

@@ -10,19 +10,11 @@ import type { Runtime } from './shared/runtime.js';
  * records the sweep, and reconciles overdue actions.
  */
 export function createSweepHandler(runtime: Runtime) {
-  const { config } = runtime;
   const deps: SweepDeps = {
-    ssm: runtime.clients.ssm,
+    ...runtime.send,
+    ...runtime.hostTags,
     ledger: runtime.ledger,
     policy: runtime.policy,
-    managedTag: { key: config.MANAGED_TAG_KEY, value: config.MANAGED_TAG_VALUE },
-    groupTagKey: config.POLICY_GROUP_TAG_KEY,
-    documents: { operate: config.DOCUMENT_NAME, read: config.READ_DOCUMENT_NAME },
-    outputLogGroup: config.SSM_OUTPUT_LOG_GROUP,
-    deliveryTimeoutSeconds: config.DELIVERY_TIMEOUT_SECONDS,
-    clock: runtime.clock,
-    observer: runtime.observer,
-    ...(runtime.retry ? { retry: runtime.retry } : {}),
   };
   return observed(async (event: unknown) => {
     const { scheduledAt } = parse(event, undefined, sweepTriggerSchema);

@@ -1,7 +1,8 @@
 import { type Clients, createClients } from '../../lib/aws/clients.js';
 import { type Config, loadConfig } from '../../lib/config/env.js';
-import { type DispatchDeps, overdueAfterSeconds } from '../../lib/dispatch/dispatch.js';
+import { overdueAfterSeconds } from '../../lib/dispatch/dispatch.js';
 import type { Observer } from '../../lib/dispatch/observer.js';
+import type { HostTags, SendSettings } from '../../lib/dispatch/settings.js';
 import { createLedger, type Ledger } from '../../lib/ledger/ledger.js';
 import { type Policy, policyFromEnv } from '../../lib/policy/schema.js';
 import type { RetryPolicy } from '../../lib/ssm/retry.js';
@@ -13,10 +14,8 @@ export interface Runtime {
   clients: Clients;
   ledger: Ledger;
   policy: Policy;
-  clock: () => Date;
-  observer: Observer;
-  /** SSM retry policy override (tests shorten the backoff). */
-  retry?: Partial<RetryPolicy>;
+  send: SendSettings;
+  hostTags: HostTags;
   /** How long GetCommandInvocation may answer "does not exist" right after a send. */
   invocationWaitMs?: number;
 }
@@ -26,6 +25,7 @@ export interface RuntimeOverrides {
   policy?: Policy;
   clock?: () => Date;
   observer?: Observer;
+  /** SSM retry policy override (tests shorten the backoff). */
   retry?: Partial<RetryPolicy>;
   invocationWaitMs?: number;
 }
@@ -36,7 +36,16 @@ export interface RuntimeOverrides {
  */
 export function createRuntime(config: Config, overrides: RuntimeOverrides = {}): Runtime {
   const clients = overrides.clients ?? createClients(config);
-  const clock = overrides.clock ?? (() => new Date());
+  const send: SendSettings = {
+    ssm: clients.ssm,
+    documents: { operate: config.DOCUMENT_NAME, read: config.READ_DOCUMENT_NAME },
+    outputLogGroup: config.SSM_OUTPUT_LOG_GROUP,
+    deliveryTimeoutSeconds: config.DELIVERY_TIMEOUT_SECONDS,
+    executionTimeoutSeconds: config.EXECUTION_TIMEOUT_SECONDS,
+    retry: overrides.retry,
+    clock: overrides.clock ?? (() => new Date()),
+    observer: overrides.observer ?? powertoolsObserver,
+  };
   return {
     config,
     clients,
@@ -45,19 +54,16 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
       tableName: config.TABLE_NAME,
       retentionDays: config.RETENTION_DAYS,
       // A planned action is overdue (reconcile settles it) when a dispatched one would be.
-      plannedGraceSeconds: overdueAfterSeconds({
-        deliveryTimeoutSeconds: config.DELIVERY_TIMEOUT_SECONDS,
-        executionTimeoutSeconds: config.EXECUTION_TIMEOUT_SECONDS,
-      }),
-      clock,
+      plannedGraceSeconds: overdueAfterSeconds(send),
+      clock: send.clock,
     }),
     policy: overrides.policy ?? policyFromEnv(config.POLICY),
-    clock,
-    observer: overrides.observer ?? powertoolsObserver,
-    ...(overrides.retry ? { retry: overrides.retry } : {}),
-    ...(overrides.invocationWaitMs === undefined
-      ? {}
-      : { invocationWaitMs: overrides.invocationWaitMs }),
+    send,
+    hostTags: {
+      managedTag: { key: config.MANAGED_TAG_KEY, value: config.MANAGED_TAG_VALUE },
+      groupTagKey: config.POLICY_GROUP_TAG_KEY,
+    },
+    invocationWaitMs: overrides.invocationWaitMs,
   };
 }
 
@@ -67,20 +73,4 @@ let shared: Runtime | undefined;
 export function runtimeFromEnv(): Runtime {
   shared ??= createRuntime(loadConfig());
   return shared;
-}
-
-/** What recording and dispatching actions needs, from a runtime. */
-export function actDeps(runtime: Runtime): DispatchDeps {
-  const { config } = runtime;
-  return {
-    ledger: runtime.ledger,
-    ssm: runtime.clients.ssm,
-    documents: { operate: config.DOCUMENT_NAME, read: config.READ_DOCUMENT_NAME },
-    outputLogGroup: config.SSM_OUTPUT_LOG_GROUP,
-    deliveryTimeoutSeconds: config.DELIVERY_TIMEOUT_SECONDS,
-    executionTimeoutSeconds: config.EXECUTION_TIMEOUT_SECONDS,
-    clock: runtime.clock,
-    observer: runtime.observer,
-    ...(runtime.retry ? { retry: runtime.retry } : {}),
-  };
 }

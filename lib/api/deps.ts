@@ -1,12 +1,9 @@
-import type { SSMClient } from '@aws-sdk/client-ssm';
-import type { HostDocuments } from '../contract.js';
-import type { Observer } from '../dispatch/observer.js';
+import type { HostTags, SendSettings } from '../dispatch/settings.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Policy } from '../policy/schema.js';
-import type { RetryPolicy } from '../ssm/retry.js';
 
 /** Everything the API's use cases need, injected (built once per process by `functions/api`). */
-export interface ApiDeps {
+export interface ApiDeps extends SendSettings, HostTags {
   ledger: Pick<
     Ledger,
     | 'createAction'
@@ -19,17 +16,8 @@ export interface ApiDeps {
     | 'listByTicket'
     | 'listAffectedByUser'
   >;
-  ssm: SSMClient;
-  documents: HostDocuments;
-  /** CloudWatch log group for command output; empty: none. */
-  outputLogGroup: string;
-  deliveryTimeoutSeconds: number;
-  executionTimeoutSeconds: number;
   /** Its exclusions bind ticket actions too (the host's group, by its policy-group tag). */
   policy: Policy;
-  groupTagKey: string;
-  /** Only instances with this tag and value can be targeted or queried. */
-  managedTag: { key: string; value: string };
   /** How long a live host query may wait for the host (`HOST_QUERY_TIMEOUT_MS`). */
   hostQueryTimeoutMs: number;
   /** Pause between two GetCommandInvocation polls of a live query. Default 250 ms. */
@@ -40,7 +28,4 @@ export interface ApiDeps {
    * 30 s: longer than the API function's timeout, so its first request can no longer be running.
    */
   dispatchGraceMs?: number;
-  retry?: Partial<RetryPolicy>;
-  clock: () => Date;
-  observer: Observer;
 }

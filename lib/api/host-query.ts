@@ -18,11 +18,10 @@ export async function requireManagedHost(
   deps: Pick<ApiDeps, 'ssm' | 'managedTag' | 'retry'>,
   instanceId: string
 ): Promise<HostDescription> {
-  const host = await describeHost(
-    { ssm: deps.ssm, ...(deps.retry ? { retry: deps.retry } : {}) },
-    instanceId,
-    { tagKey: deps.managedTag.key, tagValue: deps.managedTag.value }
-  );
+  const host = await describeHost({ ssm: deps.ssm, retry: deps.retry }, instanceId, {
+    tagKey: deps.managedTag.key,
+    tagValue: deps.managedTag.value,
+  });
   if (!host.found) throw notFound(`no managed instance ${instanceId}`);
   if (!host.managed || host.platformType !== 'Windows') {
     throw forbidden(
@@ -83,7 +82,7 @@ async function runQuery(
       comment: 'sj:query',
     });
     const reading = await waitForInvocation(
-      { ssm: deps.ssm, ...(deps.retry ? { retry: deps.retry } : {}) },
+      { ssm: deps.ssm, retry: deps.retry },
       {
         commandId,
         instanceId,
@@ -147,7 +146,7 @@ export async function readOpenFilesAt(
   for (let pages = 0; pages < MAX_OPEN_FILE_PAGES; pages++) {
     const page = await readOpenFilesPage(deps, instanceId, {
       PathFilter: path,
-      ...(after === undefined ? {} : { AfterFileId: after }),
+      AfterFileId: after,
     });
     files.push(...page.rows);
     if (page.next === null) return files;

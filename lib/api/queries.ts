@@ -110,7 +110,7 @@ export async function listHostOpenFiles(
     instanceId,
     files: files.rows,
     next: files.next,
-    ...(parsedSessions ? { smbSessions: parsedSessions.rows } : {}),
+    smbSessions: parsedSessions?.rows,
     warnings: [...files.warnings, ...(parsedSessions?.warnings ?? [])],
   };
 }

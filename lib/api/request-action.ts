@@ -189,7 +189,7 @@ async function smbSessionsMatching(
     .map((s) => ({
       userName: s.userName ?? '',
       client: s.client,
-      ...(s.sessionId === undefined ? {} : { smbSessionId: s.sessionId }),
+      smbSessionId: s.sessionId,
     }));
 }
 
@@ -237,7 +237,7 @@ async function checkOverrides(
   }
   if (request.operation !== 'logoff' && request.operation !== 'disconnect') return null;
   const groupName = await findHostGroup(
-    { ssm: deps.ssm, ...(deps.retry ? { retry: deps.retry } : {}) },
+    { ssm: deps.ssm, retry: deps.retry },
     request.instanceId,
     deps.groupTagKey,
     namedGroups(deps.policy)
@@ -274,8 +274,8 @@ function toNewAction(
       kind: 'api',
       ticketId: request.ticketId,
       caller: caller.id,
-      ...(request.requestedBy === undefined ? {} : { requestedBy: request.requestedBy }),
-      ...(overrides ? { overrides } : {}),
+      requestedBy: request.requestedBy,
+      overrides: overrides ?? undefined,
     },
     reason: request.reason,
     policy: null,

@@ -18,7 +18,7 @@ export function createClients(
   const region = config.AWS_REGION;
   const dynamo = new DynamoDBClient({
     region,
-    ...(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {}),
+    endpoint: config.DYNAMODB_ENDPOINT,
   });
   const ddb = DynamoDBDocumentClient.from(dynamo, {
     marshallOptions: { removeUndefinedValues: true },
@@ -27,7 +27,7 @@ export function createClients(
   const ssm = new SSMClient({
     region,
     maxAttempts: 1,
-    ...(config.SSM_ENDPOINT ? { endpoint: config.SSM_ENDPOINT } : {}),
+    endpoint: config.SSM_ENDPOINT,
   });
   return { ddb, ssm };
 }

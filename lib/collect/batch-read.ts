@@ -42,10 +42,7 @@ export async function readBatch(
   for (const [commandId, hosts] of hostsByCommand) {
     if (hosts.size < 2) continue;
     try {
-      const listed = await readCommandInvocations(
-        { ssm: deps.ssm, ...(deps.retry ? { retry: deps.retry } : {}) },
-        commandId
-      );
+      const listed = await readCommandInvocations({ ssm: deps.ssm, retry: deps.retry }, commandId);
       for (const [instanceId, reading] of listed) {
         if (hosts.has(instanceId) && isTerminalInvocationStatus(reading.status)) {
           readings.set(readingKey(commandId, instanceId), reading);

@@ -80,7 +80,7 @@ export async function handleInvocationStatus(
     reading =
       input.reading ??
       (await readInvocation(
-        { ssm: deps.ssm, ...(deps.retry ? { retry: deps.retry } : {}) },
+        { ssm: deps.ssm, retry: deps.retry },
         { commandId: input.commandId, instanceId: input.instanceId, missingRetryMs: 0 }
       ));
   } catch (error) {
@@ -239,7 +239,7 @@ async function collectSessions(
         counter: 'actionsPlanned',
         wanted,
         max,
-        ...(first ? { add: seen } : {}),
+        add: first ? seen : undefined,
       });
       countedByClaim = first && granted > 0;
       return {

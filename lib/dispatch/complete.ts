@@ -26,7 +26,7 @@ export function affectedOf(
       return read.rows.map((s) => ({
         userName: s.userName ?? '',
         client: s.client,
-        ...(s.sessionId === undefined ? {} : { smbSessionId: s.sessionId }),
+        smbSessionId: s.sessionId,
       }));
     }
     case 'close-file': {

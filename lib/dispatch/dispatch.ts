@@ -1,6 +1,4 @@
-import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Action, ActionResult, ActionTrigger, NewAction } from '../actions/model.js';
-import type { HostDocuments } from '../contract.js';
 import { InvalidLedgerInputError, StaleTransitionError } from '../ledger/errors.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { hostGuard } from '../policy/guard.js';
@@ -9,28 +7,17 @@ import type { ResolvedGroup } from '../policy/schema.js';
 import { DispatchError } from '../ssm/errors.js';
 import { outcomeOfSendError } from '../ssm/outcome.js';
 import { toHostParameters } from '../ssm/parameters.js';
-import type { RetryPolicy } from '../ssm/retry.js';
 import { sendOperation } from '../ssm/send.js';
 import { actionComment } from './comments.js';
 import { completeAction } from './complete.js';
-import type { Observer } from './observer.js';
+import type { SendSettings } from './settings.js';
 import { type FoundCommand, findCommandSentFor, recordFoundDispatch } from './unrecorded.js';
 
-export interface DispatchDeps {
+export interface DispatchDeps extends SendSettings {
   ledger: Pick<
     Ledger,
     'createAction' | 'markDispatched' | 'complete' | 'leaseResume' | 'releaseResume'
   >;
-  ssm: SSMClient;
-  documents: HostDocuments;
-  /** CloudWatch log group for command output; empty: none. */
-  outputLogGroup: string;
-  deliveryTimeoutSeconds: number;
-  /** The document's execution timeout: with the delivery timeout, when an action is overdue. */
-  executionTimeoutSeconds: number;
-  retry?: Partial<RetryPolicy>;
-  clock: () => Date;
-  observer: Observer;
 }
 
 export interface PlanDispatch {
@@ -166,7 +153,7 @@ async function record(
         toNewAction(plan, input.instanceId, input.trigger, input.group),
         {
           plannedGraceSeconds: overdueAfterSeconds(deps),
-          ...(plan.skip === null ? { resumeLeaseSeconds: RESUME_LEASE_SECONDS } : {}),
+          resumeLeaseSeconds: plan.skip === null ? RESUME_LEASE_SECONDS : undefined,
         }
       );
       recorded.push({ plan, action, fresh: !alreadyExisted });

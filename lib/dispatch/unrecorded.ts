@@ -140,7 +140,7 @@ export async function recordFoundDispatch(
     const dispatched = await deps.ledger.markDispatched(action, {
       commandId: found.commandId,
       deadline: found.deadline,
-      ...(found.sentAt ? { at: found.sentAt } : {}),
+      at: found.sentAt ?? undefined,
     });
     deps.observer.info('unrecorded dispatch found', {
       actionId: action.id,

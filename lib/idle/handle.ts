@@ -1,30 +1,19 @@
-import type { SSMClient } from '@aws-sdk/client-ssm';
-import type { HostDocuments } from '../contract.js';
 import { idleCheckComment, userTagOf } from '../dispatch/comments.js';
 import { RetryLaterError } from '../dispatch/errors.js';
 import { notifiesOf, recentActions, recordedExclusion } from '../dispatch/history.js';
+import type { HostTags, SendSettings } from '../dispatch/settings.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { planHost } from '../policy/plan.js';
 import { namedGroups, type Policy, resolveGroup } from '../policy/schema.js';
 import { describeHost, findHostGroup } from '../ssm/instances.js';
 import { outcomeOfSendError } from '../ssm/outcome.js';
 import { listParameters } from '../ssm/parameters.js';
-import type { RetryPolicy } from '../ssm/retry.js';
 import { sendOperation } from '../ssm/send.js';
 import { offsetMinutesOf, type SessionIdleEvent } from './schema.js';
 
-export interface IdleDeps {
-  ssm: SSMClient;
+export interface IdleDeps extends SendSettings, HostTags {
   ledger: Pick<Ledger, 'listByHost' | 'claimQuota'>;
   policy: Policy;
-  managedTag: { key: string; value: string };
-  groupTagKey: string;
-  documents: HostDocuments;
-  /** CloudWatch log group for command output; empty: none. */
-  outputLogGroup: string;
-  deliveryTimeoutSeconds: number;
-  retry?: Partial<RetryPolicy>;
-  clock: () => Date;
   /** An event observed longer ago than this describes a session that has moved on. @default 15 */
   maxEventAgeMinutes?: number;
 }
@@ -70,7 +59,7 @@ export async function handleSessionIdle(
     return { kind: 'ignored', reason: `observed in the future: ${detail.observedAt}` };
   }
 
-  const ssmDeps = { ssm: deps.ssm, ...(deps.retry ? { retry: deps.retry } : {}) };
+  const ssmDeps = { ssm: deps.ssm, retry: deps.retry };
   const host = await describeHost(ssmDeps, detail.instanceId, {
     tagKey: deps.managedTag.key,
     tagValue: deps.managedTag.value,

@@ -161,14 +161,10 @@ export async function sendOperation(deps: SendDeps, request: SendRequest): Promi
     TimeoutSeconds: deps.deliveryTimeoutSeconds,
     MaxConcurrency: String(MAX_INSTANCES_PER_COMMAND),
     MaxErrors: '100%',
-    ...(outputLogGroup !== ''
-      ? {
-          CloudWatchOutputConfig: {
-            CloudWatchOutputEnabled: true,
-            CloudWatchLogGroupName: outputLogGroup,
-          },
-        }
-      : {}),
+    CloudWatchOutputConfig:
+      outputLogGroup !== ''
+        ? { CloudWatchOutputEnabled: true, CloudWatchLogGroupName: outputLogGroup }
+        : undefined,
   });
   const response = await callSsm('SendCommand', () => deps.ssm.send(command), {
     retry: deps.retry,

@@ -1,10 +1,8 @@
-import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Action, ActionResult } from '../actions/model.js';
-import type { HostDocuments } from '../contract.js';
 import { namesAction, sweepComment } from '../dispatch/comments.js';
 import { completeAction, completeFromReading } from '../dispatch/complete.js';
 import type { DispatchDeps } from '../dispatch/dispatch.js';
-import type { Observer } from '../dispatch/observer.js';
+import type { HostTags, SendSettings } from '../dispatch/settings.js';
 import { findCommandSentFor, recordFoundDispatch } from '../dispatch/unrecorded.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { DEFAULT_GROUP, namedGroups, type Policy } from '../policy/schema.js';
@@ -13,22 +11,11 @@ import { listManagedInstances } from '../ssm/instances.js';
 import { outcomeOf } from '../ssm/outcome.js';
 import { listParameters } from '../ssm/parameters.js';
 import { readInvocation } from '../ssm/read.js';
-import type { RetryPolicy } from '../ssm/retry.js';
 import { sendInBatches } from '../ssm/send.js';
 
-export interface SweepDeps {
-  ssm: SSMClient;
+export interface SweepDeps extends SendSettings, HostTags {
   ledger: Ledger;
   policy: Policy;
-  managedTag: { key: string; value: string };
-  /** Tag whose value names the host's policy group. */
-  groupTagKey: string;
-  documents: HostDocuments;
-  outputLogGroup: string;
-  deliveryTimeoutSeconds: number;
-  retry?: Partial<RetryPolicy>;
-  clock: () => Date;
-  observer: Observer;
   /** Overdue actions looked at per sweep. @default 100 */
   reconcileLimit?: number;
 }
@@ -122,7 +109,7 @@ export async function runSweep(
           documents: deps.documents,
           outputLogGroup: deps.outputLogGroup,
           deliveryTimeoutSeconds: deps.deliveryTimeoutSeconds,
-          ...(deps.retry ? { retry: deps.retry } : {}),
+          retry: deps.retry,
         },
         {
           instanceIds,
@@ -157,11 +144,11 @@ export async function runSweep(
 async function hostsByGroup(deps: SweepDeps): Promise<Record<string, string[]>> {
   const list = (extra?: { key: string; values: string[] }) =>
     listManagedInstances(
-      { ssm: deps.ssm, ...(deps.retry ? { retry: deps.retry } : {}) },
+      { ssm: deps.ssm, retry: deps.retry },
       {
         tagKey: deps.managedTag.key,
         tagValue: deps.managedTag.value,
-        ...(extra ? { extraTagFilters: [extra] } : {}),
+        extraTagFilters: extra ? [extra] : undefined,
       }
     );
   const groups: Record<string, string[]> = {};
@@ -212,7 +199,7 @@ export async function reconcileOverdue(
         overdue.status === 'planned' ? await settlePlanned(deps, overdue, now, result) : overdue;
       if (action.status !== 'dispatched' || !action.commandId) continue;
       const reading = await readInvocation(
-        { ssm: deps.ssm, ...(deps.retry ? { retry: deps.retry } : {}) },
+        { ssm: deps.ssm, retry: deps.retry },
         { commandId: action.commandId, instanceId: action.instanceId, missingRetryMs: 0 }
       );
       if (!namesAction(reading.comment, action.id)) {

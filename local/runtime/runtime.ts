@@ -134,8 +134,8 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
       stack.push(release);
     }
     const dynamo = await startDynalite({
-      ...(options.inMemory ? {} : { path: join(dataDir, 'dynamodb') }),
-      ...(options.dynamodbPort === undefined ? {} : { port: options.dynamodbPort }),
+      path: options.inMemory ? undefined : join(dataDir, 'dynamodb'),
+      port: options.dynamodbPort,
     }).catch(portInUse(options.dynamodbPort, '--dynamodb-port'));
     stack.push(() => dynamo.close());
 
@@ -153,7 +153,7 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
     stack.push(async () => simClock.close());
     const fleet = createFleet({
       clock: simClock,
-      ...(pwsh ? { hostScript: pwsh.run } : {}),
+      hostScript: pwsh?.run,
       start,
       seed: options.seed,
       hosts: options.fleet,
@@ -167,11 +167,11 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
       seed: options.seed,
       accountId: ACCOUNT,
       region: REGION,
-      ...(options.ssmPort === undefined ? {} : { port: options.ssmPort }),
+      port: options.ssmPort,
       clock,
-      ...(simulated ? { scheduler: simClock } : {}),
+      scheduler: simulated ? simClock : undefined,
       timing: { ...(simulated ? SIMULATED_SSM_TIMING : {}), ...options.ssmTiming },
-      ...(options.ssmFaults ? { faults: options.ssmFaults } : {}),
+      faults: options.ssmFaults,
     }).catch(portInUse(options.ssmPort, '--ssm-port'));
     stack.push(() => ssm.close());
 

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actDeps } from '../../../functions/shared/runtime.js';
 import type { Action } from '../../../lib/actions/model.js';
 import { handleInvocationStatus } from '../../../lib/collect/collect.js';
 import type { SessionIdleEvent } from '../../../lib/idle/schema.js';
@@ -66,7 +65,7 @@ describe('Session Idle → idle-event → ListSessions → command-status', () =
   const verdictOf = async (event: { id: string }) => {
     const [check] = checksOf(event);
     if (!check) throw new Error(`no check for ${event.id}`);
-    const deps = { ...actDeps(h.runtime), ledger: h.runtime.ledger, policy: h.runtime.policy };
+    const deps = { ...h.runtime.send, ledger: h.runtime.ledger, policy: h.runtime.policy };
     const instanceId = check.instanceIds[0] ?? '';
     return handleInvocationStatus(deps, {
       commandId: check.commandId,

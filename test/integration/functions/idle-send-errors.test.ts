@@ -45,8 +45,10 @@ describe('idle-event when the host cannot be asked', () => {
       documents: { operate: 'SessionJanitor-Operate', read: 'SessionJanitor-Read' },
       outputLogGroup: '',
       deliveryTimeoutSeconds: 600,
+      executionTimeoutSeconds: 120,
       retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 },
       clock: () => NOW,
+      observer: { planned() {}, finished() {}, info() {}, warn() {} },
     };
   });
 

@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { actDeps } from '../../../functions/shared/runtime.js';
 import type { Action, NewAction } from '../../../lib/actions/model.js';
 import { actionComment } from '../../../lib/dispatch/comments.js';
 import {
@@ -40,7 +39,7 @@ describe('actions whose sender died', () => {
     // so a busy machine delaying the local SSM's delivery timer does not time the command out.
     h = await startHarness({ policy, msPerSecond: 10, fleet: { hosts: 1, start: new Date() } });
     host = h.instance(0);
-    deps = actDeps(h.runtime);
+    deps = { ...h.runtime.send, ledger: h.runtime.ledger };
     emitted = [];
     h.ssm.subscribe((event) => {
       emitted.push(event);

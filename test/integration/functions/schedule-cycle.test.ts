@@ -453,7 +453,7 @@ describe('status events for command ids SSM does not know', () => {
       // The deployed waiting time for an invisible invocation (5 s), not the harness's shortcut.
       const runtime = createRuntime(h.runtime.config, {
         clients: h.runtime.clients,
-        clock: h.runtime.clock,
+        clock: h.runtime.send.clock,
         retry: { baseDelayMs: 1, maxDelayMs: 5 },
       });
       const status = createCommandStatusHandler(runtime);

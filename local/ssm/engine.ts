@@ -281,21 +281,25 @@ export class RunCommandEngine {
         this.finish(command, invocation, 'TimedOut', 'DeliveryTimedOut', -1);
       }
     });
-    const attempt = () => {
+    // An attempt counts at the time it was due: a timer that a busy process fires late must not
+    // turn a command to a reachable host into a delivery timeout (with `msPerSecond: 1` a 60 s
+    // delivery window is 60 real ms).
+    const attempt = (due: number) => {
       if (invocation.status !== 'Pending' && invocation.status !== 'Delayed') return;
-      if (this.now() >= deliveryDeadline) return;
+      if (due >= deliveryDeadline) return;
       if (this.isReachable(invocation.instanceId)) {
         this.run(command, invocation);
         return;
       }
       if (invocation.status === 'Pending')
         this.transition(command, invocation, 'Delayed', 'Delayed');
-      this.later(timing.retryDeliveryMs, attempt);
+      this.later(timing.retryDeliveryMs, () => attempt(this.now()));
     };
     const firstDelay = this.isReachable(invocation.instanceId)
       ? timing.pendingMs
       : timing.delayedAfterMs;
-    this.later(firstDelay, attempt);
+    const firstDue = this.now() + firstDelay;
+    this.later(firstDelay, () => attempt(firstDue));
   }
 
   private run(command: CommandRecord, invocation: Invocation): void {

@@ -35,9 +35,7 @@ describe('actions whose sender died', () => {
 
   beforeEach(async () => {
     // SSM stamps commands with the real clock: the simulated one starts there and only moves on.
-    // 10 ms per SSM second: a session action's 60 s delivery window is then 600 real ms, not 60,
-    // so a busy machine delaying the local SSM's delivery timer does not time the command out.
-    h = await startHarness({ policy, msPerSecond: 10, fleet: { hosts: 1, start: new Date() } });
+    h = await startHarness({ policy, fleet: { hosts: 1, start: new Date() } });
     host = h.instance(0);
     deps = { ...h.runtime.send, ledger: h.runtime.ledger };
     emitted = [];

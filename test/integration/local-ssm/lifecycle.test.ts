@@ -224,6 +224,18 @@ describe('invocation lifecycle', () => {
     });
   });
 
+  it('delivers to a reachable host even when a busy process fires the delivery timer late', async () => {
+    // 30 SSM seconds are 30 real ms here: a process busy for longer than that right after the
+    // send used to time the command out before its first delivery attempt ran.
+    const commandId = await send([HOST], 30);
+    const busyUntil = Date.now() + 100;
+    while (Date.now() < busyUntil) {
+      // The event loop is blocked: the attempt due 2 ms after the send fires about 100 ms late.
+    }
+    await ssm.idle();
+    expect((await read(commandId)).Status).toBe('Success');
+  });
+
   it('delivers a delayed command when the host comes back in time', async () => {
     fleet.setPingStatus(HOST, 'ConnectionLost');
     const commandId = await send([HOST], 1000);

@@ -1,5 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { parse } from '@aws-lambda-powertools/parser';
+import { parser } from '@aws-lambda-powertools/batch/parser';
+import type { ParsedRecord } from '@aws-lambda-powertools/batch/types';
 import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { readBatch, readingKey } from '../lib/collect/batch-read.js';
@@ -8,13 +9,16 @@ import {
   handleInvocationStatus,
   type InvocationStatusInput,
 } from '../lib/collect/collect.js';
-import { invocationsOf, ssmStatusEventSchema } from '../lib/collect/events.js';
+import { invocationsOf, type SsmStatusEvent, ssmStatusEventSchema } from '../lib/collect/events.js';
 import type { InvocationReading } from '../lib/ssm/read.js';
 import { observed } from './shared/middleware.js';
 import { log } from './shared/observability.js';
 import type { Runtime } from './shared/runtime.js';
 
-const recordSchema = JSONStringified(ssmStatusEventSchema);
+const bodySchema = JSONStringified(ssmStatusEventSchema);
+
+/** A record whose body the batch processor has parsed (a bad one fails before the handler). */
+type StatusRecord = ParsedRecord<SQSRecord, SsmStatusEvent>;
 
 /**
  * `command-status` (Run Command status events through SQS): a `ListSessions` result becomes
@@ -34,15 +38,15 @@ export function createCommandStatusHandler(runtime: Runtime) {
   const { documents } = runtime.send;
 
   const invocationsIn = (record: SQSRecord): InvocationStatusInput[] => {
-    const parsed = recordSchema.safeParse(record.body);
+    const parsed = bodySchema.safeParse(record.body);
     return parsed.success ? invocationsOf(parsed.data, documents) : [];
   };
 
   const recordHandler = async (
-    record: SQSRecord,
+    record: StatusRecord,
     readings: ReadonlyMap<string, InvocationReading>
   ): Promise<void> => {
-    const event = parse(record.body, undefined, recordSchema);
+    const event = record.body;
     const invocations = invocationsOf(event, documents);
     if (invocations.length === 0) {
       log().info('status event ignored', { eventId: event.id, reason: 'not ours' });
@@ -80,8 +84,13 @@ export function createCommandStatusHandler(runtime: Runtime) {
     const readings = await readBatch(deps, event.Records.flatMap(invocationsIn));
     return processPartialResponse(
       event,
-      (record: SQSRecord) => recordHandler(record, readings),
-      new BatchProcessor(EventType.SQS),
+      (record: StatusRecord) => recordHandler(record, readings),
+      new BatchProcessor(EventType.SQS, {
+        parser,
+        innerSchema: ssmStatusEventSchema,
+        transformer: 'json',
+        logger: log(),
+      }),
       {
         context,
         // One at a time: an invocation event and its command event often share a batch, and two

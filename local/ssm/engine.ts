@@ -48,7 +48,7 @@ export interface CommandRecord {
   instanceIds: string[];
   targets: unknown[];
   requestedAt: Date;
-  /** When SendCommand was answered, on the scheduler's clock: delivery deadlines run on it. */
+  /** When SendCommand was answered, on the scheduler's clock (the invisibility fault counts from it). */
   sentAtMs: number;
   timeoutSeconds: number;
   executionTimeoutSeconds: number;
@@ -273,33 +273,36 @@ export class RunCommandEngine {
 
   private schedule(command: CommandRecord, invocation: Invocation): void {
     const { timing } = this.options;
-    const started = command.sentAtMs;
-    const deliveryDeadline = started + this.ms(command.timeoutSeconds);
+    // The delivery timeout is a timer like the attempts, so it closes delivery in their order.
+    // Compared with now() instead, it would fire early on a busy machine: every time a function
+    // records moves the simulated clock on (times are distinct), not SSM's own waiting.
+    let deliveryOpen = true;
+    this.later(this.ms(command.timeoutSeconds), () => {
+      deliveryOpen = false;
+    });
     // Not delivered by ExpiresAfter (delivery + execution timeout): Delivery Timed Out.
     this.later(this.ms(command.timeoutSeconds + command.executionTimeoutSeconds), () => {
       if (invocation.status === 'Pending' || invocation.status === 'Delayed') {
         this.finish(command, invocation, 'TimedOut', 'DeliveryTimedOut', -1);
       }
     });
-    // An attempt counts at the time it was due: a timer that a busy process fires late must not
-    // turn a command to a reachable host into a delivery timeout (with `msPerSecond: 1` a 60 s
-    // delivery window is 60 real ms).
-    const attempt = (due: number) => {
+    // Both are timers, fired in the order they are due however late a busy process fires them
+    // (with `msPerSecond: 1` a 60 s delivery window is 60 real ms).
+    const attempt = () => {
       if (invocation.status !== 'Pending' && invocation.status !== 'Delayed') return;
-      if (due >= deliveryDeadline) return;
+      if (!deliveryOpen) return;
       if (this.isReachable(invocation.instanceId)) {
         this.run(command, invocation);
         return;
       }
       if (invocation.status === 'Pending')
         this.transition(command, invocation, 'Delayed', 'Delayed');
-      this.later(timing.retryDeliveryMs, () => attempt(this.now()));
+      this.later(timing.retryDeliveryMs, attempt);
     };
     const firstDelay = this.isReachable(invocation.instanceId)
       ? timing.pendingMs
       : timing.delayedAfterMs;
-    const firstDue = this.now() + firstDelay;
-    this.later(firstDelay, () => attempt(firstDue));
+    this.later(firstDelay, attempt);
   }
 
   private run(command: CommandRecord, invocation: Invocation): void {

@@ -35,8 +35,11 @@ interface Timer {
  * fired: at a high rate many timers fall due within one real millisecond, and the event loop may
  * be late by several; the clock waits at the first one due until it has run (the real time it
  * waited is not made up). While work is `hold`ing it (a function handling an event), the clock
- * stands still, so the functions' own latency costs no simulated time: what is measured in
- * simulated time is what SSM and the hosts do, at any `rate`.
+ * runs at real time, as it does in the cloud: a function's own latency costs no more simulated
+ * time than it takes, whatever the `rate` (at 600 simulated minutes a second, 10 ms of a function
+ * would otherwise be six simulated minutes), and SSM and the hosts go on meanwhile, as they do in
+ * the cloud (a clock that stood still would wait for ever on a function that waits for SSM, or
+ * on functions that never all finish at once).
  *
  * With `rate` 0 the clock stands still between calls; `advanceTo` moves it (tests).
  */
@@ -73,10 +76,11 @@ export class SimClock implements Scheduler {
     this.arm();
   }
 
-  /** Stops the clock until the returned function is called (every hold released). */
+  /** Slows the clock to real time until the returned function is called (every hold released). */
   hold(): () => void {
     this.sync();
     this.holds++;
+    this.arm();
     let released = false;
     return () => {
       if (released) return;
@@ -125,10 +129,16 @@ export class SimClock implements Scheduler {
     this.queue.length = 0;
   }
 
+  /** Simulated ms per real ms now: real time while held, never faster than `rate`. */
+  private pace(): number {
+    return this.holds > 0 ? Math.min(this.rate, 1) : this.rate;
+  }
+
   /** Where the clock is: running with real time, but never past the first timer not yet run. */
   private projected(): number {
-    if (this.holds > 0 || this.rate === 0) return this.virtual;
-    const running = this.virtual + (performance.now() - this.syncedAt) * this.rate;
+    const pace = this.pace();
+    if (pace === 0) return this.virtual;
+    const running = this.virtual + (performance.now() - this.syncedAt) * pace;
     const first = this.firstDue();
     return first === undefined ? running : Math.min(running, Math.max(first, this.virtual));
   }
@@ -148,8 +158,9 @@ export class SimClock implements Scheduler {
     this.armed = null;
     const first = this.firstDue();
     if (first === undefined || this.closed) return;
-    if (first > this.virtual && (this.holds > 0 || this.rate === 0)) return;
-    const delay = Math.max(0, (first - this.projected()) / (this.rate || 1));
+    const pace = this.pace();
+    if (first > this.virtual && pace === 0) return;
+    const delay = Math.max(0, (first - this.projected()) / (pace || 1));
     // Node waits at least 1 ms for any setTimeout: at a high rate, where thousands of timers fall
     // due within one real millisecond, that alone would cost seconds of idle waiting. A timer due
     // within a millisecond runs after the I/O and promises now pending instead.

@@ -257,8 +257,20 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
     }
 
     const tokens = await createTokenAuthority(`http://127.0.0.1/session-janitor-local`);
+    // A request that records or sends holds the clock like any function: unheld, at the fastest
+    // --time-scale the API's own few ms would carry a ticket's action past its send cutoff before
+    // it was sent. A read records and decides nothing; clients polling one need not slow the clock.
+    const heldApiHandler: typeof apiHandler = async (event, context) => {
+      if (event.requestContext.http.method === 'GET') return apiHandler(event, context);
+      const release = hold();
+      try {
+        return await apiHandler(event, context);
+      } finally {
+        release();
+      }
+    };
     const gateway = await startHttpGateway({
-      handler: apiHandler,
+      handler: heldApiHandler,
       routes: API_ROUTES,
       tokens,
       port: options.port,

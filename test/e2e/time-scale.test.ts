@@ -89,3 +89,71 @@ describe.each([1, 60, 600])('at --time-scale %d', (timeScale) => {
     }
   });
 });
+
+describe('a help-desk ticket at the fastest --time-scale', () => {
+  it('is sent and ends: the API holds the clock while it records and sends', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'janitor-scale-api-'));
+    const runtime = await startRuntime({
+      port: 0,
+      fleet: 12,
+      sweepEveryMs: Number.POSITIVE_INFINITY,
+      seed: 7,
+      policyFile: null,
+      timeScale: 600,
+      dataDir: dir,
+      inMemory: true,
+      janitorDir: dir,
+      hostScript: 'typescript',
+      liveSessions: false,
+      idleEvents: false,
+    });
+    // A busy machine: every DynamoDB request takes 10 ms, 6 simulated minutes at this scale.
+    runtime.clients.ddb.middlewareStack.add(
+      (next) => async (args) => {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'busyMachine' }
+    );
+    try {
+      const host = runtime.fleet
+        .instances()
+        .find((i) => i.pingStatus === 'Online' && i.tags['session-janitor:managed'] === 'true');
+      const session = runtime.fleet
+        .host(host?.instanceId ?? '')
+        .sessions.find((s) => !s.console && s.state === 'active');
+      const headers = {
+        authorization: `Bearer ${runtime.token}`,
+        'content-type': 'application/json',
+      };
+      const posted = await fetch(`${runtime.apiUrl}/v1/actions`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({
+          operation: 'notify',
+          instanceId: host?.instanceId,
+          sessionId: session?.id,
+          userName: session?.userName,
+          ticketId: 'INC-SCALE-600',
+          reason: 'the time scale must not leave a ticket unsent',
+          message: 'Please save your work',
+        }),
+      });
+      expect(posted.status).toBe(202);
+      const { actionId } = (await posted.json()) as { actionId: string };
+      let action: Action | undefined;
+      for (let polls = 0; polls < 200; polls++) {
+        const got = await fetch(`${runtime.apiUrl}/v1/actions/${actionId}`, { headers });
+        action = (await got.json()) as Action;
+        if (action.status !== 'planned' && action.status !== 'dispatched') break;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+
+      expect(action?.status).toBe('succeeded');
+      expect(action?.commandId).not.toBeNull();
+    } finally {
+      await runtime.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -31,7 +31,7 @@ import { SimClock } from '../clock.js';
 import { startDynalite } from '../dynamodb/server.js';
 import { createFleet } from '../fleet/fleet.js';
 import type { SessionIdleNotice, SimulatedFleet } from '../fleet/types.js';
-import { startHttpGateway } from '../gateway/http-gateway.js';
+import { type ApiHandler, startHttpGateway } from '../gateway/http-gateway.js';
 import { ALL_SCOPES, createTokenAuthority, type TokenAuthority } from '../gateway/tokens.js';
 import { PwshMissingError, startPwshHostScript } from '../host-script/pwsh.js';
 import { startLocalSsm } from '../ssm/server.js';
@@ -260,7 +260,7 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
     // A request that records or sends holds the clock like any function: unheld, at the fastest
     // --time-scale the API's own few ms would carry a ticket's action past its send cutoff before
     // it was sent. A read records and decides nothing; clients polling one need not slow the clock.
-    const heldApiHandler: typeof apiHandler = async (event, context) => {
+    const heldApiHandler: ApiHandler = async (event, context) => {
       if (event.requestContext.http.method === 'GET') return apiHandler(event, context);
       const release = hold();
       try {

@@ -161,13 +161,26 @@ const routed: MiddlewareObj<ApiEvent, ApiResponse> = {
 const jsonBody = httpJsonBodyParser();
 
 /**
+ * The content type with its media type lowercased and unspaced: media types are case-insensitive
+ * and may have spaces before their parameters (RFC 9110 §8.3.1, §5.6.6), middy's check takes
+ * neither.
+ */
+function normalisedContentType(value: string): string {
+  const [type = '', ...parameters] = value.split(';');
+  const rest = parameters.join(';').trim();
+  const mediaType = type.trim().toLowerCase();
+  return rest === '' ? mediaType : `${mediaType};${rest}`;
+}
+
+/**
  * A route that takes a body reads it as JSON (base64 too): one without a content type as JSON,
  * one of another type is refused.
  */
 const jsonBodies: MiddlewareObj<ApiEvent, ApiResponse> = {
   before: (request) => {
     if (request.event.matched?.route.method !== 'POST') return;
-    request.event.headers['content-type'] ??= 'application/json';
+    const { headers } = request.event;
+    headers['content-type'] = normalisedContentType(headers['content-type'] ?? 'application/json');
     // middy's parser is typed for the `aws-lambda` event types, not for the parsed event.
     return jsonBody.before?.(request as never);
   },

@@ -150,6 +150,26 @@ describe('POST /v1/actions with bad input', () => {
     await h.settle();
   });
 
+  it('reads a body whose media type is written in another case or spaced (RFC 9110 8.3.1)', async () => {
+    let n = 0;
+    for (const contentType of [
+      'Application/JSON',
+      'APPLICATION/JSON; charset=UTF-8',
+      'application/json ;charset=utf-8',
+    ]) {
+      const event = postWith('post-action-logoff', {
+        instanceId: host,
+        sessionId: 4002 + n,
+        ticketId: `CASE-${++n}`,
+        reason: 'media type case',
+      });
+      event.headers['content-type'] = contentType;
+      const response = await h.invoke(event);
+      expect(response.statusCode, contentType).toBe(202);
+    }
+    await h.settle();
+  });
+
   it('refuses wrong types and missing fields per operation', async () => {
     const cases: [string, Record<string, unknown>, string][] = [
       ['post-action-logoff', { sessionId: '3' }, 'body.sessionId'],

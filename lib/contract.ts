@@ -173,6 +173,7 @@ export const API_SCOPES = {
   files: 'session-janitor/files',
   /** With the operation's own scope: act on a session the policy excludes (`override`). */
   override: 'session-janitor/override',
+  shells: 'session-janitor/shells',
 } as const;
 export type ApiScope = (typeof API_SCOPES)[keyof typeof API_SCOPES];
 export type ApiScopeName = keyof typeof API_SCOPES;
@@ -184,6 +185,7 @@ export const API_SCOPE_DESCRIPTIONS: Record<ApiScopeName, string> = {
   logoff: 'Log users off',
   files: 'End SMB sessions and close open files',
   override: 'Act on sessions the policy excludes, when the request says so',
+  shells: 'End WinRM remote shells',
 };
 
 /** The scope each operation needs; the route itself only asks for any of them. */
@@ -193,6 +195,7 @@ export const OPERATION_SCOPES = {
   logoff: API_SCOPES.logoff,
   'end-smb-session': API_SCOPES.files,
   'close-file': API_SCOPES.files,
+  'end-shell': API_SCOPES.shells,
 } as const satisfies Record<Operation, ApiScope>;
 
 export const ROUTE_NAMES = [
@@ -201,6 +204,7 @@ export const ROUTE_NAMES = [
   'getAction',
   'listHostSessions',
   'listHostOpenFiles',
+  'listHostShells',
 ] as const;
 export type RouteName = (typeof ROUTE_NAMES)[number];
 
@@ -218,7 +222,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     name: 'requestAction',
     method: 'POST',
     path: '/v1/actions',
-    scopes: [API_SCOPES.act, API_SCOPES.logoff, API_SCOPES.files],
+    scopes: [API_SCOPES.act, API_SCOPES.logoff, API_SCOPES.files, API_SCOPES.shells],
   },
   { name: 'listActions', method: 'GET', path: '/v1/actions', scopes: [API_SCOPES.read] },
   { name: 'getAction', method: 'GET', path: '/v1/actions/{id}', scopes: [API_SCOPES.read] },
@@ -232,6 +236,12 @@ export const API_ROUTES: readonly ApiRoute[] = [
     name: 'listHostOpenFiles',
     method: 'GET',
     path: '/v1/hosts/{instanceId}/open-files',
+    scopes: [API_SCOPES.read],
+  },
+  {
+    name: 'listHostShells',
+    method: 'GET',
+    path: '/v1/hosts/{instanceId}/shells',
     scopes: [API_SCOPES.read],
   },
 ];

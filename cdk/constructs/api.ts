@@ -42,8 +42,8 @@ export interface ApiThrottle {
 export const API_CLIENTS = {
   /** Dashboards, audits, reporting. */
   ReadOnly: ['read'],
-  /** The help desk's ticket system: disconnect, notify, log off. */
-  HelpDesk: ['read', 'act', 'logoff'],
+  /** The help desk's ticket system: disconnect, notify, log off, end a stuck remote shell. */
+  HelpDesk: ['read', 'act', 'logoff', 'shells'],
   /** File-service tooling: end SMB sessions, close open files. */
   FileService: ['read', 'files'],
   /** Escalations that must act on an excluded account (each request still says so). */

@@ -50,6 +50,8 @@ export function targetKey(target: ActionTarget): string[] {
       return ['file', target.fileId, target.expectedPath.toLowerCase()];
     case 'smb':
       return ['smb', target.clientName?.toLowerCase() ?? '', target.userName?.toLowerCase() ?? ''];
+    case 'shell':
+      return ['shell', target.shellId.toLowerCase(), bareUser(target.expectedOwner)];
   }
 }
 

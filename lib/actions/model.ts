@@ -9,6 +9,7 @@ export const OPERATIONS = [
   'notify',
   'end-smb-session',
   'close-file',
+  'end-shell',
 ] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
@@ -40,7 +41,9 @@ export type ActionTarget =
       minDisconnectedMinutes?: number | null;
     }
   | { kind: 'file'; fileId: string; expectedPath: string }
-  | { kind: 'smb'; clientName: string | null; userName: string | null };
+  | { kind: 'smb'; clientName: string | null; userName: string | null }
+  /** A WinRM shell: its id (GUIDs are never reused) and the owner the host must still see. */
+  | { kind: 'shell'; shellId: string; expectedOwner: string };
 
 export type ActionTrigger =
   | { kind: 'schedule'; sweepId: string }
@@ -66,6 +69,20 @@ export interface ActionResult {
   errorCode: string | null;
   /** At most a few hundred characters of what the host printed. */
   excerpt: string;
+  /** `end-shell`, succeeded: how the host ended the shell, and what the shell had then. */
+  shellEnd?: ShellEndRecord;
+}
+
+/**
+ * A server cannot hand a client's shell back, only end it: `ended` when the shell was
+ * Disconnected or ran no command, `ended-ungraceful` when commands may have lost their work.
+ */
+export interface ShellEndRecord {
+  outcome: 'ended' | 'ended-ungraceful';
+  /** `Connected`, `Disconnected`, or `null` when the host did not show one. */
+  state: string | null;
+  childProcesses: number | null;
+  inactivitySeconds: number | null;
 }
 
 /**

@@ -51,6 +51,16 @@ export const actionTargetSchema = z.discriminatedUnion('kind', [
     .refine((t) => t.clientName !== null || t.userName !== null, {
       message: 'an SMB target needs a client, a user, or both',
     }),
+  z.object({
+    kind: z.literal('shell'),
+    shellId: z
+      .string()
+      .regex(
+        /^[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$/,
+        'must be a shell id (a GUID)'
+      ),
+    expectedOwner: text(256),
+  }),
 ]);
 
 export const actionTriggerSchema = z.discriminatedUnion('kind', [
@@ -86,10 +96,18 @@ export const newActionSchema = z.object({
 /** The ledger keeps this much of what a host printed; the rest stays in CloudWatch. */
 export const EXCERPT_LIMIT = 500;
 
+export const shellEndRecordSchema = z.object({
+  outcome: z.enum(['ended', 'ended-ungraceful']),
+  state: z.string().max(64).nullable(),
+  childProcesses: z.number().int().min(0).nullable(),
+  inactivitySeconds: z.number().min(0).nullable(),
+});
+
 export const actionResultSchema = z.object({
   exitCode: z.number().int().nullable(),
   errorCode: z.string().max(256).nullable(),
   excerpt: z.string().max(EXCERPT_LIMIT),
+  shellEnd: shellEndRecordSchema.optional(),
 });
 
 export const affectedEntrySchema = z.object({

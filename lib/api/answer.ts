@@ -2,7 +2,13 @@ import { z } from 'zod';
 import { API_SCOPES, OPERATION_SCOPES, type RouteName } from '../contract.js';
 import { type Caller, requireScope } from './auth.js';
 import type { ApiDeps } from './deps.js';
-import { getAction, listActions, listHostOpenFiles, listHostSessions } from './queries.js';
+import {
+  getAction,
+  listActions,
+  listHostOpenFiles,
+  listHostSessions,
+  listHostShells,
+} from './queries.js';
 import { type RequestedAction, requestAction } from './request-action.js';
 import {
   actionIdParamSchema,
@@ -109,6 +115,11 @@ export async function answerRequest(
       const { instanceId } = parseOr400(hostParamSchema, params, 'path');
       parseOr400(z.strictObject({}), query, 'query');
       return found(await listHostSessions(deps, instanceId));
+    }
+    case 'listHostShells': {
+      const { instanceId } = parseOr400(hostParamSchema, params, 'path');
+      parseOr400(z.strictObject({}), query, 'query');
+      return found(await listHostShells(deps, instanceId));
     }
     case 'listHostOpenFiles': {
       const { instanceId } = parseOr400(hostParamSchema, params, 'path');

@@ -2,8 +2,9 @@ import type { Action } from '../actions/model.js';
 import { InvalidCursorError } from '../ledger/errors.js';
 import type { Page } from '../ledger/ledger.js';
 import type { HostEnvelope } from '../ssm/host-contract.js';
-import { sessionListingOf } from '../ssm/listing.js';
+import { sessionListingOf, shellListingOf } from '../ssm/listing.js';
 import type { ListOptions } from '../ssm/parameters.js';
+import type { RemoteShell } from '../windows/shells.js';
 import { parseSmbSessions } from '../windows/smb-json.js';
 import type { OpenFile, QuserSession, SmbSession } from '../windows/types.js';
 import type { ApiDeps } from './deps.js';
@@ -72,6 +73,28 @@ export async function listHostSessions(deps: ApiDeps, instanceId: string): Promi
     hostTimeUtc: envelope.hostTimeUtc,
     sessions: parsed.rows,
     warnings: parsed.warnings.filter((w) => w !== 'empty output'),
+  };
+}
+
+export interface HostShells {
+  instanceId: string;
+  hostTimeUtc: string;
+  shells: RemoteShell[];
+  warnings: string[];
+}
+
+/** `GET /v1/hosts/{instanceId}/shells`: the host's WinRM shells, now. WinRM not answering is a `host-error`. */
+export async function listHostShells(deps: ApiDeps, instanceId: string): Promise<HostShells> {
+  requireOnline(await requireManagedHost(deps, instanceId), instanceId);
+  const envelope = await queryHost(deps, instanceId, 'ListShells');
+  const listing = shellListingOf(envelope);
+  if (listing.kind === 'failed')
+    throw new ApiError('host-error', `${instanceId}: ${listing.reason}`);
+  return {
+    instanceId,
+    hostTimeUtc: envelope.hostTimeUtc,
+    shells: listing.rows,
+    warnings: listing.warnings,
   };
 }
 

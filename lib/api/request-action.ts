@@ -20,7 +20,7 @@ import { namedGroups, resolveGroup } from '../policy/schema.js';
 import { matchExclusion } from '../policy/users.js';
 import { DispatchError, InvalidHostParameterError } from '../ssm/errors.js';
 import { findHostGroup } from '../ssm/instances.js';
-import { sessionListingOf } from '../ssm/listing.js';
+import { sessionListingOf, shellListingOf } from '../ssm/listing.js';
 import { toHostParameters } from '../ssm/parameters.js';
 import { readSmbSessions } from '../windows/smb-json.js';
 import type { Caller } from './auth.js';
@@ -62,6 +62,8 @@ const FIELD_OF_PARAMETER: Record<string, string> = {
   ExpectedPath: 'body.path',
   Message: 'body.message',
   WarnSeconds: 'body.warnSeconds',
+  ShellId: 'body.shellId',
+  ExpectedOwner: 'body.owner',
 };
 
 /**
@@ -395,6 +397,33 @@ async function resolveTargets(
         ],
         affected: null,
       };
+    case 'end-shell': {
+      const { shellId, owner } = request;
+      if (owner !== undefined) {
+        return { targets: [{ kind: 'shell', shellId, expectedOwner: owner }], affected: null };
+      }
+      const earlier = await fromTicket(
+        deps,
+        request,
+        (t) => t.kind === 'shell' && t.shellId.toUpperCase() === shellId
+      );
+      if (earlier.length > 0) return { targets: earlier.slice(0, 1), affected: null };
+      online();
+      const listing = shellListingOf(await queryHost(deps, request.instanceId, 'ListShells'));
+      if (listing.kind === 'failed') {
+        throw new ApiError('host-error', `${request.instanceId}: ${listing.reason}`);
+      }
+      const shell = listing.rows.find((row) => row.shellId.toUpperCase() === shellId);
+      if (!shell) throw notFound(`${request.instanceId} has no shell ${shellId}`);
+      // The owner becomes what the host checks: a shell that shows none is never ended blind.
+      if (shell.owner === null) {
+        throw new ApiError('host-error', `${request.instanceId}: shell ${shellId} shows no owner`);
+      }
+      return {
+        targets: [{ kind: 'shell', shellId: shell.shellId, expectedOwner: shell.owner }],
+        affected: null,
+      };
+    }
   }
 }
 

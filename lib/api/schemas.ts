@@ -127,6 +127,14 @@ const BODY_SCHEMAS = {
           : 'end-smb-session needs clientName, userName or both',
       });
     }),
+  'end-shell': z.strictObject({
+    operation: z.literal('end-shell'),
+    ...common,
+    // Upper case, as WinRM spells it: one shell is one target however the caller wrote its id.
+    shellId: hostValue('ShellId').transform((id) => id.toUpperCase()),
+    /** The shell's owner as the caller knows it; absent: read from the host before acting. */
+    owner: hostValue('ExpectedOwner').optional(),
+  }),
 } as const satisfies Record<Operation, z.ZodType>;
 
 export type ActionRequest = {

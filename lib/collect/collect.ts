@@ -21,6 +21,7 @@ import { outcomeOf } from '../ssm/outcome.js';
 import { DEFAULT_MISSING_RETRY_MS, type InvocationReading, readInvocation } from '../ssm/read.js';
 import { withDisconnectTimes } from './disconnected.js';
 import { actionsHeld, staleListing } from './listing-checks.js';
+import { collectShells, type ShellsCollected } from './shells.js';
 
 export interface CollectDeps extends DispatchDeps {
   ledger: Ledger;
@@ -55,6 +56,7 @@ export type CollectResult =
       actions: Action[];
     }
   | { kind: 'host-failed'; sweepId: string; reason: string }
+  | ShellsCollected
   | IdleCheckResult;
 
 const NOT_FINAL: ReadonlySet<string> = new Set(NOT_FINAL_STATUSES);
@@ -104,6 +106,8 @@ export async function handleInvocationStatus(
   if (purpose === null) return { kind: 'ignored', reason: 'not a session-janitor command' };
   if (purpose.kind === 'action') return collectActionResult(deps, purpose.actionId, reading);
   if (purpose.kind === 'idle') return checkIdleSession(deps, purpose, reading);
+  if (purpose.kind === 'shells')
+    return collectShells(deps, purpose.sweepId, purpose.group, reading);
   return collectSessions(deps, purpose.sweepId, purpose.group, reading);
 }
 

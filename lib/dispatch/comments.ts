@@ -23,10 +23,13 @@ export interface IdleCheckPurpose {
 
 export type CommandPurpose =
   | { kind: 'sweep'; sweepId: string; group: string }
+  /** A sweep's `ListShells`, sent to the hosts whose group has a `shells` policy. */
+  | { kind: 'shells'; sweepId: string; group: string }
   | { kind: 'action'; actionId: string }
   | IdleCheckPurpose;
 
 const SWEEP = /^sj:sweep:([\w.:@+=-]{1,64});g:([A-Za-z0-9][A-Za-z0-9._-]{0,39})$/;
+const SHELLS = /^sj:shells:([\w.:@+=-]{1,64});g:([A-Za-z0-9][A-Za-z0-9._-]{0,39})$/;
 const ACTION = /^sj:act:(act_[a-z2-7]{26})$/;
 // The longest is exactly 100 characters: 32 hex digits of the event id, a 40-character group,
 // session 65535 and a 6-character user tag.
@@ -35,6 +38,10 @@ const IDLE =
 
 export function sweepComment(sweepId: string, group: string): string {
   return `sj:sweep:${sweepId};g:${group}`;
+}
+
+export function shellsComment(sweepId: string, group: string): string {
+  return `sj:shells:${sweepId};g:${group}`;
 }
 
 export function actionComment(actionId: string): string {
@@ -67,6 +74,8 @@ export function namesAction(comment: string, actionId: string): boolean {
 export function parseComment(comment: string): CommandPurpose | null {
   const sweep = SWEEP.exec(comment);
   if (sweep?.[1] && sweep[2]) return { kind: 'sweep', sweepId: sweep[1], group: sweep[2] };
+  const shells = SHELLS.exec(comment);
+  if (shells?.[1] && shells[2]) return { kind: 'shells', sweepId: shells[1], group: shells[2] };
   const action = ACTION.exec(comment);
   if (action?.[1]) return { kind: 'action', actionId: action[1] };
   const idle = IDLE.exec(comment);

@@ -4,6 +4,7 @@ import type { Ledger } from '../ledger/ledger.js';
 import { hostGuard } from '../policy/guard.js';
 import { type PlannedAction, reskip } from '../policy/plan.js';
 import type { ResolvedGroup } from '../policy/schema.js';
+import type { PlannedShellEnd } from '../policy/shells.js';
 import { DispatchError } from '../ssm/errors.js';
 import { outcomeOfSendError } from '../ssm/outcome.js';
 import { toHostParameters } from '../ssm/parameters.js';
@@ -20,11 +21,14 @@ export interface DispatchDeps extends SendSettings {
   >;
 }
 
+/** What a policy plans for one host: session actions, or the ends of remote shells. */
+export type Plan = PlannedAction | PlannedShellEnd;
+
 export interface PlanDispatch {
   instanceId: string;
   trigger: ActionTrigger;
   group: ResolvedGroup;
-  planned: readonly PlannedAction[];
+  planned: readonly Plan[];
   /**
    * Grants up to `wanted` sends (the blast-radius budget: the sweep's fleet limit, or an idle
    * event's host and fleet limits per window); absent: no budget. Asked only for actions this call
@@ -144,9 +148,9 @@ export async function dispatchPlan(
 async function record(
   deps: DispatchDeps,
   input: PlanDispatch,
-  plans: readonly PlannedAction[]
-): Promise<{ plan: PlannedAction; action: Action; fresh: boolean }[]> {
-  const recorded: { plan: PlannedAction; action: Action; fresh: boolean }[] = [];
+  plans: readonly Plan[]
+): Promise<{ plan: Plan; action: Action; fresh: boolean }[]> {
+  const recorded: { plan: Plan; action: Action; fresh: boolean }[] = [];
   for (const plan of plans) {
     try {
       const { action, alreadyExisted } = await deps.ledger.createAction(
@@ -162,7 +166,9 @@ async function record(
       if (!(error instanceof InvalidLedgerInputError)) throw error;
       deps.observer.warn('planned action refused by the ledger', {
         instanceId: input.instanceId,
-        sessionId: plan.sessionId,
+        ...(plan.operation === 'end-shell'
+          ? { shellId: plan.shellId }
+          : { sessionId: plan.sessionId }),
         error: error.message,
       });
     }
@@ -171,11 +177,22 @@ async function record(
 }
 
 export function toNewAction(
-  plan: PlannedAction,
+  plan: Plan,
   instanceId: string,
   trigger: ActionTrigger,
   group: ResolvedGroup
 ): NewAction {
+  if (plan.operation === 'end-shell') {
+    return {
+      operation: plan.operation,
+      instanceId,
+      target: { kind: 'shell', shellId: plan.shellId, expectedOwner: plan.owner },
+      trigger,
+      reason: plan.reason,
+      policy: group.name,
+      dryRun: group.dryRun,
+    };
+  }
   return {
     operation: plan.operation,
     instanceId,
@@ -251,7 +268,8 @@ export async function resumeAction(deps: DispatchDeps, action: Action): Promise<
 export const SESSION_ACTION_DELIVERY_TIMEOUT_SECONDS = 60;
 
 function sessionActionDeps(deps: DispatchDeps, action: Action): DispatchDeps {
-  if (action.target.kind !== 'session') return deps;
+  // A shell is acted on as a session is: now or not at all, never when its client is back.
+  if (action.target.kind !== 'session' && action.target.kind !== 'shell') return deps;
   return {
     ...deps,
     deliveryTimeoutSeconds: Math.min(

@@ -360,8 +360,12 @@ function skip(action: PlannedAction, reason: SkipReason, detail: string): Planne
   return { ...action, skip: reason, reason: `${action.reason}; skipped: ${detail}` };
 }
 
-/** The same plan held back for another limit than the one it was planned with. */
-export function reskip(action: PlannedAction, reason: SkipReason, detail: string): PlannedAction {
+/** The same plan (of a session or a shell) held back for another limit than the one it was planned with. */
+export function reskip<P extends { reason: string; skip: string | null }>(
+  action: P,
+  reason: SkipReason & P['skip'],
+  detail: string
+): P {
   const planned = action.reason.slice(0, action.reason.lastIndexOf('; skipped: '));
-  return skip({ ...action, reason: planned }, reason, detail);
+  return { ...action, skip: reason, reason: `${planned}; skipped: ${detail}` };
 }

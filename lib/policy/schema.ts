@@ -67,6 +67,20 @@ const warnSettings = z.strictObject({
   message: warnMessage,
 });
 
+/**
+ * WinRM shells (PowerShell remoting, winrs): end those whose client has sent nothing for this
+ * long. `null` for both thresholds plans nothing, as does no `shells` block at all.
+ */
+const shellSettings = z.strictObject({
+  /** End Disconnected shells inactive at least this long (their commands may lose their work). */
+  endDisconnectedAfterMinutes: minutes.nullable().default(null),
+  /** End any shell, Connected or not, inactive at least this long. */
+  endIdleAfterMinutes: minutes.nullable().default(null),
+  exclude: z
+    .strictObject({ owners: z.array(userPattern).max(200).default([]) })
+    .default({ owners: [] }),
+});
+
 const groupFields = {
   /** Disconnect active sessions idle at least this long (MaxIdleTime). */
   disconnectIdleMinutes: minutes.nullable(),
@@ -86,6 +100,8 @@ const groupFields = {
   quietHours: z.array(quietWindow).max(20),
   /** Plan and record as `skipped`; send nothing. */
   dryRun: z.boolean(),
+  /** Remote shells; `null`: the sweep does not even list them. */
+  shells: shellSettings.nullable(),
 };
 
 const defaultGroupSchema = z.strictObject({
@@ -97,6 +113,7 @@ const defaultGroupSchema = z.strictObject({
   maxActionsPerHost: groupFields.maxActionsPerHost.default(5),
   quietHours: groupFields.quietHours.default([]),
   dryRun: groupFields.dryRun.default(false),
+  shells: groupFields.shells.default(null),
 });
 
 /** A named group overrides the default group field by field; its exclusions add to the default's. */
@@ -109,6 +126,7 @@ const groupOverrideSchema = z.strictObject({
   maxActionsPerHost: groupFields.maxActionsPerHost.optional(),
   quietHours: groupFields.quietHours.optional(),
   dryRun: groupFields.dryRun.optional(),
+  shells: groupFields.shells.optional(),
 });
 
 export const policyDocumentSchema = z
@@ -154,6 +172,7 @@ export type PolicyDocument = z.infer<typeof policyDocumentSchema>;
 export type GroupSettings = z.infer<typeof defaultGroupSchema>;
 export type QuietWindow = GroupSettings['quietHours'][number];
 export type WarnSettings = NonNullable<GroupSettings['warn']>;
+export type ShellSettings = NonNullable<GroupSettings['shells']>;
 
 /** A validated policy with every group resolved against the default group. */
 export interface Policy {
@@ -240,6 +259,14 @@ function resolvePolicy(doc: PolicyDocument): Policy {
       users: [...doc.default.exclude.users, ...(override.exclude?.users ?? [])],
       groups: [...doc.default.exclude.groups, ...(override.exclude?.groups ?? [])],
     };
+    if (override.shells && doc.default.shells) {
+      merged.shells = {
+        ...override.shells,
+        exclude: {
+          owners: [...doc.default.shells.exclude.owners, ...override.shells.exclude.owners],
+        },
+      };
+    }
     groups[name] = resolve(name, merged);
   }
   return { fleetMaxActionsPerSweep: doc.fleet.maxActionsPerSweep, groups };

@@ -1,6 +1,13 @@
-import type { ActionResult, ActionStatus, Operation } from '../actions/model.js';
+import type { ActionResult, ActionStatus, Operation, ShellEndRecord } from '../actions/model.js';
+import { durationSeconds } from '../windows/shells.js';
 import { DispatchError, errorNameOf } from './errors.js';
-import { EXIT, GUARD_EXIT, type GuardCode, type HostOperation } from './host-contract.js';
+import {
+  EXIT,
+  GUARD_EXIT,
+  type GuardCode,
+  type HostEnvelope,
+  type HostOperation,
+} from './host-contract.js';
 import { HOST_OPERATION_OF, isListOperation } from './parameters.js';
 import type { InvocationReading } from './read.js';
 
@@ -192,6 +199,27 @@ function successOutcome(reading: InvocationReading, operation: HostOperation): O
       ),
     };
   }
+  if (operation === 'EndShell' && envelope.exitCode === EXIT.ok) {
+    const ended = shellEndOf(envelope);
+    // A confirmed end always says how; one that does not is no end this service can vouch for.
+    if (ended === null) {
+      return {
+        status: 'failed',
+        result: result(
+          envelope.exitCode,
+          NOT_CONFIRMED,
+          'the host did not say how it ended the shell'
+        ),
+      };
+    }
+    return {
+      status: 'succeeded',
+      result: {
+        ...result(envelope.exitCode, null, excerptOf(describeShellEnd(ended), envelope.stdout)),
+        shellEnd: ended,
+      },
+    };
+  }
   if (isListOperation(operation) || envelope.exitCode === EXIT.ok) {
     return {
       status: 'succeeded',
@@ -209,6 +237,32 @@ function successOutcome(reading: InvocationReading, operation: HostOperation): O
   };
 }
 
+/** The envelope's `shellEnd`, its values read as numbers; unknown ones stay `null`. */
+function shellEndOf(envelope: HostEnvelope): ShellEndRecord | null {
+  const ended = envelope.shellEnd;
+  if (ended === null) return null;
+  const children = ended.childProcesses ?? '';
+  return {
+    outcome: ended.outcome,
+    state: ended.state,
+    childProcesses: /^\d{1,9}$/.test(children) ? Number(children) : null,
+    inactivitySeconds:
+      ended.shellInactivity === null ? null : durationSeconds(ended.shellInactivity),
+  };
+}
+
+function describeShellEnd(ended: ShellEndRecord): string {
+  const children =
+    ended.childProcesses === null
+      ? 'child processes unknown'
+      : `${ended.childProcesses} child process(es)`;
+  const inactive =
+    ended.inactivitySeconds === null
+      ? 'inactivity unknown'
+      : `inactive ${ended.inactivitySeconds} s`;
+  return `${ended.outcome}: ${ended.state ?? 'state unknown'}, ${children}, ${inactive}`;
+}
+
 /**
  * The outcome of an invocation for the operation that was sent:
  *
@@ -217,6 +271,7 @@ function successOutcome(reading: InvocationReading, operation: HostOperation): O
  * | Pending, InProgress, Delayed, Cancelling | `pending` |
  * | Success + envelope of this operation, exit 0 (list operations: tool ran; disconnect and logoff: read back confirmed) | `succeeded` |
  * | Success, disconnect, logoff or end-shell without a confirmed read-back | `failed` `host:not-confirmed` |
+ * | Success, end-shell confirmed | `succeeded`, `result.shellEnd`: `ended` or `ended-ungraceful` |
  * | Success without a readable envelope | `failed` `envelope:unreadable` (never success) |
  * | Failed + guard (envelope `guard`, or exit 20–29, 31–33) | `skipped` `guard:<code>` |
  * | Failed + exit 30 (ConstrainedLanguage host, nothing done) | `failed` `host:constrained-language` |

@@ -21,6 +21,7 @@ export const HOST_OPERATION_OF = {
   notify: 'NotifySession',
   'end-smb-session': 'CloseSmbSession',
   'close-file': 'CloseOpenFile',
+  'end-shell': 'EndShell',
 } as const satisfies Record<Operation, HostOperation>;
 
 export const LIST_OPERATIONS = [
@@ -299,6 +300,10 @@ function buildParameters(action: ActionParametersInput): HostParameters {
     case 'close-file': {
       if (target.kind !== 'file') throw targetMismatch(operation, target.kind);
       return { Operation, FileId: target.fileId, ExpectedPath: target.expectedPath };
+    }
+    case 'end-shell': {
+      if (target.kind !== 'shell') throw targetMismatch(operation, target.kind);
+      return { Operation, ShellId: target.shellId, ExpectedOwner: target.expectedOwner };
     }
   }
 }

@@ -1,15 +1,15 @@
 import type { Action, ActionResult } from '../actions/model.js';
-import { namesAction, sweepComment } from '../dispatch/comments.js';
+import { namesAction, shellsComment, sweepComment } from '../dispatch/comments.js';
 import { completeAction, completeFromReading } from '../dispatch/complete.js';
 import type { DispatchDeps } from '../dispatch/dispatch.js';
 import type { HostTags, SendSettings } from '../dispatch/settings.js';
 import { findCommandSentFor, recordFoundDispatch } from '../dispatch/unrecorded.js';
 import type { Ledger } from '../ledger/ledger.js';
-import { DEFAULT_GROUP, namedGroups, type Policy } from '../policy/schema.js';
+import { DEFAULT_GROUP, namedGroups, type Policy, resolveGroup } from '../policy/schema.js';
 import { CommandNotFoundError, InvocationNotFoundError } from '../ssm/errors.js';
 import { listManagedInstances } from '../ssm/instances.js';
 import { outcomeOf } from '../ssm/outcome.js';
-import { listParameters } from '../ssm/parameters.js';
+import { type ListOperation, listParameters } from '../ssm/parameters.js';
 import { readInvocation } from '../ssm/read.js';
 import { sendInBatches } from '../ssm/send.js';
 
@@ -103,29 +103,33 @@ export async function runSweep(
   if (!repeated) {
     for (const [group, instanceIds] of Object.entries(groups)) {
       if (instanceIds.length === 0) continue;
-      const result = await sendInBatches(
-        {
-          ssm: deps.ssm,
-          documents: deps.documents,
-          outputLogGroup: deps.outputLogGroup,
-          deliveryTimeoutSeconds: deps.deliveryTimeoutSeconds,
-          retry: deps.retry,
-        },
-        {
-          instanceIds,
-          parameters: listParameters('ListSessions'),
-          comment: sweepComment(sweepId, group),
+      // Shells only where the group's policy has a word for them: no listing nobody reads.
+      const listings: [ListOperation, string][] = [['ListSessions', sweepComment(sweepId, group)]];
+      if (resolveGroup(deps.policy, group).shells !== null) {
+        listings.push(['ListShells', shellsComment(sweepId, group)]);
+      }
+      for (const [operation, comment] of listings) {
+        const result = await sendInBatches(
+          {
+            ssm: deps.ssm,
+            documents: deps.documents,
+            outputLogGroup: deps.outputLogGroup,
+            deliveryTimeoutSeconds: deps.deliveryTimeoutSeconds,
+            retry: deps.retry,
+          },
+          { instanceIds, parameters: listParameters(operation), comment }
+        );
+        commandIds.push(...result.sent.map((s) => s.commandId));
+        for (const refused of result.rejected) {
+          // A host SSM refuses counts once, at its session listing.
+          if (operation === 'ListSessions') rejected.push(...refused.instanceIds);
+          deps.observer.warn(`${operation} refused`, {
+            sweepId,
+            group,
+            instanceIds: refused.instanceIds,
+            error: refused.error.message,
+          });
         }
-      );
-      commandIds.push(...result.sent.map((s) => s.commandId));
-      for (const refused of result.rejected) {
-        rejected.push(...refused.instanceIds);
-        deps.observer.warn('ListSessions refused', {
-          sweepId,
-          group,
-          instanceIds: refused.instanceIds,
-          error: refused.error.message,
-        });
       }
     }
     if (rejected.length > 0) await deps.ledger.addToSweep(sweepId, { errors: rejected.length });

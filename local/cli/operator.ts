@@ -45,6 +45,8 @@ interface ActionView {
     expectedPath?: string;
     clientName?: string | null;
     userName?: string | null;
+    shellId?: string;
+    expectedOwner?: string;
   };
   trigger?: {
     kind?: string;
@@ -100,6 +102,7 @@ function targetText(a: ActionView): string {
   if (!t) return '';
   if (t.kind === 'session') return `session ${t.sessionId} (${t.expectedUser})`;
   if (t.kind === 'file') return `file ${t.fileId} ${t.expectedPath}`;
+  if (t.kind === 'shell') return `shell ${t.shellId} (${t.expectedOwner})`;
   return `smb ${t.clientName ?? '*'} / ${t.userName ?? '*'}`;
 }
 
@@ -494,6 +497,86 @@ const endSmb: CliCommand = {
   },
 };
 
+interface ShellsBody {
+  shells: Array<{
+    shellId: string;
+    kind: string | null;
+    owner: string | null;
+    clientIp: string | null;
+    state: string | null;
+    inactivitySeconds: number | null;
+    childProcesses: number | null;
+    bufferMode: string | null;
+  }>;
+  warnings?: string[];
+}
+
+const minutesText = (seconds: number | null) =>
+  seconds === null ? 'unknown' : String(Math.floor(seconds / 60));
+
+const shells: CliCommand = {
+  summary: "list a host's WinRM remote shells (PowerShell remoting, winrs), live",
+  usage: `janitor shells INSTANCE_ID\n${TARGET_USAGE}`,
+  async run(argv, io) {
+    const { values, positionals } = parse(argv, {}, this.usage);
+    if (values.help) return showHelp(io, this.usage);
+    const host = oneInstanceId(positionals, this.usage);
+    const { body } = await call(
+      await targetOf(values, io),
+      'GET',
+      `/v1/hosts/${encodeURIComponent(host)}/shells`
+    );
+    if (values.json) return printJson(io, body);
+    const b = body as ShellsBody;
+    say(
+      io,
+      b.shells.length === 0
+        ? 'no remote shells'
+        : renderTable(
+            ['SHELL', 'KIND', 'OWNER', 'CLIENT', 'STATE', 'INACTIVE MIN', 'COMMANDS', 'BUFFER'],
+            b.shells.map((s) => [
+              s.shellId,
+              s.kind ?? 'unknown',
+              s.owner ?? 'unknown',
+              s.clientIp ?? '',
+              s.state ?? 'unknown',
+              minutesText(s.inactivitySeconds),
+              s.childProcesses === null ? 'unknown' : String(s.childProcesses),
+              s.bufferMode ?? '',
+            ])
+          )
+    );
+    for (const w of b.warnings ?? []) warn(io, `warning: ${w}`);
+    return EXIT_CODES.ok;
+  },
+};
+
+const endShell: CliCommand = {
+  summary: 'end a WinRM remote shell (a client still connected is cut off)',
+  usage: `janitor end-shell INSTANCE_ID SHELL_ID --ticket T --reason R [--requested-by WHO] [--owner EXPECTED_OWNER]\n${TARGET_USAGE}`,
+  async run(argv, io) {
+    const { values, positionals } = parse(
+      argv,
+      { ...REQUEST_OPTIONS, owner: { type: 'string' } },
+      this.usage
+    );
+    if (values.help) return showHelp(io, this.usage);
+    const [instanceId, shellId, ...extra] = positionals;
+    if (instanceId === undefined || shellId === undefined || extra.length > 0)
+      throw new CliError(`give an instance id and a shell id\n${this.usage}`, EXIT_CODES.usage);
+    if (typeof values.reason !== 'string' || values.reason === '')
+      throw new CliError(`--reason is required\n${this.usage}`, EXIT_CODES.usage);
+    const ticket = requireTicket(values, this.usage, values.reason);
+    return submit(io, values, {
+      operation: 'end-shell',
+      instanceId,
+      shellId,
+      ...(typeof values.owner === 'string' && values.owner !== '' ? { owner: values.owner } : {}),
+      ...ticket,
+    });
+  },
+};
+
 /** The operator and help-desk commands, talking to the API. */
 export const operatorCommands: Record<string, CliCommand> = {
   actions,
@@ -505,4 +588,6 @@ export const operatorCommands: Record<string, CliCommand> = {
   notify: sessionCommand('notify', 'show a message in a session'),
   'close-file': closeFile,
   'end-smb': endSmb,
+  shells,
+  'end-shell': endShell,
 };

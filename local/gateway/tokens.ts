@@ -7,6 +7,7 @@ export const ALL_SCOPES = [
   'session-janitor/logoff',
   'session-janitor/files',
   'session-janitor/override',
+  'session-janitor/shells',
 ] as const;
 
 export interface VerifiedToken {

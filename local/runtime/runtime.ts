@@ -529,6 +529,7 @@ function who(action: Action): string {
   const t = action.target;
   if (t.kind === 'session') return `${t.expectedUser} (session ${t.sessionId})`;
   if (t.kind === 'file') return t.expectedPath;
+  if (t.kind === 'shell') return `${t.expectedOwner} (shell ${t.shellId})`;
   return [t.userName, t.clientName].filter(Boolean).join(' from ');
 }
 

@@ -30,7 +30,7 @@ export interface E2e {
   stop(): Promise<void>;
 }
 
-const LISTINGS = new Set(['ListSessions', 'ListOpenFiles', 'ListSmbSessions']);
+const LISTINGS = new Set(['ListSessions', 'ListOpenFiles', 'ListSmbSessions', 'ListShells']);
 
 /**
  * `hostScript: 'pwsh'` runs the document's real script for every invocation; it takes real time,

@@ -271,12 +271,18 @@ describe('HTTP API', () => {
     expect(routeScopes).toEqual({
       'POST /v1/actions': [
         'JWT',
-        ['session-janitor/act', 'session-janitor/logoff', 'session-janitor/files'],
+        [
+          'session-janitor/act',
+          'session-janitor/logoff',
+          'session-janitor/files',
+          'session-janitor/shells',
+        ],
       ],
       'GET /v1/actions': ['JWT', ['session-janitor/read']],
       'GET /v1/actions/{id}': ['JWT', ['session-janitor/read']],
       'GET /v1/hosts/{instanceId}/sessions': ['JWT', ['session-janitor/read']],
       'GET /v1/hosts/{instanceId}/open-files': ['JWT', ['session-janitor/read']],
+      'GET /v1/hosts/{instanceId}/shells': ['JWT', ['session-janitor/read']],
     });
   });
 
@@ -313,10 +319,10 @@ describe('HTTP API', () => {
 });
 
 describe('Cognito', () => {
-  it('defines the session-janitor resource server with the five scopes', () => {
+  it('defines the session-janitor resource server with the six scopes', () => {
     template.hasResourceProperties('AWS::Cognito::UserPoolResourceServer', {
       Identifier: 'session-janitor',
-      Scopes: ['read', 'act', 'logoff', 'files', 'override'].map((name) => ({
+      Scopes: ['read', 'act', 'logoff', 'files', 'override', 'shells'].map((name) => ({
         ScopeName: name,
         ScopeDescription: Match.anyValue(),
       })),
@@ -340,7 +346,7 @@ describe('Cognito', () => {
     };
 
     expect(scopesOf('ClientsReadOnly')).toEqual(['read']);
-    expect(scopesOf('ClientsHelpDesk')).toEqual(['read', 'act', 'logoff']);
+    expect(scopesOf('ClientsHelpDesk')).toEqual(['read', 'act', 'logoff', 'shells']);
     expect(scopesOf('ClientsFileService')).toEqual(['read', 'files']);
     expect(scopesOf('ClientsHelpDeskOverride')).toEqual(['read', 'act', 'logoff', 'override']);
     const outputs = Object.keys(template.toJSON().Outputs);

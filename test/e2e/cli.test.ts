@@ -107,6 +107,8 @@ const COMMANDS = [
   'notify',
   'close-file',
   'end-smb',
+  'shells',
+  'end-shell',
 ];
 
 describe('janitor --help', () => {
@@ -325,6 +327,41 @@ describe('janitor against the local runtime', () => {
     expect(e2e.runtime.fleet.host(host).sessions.find((s) => s.id === id)?.state).toBe(
       'disconnected'
     );
+  });
+
+  it("lists a host's remote shells and ends one, saying it cut a running command short", async () => {
+    const host = e2e.hostId('RDSH-ES-01');
+    const shellId = e2e.runtime.fleet.addShell(host, {
+      owner: 'CORP\\cli.remote',
+      inactiveMinutes: 12,
+      childProcesses: 1,
+    });
+    const listed = await janitor(['shells', host]);
+    expectExit(listed, 0);
+    const [header, ...rows] = listed.stdout.trimEnd().split('\n');
+    expect(header).toMatch(
+      /^SHELL\s+KIND\s+OWNER\s+CLIENT\s+STATE\s+INACTIVE MIN\s+COMMANDS\s+BUFFER$/
+    );
+    expect(rows.find((row) => row.startsWith(shellId))).toMatch(
+      /powershell\s+CORP\\cli\.remote\s+\S+\s+connected\s+12\s+1\s+block/
+    );
+
+    const ended = await janitor([
+      'end-shell',
+      host,
+      shellId,
+      '--ticket',
+      'CLI-350',
+      '--reason',
+      'remote job hangs',
+    ]);
+    expectExit(ended, 0);
+    const waited = await settledWait(actionIdIn(ended.stdout));
+    expectExit(waited, 0);
+    expect(waited.stdout).toContain(`shell ${shellId} (CORP\\cli.remote)`);
+    expect(waited.stdout).toContain('ended-ungraceful: Connected, 1 child process(es)');
+    expect(e2e.runtime.fleet.host(host).shells.map((s) => s.shellId)).not.toContain(shellId);
+    expectExit(await janitor(['end-shell', host, '--ticket', 'CLI-350', '--reason', 'x']), 2);
   });
 
   it('closes files by path and by id and ends SMB sessions of a client', async () => {

@@ -39,6 +39,7 @@ describe('the api behind the local gateway', () => {
       'GET /v1/actions/{id}',
       'GET /v1/hosts/{instanceId}/sessions',
       'GET /v1/hosts/{instanceId}/open-files',
+      'GET /v1/hosts/{instanceId}/shells',
     ]);
   });
 

@@ -146,7 +146,6 @@ describe('the shells policy', () => {
 
   it('never plans more than the limits allow, never an unknown inactivity, never an excluded owner', () => {
     const arbitraryShell = fc.record({
-      n: fc.integer({ min: 0, max: 99 }),
       state: fc.constantFrom('connected', 'disconnected', null),
       inactivitySeconds: fc.option(fc.integer({ min: 0, max: 10 ** 6 }), { nil: null }),
       owner: fc.constantFrom('CONTOSO\\alice', 'CONTOSO\\svc_x', 'CONTOSO\\deploy', null),
@@ -156,8 +155,9 @@ describe('the shells policy', () => {
         fc.array(arbitraryShell, { maxLength: 12 }),
         fc.integer({ min: 0, max: 5 }),
         (specs, fleetRemaining) => {
-          const shells = specs.map((s) =>
-            shell(s.n, {
+          // One id per shell: GUIDs are never shared.
+          const shells = specs.map((s, i) =>
+            shell(i, {
               state: s.state as RemoteShell['state'],
               inactivitySeconds: s.inactivitySeconds,
               owner: s.owner,

@@ -1,4 +1,4 @@
-import type { ActionStatus } from './model.js';
+import { ACTION_STATUSES, type ActionStatus } from './model.js';
 
 /**
  * Every legal status move, as data. A SendCommand that fails outright (e.g. InvalidInstanceId)
@@ -16,15 +16,14 @@ export const TRANSITIONS = {
   skipped: [],
 } as const satisfies Record<ActionStatus, readonly ActionStatus[]>;
 
-export const TERMINAL_STATUSES = [
-  'succeeded',
-  'failed',
-  'timed_out',
-  'undeliverable',
-  'cancelled',
-  'skipped',
-] as const satisfies readonly ActionStatus[];
-export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
+/** A status with no way out. */
+export type TerminalStatus = {
+  [S in ActionStatus]: (typeof TRANSITIONS)[S] extends readonly [] ? S : never;
+}[ActionStatus];
+
+export const TERMINAL_STATUSES: readonly TerminalStatus[] = ACTION_STATUSES.filter(
+  (status): status is TerminalStatus => TRANSITIONS[status].length === 0
+);
 
 export function canTransition(from: ActionStatus, to: ActionStatus): boolean {
   return (TRANSITIONS[from] as readonly ActionStatus[]).includes(to);

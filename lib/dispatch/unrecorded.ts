@@ -3,7 +3,7 @@ import type { Action } from '../actions/model.js';
 import type { HostDocuments } from '../contract.js';
 import { StaleTransitionError } from '../ledger/errors.js';
 import type { Ledger } from '../ledger/ledger.js';
-import { allPages, callSsm } from '../ssm/call.js';
+import { callSsmPages } from '../ssm/call.js';
 import { SsmServiceError } from '../ssm/errors.js';
 import type { RetryPolicy } from '../ssm/retry.js';
 import { actionComment } from './comments.js';
@@ -58,26 +58,24 @@ async function listSent(
 ): Promise<Command[]> {
   const after = filterTime(query.after);
   const comment = actionComment(query.actionId);
-  const listed = await allPages(async (nextToken) => {
-    const output = await callSsm(
-      'ListCommands',
-      () =>
-        deps.ssm.send(
-          new ListCommandsCommand({
-            InstanceId: byInstance ? query.instanceId : undefined,
-            Filters: [
-              // Every action is sent with the operate document; listings never carry an action's comment.
-              { key: 'DocumentName', value: deps.documents.operate },
-              { key: 'InvokedAfter', value: after },
-            ],
-            MaxResults: PAGE_SIZE,
-            NextToken: nextToken,
-          })
-        ),
-      { retry: deps.retry, retryTransient: true }
-    );
-    return { items: output.Commands ?? [], nextToken: output.NextToken };
-  });
+  const listed = await callSsmPages(
+    'ListCommands',
+    (nextToken) =>
+      deps.ssm.send(
+        new ListCommandsCommand({
+          InstanceId: byInstance ? query.instanceId : undefined,
+          Filters: [
+            // Every action is sent with the operate document; listings never carry an action's comment.
+            { key: 'DocumentName', value: deps.documents.operate },
+            { key: 'InvokedAfter', value: after },
+          ],
+          MaxResults: PAGE_SIZE,
+          NextToken: nextToken,
+        })
+      ),
+    (output) => output.Commands,
+    { retry: deps.retry, retryTransient: true }
+  );
   return listed.filter(
     (c) => c.Comment === comment && (c.InstanceIds ?? []).includes(query.instanceId)
   );

@@ -19,3 +19,10 @@ const instantSchema = z.date({ error: 'must be a valid Date' });
 export function iso(date: Date, what: string): string {
   return check(instantSchema, date, what).toISOString();
 }
+
+/** A name the ledger keys items by (a sweep id, a quota scope). */
+export const keySchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\w.:@+=-]+$/, 'letters, digits and . : @ + = _ - only');

@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { check, isConditionalCheckFailed, iso } from './checks.js';
+import { check, isConditionalCheckFailed, iso, keySchema } from './checks.js';
 import { LedgerError } from './errors.js';
 
 /**
@@ -30,11 +30,6 @@ export interface QuotaClaim {
 
 export const QUOTA_SK = 'QUOTA';
 
-const scopeSchema = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[\w.:@+=-]+$/, 'letters, digits and . : @ + = _ - only');
 const count = z.number().int().min(0).max(1_000_000);
 const windowSchema = z.number().int().min(1).max(1440);
 
@@ -88,7 +83,7 @@ export function createQuotaStore(deps: {
 
   return {
     async claimQuota(claim) {
-      check(scopeSchema, claim.scope, 'scope');
+      check(keySchema, claim.scope, 'scope');
       check(windowSchema, claim.windowMinutes, 'windowMinutes');
       const max = check(count, claim.max, 'max');
       // Without reading the counter: ask for all there can be room for, then one less per refusal.
@@ -109,7 +104,7 @@ export function createQuotaStore(deps: {
     },
 
     async releaseQuota(claim) {
-      check(scopeSchema, claim.scope, 'scope');
+      check(keySchema, claim.scope, 'scope');
       const units = check(count, claim.wanted, 'wanted');
       if (units === 0) return;
       try {

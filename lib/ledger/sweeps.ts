@@ -7,7 +7,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { check, isConditionalCheckFailed, iso } from './checks.js';
+import { check, isConditionalCheckFailed, iso, keySchema } from './checks.js';
 import { CorruptItemError, LedgerError, SweepNotFoundError } from './errors.js';
 import { epochSeconds, SWEEP_SK, sweepPk } from './items.js';
 
@@ -77,11 +77,6 @@ export interface SweepStore {
   ): Promise<{ granted: number; total: number }>;
 }
 
-const sweepIdSchema = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[\w.:@+=-]+$/, 'letters, digits and . : @ + = _ - only');
 const count = z.number().int().min(0).max(1_000_000_000);
 const deltasSchema = z
   .partialRecord(z.enum(SWEEP_COUNTERS), count)
@@ -129,7 +124,7 @@ export function createSweepStore(deps: {
   const keyOf = (id: string) => ({ pk: sweepPk(id), sk: SWEEP_SK });
 
   async function getSweep(id: string): Promise<Sweep | null> {
-    check(sweepIdSchema, id, 'sweepId');
+    check(keySchema, id, 'sweepId');
     let sweep: Sweep | null = null;
     const added: SweepCounters = { hostsAsked: 0, sessionsSeen: 0, actionsPlanned: 0, errors: 0 };
     const pages = paginateQuery(
@@ -261,12 +256,12 @@ export function createSweepStore(deps: {
     getSweep,
 
     async getActionsPlanned(id) {
-      check(sweepIdSchema, id, 'sweepId');
+      check(keySchema, id, 'sweepId');
       return (await getItem(id))?.counters.actionsPlanned ?? null;
     },
 
     async recordSweep(input, options = {}) {
-      const id = check(sweepIdSchema, input.id, 'sweepId');
+      const id = check(keySchema, input.id, 'sweepId');
       const at = options.at ?? clock();
       const startedAt = iso(at, 'at');
       const sweep: Sweep = {
@@ -299,7 +294,7 @@ export function createSweepStore(deps: {
     },
 
     async addToSweep(id, deltas, options = {}) {
-      check(sweepIdSchema, id, 'sweepId');
+      check(keySchema, id, 'sweepId');
       const valid = check(deltasSchema, deltas, 'deltas');
       try {
         await add(id, valid, iso(options.at ?? clock(), 'at'));
@@ -310,14 +305,14 @@ export function createSweepStore(deps: {
     },
 
     async addToSweepOnce(id, once, deltas, options = {}) {
-      check(sweepIdSchema, id, 'sweepId');
+      check(keySchema, id, 'sweepId');
       const valid = check(onceSchema, once, 'once');
       const validDeltas = check(deltasSchema, deltas, 'deltas');
       return { counted: await addOnce(id, valid, validDeltas, options.at ?? clock()) };
     },
 
     async claimSweepQuota(id, claim, options = {}) {
-      check(sweepIdSchema, id, 'sweepId');
+      check(keySchema, id, 'sweepId');
       const { counter, wanted, max, add: more } = check(claimSchema, claim, 'claim');
       const at = iso(options.at ?? clock(), 'at');
       let asking = wanted;

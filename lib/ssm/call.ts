@@ -49,16 +49,23 @@ export async function callSsm<T>(
   }
 }
 
-/** Every item of a paginated SSM listing, page after page until SSM gives no next token. */
-export async function allPages<T>(
-  page: (nextToken: string | undefined) => Promise<{ items: T[]; nextToken?: string | undefined }>
-): Promise<T[]> {
-  const all: T[] = [];
+/**
+ * Every item of a paginated SSM listing: `page` asks for the page after `nextToken` (each page one
+ * {@link callSsm}), `items` reads its items, until SSM gives no next token.
+ */
+export async function callSsmPages<Output extends { NextToken?: string }, Item>(
+  operation: string,
+  page: (nextToken: string | undefined) => Promise<Output>,
+  items: (output: Output) => Item[] | undefined,
+  options: SsmCallOptions = {}
+): Promise<Item[]> {
+  const all: Item[] = [];
   let nextToken: string | undefined;
   do {
-    const next = await page(nextToken);
-    all.push(...next.items);
-    nextToken = next.nextToken;
+    const token = nextToken;
+    const output = await callSsm(operation, () => page(token), options);
+    all.push(...(items(output) ?? []));
+    nextToken = output.NextToken;
   } while (nextToken);
   return all;
 }

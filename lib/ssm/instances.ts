@@ -5,7 +5,7 @@ import {
   type SSMClient,
 } from '@aws-sdk/client-ssm';
 import { INSTANCE_ID_PATTERN } from '../contract.js';
-import { allPages, callSsm } from './call.js';
+import { callSsmPages } from './call.js';
 import { InvalidRequestError, SsmServiceError } from './errors.js';
 import type { RetryPolicy } from './retry.js';
 
@@ -63,21 +63,19 @@ function describeAll(
   deps: InstancesDeps,
   filters: InstanceInformationStringFilter[]
 ): Promise<InstanceInformation[]> {
-  return allPages(async (nextToken) => {
-    const output = await callSsm(
-      'DescribeInstanceInformation',
-      () =>
-        deps.ssm.send(
-          new DescribeInstanceInformationCommand({
-            Filters: filters,
-            MaxResults: PAGE_SIZE,
-            NextToken: nextToken,
-          })
-        ),
-      { retry: deps.retry, retryTransient: true }
-    );
-    return { items: output.InstanceInformationList ?? [], nextToken: output.NextToken };
-  });
+  return callSsmPages(
+    'DescribeInstanceInformation',
+    (nextToken) =>
+      deps.ssm.send(
+        new DescribeInstanceInformationCommand({
+          Filters: filters,
+          MaxResults: PAGE_SIZE,
+          NextToken: nextToken,
+        })
+      ),
+    (output) => output.InstanceInformationList,
+    { retry: deps.retry, retryTransient: true }
+  );
 }
 
 /**

@@ -81,6 +81,14 @@ function result(exitCode: number | null, errorCode: string | null, excerpt: stri
   return { exitCode, errorCode, excerpt };
 }
 
+/** The host's guard refused: nothing was done. */
+function guardRefused(exitCode: number, guard: NonNullable<HostEnvelope['guard']>): Outcome {
+  return {
+    status: 'skipped',
+    result: result(exitCode, `guard:${guard.code}`, excerptOf(guard.message)),
+  };
+}
+
 /** `Failed`: the script ran (or SSM says why it could not), and exited non-zero. */
 function failedOutcome(reading: InvocationReading, operation: HostOperation): Outcome {
   const details = normalizeDetails(reading.statusDetails);
@@ -102,16 +110,7 @@ function failedOutcome(reading: InvocationReading, operation: HostOperation): Ou
       ),
     };
   }
-  if (envelope?.guard) {
-    return {
-      status: 'skipped',
-      result: result(
-        envelope.exitCode,
-        `guard:${envelope.guard.code}`,
-        excerptOf(envelope.guard.message)
-      ),
-    };
-  }
+  if (envelope?.guard) return guardRefused(envelope.exitCode, envelope.guard);
   // The exit code alone identifies a guard (20–29 and 31–33 are never a Windows tool's), envelope or not.
   const guard = code === null ? undefined : GUARD_OF_EXIT.get(code);
   if (guard !== undefined && envelope === null) {
@@ -170,16 +169,7 @@ function successOutcome(reading: InvocationReading, operation: HostOperation): O
       ),
     };
   }
-  if (envelope.guard) {
-    return {
-      status: 'skipped',
-      result: result(
-        envelope.exitCode,
-        `guard:${envelope.guard.code}`,
-        excerptOf(envelope.guard.message)
-      ),
-    };
-  }
+  if (envelope.guard) return guardRefused(envelope.exitCode, envelope.guard);
   // A listing exits 0 once its tool ran and reports the tool's code inside (quser's "No User
   // exists" is exit 1 and an empty list); the parsers in lib/windows judge the content.
   // The tool's exit code is not enough: a disconnect or logoff succeeded when the host read the

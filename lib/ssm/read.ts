@@ -6,7 +6,7 @@ import {
   type SSMClient,
 } from '@aws-sdk/client-ssm';
 import { INSTANCE_ID_PATTERN } from '../contract.js';
-import { allPages, callSsm, type TypedSsmError } from './call.js';
+import { callSsm, callSsmPages, type TypedSsmError } from './call.js';
 import {
   CommandNotFoundError,
   InvalidInstanceError,
@@ -155,22 +155,20 @@ export async function readCommandInvocations(
   if (!COMMAND_ID.test(commandId)) {
     throw new InvalidRequestError('commandId', `${JSON.stringify(commandId)} is not a command id`);
   }
-  const listed = await allPages(async (nextToken) => {
-    const page = await callSsm(
-      'ListCommandInvocations',
-      () =>
-        deps.ssm.send(
-          new ListCommandInvocationsCommand({
-            CommandId: commandId,
-            Details: true,
-            MaxResults: 50,
-            NextToken: nextToken,
-          })
-        ),
-      { retry: retryOf(deps), retryTransient: true, typed: readErrorOf(commandId) }
-    );
-    return { items: page.CommandInvocations ?? [], nextToken: page.NextToken };
-  });
+  const listed = await callSsmPages(
+    'ListCommandInvocations',
+    (nextToken) =>
+      deps.ssm.send(
+        new ListCommandInvocationsCommand({
+          CommandId: commandId,
+          Details: true,
+          MaxResults: 50,
+          NextToken: nextToken,
+        })
+      ),
+    (output) => output.CommandInvocations,
+    { retry: retryOf(deps), retryTransient: true, typed: readErrorOf(commandId) }
+  );
   const readings = new Map<string, InvocationReading>();
   for (const invocation of listed) {
     const reading = readingOfListed(commandId, invocation);
@@ -213,30 +211,42 @@ function readingOfListed(
   const split = output.indexOf(ERROR_TITLE);
   const rawStdout = split < 0 ? output : output.slice(0, split);
   const rawStderr = split < 0 ? '' : output.slice(split + ERROR_TITLE.length);
-  const status = invocation.Status ?? 'Pending';
-  const reading = readingOf({
-    commandId,
-    instanceId,
-    status,
-    statusDetails: invocation.StatusDetails ?? status,
-    responseCode: plugin.ResponseCode ?? null,
-    comment: invocation.Comment ?? '',
+  const reading = readingOf(commandId, instanceId, invocation, {
+    responseCode: plugin.ResponseCode,
     rawStdout,
     rawStderr,
   });
   // A script that succeeded printed its envelope; one that does not read may have been cut in a
   // way this code does not know: GetCommandInvocation has the whole output.
-  return status === 'Success' && reading.envelope === null ? null : reading;
+  return reading.status === 'Success' && reading.envelope === null ? null : reading;
 }
 
-/** The reading of an invocation's fields, with its envelope once the invocation is terminal. */
+/**
+ * The reading of an invocation as either call reports it (a status SSM leaves out is `Pending`),
+ * with its envelope once the invocation is terminal.
+ */
 function readingOf(
-  fields: Omit<InvocationReading, 'envelope' | 'envelopeError'>
+  commandId: string,
+  instanceId: string,
+  invocation: Pick<CommandInvocation, 'Status' | 'StatusDetails' | 'Comment'>,
+  output: { responseCode: number | undefined; rawStdout: string; rawStderr: string }
 ): InvocationReading {
-  const parsed = isTerminalInvocationStatus(fields.status)
-    ? parseEnvelope(fields.rawStdout)
+  const status = invocation.Status ?? 'Pending';
+  const parsed = isTerminalInvocationStatus(status)
+    ? parseEnvelope(output.rawStdout)
     : { envelope: null, error: null };
-  return { ...fields, envelope: parsed.envelope, envelopeError: parsed.error };
+  return {
+    commandId,
+    instanceId,
+    status,
+    statusDetails: invocation.StatusDetails ?? status,
+    responseCode: output.responseCode ?? null,
+    comment: invocation.Comment ?? '',
+    rawStdout: output.rawStdout,
+    rawStderr: output.rawStderr,
+    envelope: parsed.envelope,
+    envelopeError: parsed.error,
+  };
 }
 
 /** One GetCommandInvocation; `missing` for `InvocationDoesNotExist`, typed errors otherwise. */
@@ -259,14 +269,8 @@ async function getInvocation(
     if (error instanceof InvocationNotFoundError) return 'missing';
     throw error;
   }
-  const status = output.Status ?? 'Pending';
-  return readingOf({
-    commandId,
-    instanceId,
-    status,
-    statusDetails: output.StatusDetails ?? status,
-    responseCode: output.ResponseCode ?? null,
-    comment: output.Comment ?? '',
+  return readingOf(commandId, instanceId, output, {
+    responseCode: output.ResponseCode,
     rawStdout: output.StandardOutputContent ?? '',
     rawStderr: output.StandardErrorContent ?? '',
   });

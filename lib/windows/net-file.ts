@@ -1,12 +1,5 @@
-import { isDigits, spanText, splitLines, tokenize } from './columns.js';
-import {
-  headerLabels,
-  isTrailer,
-  keyValue,
-  type NetTable,
-  netMessage,
-  readNetTable,
-} from './net-table.js';
+import { isDigits, spanText, tokenize } from './columns.js';
+import { headerLabels, keyValue, type NetTable, netRows, readNetOutput } from './net-table.js';
 import { orNotRecognised } from './result.js';
 import type { CultureHint, NotRecognised, OpenFile, ParseResult } from './types.js';
 
@@ -61,15 +54,7 @@ function readListRow(line: string, userColumn: number): OpenFile | null {
 function readList(table: NetTable): ParseResult<OpenFile> {
   const header = headerLabels(table);
   const userColumn = header?.[2]?.start ?? DEFAULT_USER_COLUMN;
-  const warnings: string[] = [];
-  const rows: OpenFile[] = [];
-  table.after.forEach((entry, index) => {
-    const row = readListRow(entry.text, userColumn);
-    if (row) rows.push(row);
-    else if (!isTrailer(entry, index, table.after.length))
-      warnings.push(`line ${entry.lineNo} not understood: ${entry.text}`);
-  });
-  return { rows, error: null, warnings };
+  return netRows(table, (entry) => readListRow(entry.text, userColumn));
 }
 
 /** `File ID`, `User name`, `Locks`, `Path`, `Permissions`, in this order in every language. */
@@ -96,19 +81,10 @@ export function readNetFile(
   text: string,
   _hint?: CultureHint
 ): ParseResult<OpenFile> | NotRecognised {
-  const lines = splitLines(text);
-  const table = readNetTable(lines);
-  const notNetFile: NotRecognised = { kind: 'not-recognised', expected: NET_FILE_EXPECTED };
-  if (table.ruled && table.before.length === 1) {
-    const firstLabel = headerLabels(table)?.[0]?.text ?? '';
-    if (firstLabel !== 'ID') return notNetFile;
-    return readList(table);
-  }
-  if (!table.ruled && table.before.length >= 4) {
-    const detail = readDetail(table);
-    if (detail) return detail;
-  }
-  return netMessage(lines, text) ?? notNetFile;
+  return readNetOutput(text, NET_FILE_EXPECTED, {
+    list: (table) => (headerLabels(table)?.[0]?.text === 'ID' ? readList(table) : null),
+    detail: (table) => (table.ruled ? null : readDetail(table)),
+  });
 }
 
 /** Parses `net file` output; text that is not such output gives no rows and says so. */

@@ -1,12 +1,12 @@
-import { isDigits, spanText, splitLines, tokenize } from './columns.js';
+import { isDigits, spanText, tokenize } from './columns.js';
 import { readIdleSeconds } from './idle.js';
 import {
   headerLabels,
   isTrailer,
   keyValue,
   type NetTable,
-  netMessage,
-  readNetTable,
+  netRows,
+  readNetOutput,
 } from './net-table.js';
 import { orNotRecognised } from './result.js';
 import type { CultureHint, NotRecognised, ParseResult, SmbSession } from './types.js';
@@ -92,14 +92,11 @@ function readList(table: NetTable): ParseResult<SmbSession> {
     clientType: header?.[2]?.start ?? DEFAULT_COLUMNS.clientType,
   };
   const warnings: string[] = [];
-  const rows: SmbSession[] = [];
-  table.after.forEach((entry, index) => {
-    const row = readListRow(entry.text, columns, warnings, entry.lineNo);
-    if (row) rows.push(row);
-    else if (!isTrailer(entry, index, table.after.length))
-      warnings.push(`line ${entry.lineNo} not understood: ${entry.text}`);
-  });
-  return { rows, error: null, warnings };
+  return netRows(
+    table,
+    (entry) => readListRow(entry.text, columns, warnings, entry.lineNo),
+    warnings
+  );
 }
 
 /** English labels of the detail view, in the order net.exe prints them in every language. */
@@ -160,28 +157,16 @@ export function readNetSession(
   text: string,
   _hint?: CultureHint
 ): ParseResult<SmbSession> | NotRecognised {
-  const lines = splitLines(text);
-  const table = readNetTable(lines);
-  const notNetSession: NotRecognised = { kind: 'not-recognised', expected: NET_SESSION_EXPECTED };
-  if (table.ruled && table.before.length === 1) {
-    const header = headerLabels(table);
-    const firstLabel = header?.[0]?.text ?? '';
-    // `net file` shares the layout; its first column is the numeric ID.
-    if (firstLabel === 'ID') return notNetSession;
-    const list = readList(table);
-    if (
-      list.rows.length > 0 ||
-      table.after.every((entry, i) => isTrailer(entry, i, table.after.length))
-    ) {
-      return list;
-    }
-    return notNetSession;
-  }
-  if (table.before.length >= DETAIL_ORDER.length) {
-    const detail = readDetail(table);
-    if (detail) return detail;
-  }
-  return netMessage(lines, text) ?? notNetSession;
+  return readNetOutput(text, NET_SESSION_EXPECTED, {
+    list: (table) => {
+      // `net file` shares the layout; its first column is the numeric ID.
+      if (headerLabels(table)?.[0]?.text === 'ID') return null;
+      const list = readList(table);
+      const onlyTrailer = table.after.every((entry, i) => isTrailer(entry, i, table.after.length));
+      return list.rows.length > 0 || onlyTrailer ? list : null;
+    },
+    detail: readDetail,
+  });
 }
 
 /** Parses `net session` output; text that is not such output gives no rows and says so. */

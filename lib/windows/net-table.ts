@@ -1,7 +1,7 @@
-import { labels, type Token, tokenize } from './columns.js';
+import { labels, splitLines, type Token, tokenize } from './columns.js';
 import { findWindowsError } from './errors.js';
 import { isCompletedMessage, isNoEntriesMessage } from './locale.js';
-import type { ParseResult } from './types.js';
+import type { NotRecognised, ParseResult } from './types.js';
 
 /**
  * The layout `net.exe` uses for lists (`net session`, `net file`):
@@ -83,4 +83,39 @@ export function netMessage(lines: readonly string[], text: string): ParseResult<
   if (lines.some(isCompletedMessage)) return { rows: [], error: null, warnings: [] };
   if (text.trim().length === 0) return { rows: [], error: null, warnings: ['empty output'] };
   return null;
+}
+
+/**
+ * `net.exe` output read as its list (one header line above the rule), its detail view or one of
+ * its messages. A view answers `null` when the table is not that view of this command.
+ */
+export function readNetOutput<Row>(
+  text: string,
+  expected: string,
+  views: {
+    list: (table: NetTable) => ParseResult<Row> | null;
+    detail: (table: NetTable) => ParseResult<Row> | null;
+  }
+): ParseResult<Row> | NotRecognised {
+  const lines = splitLines(text);
+  const table = readNetTable(lines);
+  const notRecognised: NotRecognised = { kind: 'not-recognised', expected };
+  if (table.ruled && table.before.length === 1) return views.list(table) ?? notRecognised;
+  return views.detail(table) ?? netMessage(lines, text) ?? notRecognised;
+}
+
+/** A list's rows: a line `rowOf` cannot read is a warning, unless it is the trailer. */
+export function netRows<Row>(
+  table: NetTable,
+  rowOf: (entry: NetTable['after'][number]) => Row | null,
+  warnings: string[] = []
+): ParseResult<Row> {
+  const rows: Row[] = [];
+  table.after.forEach((entry, index) => {
+    const row = rowOf(entry);
+    if (row) rows.push(row);
+    else if (!isTrailer(entry, index, table.after.length))
+      warnings.push(`line ${entry.lineNo} not understood: ${entry.text}`);
+  });
+  return { rows, error: null, warnings };
 }

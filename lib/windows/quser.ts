@@ -1,10 +1,10 @@
 import { spanText, splitLines } from './columns.js';
-import { findWindowsError } from './errors.js';
 import { readIdleMinutes } from './idle.js';
 import { isNoUserMessage } from './locale.js';
 import { readLogonTimes } from './logon-time.js';
 import { orNotRecognised } from './result.js';
 import {
+  emptyListing,
   looksLikeDate,
   readSessionTable,
   rowsCarryLogonDates,
@@ -79,12 +79,7 @@ export function readQuser(
   if (table.header?.kind === 'qwinsta') return notQuser;
   if (table.rows.length === 0) {
     if (lines.some(isNoUserMessage)) return { rows: [], error: null, warnings: [] };
-    const error = findWindowsError(lines);
-    if (error) return { rows: [], error, warnings: [] };
-    if (table.header?.kind === 'quser')
-      return { rows: [], error: null, warnings: strayWarnings(table) };
-    if (text.trim().length === 0) return { rows: [], error: null, warnings: ['empty output'] };
-    return notQuser;
+    return emptyListing(lines, text, table, 'quser') ?? notQuser;
   }
   if (table.header?.kind !== 'quser' && !rowsCarryLogonDates(table)) return notQuser;
   const sessionColumn = table.header?.labels[1]?.start ?? DEFAULT_SESSION_COLUMN;

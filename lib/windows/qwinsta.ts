@@ -1,7 +1,7 @@
 import { spanText, splitLines } from './columns.js';
-import { findWindowsError } from './errors.js';
 import { orNotRecognised } from './result.js';
 import {
+  emptyListing,
   readSessionTable,
   rowsCarryLogonDates,
   type SessionHeader,
@@ -77,12 +77,7 @@ export function readQwinsta(text: string, _hint?: CultureHint): QwinstaResult | 
   const notQwinsta: NotRecognised = { kind: 'not-recognised', expected: QWINSTA_EXPECTED };
   if (table.header?.kind === 'quser') return notQwinsta;
   if (table.rows.length === 0) {
-    const error = findWindowsError(lines);
-    if (error) return { rows: [], error, warnings: [] };
-    if (table.header?.kind === 'qwinsta')
-      return { rows: [], error: null, warnings: strayWarnings(table) };
-    if (text.trim().length === 0) return { rows: [], error: null, warnings: ['empty output'] };
-    return notQwinsta;
+    return emptyListing(lines, text, table, 'qwinsta') ?? notQwinsta;
   }
   if (table.header?.kind !== 'qwinsta' && rowsCarryLogonDates(table)) return notQwinsta;
   const columns = columnsOf(table.header);

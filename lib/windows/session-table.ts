@@ -1,11 +1,12 @@
 import { isDigits, labels, markerColumn, type Token, tokenize } from './columns.js';
+import { findWindowsError } from './errors.js';
 import {
   type SessionTableKind,
   sessionTableOfLabel,
   stateFromWord,
   statePhrase,
 } from './locale.js';
-import type { SessionState } from './types.js';
+import type { ParseResult, SessionState } from './types.js';
 
 /**
  * The shared reading of `quser` and `qwinsta` tables. A data row is found by its anchor, the
@@ -113,6 +114,23 @@ export function strayWarnings(table: SessionTable): string[] {
     ({ lineNo, text }) =>
       `line ${lineNo} not understood: ${text.length > 80 ? `${text.slice(0, 80)}…` : text}`
   );
+}
+
+/**
+ * What a session listing without rows says: the tool's error, an empty list (its own header and
+ * nothing else), empty output, or `null`: not this tool's output.
+ */
+export function emptyListing(
+  lines: readonly string[],
+  text: string,
+  table: SessionTable,
+  kind: SessionHeader['kind']
+): ParseResult<never> | null {
+  const error = findWindowsError(lines);
+  if (error) return { rows: [], error, warnings: [] };
+  if (table.header?.kind === kind) return { rows: [], error: null, warnings: strayWarnings(table) };
+  if (text.trim().length === 0) return { rows: [], error: null, warnings: ['empty output'] };
+  return null;
 }
 
 /** A date inside a token (`3/25/2021`, `10.08.2026`, `2026-10-10`): quser's LOGON TIME. */

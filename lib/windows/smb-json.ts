@@ -70,25 +70,41 @@ function isNotFound(raw: string): boolean {
   return /No MSFT_Smb\w+ objects found/i.test(raw);
 }
 
-export function readSmbOpenFiles(
+/**
+ * The rows of a `ConvertTo-Json` listing: `rowOf` reads one object, or says why it is skipped. A
+ * listing none of whose objects reads is not this cmdlet's output.
+ */
+function readSmbJson<Row extends object>(
   raw: string,
-  _hint?: CultureHint
-): ParseResult<OpenFile> | NotRecognised {
+  expected: string,
+  rowOf: (object: JsonObject, index: number) => Row | { skipped: string }
+): ParseResult<Row> | NotRecognised {
   const objects = readObjects(raw);
   if (objects === 'empty') return { rows: [], error: null, warnings: [] };
   if (objects === null) {
     if (isNotFound(raw)) return { rows: [], error: null, warnings: [] };
-    return notJson(raw, SMB_OPEN_FILE_EXPECTED);
+    return notJson(raw, expected);
   }
-  const rows: OpenFile[] = [];
+  const rows: Row[] = [];
   const warnings: string[] = [];
   objects.forEach((object, index) => {
+    const row = rowOf(object, index);
+    if ('skipped' in row) warnings.push(row.skipped);
+    else rows.push(row);
+  });
+  if (rows.length === 0 && objects.length > 0) return { kind: 'not-recognised', expected };
+  return { rows, error: null, warnings };
+}
+
+export function readSmbOpenFiles(
+  raw: string,
+  _hint?: CultureHint
+): ParseResult<OpenFile> | NotRecognised {
+  return readSmbJson<OpenFile>(raw, SMB_OPEN_FILE_EXPECTED, (object, index) => {
     const id = idOf(object.FileId);
     const path = text(object.Path);
-    if (id === null || path === null) {
-      warnings.push(`item ${index + 1} has no FileId and Path; skipped`);
-      return;
-    }
+    if (id === null || path === null)
+      return { skipped: `item ${index + 1} has no FileId and Path; skipped` };
     const file: OpenFile = {
       id,
       path,
@@ -99,30 +115,18 @@ export function readSmbOpenFiles(
     if (sessionId !== null) file.sessionId = sessionId;
     const client = text(object.ClientComputerName);
     if (client !== null) file.client = client;
-    rows.push(file);
+    return file;
   });
-  if (rows.length === 0 && objects.length > 0)
-    return { kind: 'not-recognised', expected: SMB_OPEN_FILE_EXPECTED };
-  return { rows, error: null, warnings };
 }
 
 export function readSmbSessions(
   raw: string,
   _hint?: CultureHint
 ): ParseResult<SmbSession> | NotRecognised {
-  const objects = readObjects(raw);
-  if (objects === 'empty') return { rows: [], error: null, warnings: [] };
-  if (objects === null) {
-    if (isNotFound(raw)) return { rows: [], error: null, warnings: [] };
-    return notJson(raw, SMB_SESSION_EXPECTED);
-  }
-  const rows: SmbSession[] = [];
-  const warnings: string[] = [];
-  objects.forEach((object, index) => {
+  return readSmbJson<SmbSession>(raw, SMB_SESSION_EXPECTED, (object, index) => {
     const client = text(object.ClientComputerName);
     if (client === null || 'FileId' in object) {
-      warnings.push(`item ${index + 1} has no ClientComputerName; skipped`);
-      return;
+      return { skipped: `item ${index + 1} has no ClientComputerName; skipped` };
     }
     const session: SmbSession = {
       client,
@@ -133,11 +137,8 @@ export function readSmbSessions(
     };
     const sessionId = idOf(object.SessionId);
     if (sessionId !== null) session.sessionId = sessionId;
-    rows.push(session);
+    return session;
   });
-  if (rows.length === 0 && objects.length > 0)
-    return { kind: 'not-recognised', expected: SMB_SESSION_EXPECTED };
-  return { rows, error: null, warnings };
 }
 
 /** Parses `Get-SmbOpenFile | ConvertTo-Json`; other text gives no rows and says so. */

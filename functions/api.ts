@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { type ApiAnswer, answerRequest } from '../lib/api/answer.js';
 import { type Caller, callerOf, requireScope } from '../lib/api/auth.js';
 import type { ApiDeps } from '../lib/api/deps.js';
+import { duplicateKeyPath } from '../lib/api/duplicate-keys.js';
 import {
   ApiError,
   type ApiErrorBody,
@@ -174,15 +175,22 @@ function normalisedContentType(value: string): string {
 
 /**
  * A route that takes a body reads it as JSON (base64 too): one without a content type as JSON,
- * one of another type is refused.
+ * one of another type is refused, and so is one that repeats a key (see `duplicateKeyPath`).
  */
 const jsonBodies: MiddlewareObj<ApiEvent, ApiResponse> = {
-  before: (request) => {
+  before: async (request) => {
     if (request.event.matched?.route.method !== 'POST') return;
-    const { headers } = request.event;
+    const { headers, body, isBase64Encoded } = request.event;
     headers['content-type'] = normalisedContentType(headers['content-type'] ?? 'application/json');
     // middy's parser is typed for the `aws-lambda` event types, not for the parsed event.
-    return jsonBody.before?.(request as never);
+    await jsonBody.before?.(request as never);
+    const text = isBase64Encoded ? Buffer.from(String(body), 'base64').toString() : String(body);
+    const duplicate = duplicateKeyPath(text);
+    if (duplicate !== null) {
+      throw badRequest('the body repeats a key', [
+        { path: ['body', ...duplicate].join('.'), message: 'duplicate key' },
+      ]);
+    }
   },
 };
 

@@ -24,14 +24,18 @@ export interface TokenAuthority {
     ttlSeconds?: number;
   }): Promise<string>;
   /**
-   * Verifies signature, issuer, audience and expiry, as API Gateway's JWT authorizer does: `exp`
-   * is required, `nbf` and `iat` may not be more than {@link CLOCK_SKEW_SECONDS} ahead.
+   * Verifies a token as API Gateway's JWT authorizer does (aws-facts §8.1): the `kid` names the
+   * issuer's key, the signature is that RSA key's, the issuer matches, `aud` (or, without `aud`,
+   * `client_id`) is the audience, `exp` is required, `nbf` and `iat` may not be more than
+   * {@link CLOCK_SKEW_SECONDS} ahead.
    */
   verify(token: string): Promise<VerifiedToken | null>;
   publicJwk(): Promise<Record<string, unknown>>;
 }
 
 const AUDIENCE = 'session-janitor';
+/** The `kid` of the one key this issuer's JWKS would list. */
+const KEY_ID = 'local';
 /** How far `nbf` and `iat` may lie ahead of this clock, and `exp` behind it. */
 export const CLOCK_SKEW_SECONDS = 60;
 
@@ -50,7 +54,7 @@ export async function createTokenAuthority(
     issuer,
     async issue({ subject, scopes, ttlSeconds = 12 * 3600 }) {
       return new SignJWT({ scope: scopes.join(' '), client_id: subject, token_use: 'access' })
-        .setProtectedHeader({ alg: 'RS256', kid: 'local' })
+        .setProtectedHeader({ alg: 'RS256', kid: KEY_ID })
         .setIssuer(issuer)
         .setAudience(AUDIENCE)
         .setSubject(subject)
@@ -63,14 +67,19 @@ export async function createTokenAuthority(
       try {
         // API Gateway refuses a token without `exp`; one issued (or valid only) in the future is
         // no more acceptable than an expired one.
-        const { payload } = await jwtVerify(token, publicKey, {
-          issuer,
-          audience: AUDIENCE,
-          requiredClaims: ['exp'],
-          clockTolerance: CLOCK_SKEW_SECONDS,
-        });
+        // The key is found by `kid` in the issuer's JWKS: a token without one, or naming another
+        // key, finds none.
+        const { payload } = await jwtVerify(
+          token,
+          (header) => {
+            if (header.kid !== KEY_ID) throw new Error('no key with this kid');
+            return publicKey;
+          },
+          { issuer, requiredClaims: ['exp'], clockTolerance: CLOCK_SKEW_SECONDS }
+        );
         const now = Math.floor(Date.now() / 1000);
         if (payload.iat !== undefined && payload.iat > now + CLOCK_SKEW_SECONDS) return null;
+        if (!forAudience(payload)) return null;
         return { claims: flattenClaims(payload), scopes: scopesOf(payload) };
       } catch {
         return null;
@@ -78,6 +87,12 @@ export async function createTokenAuthority(
     },
     publicJwk: () => exportJWK(publicKey) as Promise<Record<string, unknown>>,
   };
+}
+
+/** `aud` names the audience; a token without `aud` (a Cognito access token) by `client_id`. */
+function forAudience(payload: JWTPayload): boolean {
+  if (payload.aud === undefined) return payload.client_id === AUDIENCE;
+  return (Array.isArray(payload.aud) ? payload.aud : [payload.aud]).includes(AUDIENCE);
 }
 
 function scopesOf(payload: JWTPayload): string[] {

@@ -51,6 +51,22 @@ export async function listActions(
   }
 }
 
+/** A managed, online host's listing, now; one the host could not make is a `host-error`. */
+async function hostListing<Listing extends { kind: 'listed' }>(
+  deps: ApiDeps,
+  instanceId: string,
+  operation: 'ListSessions' | 'ListShells',
+  read: (envelope: HostEnvelope) => Listing | { kind: 'failed'; reason: string }
+): Promise<{ envelope: HostEnvelope; listing: Listing }> {
+  requireOnline(await requireManagedHost(deps, instanceId), instanceId);
+  const envelope = await queryHost(deps, instanceId, operation);
+  const listing = read(envelope);
+  if (listing.kind === 'failed') {
+    throw new ApiError('host-error', `${instanceId}: ${listing.reason}`);
+  }
+  return { envelope, listing };
+}
+
 export interface HostSessions {
   instanceId: string;
   culture: string;
@@ -61,12 +77,12 @@ export interface HostSessions {
 
 /** `GET /v1/hosts/{instanceId}/sessions`: `quser` on the host, now, parsed in its culture. */
 export async function listHostSessions(deps: ApiDeps, instanceId: string): Promise<HostSessions> {
-  requireOnline(await requireManagedHost(deps, instanceId), instanceId);
-  const envelope = await queryHost(deps, instanceId, 'ListSessions');
-  const parsed = sessionListingOf(envelope);
-  if (parsed.kind === 'failed') {
-    throw new ApiError('host-error', `${instanceId}: ${parsed.reason}`);
-  }
+  const { envelope, listing: parsed } = await hostListing(
+    deps,
+    instanceId,
+    'ListSessions',
+    sessionListingOf
+  );
   return {
     instanceId,
     culture: envelope.culture,
@@ -85,11 +101,7 @@ export interface HostShells {
 
 /** `GET /v1/hosts/{instanceId}/shells`: the host's WinRM shells, now. WinRM not answering is a `host-error`. */
 export async function listHostShells(deps: ApiDeps, instanceId: string): Promise<HostShells> {
-  requireOnline(await requireManagedHost(deps, instanceId), instanceId);
-  const envelope = await queryHost(deps, instanceId, 'ListShells');
-  const listing = shellListingOf(envelope);
-  if (listing.kind === 'failed')
-    throw new ApiError('host-error', `${instanceId}: ${listing.reason}`);
+  const { envelope, listing } = await hostListing(deps, instanceId, 'ListShells', shellListingOf);
   return {
     instanceId,
     hostTimeUtc: envelope.hostTimeUtc,

@@ -4,23 +4,16 @@ import { parseComment } from '../dispatch/comments.js';
 import { completeFromReading } from '../dispatch/complete.js';
 import { type DispatchDeps, dispatchDeadline, dispatchPlan } from '../dispatch/dispatch.js';
 import { RetryLaterError } from '../dispatch/errors.js';
-import {
-  actedThisIdlePeriod,
-  notifiesOf,
-  recentActions,
-  recordedExclusion,
-} from '../dispatch/history.js';
+import { actedThisIdlePeriod, recentActions, recordedExclusion } from '../dispatch/history.js';
 import { recordFoundDispatch } from '../dispatch/unrecorded.js';
 import { checkIdleSession, type IdleCheckResult } from '../idle/check.js';
 import type { Ledger } from '../ledger/ledger.js';
-import { planHost } from '../policy/plan.js';
 import { type Policy, resolveGroup } from '../policy/schema.js';
 import { CommandNotFoundError, InvocationNotFoundError } from '../ssm/errors.js';
 import { sessionListingOf } from '../ssm/listing.js';
 import { outcomeOf } from '../ssm/outcome.js';
 import { DEFAULT_MISSING_RETRY_MS, type InvocationReading, readInvocation } from '../ssm/read.js';
-import { withDisconnectTimes } from './disconnected.js';
-import { actionsHeld, staleListing } from './listing-checks.js';
+import { actionsHeld, listingOf, planListedSessions, staleListing } from './listing-checks.js';
 import { collectShells, type ShellsCollected } from './shells.js';
 
 export interface CollectDeps extends DispatchDeps {
@@ -160,14 +153,10 @@ async function collectSessions(
     await deps.ledger.addToSweepOnce(sweepId, once, { errors: 1 });
     return { kind: 'host-failed', sweepId, reason };
   };
-  const outcome = outcomeOf(reading, 'ListSessions');
-  if (outcome.status === 'pending') return { kind: 'ignored', reason: 'still pending' };
-  const envelope = reading.envelope;
-  if (outcome.status !== 'succeeded' || envelope === null) {
-    return failed(`${outcome.status}: ${outcome.result.errorCode ?? ''} ${outcome.result.excerpt}`);
-  }
-  const parsed = sessionListingOf(envelope);
-  if (parsed.kind === 'failed') return failed(parsed.reason);
+  const read = listingOf(reading, 'ListSessions', sessionListingOf);
+  if (read.kind === 'pending') return { kind: 'ignored', reason: 'still pending' };
+  if (read.kind === 'failed') return failed(read.reason);
+  const { envelope, listing: parsed } = read;
   const stale = staleListing(deps, envelope.hostTimeUtc);
   if (stale !== null) return { kind: 'ignored', reason: stale };
   const held = actionsHeld(envelope.languageMode);
@@ -189,23 +178,14 @@ async function collectSessions(
   const group = resolveGroup(deps.policy, groupName);
   const max = deps.policy.fleetMaxActionsPerSweep;
   const history = parsed.rows.length > 0 ? await recentActions(deps.ledger, instanceId) : [];
-  const sessions = await withDisconnectTimes(deps, {
+  const plan = await planListedSessions(deps, {
     instanceId,
     group,
     rows: parsed.rows,
-    hostDisconnectTimes: parsed.disconnectTimes,
-    observedAt: envelope.hostTimeUtc,
+    envelope,
+    listing: parsed,
     history,
-  });
-  const plan = planHost({
-    group,
-    sessions,
-    observedAt: envelope.hostTimeUtc,
-    utcOffsetMinutes: envelope.utcOffsetMinutes,
-    priorNotifies: notifiesOf(history),
-    now: deps.clock().toISOString(),
     fleetRemaining: max - actionsPlanned,
-    consoleSessionId: parsed.consoleSessionId,
   });
   // The history's times are the ledger's: measure the idle period on the same clock.
   const nowMs = deps.clock().getTime();

@@ -1,3 +1,41 @@
+import type { Action } from '../actions/model.js';
+import { notifiesOf } from '../dispatch/history.js';
+import type { Ledger } from '../ledger/ledger.js';
+import { type HostPlan, planHost } from '../policy/plan.js';
+import type { ResolvedGroup } from '../policy/schema.js';
+import type { HostEnvelope, HostOperation } from '../ssm/host-contract.js';
+import type { SessionListing } from '../ssm/listing.js';
+import { outcomeOf } from '../ssm/outcome.js';
+import type { InvocationReading } from '../ssm/read.js';
+import type { QuserSession } from '../windows/types.js';
+import { withDisconnectTimes } from './disconnected.js';
+
+export type ListingRead<Listing> =
+  | { kind: 'pending' }
+  | { kind: 'failed'; reason: string }
+  | { kind: 'listed'; envelope: HostEnvelope; listing: Listing };
+
+/**
+ * What a listing invocation came to: still pending; failed, with why (SSM's outcome, or the
+ * host's listing that `read` cannot take); or the listing with the envelope it came in.
+ */
+export function listingOf<Listing extends { kind: 'listed' }>(
+  reading: InvocationReading,
+  operation: HostOperation,
+  read: (envelope: HostEnvelope) => Listing | { kind: 'failed'; reason: string }
+): ListingRead<Listing> {
+  const outcome = outcomeOf(reading, operation);
+  if (outcome.status === 'pending') return { kind: 'pending' };
+  const envelope = reading.envelope;
+  if (outcome.status !== 'succeeded' || envelope === null) {
+    const { errorCode, excerpt } = outcome.result;
+    return { kind: 'failed', reason: `${outcome.status}: ${errorCode ?? ''} ${excerpt}` };
+  }
+  const listing = read(envelope);
+  if (listing.kind === 'failed') return { kind: 'failed', reason: listing.reason };
+  return { kind: 'listed', envelope, listing };
+}
+
 /**
  * A listing older than this describes sessions that may have moved on (the user reconnected or
  * came back): the host guard checks only the user, so acting on it could log off someone working.
@@ -21,4 +59,41 @@ export function staleListing(deps: { clock: () => Date }, hostTimeUtc: string): 
 export function actionsHeld(languageMode: string): string | null {
   if (languageMode === 'FullLanguage') return null;
   return `host runs PowerShell in ${languageMode} mode (WDAC or AppLocker): no session action until a listing shows FullLanguage`;
+}
+
+/**
+ * The plan for `rows` of a host's session listing: each disconnected one timed (see
+ * `withDisconnectTimes`), the host's earlier warnings from its `history`.
+ */
+export async function planListedSessions(
+  deps: { ledger: Pick<Ledger, 'firstSeenDisconnected'>; clock: () => Date },
+  input: {
+    instanceId: string;
+    group: ResolvedGroup;
+    rows: readonly QuserSession[];
+    envelope: HostEnvelope;
+    listing: Extract<SessionListing, { kind: 'listed' }>;
+    history: readonly Action[];
+    fleetRemaining: number;
+  }
+): Promise<HostPlan> {
+  const { group, envelope, listing, history } = input;
+  const sessions = await withDisconnectTimes(deps, {
+    instanceId: input.instanceId,
+    group,
+    rows: input.rows,
+    hostDisconnectTimes: listing.disconnectTimes,
+    observedAt: envelope.hostTimeUtc,
+    history,
+  });
+  return planHost({
+    group,
+    sessions,
+    observedAt: envelope.hostTimeUtc,
+    utcOffsetMinutes: envelope.utcOffsetMinutes,
+    priorNotifies: notifiesOf(history),
+    now: deps.clock().toISOString(),
+    fleetRemaining: input.fleetRemaining,
+    consoleSessionId: listing.consoleSessionId,
+  });
 }

@@ -5,10 +5,9 @@ import { recentActions } from '../dispatch/history.js';
 import { resolveGroup } from '../policy/schema.js';
 import { type PlannedShellEnd, planShells } from '../policy/shells.js';
 import { shellListingOf } from '../ssm/listing.js';
-import { outcomeOf } from '../ssm/outcome.js';
 import type { InvocationReading } from '../ssm/read.js';
 import type { CollectDeps } from './collect.js';
-import { staleListing } from './listing-checks.js';
+import { listingOf, staleListing } from './listing-checks.js';
 
 export type ShellsCollected =
   | { kind: 'shells'; sweepId: string; group: string; shells: number; actions: Action[] }
@@ -50,14 +49,10 @@ export async function collectShells(
     deps.observer.warn('host could not list its shells', { sweepId, instanceId, reason });
     return { kind: 'host-failed', sweepId, reason };
   };
-  const outcome = outcomeOf(reading, 'ListShells');
-  if (outcome.status === 'pending') return { kind: 'ignored', reason: 'still pending' };
-  const envelope = reading.envelope;
-  if (outcome.status !== 'succeeded' || envelope === null) {
-    return failed(`${outcome.status}: ${outcome.result.errorCode ?? ''} ${outcome.result.excerpt}`);
-  }
-  const listing = shellListingOf(envelope);
-  if (listing.kind === 'failed') return failed(listing.reason);
+  const read = listingOf(reading, 'ListShells', shellListingOf);
+  if (read.kind === 'pending') return { kind: 'ignored', reason: 'still pending' };
+  if (read.kind === 'failed') return failed(read.reason);
+  const { envelope, listing } = read;
   const stale = staleListing(deps, envelope.hostTimeUtc);
   if (stale !== null) return { kind: 'ignored', reason: stale };
   if (listing.warnings.length > 0) {

@@ -1,22 +1,18 @@
 import type { Action } from '../actions/model.js';
 import type { CollectDeps, CollectResult } from '../collect/collect.js';
-import { withDisconnectTimes } from '../collect/disconnected.js';
-import { actionsHeld, staleListing } from '../collect/listing-checks.js';
+import {
+  actionsHeld,
+  listingOf,
+  planListedSessions,
+  staleListing,
+} from '../collect/listing-checks.js';
 import { type IdleCheckPurpose, userTagOf } from '../dispatch/comments.js';
 import { dispatchPlan, type QuotaGrant } from '../dispatch/dispatch.js';
 import { RetryLaterError } from '../dispatch/errors.js';
-import {
-  actedThisIdlePeriod,
-  notifiesOf,
-  recentActions,
-  recordedExclusion,
-} from '../dispatch/history.js';
-import { planHost } from '../policy/plan.js';
+import { actedThisIdlePeriod, recentActions, recordedExclusion } from '../dispatch/history.js';
 import { type ResolvedGroup, resolveGroup } from '../policy/schema.js';
 import { sessionListingOf } from '../ssm/listing.js';
-import { outcomeOf } from '../ssm/outcome.js';
 import type { InvocationReading } from '../ssm/read.js';
-import type { QuserSession } from '../windows/types.js';
 
 export interface IdleCheckResult {
   kind: 'idle-checked';
@@ -54,15 +50,16 @@ export async function checkIdleSession(
     return { kind: 'idle-checked', eventId, group: group.name, sessionId, reason, actions };
   };
 
-  const listed = sessionsOf(reading);
-  if (listed.kind === 'pending') return { kind: 'ignored', reason: 'still pending' };
-  if (listed.kind === 'failed') {
-    deps.observer.warn('host could not list its sessions', { eventId, instanceId, ...listed });
-    return done(`host could not list its sessions: ${listed.reason}`);
+  const read = listingOf(reading, 'ListSessions', sessionListingOf);
+  if (read.kind === 'pending') return { kind: 'ignored', reason: 'still pending' };
+  if (read.kind === 'failed') {
+    deps.observer.warn('host could not list its sessions', { eventId, instanceId, ...read });
+    return done(`host could not list its sessions: ${read.reason}`);
   }
-  const stale = staleListing(deps, listed.hostTimeUtc);
+  const { envelope, listing: listed } = read;
+  const stale = staleListing(deps, envelope.hostTimeUtc);
   if (stale !== null) return done(stale);
-  const held = actionsHeld(listed.languageMode);
+  const held = actionsHeld(envelope.languageMode);
   if (held !== null) {
     deps.observer.warn('host cannot act on sessions', { eventId, instanceId, reason: held });
     return done(held);
@@ -74,23 +71,14 @@ export async function checkIdleSession(
   }
 
   const history = await recentActions(deps.ledger, instanceId);
-  const sessions = await withDisconnectTimes(deps, {
+  const plan = await planListedSessions(deps, {
     instanceId,
     group,
     rows: [session],
-    hostDisconnectTimes: listed.disconnectTimes,
-    observedAt: listed.hostTimeUtc,
+    envelope,
+    listing: listed,
     history,
-  });
-  const plan = planHost({
-    group,
-    sessions,
-    observedAt: listed.hostTimeUtc,
-    utcOffsetMinutes: listed.utcOffsetMinutes,
-    priorNotifies: notifiesOf(history),
-    now: deps.clock().toISOString(),
     fleetRemaining: Number.POSITIVE_INFINITY,
-    consoleSessionId: listed.consoleSessionId,
   });
   if (plan.actions.length === 0) {
     return done(
@@ -161,39 +149,5 @@ function hostLimit(group: ResolvedGroup): QuotaGrant['refused'] {
   return {
     limit: 'host-limit',
     detail: `host limit of ${group.maxActionsPerHost} in ${IDLE_WINDOW_MINUTES} minutes reached`,
-  };
-}
-
-type SessionListing =
-  | { kind: 'pending' }
-  | { kind: 'failed'; reason: string }
-  | {
-      kind: 'listed';
-      rows: QuserSession[];
-      disconnectTimes: ReadonlyMap<number, string>;
-      consoleSessionId: number | null;
-      hostTimeUtc: string;
-      utcOffsetMinutes: number;
-      languageMode: string;
-    };
-
-function sessionsOf(reading: InvocationReading): SessionListing {
-  const outcome = outcomeOf(reading, 'ListSessions');
-  if (outcome.status === 'pending') return { kind: 'pending' };
-  const envelope = reading.envelope;
-  if (outcome.status !== 'succeeded' || envelope === null) {
-    const { errorCode, excerpt } = outcome.result;
-    return { kind: 'failed', reason: `${outcome.status}: ${errorCode ?? ''} ${excerpt}` };
-  }
-  const parsed = sessionListingOf(envelope);
-  if (parsed.kind === 'failed') return parsed;
-  return {
-    kind: 'listed',
-    rows: parsed.rows,
-    disconnectTimes: parsed.disconnectTimes,
-    consoleSessionId: parsed.consoleSessionId,
-    hostTimeUtc: envelope.hostTimeUtc,
-    utcOffsetMinutes: envelope.utcOffsetMinutes,
-    languageMode: envelope.languageMode,
   };
 }

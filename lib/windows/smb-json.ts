@@ -70,6 +70,9 @@ function isNotFound(raw: string): boolean {
   return /No MSFT_Smb\w+ objects found/i.test(raw);
 }
 
+/** An object that is not a row, and why. */
+type Skipped = { skipped: string };
+
 /**
  * The rows of a `ConvertTo-Json` listing: `rowOf` reads one object, or says why it is skipped. A
  * listing none of whose objects reads is not this cmdlet's output.
@@ -77,7 +80,7 @@ function isNotFound(raw: string): boolean {
 function readSmbJson<Row extends object>(
   raw: string,
   expected: string,
-  rowOf: (object: JsonObject, index: number) => Row | { skipped: string }
+  rowOf: (object: JsonObject, index: number) => Row | Skipped
 ): ParseResult<Row> | NotRecognised {
   const objects = readObjects(raw);
   if (objects === 'empty') return { rows: [], error: null, warnings: [] };
@@ -96,49 +99,53 @@ function readSmbJson<Row extends object>(
   return { rows, error: null, warnings };
 }
 
+function openFileOf(object: JsonObject, index: number): OpenFile | Skipped {
+  const id = idOf(object.FileId);
+  const path = text(object.Path);
+  if (id === null || path === null)
+    return { skipped: `item ${index + 1} has no FileId and Path; skipped` };
+  const file: OpenFile = {
+    id,
+    path,
+    userName: text(object.ClientUserName),
+    locks: count(object.Locks),
+  };
+  const sessionId = idOf(object.SessionId);
+  if (sessionId !== null) file.sessionId = sessionId;
+  const client = text(object.ClientComputerName);
+  if (client !== null) file.client = client;
+  return file;
+}
+
+function smbSessionOf(object: JsonObject, index: number): SmbSession | Skipped {
+  const client = text(object.ClientComputerName);
+  if (client === null || 'FileId' in object) {
+    return { skipped: `item ${index + 1} has no ClientComputerName; skipped` };
+  }
+  const session: SmbSession = {
+    client,
+    userName: text(object.ClientUserName),
+    clientType: null,
+    opens: count(object.NumOpens),
+    idleSeconds: count(object.SecondsIdle),
+  };
+  const sessionId = idOf(object.SessionId);
+  if (sessionId !== null) session.sessionId = sessionId;
+  return session;
+}
+
 export function readSmbOpenFiles(
   raw: string,
   _hint?: CultureHint
 ): ParseResult<OpenFile> | NotRecognised {
-  return readSmbJson<OpenFile>(raw, SMB_OPEN_FILE_EXPECTED, (object, index) => {
-    const id = idOf(object.FileId);
-    const path = text(object.Path);
-    if (id === null || path === null)
-      return { skipped: `item ${index + 1} has no FileId and Path; skipped` };
-    const file: OpenFile = {
-      id,
-      path,
-      userName: text(object.ClientUserName),
-      locks: count(object.Locks),
-    };
-    const sessionId = idOf(object.SessionId);
-    if (sessionId !== null) file.sessionId = sessionId;
-    const client = text(object.ClientComputerName);
-    if (client !== null) file.client = client;
-    return file;
-  });
+  return readSmbJson(raw, SMB_OPEN_FILE_EXPECTED, openFileOf);
 }
 
 export function readSmbSessions(
   raw: string,
   _hint?: CultureHint
 ): ParseResult<SmbSession> | NotRecognised {
-  return readSmbJson<SmbSession>(raw, SMB_SESSION_EXPECTED, (object, index) => {
-    const client = text(object.ClientComputerName);
-    if (client === null || 'FileId' in object) {
-      return { skipped: `item ${index + 1} has no ClientComputerName; skipped` };
-    }
-    const session: SmbSession = {
-      client,
-      userName: text(object.ClientUserName),
-      clientType: null,
-      opens: count(object.NumOpens),
-      idleSeconds: count(object.SecondsIdle),
-    };
-    const sessionId = idOf(object.SessionId);
-    if (sessionId !== null) session.sessionId = sessionId;
-    return session;
-  });
+  return readSmbJson(raw, SMB_SESSION_EXPECTED, smbSessionOf);
 }
 
 /** Parses `Get-SmbOpenFile | ConvertTo-Json`; other text gives no rows and says so. */

@@ -43,7 +43,14 @@ export type ActionTarget =
   | { kind: 'file'; fileId: string; expectedPath: string }
   | { kind: 'smb'; clientName: string | null; userName: string | null }
   /** A WinRM shell: its id (GUIDs are never reused) and the owner the host must still see. */
-  | { kind: 'shell'; shellId: string; expectedOwner: string };
+  | {
+      kind: 'shell';
+      shellId: string;
+      expectedOwner: string;
+      /** What a policy end planned from: the state and inactivity the host must still see. */
+      expectedState?: 'Connected' | 'Disconnected' | null;
+      minInactiveMinutes?: number | null;
+    };
 
 export type ActionTrigger =
   | { kind: 'schedule'; sweepId: string }

@@ -60,6 +60,8 @@ export const actionTargetSchema = z.discriminatedUnion('kind', [
         'must be a shell id (a GUID)'
       ),
     expectedOwner: text(256),
+    expectedState: z.enum(['Connected', 'Disconnected']).nullable().optional(),
+    minInactiveMinutes: z.number().int().min(0).max(999_999).nullable().optional(),
   }),
 ]);
 

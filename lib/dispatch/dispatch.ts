@@ -176,6 +176,12 @@ async function record(
   return recorded;
 }
 
+/** The host's spelling of the state a shell was planned in. */
+const SHELL_STATE_NAME: Record<string, 'Connected' | 'Disconnected'> = {
+  connected: 'Connected',
+  disconnected: 'Disconnected',
+};
+
 export function toNewAction(
   plan: Plan,
   instanceId: string,
@@ -186,7 +192,13 @@ export function toNewAction(
     return {
       operation: plan.operation,
       instanceId,
-      target: { kind: 'shell', shellId: plan.shellId, expectedOwner: plan.owner },
+      target: {
+        kind: 'shell',
+        shellId: plan.shellId,
+        expectedOwner: plan.owner,
+        expectedState: SHELL_STATE_NAME[plan.state ?? 'unknown'] ?? null,
+        minInactiveMinutes: plan.minInactiveMinutes,
+      },
       trigger,
       reason: plan.reason,
       policy: group.name,

@@ -19,6 +19,8 @@ export interface PlannedShellEnd {
   state: RemoteShell['state'];
   inactiveMinutes: number;
   childProcesses: number | null;
+  /** The threshold it crossed: the host must still see the shell inactive this long. */
+  minInactiveMinutes: number;
   /** Human-readable, including why it is skipped when it is. */
   reason: string;
   /** `null`: send it. Otherwise it is recorded as `skipped` for this reason. */
@@ -59,6 +61,7 @@ function decide(shell: RemoteShell, group: ResolvedGroup): PlannedShellEnd | nul
   if (shell.state === 'disconnected' && disconnectedAt !== null && minutes >= disconnectedAt) {
     return {
       ...base,
+      minInactiveMinutes: disconnectedAt,
       reason: `${what} disconnected, inactive ${minutes} min ≥ ${disconnectedAt} min (${policy})`,
     };
   }
@@ -66,6 +69,7 @@ function decide(shell: RemoteShell, group: ResolvedGroup): PlannedShellEnd | nul
   if (idleAt !== null && minutes >= idleAt) {
     return {
       ...base,
+      minInactiveMinutes: idleAt,
       reason: `${what} ${shell.state ?? 'in an unknown state'}, inactive ${minutes} min ≥ ${idleAt} min (${policy})`,
     };
   }

@@ -40,6 +40,8 @@ export const HOST_PARAMETERS = [
   'AllowConsole',
   'ShellId',
   'ExpectedOwner',
+  'ExpectedShellState',
+  'MinInactiveMinutes',
 ] as const;
 export type HostParameter = (typeof HOST_PARAMETERS)[number];
 export type HostParameters = { Operation: HostOperation } & Partial<Record<HostParameter, string>>;

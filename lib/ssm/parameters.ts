@@ -98,6 +98,8 @@ export const PARAMETER_PATTERNS: Record<HostParameter, string> = {
   ShellId: '^(?:[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})?$',
   // A shell's owner is an account as WinRM shows it, checked as the session owner is.
   ExpectedOwner: ACCOUNT_PATTERN,
+  ExpectedShellState: '^(?:Connected|Disconnected)?$',
+  MinInactiveMinutes: '^(?:0|[1-9][0-9]{0,5})?$',
 };
 
 /** What a legal value looks like, for error messages. */
@@ -121,6 +123,8 @@ const EXPECTED: Record<HostParameter, string> = {
   AllowConsole: 'true',
   ShellId: 'a shell id (a GUID)',
   ExpectedOwner: 'a user name, optionally DOMAIN\\user',
+  ExpectedShellState: 'Connected or Disconnected',
+  MinInactiveMinutes: 'whole minutes 0–999999',
 };
 
 const PARAMETER_REGEXPS = Object.fromEntries(
@@ -158,7 +162,10 @@ const OPERATION_PARAMETERS: Record<
   CloseSmbSession: { required: [], optional: ['ClientName', 'UserName'] },
   CloseOpenFile: { required: ['FileId', 'ExpectedPath'], optional: [] },
   ListShells: { required: [], optional: [] },
-  EndShell: { required: ['ShellId', 'ExpectedOwner'], optional: [] },
+  EndShell: {
+    required: ['ShellId', 'ExpectedOwner'],
+    optional: ['ExpectedShellState', 'MinInactiveMinutes'],
+  },
 };
 
 function describe(value: string): string {
@@ -303,7 +310,13 @@ function buildParameters(action: ActionParametersInput): HostParameters {
     }
     case 'end-shell': {
       if (target.kind !== 'shell') throw targetMismatch(operation, target.kind);
-      return { Operation, ShellId: target.shellId, ExpectedOwner: target.expectedOwner };
+      return {
+        Operation,
+        ShellId: target.shellId,
+        ExpectedOwner: target.expectedOwner,
+        ...optional('ExpectedShellState', target.expectedState),
+        ...optional('MinInactiveMinutes', target.minInactiveMinutes),
+      };
     }
   }
 }

@@ -760,6 +760,14 @@ function endShell(windows: WindowsHost, p: HostParameters): Outcome {
   if (!/^(?:[^\\\r\n]{1,64}\\)?[^\\\r\n]{1,64}$/.test(expectedOwner)) {
     return bad('EndShell needs ExpectedOwner (user or DOMAIN\\user).');
   }
+  const expectedState = p.ExpectedShellState ?? '';
+  const minInactive = p.MinInactiveMinutes ?? '';
+  if (!/^(?:Connected|Disconnected)?$/.test(expectedState)) {
+    return bad('ExpectedShellState must be Connected or Disconnected.');
+  }
+  if (!/^(?:0|[1-9][0-9]{0,5})?$/.test(minInactive)) {
+    return bad('MinInactiveMinutes must be whole minutes (0-999999).');
+  }
   const shell = findShell(windows, requested);
   if (shell === undefined) return refuse('shell-not-found', `No shell has ID ${requested}.`);
   const owner = field(shell, 'Owner');
@@ -783,6 +791,8 @@ function endShell(windows: WindowsHost, p: HostParameters): Outcome {
       `Shell ${requested} runs this command (process ${processId}), which never ends its own shell.`
     );
   }
+  const stale = shellFactsGuard(shell, requested, expectedState, minInactive);
+  if (stale) return stale;
   if (!windows.removeWsmanShell(field(shell, 'ShellId'))) {
     // Remove-WSManInstance's fault 2150858843: the shell is no longer there.
     return refuse('shell-not-found', `Shell ${requested} ended before it could be ended here.`);
@@ -813,4 +823,43 @@ function endShell(windows: WindowsHost, p: HostParameters): Outcome {
       shellInactivity: shell.get('ShellInactivity') ?? null,
     },
   };
+}
+
+/** `Get-ShellInactiveMinutes`: whole minutes of an `xs:duration`, -1 for one it does not read. */
+function shellInactiveMinutes(duration: string): number {
+  if (duration === 'P' || duration.endsWith('T')) return -1;
+  const match =
+    /^P(?:([0-9]{1,9})D)?(?:T(?:([0-9]{1,9})H)?(?:([0-9]{1,9})M)?(?:([0-9]{1,12})(?:\.[0-9]{1,9})?S)?)?$/.exec(
+      duration
+    );
+  if (match === null) return -1;
+  const [, d = '0', h = '0', m = '0', s = '0'] = match;
+  return Math.floor((Number(d) * 86_400 + Number(h) * 3_600 + Number(m) * 60 + Number(s)) / 60);
+}
+
+/** `Test-ShellFacts`: the state and inactivity the plan saw must still hold. */
+function shellFactsGuard(
+  shell: PsObject,
+  requested: string,
+  expectedState: string,
+  minInactive: string
+): Outcome | null {
+  const state = field(shell, 'State');
+  if (expectedState !== '' && !sameText(state, expectedState)) {
+    return refuse(
+      'state-mismatch',
+      `Shell ${requested} is ${state || 'in an unknown state'}, not ${expectedState}.`
+    );
+  }
+  if (minInactive !== '') {
+    const inactive = shellInactiveMinutes(field(shell, 'ShellInactivity'));
+    if (inactive < Number(minInactive)) {
+      const seen = inactive >= 0 ? `${inactive} min` : 'an unknown time';
+      return refuse(
+        'not-idle',
+        `Shell ${requested} has been inactive ${seen}, less than ${minInactive} min.`
+      );
+    }
+  }
+  return null;
 }

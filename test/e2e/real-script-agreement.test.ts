@@ -409,6 +409,38 @@ const CASES: Case[] = [
     },
   },
   {
+    name: 'EndShell planned for a Disconnected shell whose client came back: guard state-mismatch',
+    host: 'RDSH-US-01',
+    setup: (fleet, host) => {
+      const id = fleet.addShell(host, { owner: 'CORP\\adm.agree', inactiveMinutes: 50 });
+      return {
+        Operation: 'EndShell',
+        ShellId: id,
+        ExpectedOwner: 'adm.agree',
+        ExpectedShellState: 'Disconnected',
+        MinInactiveMinutes: '30',
+      };
+    },
+  },
+  {
+    name: 'EndShell of a shell used since: guard not-idle',
+    host: 'RDSH-US-01',
+    setup: (fleet, host) => {
+      const id = fleet.addShell(host, {
+        owner: 'CORP\\adm.agree',
+        state: 'Disconnected',
+        inactiveMinutes: 29,
+      });
+      return {
+        Operation: 'EndShell',
+        ShellId: id,
+        ExpectedOwner: 'adm.agree',
+        ExpectedShellState: 'Disconnected',
+        MinInactiveMinutes: '30',
+      };
+    },
+  },
+  {
     name: 'EndShell of a shell that is not there: guard shell-not-found',
     host: 'RDSH-US-01',
     setup: () => ({

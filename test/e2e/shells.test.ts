@@ -76,6 +76,16 @@ describe('remote shells', () => {
     });
     expect(ended?.reason).toContain('disconnected, inactive 45 min ≥ 30 min');
     expect(ended?.result?.shellEnd?.inactivitySeconds).toBeGreaterThanOrEqual(45 * 60);
+    // The host is told what the plan saw: a client back by then is refused there (state-mismatch).
+    expect(runtime.ssm.commands().find((c) => c.commandId === ended?.commandId)).toMatchObject({
+      parameters: {
+        Operation: ['EndShell'],
+        ShellId: [abandoned],
+        ExpectedOwner: ['CORP\\e2e.admin'],
+        ExpectedShellState: ['Disconnected'],
+        MinInactiveMinutes: ['30'],
+      },
+    });
     const [skipped] = await shellActions(host, excluded);
     expect(skipped).toMatchObject({
       status: 'skipped',

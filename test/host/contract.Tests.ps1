@@ -128,6 +128,8 @@ Describe 'the envelopes lib/ssm reads' {
     @{ name = 'end-shell-own-shell'; parameters = @{ Operation = 'EndShell'; ShellId = '3F2504E0-4F89-11D3-9A0C-0305E82C3301'; ExpectedOwner = 'alice' }; setup = { $script:processes = @(New-ProcessObject $PID 6120; New-ProcessObject 6120 0) } }
     @{ name = 'end-shell-gone-meanwhile'; parameters = @{ Operation = 'EndShell'; ShellId = '3F2504E0-4F89-11D3-9A0C-0305E82C3301'; ExpectedOwner = 'alice' }; setup = { Mock Remove-WSManInstance { Write-Error -ErrorRecord (New-WSManFault '2150858843' 'The request for the Windows Remote Shell with ShellId 3F2504E0-4F89-11D3-9A0C-0305E82C3301 failed because the shell was not found on the server.') } } }
     @{ name = 'end-shell-not-confirmed'; parameters = @{ Operation = 'EndShell'; ShellId = '3F2504E0-4F89-11D3-9A0C-0305E82C3301'; ExpectedOwner = 'alice' }; setup = { Mock Remove-WSManInstance {}; Mock Start-Sleep {} } }
+    @{ name = 'end-shell-state-mismatch'; parameters = @{ Operation = 'EndShell'; ShellId = '75A89E0E-E6E5-477D-AD0F-DAD6706CC236'; ExpectedOwner = 'user1'; ExpectedShellState = 'Disconnected' } }
+    @{ name = 'end-shell-not-idle'; parameters = @{ Operation = 'EndShell'; ShellId = '3F2504E0-4F89-11D3-9A0C-0305E82C3301'; ExpectedOwner = 'alice'; ExpectedShellState = 'Disconnected'; MinInactiveMinutes = '30' } }
     @{ name = 'end-shell-bad-shell-id'; parameters = @{ Operation = 'EndShell'; ShellId = '3F2504E0;logoff 3'; ExpectedOwner = 'alice' } }
     # An agent older than 3.3.2746.0 sets no SSM_* variable, whatever the service sent.
     @{ name = 'operation-missing'; parameters = @{ Operation = '' } }

@@ -183,6 +183,13 @@ const EXPECTED: Record<string, Expected> = {
   },
   // Remove-WSManInstance returned and the shell is still listed: never a success.
   'end-shell-not-confirmed': { status: 'failed', errorCode: 'host:not-confirmed', exitCode: 3 },
+  // The client came back, or used the shell, since the listing: nothing was done.
+  'end-shell-state-mismatch': {
+    status: 'skipped',
+    errorCode: 'guard:state-mismatch',
+    exitCode: 27,
+  },
+  'end-shell-not-idle': { status: 'skipped', errorCode: 'guard:not-idle', exitCode: 28 },
   'end-shell-bad-shell-id': { status: 'failed', errorCode: 'host:bad-parameters', exitCode: 2 },
   // No envelope at all: never read as a success, and the exit code alone is no guard.
   'operation-missing': {

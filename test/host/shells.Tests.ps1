@@ -205,6 +205,41 @@ Describe 'the shell operations' {
       Should -Invoke Get-WSManInstance -Times 21 -Exactly
     }
 
+    It 'refuses with state-mismatch (27) a shell whose client came back since the listing, and removes nothing' {
+      $run = Invoke-OperateScript @{ Operation = 'EndShell'; ShellId = $Busy; ExpectedOwner = 'bob'; ExpectedShellState = 'Disconnected' }
+      $run.ExitCode | Should -Be 27
+      $run.Envelope.guard.code | Should -BeExactly 'state-mismatch'
+      $run.Envelope.guard.message | Should -BeExactly ('Shell ' + $Busy + ' is Connected, not Disconnected.')
+      Should -Invoke Remove-WSManInstance -Times 0 -Exactly
+      (Invoke-OperateScript @{ Operation = 'EndShell'; ShellId = $Disconnected; ExpectedOwner = 'alice'; ExpectedShellState = 'Disconnected' }).ExitCode | Should -Be 0
+    }
+
+    It 'refuses with not-idle (28) a shell used since, or whose inactivity does not read; reads both duration spellings' -ForEach @(
+      @{ inactivity = 'P0DT0H0M7S'; min = '1'; exit = 28; seen = '0 min' }
+      @{ inactivity = 'P0DT2H0M59S'; min = '120'; exit = 0; seen = '' }
+      @{ inactivity = 'PT7200.000S'; min = '120'; exit = 0; seen = '' }
+      @{ inactivity = 'PT7199.999S'; min = '120'; exit = 28; seen = '119 min' }
+      @{ inactivity = 'P1Y'; min = '0'; exit = 28; seen = 'an unknown time' }
+      @{ inactivity = 'p0dt5h0m0s'; min = '0'; exit = 28; seen = 'an unknown time' }
+    ) {
+      $fields = New-ShellFields $Disconnected 'CONTOSO\alice' 'Disconnected' '0'
+      $fields['ShellInactivity'] = $inactivity
+      $winrm.shells = @(New-ShellElement $fields)
+      $run = Invoke-OperateScript @{ Operation = 'EndShell'; ShellId = $Disconnected; ExpectedOwner = 'alice'; MinInactiveMinutes = $min }
+      $run.ExitCode | Should -Be $exit
+      if ($exit -ne 0) {
+        $run.Envelope.guard.code | Should -BeExactly 'not-idle'
+        $run.Envelope.guard.message | Should -BeExactly ('Shell ' + $Disconnected + ' has been inactive ' + $seen + ', less than ' + $min + ' min.')
+      }
+    }
+
+    It 'refuses an ExpectedShellState or MinInactiveMinutes the document would not pass (exit 2)' {
+      Test-DocumentPattern 'ExpectedShellState' 'connected' | Should -BeFalse
+      (Invoke-OperateScript @{ Operation = 'EndShell'; ShellId = $Disconnected; ExpectedOwner = 'alice'; ExpectedShellState = 'connected' }).ExitCode | Should -Be 2
+      (Invoke-OperateScript @{ Operation = 'EndShell'; ShellId = $Disconnected; ExpectedOwner = 'alice'; MinInactiveMinutes = '-1' }).ExitCode | Should -Be 2
+      Should -Invoke Remove-WSManInstance -Times 0 -Exactly
+    }
+
     It 'refuses a ShellId or ExpectedOwner the document would not pass (exit 2), and touches nothing' -ForEach @(
       @{ requested = '3F2504E0-4F89-11D3-9A0C-0305E82C3301;x'; owner = 'alice' }
       @{ requested = '{3F2504E0-4F89-11D3-9A0C-0305E82C3301}'; owner = 'alice' }

@@ -81,6 +81,7 @@ describe('the shells policy', () => {
         state: 'disconnected',
         inactiveMinutes: 45,
         childProcesses: 1,
+        minInactiveMinutes: 30,
         reason:
           "powershell shell of CONTOSO\\user1 disconnected, inactive 45 min ≥ 30 min (policy 'default')",
         skip: null,

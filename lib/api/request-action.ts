@@ -237,7 +237,13 @@ async function checkOverrides(
   if (request.operation === 'end-smb-session' || request.operation === 'close-file') {
     return request.confirm === true ? { confirm: true } : null;
   }
-  if (request.operation !== 'logoff' && request.operation !== 'disconnect') return null;
+  if (
+    request.operation !== 'logoff' &&
+    request.operation !== 'disconnect' &&
+    request.operation !== 'end-shell'
+  ) {
+    return null;
+  }
   const groupName = await findHostGroup(
     { ssm: deps.ssm, retry: deps.retry },
     request.instanceId,
@@ -245,15 +251,25 @@ async function checkOverrides(
     namedGroups(deps.policy)
   );
   const group = resolveGroup(deps.policy, groupName);
-  const overrides: Overrides = request.console ? { console: true } : {};
+  const overrides: Overrides = 'console' in request && request.console ? { console: true } : {};
   for (const target of targets) {
-    if (target.kind !== 'session') continue;
-    const pattern = matchExclusion({ userName: target.expectedUser }, group.excludedUsers);
+    // A shell's owner is protected by the user exclusions and by the group's shells.exclude.owners.
+    const [user, patterns] =
+      target.kind === 'session'
+        ? [target.expectedUser, group.excludedUsers]
+        : target.kind === 'shell'
+          ? [
+              target.expectedOwner,
+              [...group.excludedUsers, ...(group.shells?.exclude.owners ?? [])],
+            ]
+          : [null, []];
+    if (user === null) continue;
+    const pattern = matchExclusion({ userName: user }, patterns);
     if (pattern === null) continue;
     if (request.override !== 'exclusion') {
       throw new ApiError(
         'excluded',
-        `${target.expectedUser} matches the exclusion '${pattern}' of policy '${group.name}'; ` +
+        `${user} matches the exclusion '${pattern}' of policy '${group.name}'; ` +
           'say override: "exclusion" (scope session-janitor/override) to act anyway'
       );
     }

@@ -134,6 +134,8 @@ const BODY_SCHEMAS = {
     shellId: hostValue('ShellId').transform((id) => id.toUpperCase()),
     /** The shell's owner as the caller knows it; absent: read from the host before acting. */
     owner: hostValue('ExpectedOwner').optional(),
+    /** Act although the owner matches an exclusion of the host's policy (its own scope). */
+    override: z.literal('exclusion').optional(),
   }),
 } as const satisfies Record<Operation, z.ZodType>;
 

@@ -138,6 +138,40 @@ describe('remote shells', () => {
     expect(runtime.fleet.host(host).shells.map((s) => s.shellId)).not.toContain(busy);
   });
 
+  it("binds tickets to the policy's exclusions: an excluded owner's shell is 403 unless the request overrides it", async () => {
+    const { runtime } = e2e;
+    const host = e2e.hostId('RDSH-FR-01');
+    const shellId = runtime.fleet.addShell(host, {
+      owner: 'CORP\\svc_build',
+      state: 'Disconnected',
+    });
+    const body = {
+      operation: 'end-shell',
+      instanceId: host,
+      shellId,
+      ticketId: 'INC-1403',
+      reason: 'build agent stuck',
+    };
+    const before = e2e.actionCommands();
+    expect(await e2e.call('POST', '/v1/actions', { body })).toMatchObject({
+      status: 403,
+      body: { error: 'excluded' },
+    });
+    expect(e2e.actionCommands()).toBe(before);
+    const shellsOnly = await e2e.token(['session-janitor/shells']);
+    const override = { ...body, override: 'exclusion' };
+    expect(
+      (await e2e.call('POST', '/v1/actions', { token: shellsOnly, body: override })).status
+    ).toBe(403);
+    const allowed = await e2e.call('POST', '/v1/actions', { body: override });
+    expect(allowed.status).toBe(202);
+    await runtime.settle();
+    expect(await runtime.ledger.getAction(String(allowed.body.actionId))).toMatchObject({
+      status: 'succeeded',
+      trigger: { overrides: { exclusion: 'CORP\\svc_*' } },
+    });
+  });
+
   it('needs the shells scope to end one, and refuses a shell id that is no GUID with the field', async () => {
     const host = e2e.hostId('RDSH-DE-01');
     const body = {

@@ -89,6 +89,11 @@ export async function startHarness(options: {
   msPerSecond?: number;
   /** false: status events are only collected in `delivered`, for a test to hand over itself. */
   queue?: boolean;
+  /**
+   * Every batch of status records is delivered again once its first delivery succeeded, as
+   * Lambda's at-least-once delivery may.
+   */
+  deliverTwice?: boolean;
 }): Promise<Harness> {
   const functions = await loadFunctions();
   const fleet = createFleet({
@@ -130,7 +135,11 @@ export async function startHarness(options: {
   const deadLetters: DeadLetter[] = [];
   const queue = new LocalQueue({
     name: 'command-status',
-    handler: async (event, ctx) => status(event, ctx),
+    handler: async (event, ctx) => {
+      const first = await status(event, ctx);
+      if (options.deliverTwice) await status(event, ctx);
+      return first;
+    },
     deadLetters,
     batchSize: 10,
     visibilityTimeoutMs: 20,

@@ -1,0 +1,186 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Action } from '../../lib/actions/model.js';
+import { isTerminal } from '../../lib/actions/transitions.js';
+import { parseComment } from '../../lib/dispatch/comments.js';
+import { type Harness, sample, startHarness } from '../integration/functions/harness.js';
+import { FULL, recordFigures } from './corpus.js';
+
+// Faults: SSM throttles 30% of its calls, 10% of the hosts are offline, 5% run past the
+// execution timeout, 20% of status events are lost and 20% duplicated, every sweep and every
+// batch of status records is delivered twice (the second after the first succeeded). After the
+// rounds and a bounded number of reconciling sweeps: every action terminal, none sent twice,
+// none lost, no excluded user's or console session touched.
+
+const HOSTS = FULL ? 500 : 30;
+const ROUNDS = FULL ? 8 : 5;
+/** Sweeps after the last round, with the faults still on, by which every action must be done. */
+const RECONCILING_SWEEPS = 3;
+
+const POLICY = {
+  version: 1,
+  fleet: { maxActionsPerSweep: 100_000 },
+  userGroups: { protected: ['svc_*', '*\\svc_*', 'Administrator', '*\\Administrator'] },
+  default: {
+    disconnectIdleMinutes: 5,
+    logoffDisconnectedMinutes: 15,
+    exclude: { groups: ['protected'] },
+    maxActionsPerHost: 50,
+  },
+};
+const EXCLUDED = /(^|\\)(svc_.*|administrator)$/i;
+
+let h: Harness;
+const sweepFailures: string[] = [];
+let sweepsDeadLettered = 0;
+const figures: Record<string, unknown> = { hosts: HOSTS };
+
+beforeAll(async () => {
+  h = await startHarness({
+    policy: POLICY,
+    fleet: { hosts: HOSTS, seed: 16 },
+    deliverTwice: true,
+  });
+});
+afterAll(async () => {
+  recordFigures('faults', figures);
+  await h?.close();
+});
+
+async function sweepTwice(): Promise<void> {
+  const notification = await sample('scheduler/default-notification.json');
+  const event = { ...notification, id: crypto.randomUUID(), time: h.fleet.now().toISOString() };
+  await deliver(event);
+  // The same scheduled event again, after the first succeeded: nothing more may be sent.
+  await deliver(event);
+  await h.settle();
+}
+
+/**
+ * One asynchronous invocation as Lambda makes it: a failed one (SSM still throttling after the
+ * client's retries) is tried twice more, then dead-lettered.
+ */
+async function deliver(event: unknown): Promise<void> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await h.sweep(event);
+      return;
+    } catch (error) {
+      sweepFailures.push((error as Error).name);
+    }
+  }
+  sweepsDeadLettered++;
+}
+
+describe('under SSM, host, event and delivery faults', () => {
+  it(
+    'brings every action to its end within bounded sweeps, sending none twice, losing none',
+    async () => {
+      const ids = h.fleet.instances().map((i) => i.instanceId);
+      const offline = ids.filter((_, i) => i % 10 === 3);
+      const slow = Object.fromEntries(ids.filter((_, i) => i % 20 === 7).map((id) => [id, 1_000]));
+      const consoles = new Map(
+        ids.map((id) => [
+          id,
+          h.fleet
+            .host(id)
+            .sessions.filter((s) => s.console)
+            .map((s) => s.id),
+        ])
+      );
+      h.ssm.setFaults({ throttleRate: 0.3, dropEventRate: 0.2, duplicateEventRate: 0.2 });
+      // Half the offline and slow hosts are so from the start (their listings never come back);
+      // the other half turn so right after their first listing answered, so that what was planned
+      // from it meets an agent that is gone or a script that runs past its timeout.
+      const later = new Set([...offline, ...Object.keys(slow)].filter((_, i) => i % 2 === 1));
+      const faulty = (id: string) => !later.has(id);
+      h.ssm.setFaults({
+        offlineInstanceIds: offline.filter(faulty),
+        slowInstanceMs: Object.fromEntries(Object.entries(slow).filter(([id]) => faulty(id))),
+      });
+      const listings = new Set(
+        h.ssm
+          .commands()
+          .filter((c) => c.parameters.Operation?.[0] === 'ListSessions')
+          .map((c) => c.commandId)
+      );
+      h.ssm.subscribe((event) => {
+        const id = event.detail['instance-id' as keyof typeof event.detail] as string | undefined;
+        if (id === undefined || !later.has(id) || event.detail.status !== 'Success') return;
+        const command = h.ssm.commands().find((c) => c.commandId === event.detail['command-id']);
+        if (
+          command?.parameters.Operation?.[0] !== 'ListSessions' ||
+          listings.has(command.commandId)
+        ) {
+          return;
+        }
+        later.delete(id);
+        h.ssm.setFaults({
+          offlineInstanceIds: offline.filter((o) => !later.has(o)),
+          slowInstanceMs: Object.fromEntries(Object.entries(slow).filter(([s]) => !later.has(s))),
+        });
+      });
+
+      for (let round = 0; round < ROUNDS; round++) {
+        await sweepTwice();
+        h.fleet.advance(10);
+      }
+      // A command whose status event was lost is read back by the first sweep past the action's
+      // deadline (13 minutes after it was planned here): three sweeps 5 minutes apart.
+      for (let sweep = 0; sweep < RECONCILING_SWEEPS; sweep++) {
+        h.fleet.advance(5);
+        await sweepTwice();
+      }
+
+      const actions: Action[] = (await Promise.all(ids.map((id) => h.actionsOf(id)))).flat();
+      const byStatus: Record<string, number> = {};
+      for (const action of actions) byStatus[action.status] = (byStatus[action.status] ?? 0) + 1;
+      const acting = h.ssm.commands().filter((c) => parseComment(c.comment)?.kind === 'action');
+      const perAction = new Map<string, number>();
+      for (const command of acting) {
+        const id = command.comment.slice('sj:act:'.length);
+        perAction.set(id, (perAction.get(id) ?? 0) + 1);
+      }
+      const known = new Set(actions.map((a) => a.id));
+      Object.assign(figures, {
+        actions: actions.length,
+        byStatus,
+        actionCommands: acting.length,
+        sentTwice: [...perAction.values()].filter((n) => n > 1).length,
+        unrecordedCommands: [...perAction.keys()].filter((id) => !known.has(id)).length,
+        notTerminal: actions.filter((a) => !isTerminal(a.status)).length,
+        offlineHosts: offline.length,
+        slowHosts: Object.keys(slow).length,
+        deadLetters: h.deadLetters.length,
+      });
+
+      expect(actions.length).toBeGreaterThan(FULL ? 2_000 : 60);
+      for (const action of actions) {
+        expect(isTerminal(action.status), `${action.id} ${action.status}`).toBe(true);
+      }
+      expect(figures.sentTwice).toBe(0);
+      expect(sweepsDeadLettered).toBe(0);
+      expect(new Set(sweepFailures)).toEqual(
+        new Set(sweepFailures.length > 0 ? ['ThrottledError'] : [])
+      );
+      expect(figures.unrecordedCommands).toBe(0);
+      // Every action the ledger says was sent was sent.
+      for (const action of actions.filter((a) => a.commandId)) {
+        expect(perAction.get(action.id), action.id).toBe(1);
+      }
+      // Nobody excluded and no console session was touched.
+      for (const command of acting) {
+        for (const name of ['ExpectedUser', 'UserName']) {
+          expect(command.parameters[name]?.[0] ?? '', command.comment).not.toMatch(EXCLUDED);
+        }
+      }
+      for (const [id, sessions] of consoles) {
+        const now = h.fleet
+          .host(id)
+          .sessions.filter((s) => s.console)
+          .map((s) => s.id);
+        expect(now, id).toEqual(sessions);
+      }
+    },
+    FULL ? 1_800_000 : 120_000
+  );
+});

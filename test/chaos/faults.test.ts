@@ -151,6 +151,8 @@ describe('under SSM, host, event and delivery faults', () => {
         offlineHosts: offline.length,
         slowHosts: Object.keys(slow).length,
         deadLetters: h.deadLetters.length,
+        sweepAttemptsFailed: sweepFailures.length,
+        sweepsDeadLettered,
       });
 
       expect(actions.length).toBeGreaterThan(FULL ? 2_000 : 60);

@@ -48,6 +48,7 @@ async function main(): Promise<number> {
   API        ${runtime.apiUrl}
   DynamoDB   ${runtime.dynamodbEndpoint}   (dynalite, ${options.inMemory ? 'in memory' : `data in ${options.dataDir}`})
   SSM        ${runtime.ssmEndpoint}
+  events     ${runtime.eventsEndpoint}   (EventBridge PutEvents; aws events put-events --endpoint-url …)
   token      ${runtime.localFile}   (every scope; the janitor CLI reads it)
   sweep      every ${options.sweepEveryMs / 1000}s; ${options.timeScale} simulated minute(s) pass per second
 

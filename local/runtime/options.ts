@@ -6,6 +6,8 @@ export interface RuntimeOptions {
   dynamodbPort?: number;
   /** The local SSM's port; 0 or absent picks a free one. */
   ssmPort?: number;
+  /** The local EventBridge endpoint's port; 0 or absent picks a free one. */
+  eventsPort?: number;
   fleet: number;
   sweepEveryMs: number;
   seed: number;
@@ -37,6 +39,7 @@ fleet, the four functions, an event bus, a scheduler and the HTTP API, all on 12
   --port N           API port (default 3000; 0 picks a free one)        JANITOR_PORT
   --dynamodb-port N  DynamoDB (dynalite) port (default 0: a free one)   JANITOR_DYNAMODB_PORT
   --ssm-port N       local SSM port (default 0: a free one)             JANITOR_SSM_PORT
+  --events-port N    local EventBridge port (default 0: a free one)    JANITOR_EVENTS_PORT
   --fleet N          simulated hosts (default 12, 1-200)                JANITOR_FLEET
   --sweep-every D    sweep interval: 30s, 1m, 500ms (default 1m)        JANITOR_SWEEP_EVERY
   --seed N           fleet seed, for a reproducible demo (default 1)    JANITOR_SEED
@@ -86,6 +89,7 @@ export function parseRuntimeOptions(
         port: { type: 'string' },
         'dynamodb-port': { type: 'string' },
         'ssm-port': { type: 'string' },
+        'events-port': { type: 'string' },
         fleet: { type: 'string' },
         'sweep-every': { type: 'string' },
         seed: { type: 'string' },
@@ -133,6 +137,12 @@ export function parseRuntimeOptions(
       65_535
     ),
     ssmPort: integer('ssm-port', pick('ssm-port', 'JANITOR_SSM_PORT') ?? '0', 0, 65_535),
+    eventsPort: integer(
+      'events-port',
+      pick('events-port', 'JANITOR_EVENTS_PORT') ?? '0',
+      0,
+      65_535
+    ),
     fleet: integer('fleet', pick('fleet', 'JANITOR_FLEET') ?? '12', 1, 200),
     sweepEveryMs,
     seed: integer('seed', pick('seed', 'JANITOR_SEED') ?? '1', 0, 2 ** 31 - 1),

@@ -29,6 +29,7 @@ import { parsePolicy } from '../../lib/policy/schema.js';
 import type { SweepResult } from '../../lib/sweep/sweep.js';
 import { SimClock } from '../clock.js';
 import { startDynalite } from '../dynamodb/server.js';
+import { type LocalEvents, startLocalEvents } from '../events/server.js';
 import { createFleet } from '../fleet/fleet.js';
 import type { SessionIdleNotice, SimulatedFleet } from '../fleet/types.js';
 import { type ApiHandler, startHttpGateway } from '../gateway/http-gateway.js';
@@ -46,6 +47,8 @@ export const DEMO_POLICY_FILE = new URL('../demo-policy.json', import.meta.url);
 const TABLE_NAME = 'session-janitor-actions';
 const ACCOUNT = '000000000000';
 const REGION = 'us-east-1';
+/** The buses the local events endpoint knows: the stack's own, and the default one. */
+const BUSES = ['session-janitor', 'default'] as const;
 /**
  * The local SSM's delays in simulated milliseconds, about what Run Command takes: a second or two
  * before a reachable node runs the document, retries to an unreachable one every half minute.
@@ -83,6 +86,8 @@ export interface StartRuntimeOptions extends RuntimeOptions {
 export interface Runtime {
   apiUrl: string;
   ssmEndpoint: string;
+  /** The local EventBridge endpoint (`PutEvents`; `GET /events` follows the bus). */
+  eventsEndpoint: string;
   dynamodbEndpoint: string;
   /** A token holding every scope. */
   token: string;
@@ -251,8 +256,28 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
     stack.push(() => bus.drain());
     const unsubscribe = ssm.subscribe((event) => bus.put(event as AnyEventBridgeEvent));
     stack.push(async () => unsubscribe());
+    // What is put on the bus from outside SSM (the fleet's notices, PutEvents), also shown to
+    // those following it.
+    const followers = new Set<(event: AnyEventBridgeEvent) => void>();
+    const publish = (event: AnyEventBridgeEvent) => {
+      for (const follower of followers) follower(event);
+      bus.put(event);
+    };
+    const events: LocalEvents = await startLocalEvents({
+      account: ACCOUNT,
+      region: REGION,
+      buses: BUSES,
+      clock,
+      deliver: (event) => publish(event),
+      follow: (write) => {
+        followers.add(write);
+        return () => followers.delete(write);
+      },
+      port: options.eventsPort,
+    }).catch(portInUse(options.eventsPort, '--events-port'));
+    stack.push(() => events.close());
     if (options.idleEvents ?? true) {
-      const stopIdle = fleet.onSessionIdle((notice) => bus.put(sessionIdleEvent(fleet, notice)));
+      const stopIdle = fleet.onSessionIdle((notice) => publish(sessionIdleEvent(fleet, notice)));
       stack.push(async () => stopIdle());
     }
 
@@ -298,6 +323,7 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
         {
           apiUrl: gateway.url,
           ssmEndpoint: ssm.endpoint,
+          eventsEndpoint: events.endpoint,
           dynamodbEndpoint: dynamo.endpoint,
           token,
         },
@@ -365,6 +391,7 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
     return {
       apiUrl: gateway.url,
       ssmEndpoint: ssm.endpoint,
+      eventsEndpoint: events.endpoint,
       dynamodbEndpoint: dynamo.endpoint,
       token,
       localFile,

@@ -1,16 +1,10 @@
-/**
- * An SSM API error as the service sends it: HTTP 400 (500 for `InternalServerError`) with
- * `{"__type": <code>, "message": <text>}`, which the SDK turns into an exception named `<code>`.
- */
-export class SsmApiError extends Error {
-  readonly type: string;
-  readonly status: number;
+import { AwsJsonError } from '../aws-json/server.js';
 
+/** An SSM API error as the service sends it (see `AwsJsonError`). */
+export class SsmApiError extends AwsJsonError {
   constructor(type: string, message: string, status = 400) {
-    super(message);
+    super(type, message, status);
     this.name = 'SsmApiError';
-    this.type = type;
-    this.status = status;
   }
 }
 

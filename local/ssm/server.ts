@@ -1,6 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startAwsJsonServer } from '../aws-json/server.js';
 import { REAL_TIME } from '../clock.js';
 import { createOperations } from './api.js';
 import { loadDocuments } from './document.js';
@@ -15,53 +13,8 @@ import {
   type SsmFaults,
 } from './types.js';
 
-const TARGET_PREFIX = 'AmazonSSM.';
-const CONTENT_TYPE = 'application/x-amz-json-1.1';
 /** A request body larger than this cannot be a valid SSM request (documents cap at 64 KB). */
 const MAX_BODY_BYTES = 1024 * 1024;
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    request.on('end', () => {
-      if (size > MAX_BODY_BYTES) {
-        reject(new SsmApiError('SerializationException', 'The request body is too large.'));
-      } else {
-        resolve(Buffer.concat(chunks).toString('utf8'));
-      }
-    });
-    request.on('error', reject);
-  });
-}
-
-function send(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    'content-type': CONTENT_TYPE,
-    'content-length': Buffer.byteLength(text),
-    'x-amzn-requestid': randomUUID(),
-  });
-  response.end(text);
-}
-
-function parseInput(body: string): Record<string, unknown> {
-  if (body.trim() === '') return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    throw new SsmApiError('SerializationException', 'The request body is not valid JSON.');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new SsmApiError('SerializationException', 'The request body must be a JSON object.');
-  }
-  return parsed as Record<string, unknown>;
-}
 
 /**
  * Starts an SSM endpoint on 127.0.0.1 that speaks AWS JSON 1.1, so the real `SSMClient` works
@@ -106,55 +59,24 @@ export async function startLocalSsm(options: LocalSsmOptions): Promise<LocalSsm>
     clock,
   });
 
-  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    if (request.method !== 'POST' || (request.url ?? '/') !== '/') {
-      send(response, 404, { __type: 'UnknownOperationException', message: 'Not found.' });
-      return;
-    }
-    try {
-      const body = await readBody(request);
-      const target = request.headers['x-amz-target'];
-      const name =
-        typeof target === 'string' && target.startsWith(TARGET_PREFIX)
-          ? target.slice(TARGET_PREFIX.length)
-          : '';
-      const operation = Object.hasOwn(operations, name) ? operations[name] : undefined;
-      if (operation === undefined) {
-        throw new SsmApiError('UnknownOperationException', `Unknown operation ${String(target)}.`);
-      }
+  const server = await startAwsJsonServer({
+    targetPrefix: 'AmazonSSM.',
+    operations,
+    maxBodyBytes: MAX_BODY_BYTES,
+    admit: () => {
       if (faults.throttleRate > 0 && throttleDice.next() < faults.throttleRate) {
         throw new SsmApiError('ThrottlingException', 'Rate exceeded');
       }
-      send(response, 200, operation(parseInput(body)));
-    } catch (error) {
-      if (error instanceof SsmApiError) {
-        send(response, error.status, { __type: error.type, message: error.message });
-        return;
-      }
-      send(response, 500, {
-        __type: 'InternalServerError',
-        message: error instanceof Error ? error.message : String(error),
-      });
-    }
-  }
-
-  const server = createServer((request, response) => {
-    void handle(request, response);
+    },
+    port: options.port,
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
 
   return {
-    endpoint: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        engine.close();
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    endpoint: server.endpoint,
+    close: () => {
+      engine.close();
+      return server.close();
+    },
     subscribe: (listener) => engine.subscribe(listener),
     setFaults: (next) => {
       faults = { ...faults, ...next };

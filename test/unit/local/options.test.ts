@@ -11,6 +11,7 @@ describe('runtime options', () => {
       port: 3000,
       dynamodbPort: 0,
       ssmPort: 0,
+      eventsPort: 0,
       fleet: 12,
       sweepEveryMs: 60_000,
       seed: 1,

@@ -732,21 +732,32 @@ function findShell(windows: WindowsHost, id: string): PsObject | undefined {
   return shellRows(windows).find((row) => sameText(field(row, 'ShellId'), id));
 }
 
-/** `Get-ProcessAncestry`: the script's process and its parents, at most 64, never looping. */
-function processAncestry(windows: WindowsHost): string[] {
+/** The script's `$ShellHostProcesses`: compared as `-contains` does, ignoring case. */
+const SHELL_HOST_PROCESSES = ['wsmprovhost.exe', 'winrshost.exe'];
+
+/**
+ * `Get-ProcessAncestry`: the script's process and its parents, at most 64, never looping, and
+ * whether one of them is a WinRM shell's host process.
+ */
+function processAncestry(windows: WindowsHost): { ids: string[]; inShell: boolean } {
   const parents = new Map<string, string>();
+  const names = new Map<string, string>();
   for (const process of windows.processes(SSM_PROCESS_CHAIN[0])) {
     parents.set(String(process.ProcessId), String(process.ParentProcessId));
+    names.set(String(process.ProcessId), process.Name);
   }
-  const chain: string[] = [];
+  const ids: string[] = [];
+  let inShell = false;
   let id = String(SSM_PROCESS_CHAIN[0]);
-  while (id.length > 0 && id !== '0' && chain.length < 64 && !chain.includes(id)) {
-    chain.push(id);
+  while (id.length > 0 && id !== '0' && ids.length < 64 && !ids.includes(id)) {
+    ids.push(id);
+    const name = names.get(id) ?? '';
+    if (SHELL_HOST_PROCESSES.some((host) => sameText(host, name))) inShell = true;
     const parent = parents.get(id);
     if (parent === undefined) break;
     id = parent;
   }
-  return chain;
+  return { ids, inShell };
 }
 
 function endShell(windows: WindowsHost, p: HostParameters): Outcome {
@@ -778,17 +789,19 @@ function endShell(windows: WindowsHost, p: HostParameters): Outcome {
       `Shell ${requested} belongs to ${owner || 'nobody'}, not to the expected owner.`
     );
   }
+  const ancestry = processAncestry(windows);
   const processId = field(shell, 'ProcessId');
-  if (!/^[0-9]{1,10}$/.test(processId)) {
+  if (/^[0-9]{1,10}$/.test(processId)) {
+    if (ancestry.ids.includes(processId)) {
+      return refuse(
+        'own-shell',
+        `Shell ${requested} runs this command (process ${processId}), which never ends its own shell.`
+      );
+    }
+  } else if (ancestry.inShell) {
     return refuse(
       'own-shell',
-      `Shell ${requested} reports no process ID, so it cannot be told apart from the shell running this command.`
-    );
-  }
-  if (processAncestry(windows).includes(processId)) {
-    return refuse(
-      'own-shell',
-      `Shell ${requested} runs this command (process ${processId}), which never ends its own shell.`
+      `Shell ${requested} reports no process ID, and this command runs inside a WinRM shell that it may be.`
     );
   }
   const stale = shellFactsGuard(shell, requested, expectedState, minInactive);

@@ -147,18 +147,40 @@ export function sortedShells(host: HostState): ShellState[] {
   );
 }
 
-/** `Win32_Process` ProcessId and ParentProcessId: SSM's chain below the script, and each shell's commands. */
+const SSM_PROCESS_NAMES = [
+  'powershell.exe',
+  'ssm-document-worker.exe',
+  'amazon-ssm-agent.exe',
+  'services.exe',
+  'System',
+] as const;
+/** A shell's host process, and what its commands run as. */
+const SHELL_PROCESS_NAMES = {
+  powershell: ['wsmprovhost.exe', 'powershell.exe'],
+  winrs: ['winrshost.exe', 'cmd.exe'],
+} as const;
+
+/**
+ * `Win32_Process` ProcessId, ParentProcessId and Name: SSM's chain below the script, and each
+ * shell's host process (under svchost, as WinRM starts them) with its commands.
+ */
 export function processes(host: HostState, scriptProcessId: number): ProcessObject[] {
   const [, ...above] = SSM_PROCESS_CHAIN;
   const chain = [scriptProcessId, ...above];
   const rows: ProcessObject[] = chain.map((id, index) => ({
     ProcessId: id,
     ParentProcessId: chain[index + 1] ?? 0,
+    Name: SSM_PROCESS_NAMES[index] ?? 'System',
   }));
   for (const shell of sortedShells(host)) {
-    rows.push({ ProcessId: shell.processId, ParentProcessId: 700 });
+    const [hostName, commandName] = SHELL_PROCESS_NAMES[shell.kind];
+    rows.push({ ProcessId: shell.processId, ParentProcessId: 700, Name: hostName });
     for (let child = 1; child <= shell.childProcesses; child++) {
-      rows.push({ ProcessId: shell.processId + child, ParentProcessId: shell.processId });
+      rows.push({
+        ProcessId: shell.processId + child,
+        ParentProcessId: shell.processId,
+        Name: commandName,
+      });
     }
   }
   return rows;

@@ -76,6 +76,8 @@ export type ShellObject = Readonly<Record<string, string | null>>;
 export interface ProcessObject {
   ProcessId: number;
   ParentProcessId: number;
+  /** The image name, e.g. `wsmprovhost.exe`. */
+  Name: string;
 }
 
 export interface WindowsCulture {

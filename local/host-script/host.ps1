@@ -182,12 +182,12 @@ function Remove-WSManInstance {
 }
 
 function Get-CimInstance {
-  # Win32_Process ProcessId and ParentProcessId; this very process is the script's.
+  # Win32_Process ProcessId, ParentProcessId and Name; this very process is the script's.
   [CmdletBinding()]
   param([Parameter(Mandatory = $true, Position = 0)][string]$ClassName, [string[]]$Property)
   if ($ClassName -ne 'Win32_Process') { throw ('the simulated host has no CIM class ' + $ClassName) }
   foreach ($item in @([SessionJanitorBridge]::Call('cim.processes', @{ scriptProcessId = $PID }))) {
-    [pscustomobject]@{ ProcessId = [uint32]$item.ProcessId; ParentProcessId = [uint32]$item.ParentProcessId }
+    [pscustomobject]@{ ProcessId = [uint32]$item.ProcessId; ParentProcessId = [uint32]$item.ParentProcessId; Name = [string]$item.Name }
   }
 }
 

@@ -249,8 +249,8 @@ function New-WSManFault([string]$Code, [string]$Message) {
     $null)
 }
 
-function New-ProcessObject([uint32]$ProcessId, [uint32]$ParentProcessId) {
-  return [pscustomobject]@{ ProcessId = $ProcessId; ParentProcessId = $ParentProcessId }
+function New-ProcessObject([uint32]$ProcessId, [uint32]$ParentProcessId, [string]$Name = 'svchost.exe') {
+  return [pscustomobject]@{ ProcessId = $ProcessId; ParentProcessId = $ParentProcessId; Name = $Name }
 }
 
 function New-FakeWindows {

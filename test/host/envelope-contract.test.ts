@@ -175,6 +175,19 @@ const EXPECTED: Record<string, Expected> = {
     exitCode: 32,
   },
   'end-shell-own-shell': { status: 'skipped', errorCode: 'guard:own-shell', exitCode: 33 },
+  // WinRM 2.0 shows no ProcessId (Microsoft docs capture): fine from SSM, refused from inside a shell.
+  'end-shell-no-process-id': {
+    status: 'succeeded',
+    errorCode: null,
+    exitCode: 0,
+    rows: 1,
+    shellEnd: 'ended-ungraceful',
+  },
+  'end-shell-no-process-id-in-shell': {
+    status: 'skipped',
+    errorCode: 'guard:own-shell',
+    exitCode: 33,
+  },
   // Fault 2150858843 from Remove-WSManInstance: someone else ended it, this run did nothing.
   'end-shell-gone-meanwhile': {
     status: 'skipped',

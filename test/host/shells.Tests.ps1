@@ -165,12 +165,23 @@ Describe 'the shell operations' {
       (Invoke-OperateScript @{ Operation = 'EndShell'; ShellId = $Disconnected; ExpectedOwner = 'alice' }).ExitCode | Should -Be 0
     }
 
-    It 'refuses with own-shell (33) a shell that reports no process ID' {
+    It 'ends a shell that reports no process ID (WinRM 2.0) when this command runs in no WinRM shell at all' {
       $fields = New-ShellFields $Disconnected 'CONTOSO\alice' 'Disconnected' '0'
       $fields.Remove('ProcessId')
       $winrm.shells = @(New-ShellElement $fields)
       $run = Invoke-OperateScript @{ Operation = 'EndShell'; ShellId = $Disconnected; ExpectedOwner = 'alice' }
+      $run.ExitCode | Should -Be 0
+      Should -Invoke Get-CimInstance -Times 1 -Exactly -ParameterFilter { ($Property -join ',') -eq 'ProcessId,ParentProcessId,Name' }
+    }
+
+    It 'refuses with own-shell (33) a shell that reports no process ID while this command runs inside a WinRM shell' {
+      $fields = New-ShellFields $Disconnected 'CONTOSO\alice' 'Disconnected' '0'
+      $fields.Remove('ProcessId')
+      $winrm.shells = @(New-ShellElement $fields)
+      $script:processes = @(New-ProcessObject $PID 4242 'powershell.exe'; New-ProcessObject 4242 900 'WSMPROVHOST.EXE'; New-ProcessObject 900 0)
+      $run = Invoke-OperateScript @{ Operation = 'EndShell'; ShellId = $Disconnected; ExpectedOwner = 'alice' }
       $run.ExitCode | Should -Be 33
+      $run.Envelope.guard.message | Should -Match 'runs inside a WinRM shell'
       Should -Invoke Remove-WSManInstance -Times 0 -Exactly
     }
 

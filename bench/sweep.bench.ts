@@ -114,7 +114,8 @@ async function sweepOnce(hosts: number) {
       // One line per finished action (see printingObserver); sweep lines name the sweep.
       if (line.includes(' sweep sw-')) return;
       if (line.includes('  warning: ')) {
-        warnings.set(line.slice(10, 70), (warnings.get(line.slice(10, 70)) ?? 0) + 1);
+        const what = line.slice(line.indexOf('warning: ') + 9).split(' {')[0] ?? line;
+        warnings.set(what, (warnings.get(what) ?? 0) + 1);
         return;
       }
       finished++;
@@ -180,6 +181,8 @@ async function sweepOnce(hosts: number) {
         historyReadsPerHost: round((dynamoOps['Query:byHost'] ?? 0) / hosts, 3),
       },
       invocations,
+      /** Warning lines by their first words (a redelivered listing, a send retried…). */
+      warnings: sorted(Object.fromEntries(warnings)),
       peakRssMiB: round(process.resourceUsage().maxRSS / 1024, 0),
     };
   } finally {

@@ -36,6 +36,7 @@ import { CfnDocument } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import {
   DOCUMENT_NAME,
+  FUNCTION_TIMEOUT_SECONDS,
   INVOCATION_DETAIL_TYPE,
   LEDGER_TABLE,
   type LedgerIndexName,
@@ -147,7 +148,7 @@ export interface SessionJanitorStackProps extends StackProps {
 }
 
 /** How long command-status may work on one batch of status events. */
-const STATUS_TIMEOUT = Duration.minutes(1);
+const STATUS_TIMEOUT = Duration.seconds(FUNCTION_TIMEOUT_SECONDS['command-status']);
 
 /** The whole service: ledger, four functions, their triggers, the documents, the API, alarms. */
 export class SessionJanitorStack extends Stack {
@@ -267,7 +268,7 @@ export class SessionJanitorStack extends Stack {
       entry: entry('sweep'),
       description: 'session-janitor sweep: lists managed hosts and asks them for their sessions',
       memorySize: 512,
-      timeout: Duration.minutes(2),
+      timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.sweep),
       invocation: {
         kind: 'async',
         onFailure: this.failedEventsQueue,
@@ -287,7 +288,7 @@ export class SessionJanitorStack extends Stack {
       entry: entry('idle-event'),
       description: 'session-janitor idle-event: acts on Session Idle events from hosts',
       memorySize: 256,
-      timeout: Duration.seconds(30),
+      timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS['idle-event']),
       invocation: {
         kind: 'async',
         onFailure: this.failedEventsQueue,
@@ -302,7 +303,7 @@ export class SessionJanitorStack extends Stack {
       description: 'session-janitor API: ticket-driven actions and host queries',
       memorySize: 512,
       // HTTP API integrations time out after 30 s; a live host query waits up to 20 s of it.
-      timeout: Duration.seconds(29),
+      timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.api),
       invocation: { kind: 'sync' },
     });
     this.functions = { sweep, commandStatus, idleEvent, api };

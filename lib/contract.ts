@@ -109,6 +109,18 @@ export const NOT_FINAL_STATUSES = ['Pending', 'InProgress', 'Delayed', 'Cancelli
 
 export const STATUS_BATCH = { size: 100, windowSeconds: 5, concurrency: 5 } as const;
 
+/**
+ * How long each function may run per invocation, in seconds (the stack's timeouts; the local
+ * runtime gives its functions the same, so a batch that runs long times out as it would in Lambda
+ * and not earlier). The API's stays under API Gateway's 30 s integration limit.
+ */
+export const FUNCTION_TIMEOUT_SECONDS = {
+  sweep: 120,
+  'command-status': 60,
+  'idle-event': 30,
+  api: 29,
+} as const;
+
 // ---------------------------------------------------------------------------------------------
 // The ledger table
 

@@ -118,6 +118,8 @@ export class LocalQueue {
       maxReceiveCount?: number;
       /** Stops the simulated clock while the handler runs (see `SimClock.hold`). */
       hold?: () => () => void;
+      /** The consumer function's timeout (its context's remaining time); default 30 s. */
+      functionTimeoutMs?: number;
     }
   ) {}
 
@@ -182,7 +184,7 @@ export class LocalQueue {
     try {
       const response = await this.options.handler(
         event,
-        lambdaContext(this.options.name, randomUUID())
+        lambdaContext(this.options.name, randomUUID(), this.options.functionTimeoutMs)
       );
       failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     } catch {

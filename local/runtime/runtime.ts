@@ -14,6 +14,7 @@ import { loadConfig } from '../../lib/config/env.js';
 import {
   API_ROUTES,
   DOCUMENT_NAME,
+  FUNCTION_TIMEOUT_SECONDS,
   INVOCATION_DETAIL_TYPE,
   NOT_FINAL_STATUSES,
   READ_DOCUMENT_NAME,
@@ -232,6 +233,7 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
       batchingWindowMs: simulated ? STATUS_BATCH.windowSeconds * 1000 : 0,
       scheduler: simClock,
       visibilityTimeoutMs: 2000,
+      functionTimeoutMs: FUNCTION_TIMEOUT_SECONDS['command-status'] * 1000,
     });
     stack.push(async () => statusQueue.close());
     bus.addRule({
@@ -337,7 +339,10 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
     const sweepNow = async (at = clock()): Promise<SweepResult> => {
       const input = { scheduledTime: at.toISOString(), scheduleArn: 'local:schedule/sweep' };
       const release = simClock.hold();
-      const work = sweepHandler(input, lambdaContext('sweep', randomUUID())).finally(release);
+      const work = sweepHandler(
+        input,
+        lambdaContext('sweep', randomUUID(), FUNCTION_TIMEOUT_SECONDS.sweep * 1000)
+      ).finally(release);
       inflightSweeps.add(work);
       try {
         const result = await work;

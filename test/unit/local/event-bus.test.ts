@@ -91,3 +91,24 @@ describe('local event bus and queue', () => {
     ]);
   });
 });
+
+describe('the local queue’s consumer', () => {
+  it('gets its function’s timeout, as Lambda gives it, not a default that times a long batch out early', async () => {
+    const remaining: number[] = [];
+    const queue = new LocalQueue({
+      name: 'q',
+      deadLetters: [],
+      functionTimeoutMs: 60_000,
+      handler: async (_batch, context) => {
+        remaining.push(context.getRemainingTimeInMillis());
+        return { batchItemFailures: [] };
+      },
+    });
+    queue.send('{}');
+    await queue.idle();
+
+    expect(remaining).toHaveLength(1);
+    expect(remaining[0]).toBeGreaterThan(55_000);
+    expect(remaining[0]).toBeLessThanOrEqual(60_000);
+  });
+});

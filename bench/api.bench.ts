@@ -12,9 +12,9 @@ import { startRuntime } from '../local/runtime/runtime.js';
 const QUICK = process.env.BENCH_QUICK === '1';
 /** Tickets per level: enough for a p99 (at least 100; --quick: a look, not a p99). */
 const LEVELS = [
-  { concurrency: 1, tickets: QUICK ? 10 : 100 },
-  { concurrency: 16, tickets: QUICK ? 32 : 200 },
-  { concurrency: 64, tickets: QUICK ? 64 : 256 },
+  { concurrency: 1, tickets: QUICK ? 5 : 100 },
+  { concurrency: 16, tickets: QUICK ? 16 : 200 },
+  { concurrency: 64, tickets: QUICK ? 32 : 256 },
 ];
 const TERMINAL = new Set(['succeeded', 'failed', 'skipped', 'cancelled']);
 const POLL_MS = 50;

@@ -18,7 +18,7 @@ import { startDynalite } from '../local/dynamodb/server.js';
 import { createFleet } from '../local/fleet/fleet.js';
 import { startLocalSsm } from '../local/ssm/server.js';
 
-const RUNS = process.env.BENCH_QUICK === '1' ? 5 : 10;
+const RUNS = process.env.BENCH_QUICK === '1' ? 3 : 10;
 const TARGET_MS = 300;
 const MAX_BYTES = 1024 * 1024;
 const FUNCTIONS = ['sweep', 'command-status', 'idle-event', 'api'] as const;

@@ -8,7 +8,7 @@ import { createLedgerTable } from '../lib/ledger/table.js';
 import { startDynalite } from '../local/dynamodb/server.js';
 
 // `tsx bench/ledger.bench.ts 500` runs a shorter round; so does `npm run bench -- --quick`.
-const ACTIONS = Number(process.argv[2] ?? (process.env.BENCH_QUICK === '1' ? 1000 : 10_000));
+const ACTIONS = Number(process.argv[2] ?? (process.env.BENCH_QUICK === '1' ? 500 : 10_000));
 if (!Number.isInteger(ACTIONS) || ACTIONS < 1)
   throw new Error(`bad action count: ${process.argv[2]}`);
 const CONCURRENCY = 16;

@@ -1,4 +1,4 @@
-// One sweep of a fleet of 100, 1,000 and 10,000 hosts (--quick: 100 and 500) through the
+// One sweep of a fleet of 100, 1,000 and 10,000 hosts (--quick: 100 and 300) through the
 // production code paths: the four handlers of the local runtime (startRuntime), the local SSM through
 // the real SDK, dynalite, the event bus and the status queue with SQS semantics, on the simulated
 // clock at its fastest. Every host has 10 sessions (its console, its seeded users, then more), 3 of
@@ -15,7 +15,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseComment } from '../lib/dispatch/comments.js';
 import { type Runtime, startRuntime } from '../local/runtime/runtime.js';
 
-const FLEETS = process.env.BENCH_QUICK === '1' ? [100, 500] : [100, 1000, 10_000];
+const FLEETS = process.env.BENCH_QUICK === '1' ? [100, 300] : [100, 1000, 10_000];
 const SESSIONS_PER_HOST = 10;
 /**
  * Of those, past the bench policy (10 days): one active idle 3 weeks (disconnect), two

@@ -5,14 +5,23 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { sessionIdleEventSchema } from '../lib/idle/schema.js';
+import { actionStatusEventSchema } from '../lib/outcomes/event.js';
 
 const SCHEMA_BASE = 'https://session-janitor.dev/schemas/';
 
-/** The published JSON Schemas of the events session-janitor accepts, by file name in `events/`. */
+/**
+ * The published JSON Schemas of the events session-janitor accepts (`Session Idle`) and publishes
+ * (`Action Status-change`), by file name in `events/`.
+ */
 export function eventJsonSchemas(): Record<string, Record<string, unknown>> {
-  const file = 'session-idle.schema.json';
-  const { $schema, ...rest } = z.toJSONSchema(sessionIdleEventSchema, { target: 'draft-2020-12' });
-  return { [file]: { $schema, $id: `${SCHEMA_BASE}${file}`, ...rest } };
+  const published = (file: string, schema: z.ZodType) => {
+    const { $schema, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12' });
+    return { [file]: { $schema, $id: `${SCHEMA_BASE}${file}`, ...rest } };
+  };
+  return {
+    ...published('session-idle.schema.json', sessionIdleEventSchema),
+    ...published('action-status-change.schema.json', actionStatusEventSchema),
+  };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

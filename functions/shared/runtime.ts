@@ -1,9 +1,11 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { type Clients, createClients } from '../../lib/aws/clients.js';
 import { type Config, loadConfig } from '../../lib/config/env.js';
 import { overdueAfterSeconds } from '../../lib/dispatch/dispatch.js';
 import type { Observer } from '../../lib/dispatch/observer.js';
 import type { HostTags, SendSettings } from '../../lib/dispatch/settings.js';
 import { createLedger, type Ledger } from '../../lib/ledger/ledger.js';
+import { eventBridgePublisher, publishingLedger } from '../../lib/outcomes/publish.js';
 import { type Policy, policyFromEnv } from '../../lib/policy/schema.js';
 import type { RetryPolicy } from '../../lib/ssm/retry.js';
 import { powertoolsObserver } from './observer.js';
@@ -46,17 +48,28 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     clock: overrides.clock ?? (() => new Date()),
     observer: overrides.observer ?? powertoolsObserver,
   };
+  const ledger = createLedger({
+    client: clients.ddb,
+    tableName: config.TABLE_NAME,
+    retentionDays: config.RETENTION_DAYS,
+    // A planned action is overdue (reconcile settles it) when a dispatched one would be.
+    plannedGraceSeconds: overdueAfterSeconds(send),
+    clock: send.clock,
+  });
+  const bus = config.EVENT_BUS_NAME;
+  const publishing = (name: string) =>
+    publishingLedger(
+      ledger,
+      eventBridgePublisher(
+        clients.events ??
+          new EventBridgeClient({ region: config.AWS_REGION, endpoint: config.EVENTS_ENDPOINT }),
+        name
+      )
+    );
   return {
     config,
     clients,
-    ledger: createLedger({
-      client: clients.ddb,
-      tableName: config.TABLE_NAME,
-      retentionDays: config.RETENTION_DAYS,
-      // A planned action is overdue (reconcile settles it) when a dispatched one would be.
-      plannedGraceSeconds: overdueAfterSeconds(send),
-      clock: send.clock,
-    }),
+    ledger: bus ? publishing(bus) : ledger,
     policy: overrides.policy ?? policyFromEnv(config.POLICY),
     send,
     hostTags: {

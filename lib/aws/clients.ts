@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../config/env.js';
@@ -6,14 +7,17 @@ import type { Config } from '../config/env.js';
 export interface Clients {
   ddb: DynamoDBDocumentClient;
   ssm: SSMClient;
+  /** Where outcomes are published; absent in callers that publish none. */
+  events?: EventBridgeClient;
 }
 
 /**
  * Creates the SDK clients once per process. The endpoints are overridable so that the very same
- * code talks to DynamoDB and SSM in the cloud, and to dynalite and the local SSM on one machine.
+ * code talks to DynamoDB, SSM and EventBridge in the cloud, and to dynalite, the local SSM and the
+ * local events endpoint on one machine.
  */
 export function createClients(
-  config: Pick<Config, 'AWS_REGION' | 'DYNAMODB_ENDPOINT' | 'SSM_ENDPOINT'>
+  config: Pick<Config, 'AWS_REGION' | 'DYNAMODB_ENDPOINT' | 'SSM_ENDPOINT' | 'EVENTS_ENDPOINT'>
 ): Clients {
   const region = config.AWS_REGION;
   const dynamo = new DynamoDBClient({
@@ -29,5 +33,6 @@ export function createClients(
     maxAttempts: 1,
     endpoint: config.SSM_ENDPOINT,
   });
-  return { ddb, ssm };
+  const events = new EventBridgeClient({ region, endpoint: config.EVENTS_ENDPOINT });
+  return { ddb, ssm, events };
 }

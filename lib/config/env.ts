@@ -27,9 +27,15 @@ const envSchema = z.object({
   SSM_OUTPUT_LOG_GROUP: z.string().default(''),
   /** How long a live host query (`GET /v1/hosts/{id}/sessions`) may wait for the host. */
   HOST_QUERY_TIMEOUT_MS: z.coerce.number().int().min(1000).max(25_000).default(20_000),
+  /**
+   * The bus every action's terminal transition is published on (`Action Status-change`); absent:
+   * outcomes are not published.
+   */
+  EVENT_BUS_NAME: z.string().min(1).optional(),
   /** Endpoint overrides: set by the local runtime and the tests, never in the cloud. */
   DYNAMODB_ENDPOINT: z.url().optional(),
   SSM_ENDPOINT: z.url().optional(),
+  EVENTS_ENDPOINT: z.url().optional(),
   AWS_REGION: z.string().min(1).default('us-east-1'),
 });
 

@@ -1,4 +1,5 @@
 import { CliError } from './api-client.js';
+import { eventsCommand } from './events.js';
 import { operatorCommands } from './operator.js';
 import { parseCommand } from './parse-command.js';
 
@@ -22,6 +23,7 @@ export interface CliCommand {
 export const commands: Record<string, CliCommand> = {
   parse: parseCommand,
   ...operatorCommands,
+  events: eventsCommand,
 };
 
 const USAGE_EXIT = 2;

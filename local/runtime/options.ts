@@ -17,6 +17,8 @@ export interface RuntimeOptions {
   timeScale: number;
   dataDir: string;
   inMemory: boolean;
+  /** Where each ticket action's `Action Status-change` event is posted, as the API destination would. */
+  forwardEvents?: string;
   /** What runs each SSM invocation: the TypeScript stand-in, or the document's real script. */
   hostScript: HostScriptMode;
 }
@@ -50,6 +52,9 @@ fleet, the four functions, an event bus, a scheduler and the HTTP API, all on 12
   --in-memory        keep nothing on disk                               JANITOR_IN_MEMORY=1
   --host-script M    typescript (the stand-in, default) or pwsh (the    JANITOR_HOST_SCRIPT
                      document's real script; npm run setup:pwsh first)
+  --forward-events URL                                                  JANITOR_FORWARD_EVENTS
+                     POST each ticket action's Action Status-change
+                     event to URL, as the stack's ticketWebhook does
   -h, --help         this help`;
 
 export class OptionsError extends Error {
@@ -98,6 +103,7 @@ export function parseRuntimeOptions(
         'data-dir': { type: 'string' },
         'in-memory': { type: 'boolean' },
         'host-script': { type: 'string' },
+        'forward-events': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -128,7 +134,12 @@ export function parseRuntimeOptions(
   if (!(HOST_SCRIPT_MODES as readonly string[]).includes(hostScript)) {
     throw new OptionsError(`--host-script must be typescript or pwsh, got "${hostScript}"`);
   }
+  const forwardEvents = pick('forward-events', 'JANITOR_FORWARD_EVENTS');
+  if (forwardEvents !== undefined && !/^https?:\/\/[^\s]+$/.test(forwardEvents)) {
+    throw new OptionsError(`--forward-events must be an http(s) URL, got "${forwardEvents}"`);
+  }
   return {
+    ...(forwardEvents === undefined ? {} : { forwardEvents }),
     port: integer('port', pick('port', 'JANITOR_PORT') ?? '3000', 0, 65_535),
     dynamodbPort: integer(
       'dynamodb-port',

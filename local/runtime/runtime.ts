@@ -26,6 +26,7 @@ import {
 import type { Observer } from '../../lib/dispatch/observer.js';
 import type { Ledger } from '../../lib/ledger/ledger.js';
 import { createLedgerTable } from '../../lib/ledger/table.js';
+import { ACTION_STATUS_DETAIL_TYPE, ACTION_STATUS_SOURCE } from '../../lib/outcomes/event.js';
 import { parsePolicy } from '../../lib/policy/schema.js';
 import type { SweepResult } from '../../lib/sweep/sweep.js';
 import { SimClock } from '../clock.js';
@@ -181,6 +182,29 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
     }).catch(portInUse(options.ssmPort, '--ssm-port'));
     stack.push(() => ssm.close());
 
+    // The functions' own latency costs no simulated time (see SimClock.hold).
+    const hold = () => simClock.hold();
+    const bus = new LocalEventBus(hold);
+    // What is put on the bus from outside SSM (the fleet's notices, PutEvents), also shown to
+    // those following it.
+    const followers = new Set<(event: AnyEventBridgeEvent) => void>();
+    const publish = (event: AnyEventBridgeEvent) => {
+      for (const follower of followers) follower(event);
+      bus.put(event);
+    };
+    const events: LocalEvents = await startLocalEvents({
+      account: ACCOUNT,
+      region: REGION,
+      buses: BUSES,
+      clock,
+      deliver: (event) => publish(event),
+      follow: (write) => {
+        followers.add(write);
+        return () => followers.delete(write);
+      },
+      port: options.eventsPort,
+    }).catch(portInUse(options.eventsPort, '--events-port'));
+    stack.push(() => events.close());
     // The functions read their configuration from the environment, exactly as in Lambda.
     Object.assign(process.env, {
       TABLE_NAME,
@@ -189,6 +213,8 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
       POLICY: policyText,
       DYNAMODB_ENDPOINT: dynamo.endpoint,
       SSM_ENDPOINT: ssm.endpoint,
+      EVENT_BUS_NAME: BUSES[0],
+      EVENTS_ENDPOINT: events.endpoint,
       AWS_REGION: REGION,
       AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'AKIDLOCAL',
       AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
@@ -218,9 +244,6 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
     const idleHandler = counted(invocations, 'idle-event', createIdleEventHandler(functions));
     const apiHandler = counted(invocations, 'api', createApiHandler(functions));
 
-    // The functions' own latency costs no simulated time (see SimClock.hold).
-    const hold = () => simClock.hold();
-    const bus = new LocalEventBus(hold);
     const statusQueue = new LocalQueue({
       name: 'session-janitor-command-status',
       hold,
@@ -255,29 +278,18 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
         e.source === SESSION_IDLE_SOURCE && e['detail-type'] === SESSION_IDLE_DETAIL_TYPE,
       target: { kind: 'lambda', invoke: (event, context) => idleHandler(event, context) },
     });
+    if (options.forwardEvents) {
+      const url = options.forwardEvents;
+      bus.addRule({
+        name: 'ticket-webhook',
+        matches: isTicketOutcome,
+        // As the API destination does: the event as the body, a failed delivery retried.
+        target: { kind: 'lambda', invoke: (event) => forward(url, event) },
+      });
+    }
     stack.push(() => bus.drain());
     const unsubscribe = ssm.subscribe((event) => bus.put(event as AnyEventBridgeEvent));
     stack.push(async () => unsubscribe());
-    // What is put on the bus from outside SSM (the fleet's notices, PutEvents), also shown to
-    // those following it.
-    const followers = new Set<(event: AnyEventBridgeEvent) => void>();
-    const publish = (event: AnyEventBridgeEvent) => {
-      for (const follower of followers) follower(event);
-      bus.put(event);
-    };
-    const events: LocalEvents = await startLocalEvents({
-      account: ACCOUNT,
-      region: REGION,
-      buses: BUSES,
-      clock,
-      deliver: (event) => publish(event),
-      follow: (write) => {
-        followers.add(write);
-        return () => followers.delete(write);
-      },
-      port: options.eventsPort,
-    }).catch(portInUse(options.eventsPort, '--events-port'));
-    stack.push(() => events.close());
     if (options.idleEvents ?? true) {
       const stopIdle = fleet.onSessionIdle((notice) => publish(sessionIdleEvent(fleet, notice)));
       stack.push(async () => stopIdle());
@@ -550,6 +562,26 @@ function withOffset(at: Date, offsetMinutes: number): string {
   const hh = String(Math.floor(abs / 60)).padStart(2, '0');
   const mm = String(abs % 60).padStart(2, '0');
   return `${local}${sign}${hh}:${mm}`;
+}
+
+/** What the stack's ticket-webhook rule matches: an API (ticket) action's terminal transition. */
+function isTicketOutcome(event: AnyEventBridgeEvent): boolean {
+  return (
+    event.source === ACTION_STATUS_SOURCE &&
+    event['detail-type'] === ACTION_STATUS_DETAIL_TYPE &&
+    (event.detail as { trigger?: { kind?: string } }).trigger?.kind === 'api'
+  );
+}
+
+async function forward(url: string, event: AnyEventBridgeEvent): Promise<void> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(event),
+    signal: AbortSignal.timeout(5_000),
+  });
+  await response.body?.cancel();
+  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
 }
 
 /** `HH:MM:SS` of a simulated instant (UTC: the fleet's hosts each have their own zone). */

@@ -38,7 +38,11 @@ const LISTINGS = new Set(['ListSessions', 'ListOpenFiles', 'ListSmbSessions', 'L
  */
 export async function startE2e(
   policy?: unknown,
-  { hostScript = 'typescript', fleet = 12 }: { hostScript?: HostScriptMode; fleet?: number } = {}
+  {
+    hostScript = 'typescript',
+    fleet = 12,
+    forwardEvents,
+  }: { hostScript?: HostScriptMode; fleet?: number; forwardEvents?: string } = {}
 ): Promise<E2e> {
   const dir = await mkdtemp(join(tmpdir(), 'janitor-e2e-'));
   let policyFile: string | null = null;
@@ -63,6 +67,7 @@ export async function startE2e(
     // timer never turns a delivered command into DeliveryTimedOut; no e2e test waits for one.
     ssmTiming: { pendingMs: 1, msPerSecond: hostScript === 'pwsh' ? 1000 : 50, eventDelayMs: 1 },
     hostScript,
+    forwardEvents,
   });
   const names = new Map(runtime.fleet.instances().map((i) => [i.computerName, i.instanceId]));
 

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { invocationsOf, ssmStatusEventSchema } from '../../../lib/collect/events.js';
 import { DEFAULT_DOCUMENTS, READ_DOCUMENT_NAME } from '../../../lib/contract.js';
 import { offsetMinutesOf, sessionIdleEventSchema } from '../../../lib/idle/schema.js';
+import { actionStatusEventSchema } from '../../../lib/outcomes/event.js';
 import { sweepTriggerSchema } from '../../../lib/sweep/trigger.js';
 import { eventJsonSchemas } from '../../../scripts/schemas.js';
 
@@ -135,5 +136,21 @@ describe('trigger samples', () => {
       'EC2 Command Invocation Status-change Notification',
       'EC2 Command Status-change Notification',
     ]);
+  });
+});
+
+describe('the Action Status-change event', () => {
+  it('publishes the JSON Schema generated from the schema its detail is built to (npm run schemas)', async () => {
+    expect(await json('action-status-change.schema.json')).toEqual(
+      eventJsonSchemas()['action-status-change.schema.json']
+    );
+  });
+
+  it('has a sample that the schema accepts', async () => {
+    const sample = await json('action-status-change/ticket-logoff.json');
+    expect(actionStatusEventSchema.parse(sample).detail.trigger).toMatchObject({
+      kind: 'api',
+      ticketId: 'INC0012345',
+    });
   });
 });

@@ -24,6 +24,15 @@ const instanceArn = z
     'must be an EC2 instance or managed instance ARN'
   );
 
+const windowsRecordId = z
+  .number()
+  .int()
+  .min(0)
+  .max(Number.MAX_SAFE_INTEGER)
+  .describe(
+    'EventRecordID of the record in its log: one record, one event (a consumer may drop repeats).'
+  );
+
 // The descriptions are what `events/session-idle.schema.json` says to those who produce events:
 // `npm run schemas` writes the file from these schemas.
 export const sessionIdleDetailSchema = z.strictObject({
@@ -54,6 +63,31 @@ export const sessionIdleDetailSchema = z.strictObject({
     .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, 'must be YYYY-MM-DDTHH:MM')
     .nullable()
     .describe('Host-local logon time, no zone; null when unknown. Informational.'),
+  windowsEvent: z
+    .discriminatedUnion('eventId', [
+      z.strictObject({
+        eventId: z.literal(24).describe('Session has been disconnected.'),
+        recordId: windowsRecordId,
+      }),
+      z.strictObject({
+        eventId: z
+          .literal(40)
+          .describe('Session <sessionId> has been disconnected, reason code <reasonCode>.'),
+        recordId: windowsRecordId,
+        reasonCode: z
+          .number()
+          .int()
+          .min(0)
+          .max(65_535)
+          .describe(
+            'ExtendedDisconnectReasonCode: 3 = idle time-out (MaxIdleTime), 4 = active-session limit, 5 = replaced by another connection, 11 = disconnected by the user or an admin tool, 12 = user logoff.'
+          ),
+      }),
+    ])
+    .describe(
+      'The Microsoft-Windows-TerminalServices-LocalSessionManager/Operational record the event was built from, when a watcher built it (absent in events from other producers). Hint only, like state.'
+    )
+    .optional(),
   observedAt: instant.describe(
     "When the host measured idleMinutes, with the host's UTC offset (or Z). An event observed more than 15 minutes ago (or over 5 minutes in the future) is ignored."
   ),

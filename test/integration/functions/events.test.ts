@@ -62,12 +62,44 @@ describe('Session Idle schema', () => {
       },
     ],
     ['a non-instance resource', (e) => (e.resources = ['arn:aws:s3:::bucket'])],
+    [
+      'an event id the watcher does not subscribe to (25, a reconnect)',
+      (e) => (e.detail.windowsEvent = { eventId: 25, recordId: 1 }),
+    ],
+    [
+      'event 40 without its reason code',
+      (e) => (e.detail.windowsEvent = { eventId: 40, recordId: 1 }),
+    ],
+    [
+      'a reason code on event 24',
+      (e) => (e.detail.windowsEvent = { eventId: 24, recordId: 1, reasonCode: 3 }),
+    ],
+    [
+      'a reason code as text',
+      (e) => (e.detail.windowsEvent = { eventId: 40, recordId: 1, reasonCode: '3' }),
+    ],
+    [
+      'an extra field in the Windows event',
+      (e) => (e.detail.windowsEvent = { eventId: 24, recordId: 1, message: 'x' }),
+    ],
   ];
 
   it.each(bad)('rejects %s', async (_name, change) => {
     const event = mutate(await json('session-idle/active.json'), change);
 
     expect(sessionIdleEventSchema.safeParse(event).success).toBe(false);
+  });
+
+  it('still accepts an event without windowsEvent (what producers sent before the watcher)', async () => {
+    const withWatcherFields = await json('session-idle/idle-timeout-event-40.json');
+    const before = mutate(withWatcherFields, (e) => delete e.detail.windowsEvent);
+
+    expect(sessionIdleEventSchema.parse(before).detail.windowsEvent).toBeUndefined();
+    expect(sessionIdleEventSchema.parse(withWatcherFields).detail.windowsEvent).toEqual({
+      eventId: 40,
+      recordId: 48213,
+      reasonCode: 3,
+    });
   });
 
   it('rejects, in zod, a resource that names another instance than the detail', async () => {

@@ -92,8 +92,16 @@ export function listCommandInvocations(context: OperationContext, input: Input) 
   const filter = commandFilter(optionalList(input, 'Filters'), INVOCATION_STATUS_FILTER, false);
   const details = input.Details === true;
   const rows: { command: CommandRecord; invocation: Invocation }[] = [];
-  for (const command of [...context.engine.commands.values()].reverse()) {
-    if (commandId !== undefined && command.commandId !== commandId) continue;
+  // One command's invocations straight from it: a sweep reads each of its commands, and a scan
+  // of every command per read grows with the square of the fleet (10,000 hosts: 200 reads × 30,200).
+  const named = commandId === undefined ? undefined : context.engine.commands.get(commandId);
+  const commands =
+    commandId === undefined
+      ? [...context.engine.commands.values()].reverse()
+      : named === undefined
+        ? []
+        : [named];
+  for (const command of commands) {
     for (const invocation of command.invocations.values()) {
       if (instanceId !== undefined && invocation.instanceId !== instanceId) continue;
       if (!filter(command, invocation.status, invocation.statusDetails)) continue;

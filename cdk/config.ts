@@ -66,6 +66,23 @@ const settingsSchema = z
     statusConcurrency: integer(2, 1000),
     deliveryTimeoutSeconds: integer(30, 2_592_000),
     retainData: json(z.boolean()),
+    ticketWebhook: json(
+      z.strictObject({
+        url: z.url({ protocol: /^https$/ }),
+        secretName: z
+          .string()
+          .regex(
+            /^(?:arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:)?[\w/+=.@-]{1,512}$/,
+            'must be a Secrets Manager secret name or ARN'
+          ),
+        secretField: z.string().min(1).optional(),
+        headerName: z
+          .string()
+          .regex(/^[A-Za-z0-9-]{1,64}$/, 'must be an HTTP header name')
+          .optional(),
+        ratePerSecond: z.number().int().min(1).max(300).optional(),
+      })
+    ),
     alarmTopicArn: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/),
   })
   .partial();

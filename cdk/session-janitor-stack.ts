@@ -18,7 +18,7 @@ import {
   Table,
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
-import { Match, Rule } from 'aws-cdk-lib/aws-events';
+import { type EventBus, Match, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
@@ -51,9 +51,10 @@ import {
 import { createAlarms } from './constructs/alarms.js';
 import { type ApiThrottle, createApi, createCognito } from './constructs/api.js';
 import { JanitorFunction } from './constructs/lambda-function.js';
+import { createOutcomes, type TicketWebhook } from './constructs/outcomes.js';
 import { grantSsm, type SsmNeeds } from './constructs/ssm-access.js';
 
-export type { ApiThrottle };
+export type { ApiThrottle, TicketWebhook };
 
 /** Where the document's content is kept; the local SSM loads the same file. */
 export const DOCUMENT_PATH = fileURLToPath(
@@ -145,6 +146,12 @@ export interface SessionJanitorStackProps extends StackProps {
    * @default - alarms without actions
    */
   readonly alarmTopicArn?: string;
+  /**
+   * Post ticket (API) actions' `Action Status-change` events to a ticket system through an
+   * EventBridge API destination.
+   * @default - none: outcomes are published on the stack's bus only
+   */
+  readonly ticketWebhook?: TicketWebhook;
 }
 
 /** How long command-status may work on one batch of status events. */
@@ -161,6 +168,8 @@ export class SessionJanitorStack extends Stack {
   readonly statusDeadLetterQueue: Queue;
   readonly failedEventsQueue: Queue;
   readonly userPool: UserPool | undefined;
+  /** The bus every action's outcome is published on. */
+  readonly bus: EventBus;
 
   constructor(scope: Construct, id: string, props: SessionJanitorStackProps = {}) {
     super(scope, id, props);
@@ -341,6 +350,12 @@ export class SessionJanitorStack extends Stack {
       fn.bindTable(this.table, { indexes: tableAccess[name] });
       grantSsm(this, fn, documentArns, settings, ssmNeeds[name]);
     }
+
+    this.bus = createOutcomes(this, {
+      functions: Object.values(this.functions),
+      deadLetterQueue: this.failedEventsQueue,
+      ticketWebhook: props.ticketWebhook,
+    }).bus;
 
     const schedulerRole = new Role(this, 'SweepSchedulerRole', {
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {

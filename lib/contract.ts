@@ -84,6 +84,12 @@ export function readOnlyDocumentContent(operateContent: string): string {
 // ---------------------------------------------------------------------------------------------
 // Events
 
+/** The stack's own event bus: action outcomes are published on it (`Action Status-change`). */
+export const EVENT_BUS = 'session-janitor';
+/** The event every action's terminal transition publishes (events/action-status-change). */
+export const ACTION_STATUS_SOURCE = 'session-janitor';
+export const ACTION_STATUS_DETAIL_TYPE = 'Action Status-change';
+
 /** The `Session Idle` custom event a host puts on the bus. */
 export const SESSION_IDLE_SOURCE = 'session-janitor.host';
 export const SESSION_IDLE_DETAIL_TYPE = 'Session Idle';

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { type Action, OPERATIONS } from '../actions/model.js';
 import { TERMINAL_STATUSES, type TerminalStatus } from '../actions/transitions.js';
-import { INSTANCE_ID_PATTERN } from '../contract.js';
-
-/** The event every action's terminal transition publishes (events/action-status-change). */
-export const ACTION_STATUS_SOURCE = 'session-janitor';
-export const ACTION_STATUS_DETAIL_TYPE = 'Action Status-change';
+import {
+  ACTION_STATUS_DETAIL_TYPE,
+  ACTION_STATUS_SOURCE,
+  INSTANCE_ID_PATTERN,
+} from '../contract.js';
 
 const trigger = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('schedule'), sweepId: z.string() }),

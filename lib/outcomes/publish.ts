@@ -1,9 +1,10 @@
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { Action } from '../actions/model.js';
 import { isTerminal } from '../actions/transitions.js';
+import { ACTION_STATUS_DETAIL_TYPE, ACTION_STATUS_SOURCE } from '../contract.js';
 import { StaleTransitionError } from '../ledger/errors.js';
 import type { Ledger } from '../ledger/ledger.js';
-import { ACTION_STATUS_DETAIL_TYPE, ACTION_STATUS_SOURCE, actionStatusDetail } from './event.js';
+import { actionStatusDetail } from './event.js';
 
 export type PublishOutcome = (action: Action) => Promise<void>;
 

@@ -12,8 +12,11 @@ import type { Action } from '../../lib/actions/model.js';
 import { type Clients, createClients } from '../../lib/aws/clients.js';
 import { loadConfig } from '../../lib/config/env.js';
 import {
+  ACTION_STATUS_DETAIL_TYPE,
+  ACTION_STATUS_SOURCE,
   API_ROUTES,
   DOCUMENT_NAME,
+  EVENT_BUS,
   FUNCTION_TIMEOUT_SECONDS,
   INVOCATION_DETAIL_TYPE,
   NOT_FINAL_STATUSES,
@@ -26,7 +29,6 @@ import {
 import type { Observer } from '../../lib/dispatch/observer.js';
 import type { Ledger } from '../../lib/ledger/ledger.js';
 import { createLedgerTable } from '../../lib/ledger/table.js';
-import { ACTION_STATUS_DETAIL_TYPE, ACTION_STATUS_SOURCE } from '../../lib/outcomes/event.js';
 import { parsePolicy } from '../../lib/policy/schema.js';
 import type { SweepResult } from '../../lib/sweep/sweep.js';
 import { SimClock } from '../clock.js';
@@ -50,7 +52,7 @@ const TABLE_NAME = 'session-janitor-actions';
 const ACCOUNT = '000000000000';
 const REGION = 'us-east-1';
 /** The buses the local events endpoint knows: the stack's own, and the default one. */
-const BUSES = ['session-janitor', 'default'] as const;
+const BUSES = [EVENT_BUS, 'default'] as const;
 /**
  * The local SSM's delays in simulated milliseconds, about what Run Command takes: a second or two
  * before a reachable node runs the document, retries to an unreachable one every half minute.

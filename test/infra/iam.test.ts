@@ -63,6 +63,12 @@ const sendToManagedHosts = {
   ],
   Condition: { StringEquals: { 'ssm:resourceTag/session-janitor:managed': 'true' } },
 };
+/** Every function may end an action, so every function publishes outcomes, on its bus only. */
+const publishOutcomes = {
+  Action: 'events:PutEvents',
+  Effect: 'Allow',
+  Resource: `<${logicalId(stack.bus)}.Arn>`,
+};
 const ssmRead = (...actions: string[]) => ({
   Sid: 'SsmReadOnly',
   Action: actions.length === 1 ? actions[0] : actions,
@@ -82,6 +88,7 @@ describe('function roles', () => {
   it('lets sweep list hosts, send the read-only document to managed hosts, read invocations and query open deadlines', () => {
     expectExactly(roleOf('sweep'), [
       writeLogs('sweep'),
+      publishOutcomes,
       tracing,
       sendFailures,
       ledgerItems,
@@ -95,6 +102,7 @@ describe('function roles', () => {
   it('lets command-status consume its queue, read invocations and send, without listing hosts', () => {
     expectExactly(roleOf('commandStatus'), [
       writeLogs('commandStatus'),
+      publishOutcomes,
       tracing,
       ledgerItems,
       ledgerIndexes('byHost'),
@@ -118,6 +126,7 @@ describe('function roles', () => {
   it('lets idle-event list hosts and send the read-only document, without reading invocations', () => {
     expectExactly(roleOf('idleEvent'), [
       writeLogs('idleEvent'),
+      publishOutcomes,
       tracing,
       sendFailures,
       ledgerItems,
@@ -131,6 +140,7 @@ describe('function roles', () => {
   it('lets the API list hosts, send, read invocations and query by host and ticket', () => {
     expectExactly(roleOf('api'), [
       writeLogs('api'),
+      publishOutcomes,
       tracing,
       ledgerItems,
       ledgerIndexes('byHost', 'byTicket'),

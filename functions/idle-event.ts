@@ -17,6 +17,10 @@ export function createIdleEventHandler(runtime: Runtime) {
     ...runtime.hostTags,
     ledger: runtime.ledger,
     policy: runtime.policy,
+    checkLimit: {
+      perHost: runtime.config.IDLE_EVENT_CHECKS_PER_HOST,
+      windowMinutes: runtime.config.IDLE_EVENT_CHECK_WINDOW_MINUTES,
+    },
   };
   return observed(async (event: unknown) => {
     const idle = parse(event, undefined, sessionIdleEventSchema);

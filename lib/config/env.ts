@@ -28,6 +28,13 @@ const envSchema = z.object({
   /** How long a live host query (`GET /v1/hosts/{id}/sessions`) may wait for the host. */
   HOST_QUERY_TIMEOUT_MS: z.coerce.number().int().min(1000).max(25_000).default(20_000),
   /**
+   * Idle checks (`ListSessions`) `Session Idle` events may make one host run per window: anyone
+   * allowed to put events on the bus can make a managed host list its sessions (0 turns events off).
+   */
+  IDLE_EVENT_CHECKS_PER_HOST: z.coerce.number().int().min(0).max(1000).default(20),
+  /** The fixed window (UTC) of `IDLE_EVENT_CHECKS_PER_HOST`, in minutes. */
+  IDLE_EVENT_CHECK_WINDOW_MINUTES: z.coerce.number().int().min(1).max(60).default(1),
+  /**
    * The bus every action's terminal transition is published on (`Action Status-change`); absent:
    * outcomes are not published.
    */

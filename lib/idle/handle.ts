@@ -16,6 +16,17 @@ export interface IdleDeps extends SendSettings, HostTags {
   policy: Policy;
   /** An event observed longer ago than this describes a session that has moved on. @default 15 */
   maxEventAgeMinutes?: number;
+  /**
+   * Idle checks (`ListSessions`) events may make one host run in each fixed window; anyone who
+   * may put events can make a managed host list its sessions. The actions that follow share the
+   * policy's per-host and fleet budgets (`claimIdleBudget`).
+   */
+  checkLimit: CheckLimit;
+}
+
+export interface CheckLimit {
+  perHost: number;
+  windowMinutes: number;
 }
 
 export type IdleResult =
@@ -24,12 +35,6 @@ export type IdleResult =
   | { kind: 'nothing'; group: string }
   /** The host was asked for its sessions; `command-status` decides from its answer. */
   | { kind: 'checking'; group: string; commandId: string };
-
-/**
- * Idle checks (`ListSessions`) one host may be sent per minute because of events; the sweep and
- * the next minute's events see whatever the rest were about.
- */
-export const CHECKS_PER_HOST_PER_MINUTE = 20;
 
 /** Host clocks drift; an observation this far in the future is still believed. */
 const FUTURE_SLACK_MS = 5 * 60_000;
@@ -98,10 +103,11 @@ export async function handleSessionIdle(
         state: detail.state,
         idleMinutes: detail.idleMinutes,
         logonTime: detail.logonTime,
-        // Taken at its word, a disconnected session has been so at most as long as it is idle.
+        // Taken at its word, a disconnected session has been so at most as long as it was idle
+        // when observed, and since: a watcher's event is observed at the disconnect (idle 0).
         disconnected: {
-          minutes: detail.idleMinutes,
-          since: new Date(Date.parse(detail.observedAt) - detail.idleMinutes * 60_000)
+          minutes: detail.idleMinutes + Math.max(0, Math.floor((now - observedMs) / 60_000)),
+          since: new Date(observedMs - detail.idleMinutes * 60_000)
             .toISOString()
             .replace(/\.\d{3}Z$/, 'Z'),
           source: 'idle-bound',
@@ -119,18 +125,20 @@ export async function handleSessionIdle(
   if (hinted.actions.every((a) => recordedExclusion(history, a) !== null)) {
     return { kind: 'nothing', group: group.name };
   }
-  // Anyone who may put events can make the host run ListSessions: a few per host per minute.
+  // Anyone who may put events can make the host run ListSessions: a few per host per window;
+  // the sweep and the next window's events see whatever the rest were about.
+  const { perHost, windowMinutes } = deps.checkLimit;
   const checks = await deps.ledger.claimQuota({
     scope: `idle-check:${detail.instanceId}`,
     wanted: 1,
-    max: CHECKS_PER_HOST_PER_MINUTE,
-    windowMinutes: 1,
+    max: perHost,
+    windowMinutes,
     at: new Date(now),
   });
   if (checks === 0) {
     return {
       kind: 'ignored',
-      reason: `${detail.instanceId} was asked ${CHECKS_PER_HOST_PER_MINUTE} times this minute`,
+      reason: `${detail.instanceId} reached its limit of ${perHost} idle checks in ${windowMinutes} min`,
     };
   }
 

@@ -167,15 +167,47 @@ export function createFleet(options: CreateFleetOptions = {}): SimulatedFleet {
     return session?.logonAt === o?.logonAt && session?.state === 'active' && session.working;
   };
 
+  /** The watcher's notice of a disconnect Windows logged as `record` on `host`. */
+  const watcherNotice = (
+    host: HostState,
+    session: SessionState,
+    record: { eventId: 24 } | { eventId: 40; reasonCode: number }
+  ): SessionIdleNotice => {
+    const recordId = host.nextRecordId;
+    // Windows logs 40 (with its reason) and 24 for an idle time-out: two records.
+    host.nextRecordId += record.eventId === 40 ? 2 : 1;
+    return {
+      instanceId: host.instance.instanceId,
+      sessionId: session.id,
+      userName: `${session.domain}\\${session.userName}`,
+      state: 'disconnected',
+      idleMinutes: 0,
+      logonTime: null,
+      observedAt: iso(now),
+      windowsEvent: { ...record, recordId },
+    };
+  };
+
   const step = (notices: SessionIdleNotice[]): void => {
     now += MINUTE_MS;
     for (const host of hosts.values()) {
-      if (live) liveMinute(host, now, prng, sessionEnded);
+      const clientDisconnected = (h: HostState, session: SessionState) =>
+        notices.push(watcherNotice(h, session, { eventId: 24 }));
+      if (live) liveMinute(host, now, prng, sessionEnded, clientDisconnected);
       for (const smb of host.smbSessions.values()) if (originWorking(smb)) smb.lastRequestAt = now;
       shellMinute(host, now, shellPrng, live);
       for (const session of sortedSessions(host)) {
         if (session.console) continue;
         const idle = idleMinutes(session, now);
+        const limit = host.idleLimitMinutes;
+        if (limit !== null && session.state === 'active' && idle >= limit) {
+          // MaxIdleTime: the session stays, disconnected (the RDS default without "end session").
+          session.state = 'disconnected';
+          session.sessionName = null;
+          session.disconnectedAt = now;
+          session.working = false;
+          notices.push(watcherNotice(host, session, { eventId: 40, reasonCode: 3 }));
+        }
         if (idle < threshold) {
           session.idleNoticed = false;
         } else if (!session.idleNoticed) {
@@ -294,6 +326,13 @@ export function createFleet(options: CreateFleetOptions = {}): SimulatedFleet {
         shell.state = 'Disconnected';
         shell.clientActive = false;
       }
+    },
+    setIdleLimit: (instanceId, minutes) => {
+      const host = getHost(instanceId);
+      if (minutes !== null && !(Number.isInteger(minutes) && minutes >= 1 && minutes <= 71_582)) {
+        throw new FleetError('invalid-input', 'setIdleLimit takes whole minutes (1-71582) or null');
+      }
+      host.idleLimitMinutes = minutes;
     },
     onSessionIdle: (listener) => {
       listeners.add(listener);

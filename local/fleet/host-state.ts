@@ -100,6 +100,10 @@ export interface HostState {
   nextRdpConnection: number;
   /** `DOMAIN\user` accounts that log on to this host by themselves. */
   userPool: string[];
+  /** RDS MaxIdleTime in minutes: the host disconnects active sessions idle this long. */
+  idleLimitMinutes: number | null;
+  /** EventRecordID the host's LocalSessionManager/Operational log gives its next record. */
+  nextRecordId: number;
 }
 
 export const MINUTE_MS = 60_000;

@@ -86,6 +86,9 @@ export function buildHost(
       ...(USER_POOLS[blueprint.culture] ?? []),
       ...(blueprint.longUserName ? [LONG_USER_NAME] : []),
     ].map((u) => `CORP\\${u}`),
+    idleLimitMinutes: null,
+    // A host's log has been written to for a while: its records do not start at 1.
+    nextRecordId: 40_000 + index * 17,
   };
 }
 
@@ -307,7 +310,9 @@ export function liveMinute(
   host: HostState,
   now: number,
   prng: Prng,
-  sessionEnded: (host: HostState, session: SessionState) => void
+  sessionEnded: (host: HostState, session: SessionState) => void,
+  /** The client went away: Windows logs event 24 for the session. */
+  clientDisconnected: (host: HostState, session: SessionState) => void
 ): void {
   for (const session of sortedSessions(host)) {
     if (!session.live) continue;
@@ -322,6 +327,7 @@ export function liveMinute(
         session.state = 'disconnected';
         session.sessionName = null;
         session.disconnectedAt = now;
+        clientDisconnected(host, session);
       }
     } else if (prng.chance(ODDS.reconnect)) {
       session.state = 'active';

@@ -236,18 +236,30 @@ export interface HostView {
   shells: ShellView[];
 }
 
-/** What a host-side scheduled task would put on EventBridge as a "Session Idle" event. */
+/**
+ * What a host-side task puts on EventBridge as a "Session Idle" event: an idle-threshold task's
+ * notice, or the watcher's (SessionJanitor-InstallWatcher), built from the LocalSessionManager
+ * record of a disconnect.
+ */
 export interface SessionIdleNotice {
   instanceId: string;
   sessionId: number;
+  /** `user`, or `DOMAIN\user` as the watcher reads it from the record. */
   userName: string;
   state: 'active' | 'disconnected';
   idleMinutes: number;
-  /** ISO 8601 UTC instant. */
-  logonTime: string;
+  /** ISO 8601 UTC instant; null when the producer does not know it (the watcher's record). */
+  logonTime: string | null;
   /** ISO 8601 UTC instant (the simulated clock). */
   observedAt: string;
+  /** The watcher's: the record the notice was built from. */
+  windowsEvent?: WindowsEventRecord;
 }
+
+/** A Microsoft-Windows-TerminalServices-LocalSessionManager/Operational record of a disconnect. */
+export type WindowsEventRecord =
+  | { eventId: 24; recordId: number }
+  | { eventId: 40; recordId: number; reasonCode: number };
 
 export interface AddSessionInput {
   /** `user` or `DOMAIN\user` (domain defaults to `CORP`). */
@@ -339,6 +351,15 @@ export interface SimulatedFleet extends Fleet {
   addShell(instanceId: string, input: AddShellInput): string;
   /** The client disconnects (`Disconnect-PSSession`, a dropped network) or reconnects (`Connect-PSSession`). */
   setShellState(instanceId: string, shellId: string, state: 'Connected' | 'Disconnected'): void;
-  /** Called after each `advance` for every session that crossed the idle threshold. */
+  /**
+   * The host's RDS idle limit (MaxIdleTime, whole minutes; null: none): during `advance` the host
+   * disconnects an active session idle that long, as Windows does, logging event 40 (reason 3).
+   */
+  setIdleLimit(instanceId: string, minutes: number | null): void;
+  /**
+   * Called after each `advance` for every session that crossed the idle threshold, and with the
+   * watcher's notice for every disconnect by the host's idle limit (event 40, reason 3) or by
+   * its user (event 24).
+   */
   onSessionIdle(listener: (notice: SessionIdleNotice) => void): () => void;
 }

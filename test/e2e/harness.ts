@@ -42,7 +42,14 @@ export async function startE2e(
     hostScript = 'typescript',
     fleet = 12,
     forwardEvents,
-  }: { hostScript?: HostScriptMode; fleet?: number; forwardEvents?: string } = {}
+    idleEvents = false,
+  }: {
+    hostScript?: HostScriptMode;
+    fleet?: number;
+    forwardEvents?: string;
+    /** Publish the fleet's Session Idle notices (its watcher's among them). */
+    idleEvents?: boolean;
+  } = {}
 ): Promise<E2e> {
   const dir = await mkdtemp(join(tmpdir(), 'janitor-e2e-'));
   let policyFile: string | null = null;
@@ -62,7 +69,7 @@ export async function startE2e(
     janitorDir: dir,
     durationScale: 0,
     liveSessions: false,
-    idleEvents: false,
+    idleEvents,
     // 50 ms per SSM second: a 60 s delivery timeout lasts 3 s, so a loaded machine that delays a
     // timer never turns a delivered command into DeliveryTimedOut; no e2e test waits for one.
     ssmTiming: { pendingMs: 1, msPerSecond: hostScript === 'pwsh' ? 1000 : 50, eventDelayMs: 1 },

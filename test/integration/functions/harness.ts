@@ -94,6 +94,8 @@ export async function startHarness(options: {
    * Lambda's at-least-once delivery may.
    */
   deliverTwice?: boolean;
+  /** More of the functions' environment (lib/config/env.ts). */
+  env?: Record<string, string>;
 }): Promise<Harness> {
   const functions = await loadFunctions();
   const fleet = createFleet({
@@ -121,6 +123,7 @@ export async function startHarness(options: {
     SSM_ENDPOINT: ssm.endpoint,
     POLICY: JSON.stringify(options.policy),
     AWS_REGION: 'us-east-1',
+    ...options.env,
   });
   const runtime = functions.runtime.createRuntime(config, {
     clock: () => fleet.now(),

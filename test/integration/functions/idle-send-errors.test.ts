@@ -49,6 +49,7 @@ describe('idle-event when the host cannot be asked', () => {
       retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 },
       clock: () => NOW,
       observer: { planned() {}, finished() {}, info() {}, warn() {} },
+      checkLimit: { perHost: 20, windowMinutes: 1 },
     };
   });
 

@@ -206,8 +206,76 @@ describe('onSessionIdle', () => {
     const notices: SessionIdleNotice[] = [];
     fleet.onSessionIdle((n) => notices.push(n));
     fleet.advance(120);
+    const crossings = notices.filter((n) => n.windowsEvent === undefined);
+    expect(crossings.length).toBeGreaterThan(0);
+    for (const n of crossings) expect(n.idleMinutes).toBe(10);
+  });
+});
+
+describe("the watcher's notices", () => {
+  it('fire when the host idle limit disconnects a session: event 40, reason 3, the next record id', () => {
+    const fleet = createFleet({ hosts: 7, liveSessions: false });
+    const server = fleet.instances()[6]?.instanceId ?? '';
+    const a = fleet.addSession(server, { user: 'CONTOSO\\alice', idleMinutes: 28, loggedOnMinutes: 90 });
+    const b = fleet.addSession(server, { user: 'bob', idleMinutes: 29 });
+    fleet.addSession(server, { user: 'admin', console: true, idleMinutes: 100 });
+    const notices: SessionIdleNotice[] = [];
+    fleet.onSessionIdle((n) => n.windowsEvent && notices.push(n));
+    fleet.setIdleLimit(server, 30);
+
+    fleet.advance(1);
+    fleet.advance(1);
+    fleet.advance(5);
+
+    expect(notices).toEqual([
+      {
+        instanceId: server,
+        sessionId: b,
+        userName: 'CORP\\bob',
+        state: 'disconnected',
+        idleMinutes: 0,
+        logonTime: null,
+        observedAt: '2026-11-23T14:01:00Z',
+        windowsEvent: { eventId: 40, recordId: expect.any(Number), reasonCode: 3 },
+      },
+      expect.objectContaining({
+        sessionId: a,
+        userName: 'CONTOSO\\alice',
+        observedAt: '2026-11-23T14:02:00Z',
+        windowsEvent: expect.objectContaining({ eventId: 40, reasonCode: 3 }),
+      }),
+    ]);
+    // 40 and 24 both take a record: the next disconnect's 40 is two records on.
+    expect(notices[1]?.windowsEvent?.recordId).toBe((notices[0]?.windowsEvent?.recordId ?? 0) + 2);
+    const sessions = fleet.host(server).sessions;
+    expect(sessions.find((s) => s.id === a)?.state).toBe('disconnected');
+    expect(sessions.find((s) => s.id === b)?.state).toBe('disconnected');
+    expect(sessions.find((s) => s.console)?.state).toBe('active');
+
+    fleet.setIdleLimit(server, null);
+    const c = fleet.addSession(server, { user: 'carol', idleMinutes: 40 });
+    fleet.advance(2);
+    expect(notices.map((n) => n.sessionId)).not.toContain(c);
+    expect(() => fleet.setIdleLimit(server, 0)).toThrow(expect.objectContaining({ code: 'invalid-input' }));
+  });
+
+  it('fire with event 24 when a live user disconnects, never twice for one disconnect', () => {
+    const fleet = createFleet({ seed: 9 });
+    const notices: SessionIdleNotice[] = [];
+    fleet.onSessionIdle((n) => n.windowsEvent && notices.push(n));
+    fleet.advance(240);
     expect(notices.length).toBeGreaterThan(0);
-    for (const n of notices) expect(n.idleMinutes).toBe(10);
+    for (const n of notices) {
+      expect(n).toMatchObject({
+        state: 'disconnected',
+        idleMinutes: 0,
+        logonTime: null,
+        windowsEvent: { eventId: 24 },
+      });
+      expect(n.userName).toMatch(/^CORP\\/);
+    }
+    const records = notices.map((n) => `${n.instanceId}:${n.windowsEvent?.recordId}`);
+    expect(new Set(records).size).toBe(records.length);
   });
 });
 

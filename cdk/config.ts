@@ -66,6 +66,8 @@ const settingsSchema = z
     statusConcurrency: integer(2, 1000),
     deliveryTimeoutSeconds: integer(30, 2_592_000),
     retainData: json(z.boolean()),
+    idleEventChecksPerHost: integer(0, 1000),
+    idleEventCheckWindowMinutes: integer(1, 60),
     ticketWebhook: json(
       z.strictObject({
         url: z.url({ protocol: /^https$/ }),

@@ -142,6 +142,16 @@ export interface SessionJanitorStackProps extends StackProps {
    */
   readonly retainData?: boolean;
   /**
+   * `ListSessions` checks `Session Idle` events may make one host run per window.
+   * @default 20
+   */
+  readonly idleEventChecksPerHost?: number;
+  /**
+   * The window of `idleEventChecksPerHost`, minutes.
+   * @default 1
+   */
+  readonly idleEventCheckWindowMinutes?: number;
+  /**
    * SNS topic that receives alarm state changes.
    * @default - alarms without actions
    */
@@ -185,6 +195,8 @@ export class SessionJanitorStack extends Stack {
       statusConcurrency: props.statusConcurrency ?? STATUS_BATCH.concurrency,
       deliveryTimeoutSeconds: props.deliveryTimeoutSeconds ?? 600,
       retainData: props.retainData ?? true,
+      idleEventChecksPerHost: props.idleEventChecksPerHost ?? 20,
+      idleEventCheckWindowMinutes: props.idleEventCheckWindowMinutes ?? 1,
     };
     const removalPolicy = settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const document = readDocument(DOCUMENT_PATH);
@@ -294,6 +306,11 @@ export class SessionJanitorStack extends Stack {
     });
     const idleEvent = new JanitorFunction(this, 'IdleEvent', {
       ...functionDefaults,
+      environment: {
+        ...environment,
+        IDLE_EVENT_CHECKS_PER_HOST: String(settings.idleEventChecksPerHost),
+        IDLE_EVENT_CHECK_WINDOW_MINUTES: String(settings.idleEventCheckWindowMinutes),
+      },
       entry: entry('idle-event'),
       description: 'session-janitor idle-event: acts on Session Idle events from hosts',
       memorySize: 256,

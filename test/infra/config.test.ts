@@ -40,8 +40,12 @@ describe('readContextSettings', () => {
         'session-janitor:policy': '{"groups":{}}',
         'session-janitor:jwtIssuer':
           '{"issuerUrl":"https://login.example.com/tenant","audience":["api://janitor"]}',
+        'session-janitor:idleEventChecksPerHost': '5',
+        'session-janitor:idleEventCheckWindowMinutes': '15',
       })
     ).toEqual({
+      idleEventChecksPerHost: 5,
+      idleEventCheckWindowMinutes: 15,
       retentionDays: 30,
       retainData: false,
       apiThrottle: { rateLimit: 5, burstLimit: 10 },

@@ -96,6 +96,22 @@ describe('functions', () => {
     expect(resources[functionIds.api]?.Properties.Environment.Variables.HOST_QUERY_TIMEOUT_MS).toBe(
       '20000'
     );
+    expect(resources[functionIds.idleEvent]?.Properties.Environment.Variables).toMatchObject({
+      IDLE_EVENT_CHECKS_PER_HOST: '20',
+      IDLE_EVENT_CHECK_WINDOW_MINUTES: '1',
+    });
+  });
+
+  it('gives idle-event the configured limit of idle checks per host', () => {
+    const limited = synthStack({ idleEventChecksPerHost: 3, idleEventCheckWindowMinutes: 10 });
+    const fn =
+      limited.template.toJSON().Resources[
+        limited.logicalId(limited.stack.functions.idleEvent.function)
+      ];
+    expect(fn?.Properties.Environment.Variables).toMatchObject({
+      IDLE_EVENT_CHECKS_PER_HOST: '3',
+      IDLE_EVENT_CHECK_WINDOW_MINUTES: '10',
+    });
   });
 
   it('sends failed asynchronous invocations of sweep and idle-event to the failed-events queue', () => {

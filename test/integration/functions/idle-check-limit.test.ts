@@ -61,7 +61,9 @@ describe('the per-host limit of idle checks events may cause', () => {
 
   it('checks a host at most twice in a window, other hosts unaffected, and again in the next', async () => {
     const [a, b] = [h.instance(0), h.instance(1)];
-    const events = ['ann', 'ben', 'cas'].map((user) => watcherEvent(a, disconnected(a, user, 3), 3));
+    const events = ['ann', 'ben', 'cas'].map((user) =>
+      watcherEvent(a, disconnected(a, user, 3), 3)
+    );
 
     const results = [];
     for (const event of events) results.push(await h.idle(event));

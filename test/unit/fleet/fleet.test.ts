@@ -216,7 +216,11 @@ describe("the watcher's notices", () => {
   it('fire when the host idle limit disconnects a session: event 40, reason 3, the next record id', () => {
     const fleet = createFleet({ hosts: 7, liveSessions: false });
     const server = fleet.instances()[6]?.instanceId ?? '';
-    const a = fleet.addSession(server, { user: 'CONTOSO\\alice', idleMinutes: 28, loggedOnMinutes: 90 });
+    const a = fleet.addSession(server, {
+      user: 'CONTOSO\\alice',
+      idleMinutes: 28,
+      loggedOnMinutes: 90,
+    });
     const b = fleet.addSession(server, { user: 'bob', idleMinutes: 29 });
     fleet.addSession(server, { user: 'admin', console: true, idleMinutes: 100 });
     const notices: SessionIdleNotice[] = [];
@@ -256,7 +260,9 @@ describe("the watcher's notices", () => {
     const c = fleet.addSession(server, { user: 'carol', idleMinutes: 40 });
     fleet.advance(2);
     expect(notices.map((n) => n.sessionId)).not.toContain(c);
-    expect(() => fleet.setIdleLimit(server, 0)).toThrow(expect.objectContaining({ code: 'invalid-input' }));
+    expect(() => fleet.setIdleLimit(server, 0)).toThrow(
+      expect.objectContaining({ code: 'invalid-input' })
+    );
   });
 
   it('fire with event 24 when a live user disconnects, never twice for one disconnect', () => {

@@ -37,6 +37,13 @@ export const DOCUMENT_NAME = 'SessionJanitor-Operate';
  */
 export const READ_DOCUMENT_NAME = 'SessionJanitor-Read';
 
+/**
+ * Installs, updates or removes the host-side watcher: a scheduled task that puts a `Session Idle`
+ * event for each disconnect record of LocalSessionManager/Operational. Run by a State Manager
+ * association, never by the functions.
+ */
+export const WATCHER_DOCUMENT_NAME = 'SessionJanitor-InstallWatcher';
+
 /** Operations that only look: the read-only document allows these and nothing else. */
 export const READ_OPERATIONS = [
   'ListSessions',

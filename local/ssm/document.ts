@@ -1,12 +1,23 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { DOCUMENT_NAME, READ_DOCUMENT_NAME, readOnlyDocumentContent } from '../../lib/contract.js';
+import {
+  DOCUMENT_NAME,
+  READ_DOCUMENT_NAME,
+  readOnlyDocumentContent,
+  WATCHER_DOCUMENT_NAME,
+} from '../../lib/contract.js';
 import { SsmApiError } from './errors.js';
 
 /** The Command document, the one file that both the CDK stack and the local SSM read. */
 export const OPERATE_DOCUMENT_URL = new URL(
   '../../cdk/document/session-janitor-operate.json',
+  import.meta.url
+);
+
+/** The watcher's installer, which the stack's association runs on the hosts. */
+export const WATCHER_DOCUMENT_URL = new URL(
+  '../../cdk/document/session-janitor-install-watcher.json',
   import.meta.url
 );
 
@@ -97,6 +108,11 @@ export function parseCommandDocument(name: string, content: string): CommandDocu
 /** Reads `SessionJanitor-Operate` from `cdk/document/`. */
 export function loadOperateDocument(): CommandDocument {
   return parseCommandDocument(DOCUMENT_NAME, readFileSync(OPERATE_DOCUMENT_URL, 'utf8'));
+}
+
+/** Reads `SessionJanitor-InstallWatcher` from `cdk/document/` (the local SSM does not run it). */
+export function loadWatcherDocument(): CommandDocument {
+  return parseCommandDocument(WATCHER_DOCUMENT_NAME, readFileSync(WATCHER_DOCUMENT_URL, 'utf8'));
 }
 
 /** Both documents the stack creates: `SessionJanitor-Operate` and its read-only twin. */

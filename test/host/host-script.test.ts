@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { sessionIdleEventSchema } from '../../lib/idle/schema.js';
 
 /**
  * The host-script Pester suite (test/host/*.Tests.ps1) run by the real PowerShell engine, one
@@ -22,6 +23,8 @@ interface PesterTest {
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const toolsFile = join(root, '.tools', 'host-tools.json');
 const resultFile = join(root, 'tmp', 'pester.json');
+/** What the watcher put in watcher.Tests.ps1: detail and resources of each entry. */
+const watcherPutsFile = join(root, 'tmp', 'watcher-puts.json');
 const required = process.env.JANITOR_REQUIRE_PWSH === '1';
 
 function installedTools(): { pwsh: string; pester: string } | null {
@@ -78,6 +81,28 @@ if (tools === null) {
         throw runError ?? new Error('Pester found no tests in test/host');
       });
     }
+    it("every detail the watcher put is a valid Session Idle event's (events/session-idle.schema.json)", () => {
+      const puts = JSON.parse(readFileSync(watcherPutsFile, 'utf8')) as Array<{
+        detail: string;
+        resources: string[];
+      }>;
+      expect(puts.length).toBeGreaterThanOrEqual(4);
+      for (const put of puts) {
+        // The envelope EventBridge adds to the entry.
+        const event = {
+          version: '0',
+          id: '11710aed-b79e-4468-a20b-bb3c0c3b4860',
+          'detail-type': 'Session Idle',
+          source: 'session-janitor.host',
+          account: '123456789012',
+          time: '2026-11-21T20:06:10Z',
+          region: 'us-east-1',
+          resources: put.resources,
+          detail: JSON.parse(put.detail),
+        };
+        expect(sessionIdleEventSchema.safeParse(event).error?.issues ?? []).toEqual([]);
+      }
+    });
     for (const file of [...new Set(tests.map((test) => test.file))]) {
       describe(file, () => {
         for (const test of tests.filter((candidate) => candidate.file === file)) {

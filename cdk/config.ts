@@ -66,6 +66,16 @@ const settingsSchema = z
     statusConcurrency: integer(2, 1000),
     deliveryTimeoutSeconds: integer(30, 2_592_000),
     retainData: json(z.boolean()),
+    hostRoleArns: json(
+      z
+        .array(
+          z
+            .string()
+            .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'must be IAM role ARNs')
+        )
+        .max(50)
+    ),
+    watcher: z.enum(['install', 'remove']),
     idleEventChecksPerHost: integer(0, 1000),
     idleEventCheckWindowMinutes: integer(1, 60),
     ticketWebhook: json(

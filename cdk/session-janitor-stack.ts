@@ -20,7 +20,7 @@ import {
 } from 'aws-cdk-lib/aws-dynamodb';
 import { type EventBus, Match, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { type ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -32,7 +32,7 @@ import {
 } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
-import { CfnDocument } from 'aws-cdk-lib/aws-ssm';
+import { type CfnAssociation, CfnDocument } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import {
   DOCUMENT_NAME,
@@ -50,6 +50,7 @@ import {
 } from '../lib/contract.js';
 import { createAlarms } from './constructs/alarms.js';
 import { type ApiThrottle, createApi, createCognito } from './constructs/api.js';
+import { createHostEvents } from './constructs/host-events.js';
 import { JanitorFunction } from './constructs/lambda-function.js';
 import { createOutcomes, type TicketWebhook } from './constructs/outcomes.js';
 import { grantSsm, type SsmNeeds } from './constructs/ssm-access.js';
@@ -142,6 +143,19 @@ export interface SessionJanitorStackProps extends StackProps {
    */
   readonly retainData?: boolean;
   /**
+   * ARNs of the IAM roles the managed hosts' credentials come from (EC2 instance profiles' roles,
+   * hybrid activations' service roles): the only principals the bus takes `Session Idle` events
+   * from. Attach the stack's `HostEventsPolicyArn` to each.
+   * @default - none: the bus refuses every host's event
+   */
+  readonly hostRoleArns?: readonly string[];
+  /**
+   * What the watcher association does on every managed host: `install` (also updates) or
+   * `remove` (rolls it back).
+   * @default 'install'
+   */
+  readonly watcher?: 'install' | 'remove';
+  /**
    * `ListSessions` checks `Session Idle` events may make one host run per window.
    * @default 20
    */
@@ -178,8 +192,12 @@ export class SessionJanitorStack extends Stack {
   readonly statusDeadLetterQueue: Queue;
   readonly failedEventsQueue: Queue;
   readonly userPool: UserPool | undefined;
-  /** The bus every action's outcome is published on. */
+  /** The bus every action's outcome is published on, and the hosts' Session Idle events put. */
   readonly bus: EventBus;
+  /** What the hosts' roles need to put Session Idle events on the bus. */
+  readonly hostEventsPolicy: ManagedPolicy;
+  /** Installs the watcher on every managed host (`SessionJanitor-InstallWatcher`). */
+  readonly watcherAssociation: CfnAssociation;
 
   constructor(scope: Construct, id: string, props: SessionJanitorStackProps = {}) {
     super(scope, id, props);
@@ -405,8 +423,19 @@ export class SessionJanitorStack extends Stack {
       }),
     });
 
+    const hostEvents = createHostEvents(this, {
+      bus: this.bus,
+      functions: Object.values(this.functions),
+      managedTag: { key: settings.managedTagKey, value: settings.managedTagValue },
+      hostRoleArns: props.hostRoleArns ?? [],
+      watcher: props.watcher ?? 'install',
+    });
+    this.hostEventsPolicy = hostEvents.hostPolicy;
+    this.watcherAssociation = hostEvents.association;
+
     new Rule(this, 'SessionIdleRule', {
-      description: 'Session Idle events put by managed hosts',
+      eventBus: this.bus,
+      description: 'Session Idle events put by managed hosts (their watchers)',
       eventPattern: { source: [SESSION_IDLE_SOURCE], detailType: [SESSION_IDLE_DETAIL_TYPE] },
       targets: [
         new LambdaFunction(idleEvent.function, {

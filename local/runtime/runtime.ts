@@ -199,7 +199,12 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
       region: REGION,
       buses: BUSES,
       clock,
-      deliver: (event) => publish(event),
+      // As in the stack, the rules (Session Idle → idle-event among them) are on the
+      // session-janitor bus: an event put on the default bus is only seen by followers.
+      deliver: (event, to) => {
+        if (to === EVENT_BUS) publish(event);
+        else for (const follower of followers) follower(event);
+      },
       follow: (write) => {
         followers.add(write);
         return () => followers.delete(write);

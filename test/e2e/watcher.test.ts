@@ -1,3 +1,4 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionIdleEventSchema } from '../../lib/idle/schema.js';
 import { actionStatusEventSchema } from '../../lib/outcomes/event.js';
@@ -81,5 +82,56 @@ describe("the simulated fleet's watcher: an idle time-out on a host", () => {
         trigger: { kind: 'idle-event', eventId: event.id },
       }),
     ]);
+  });
+});
+
+describe('a Session Idle event on the default bus', () => {
+  it('reaches no function: the rule is on the session-janitor bus, as in the stack', async () => {
+    const { runtime } = e2e;
+    const host = e2e.hostId('RDSH-DE-02');
+    const sessionId = runtime.fleet.addSession(host, {
+      user: 'CORP\\e2e.default',
+      state: 'disconnected',
+      idleMinutes: 90,
+      disconnectedMinutes: 60,
+    });
+    const before = runtime.invocations()['idle-event'];
+    const client = new EventBridgeClient({
+      endpoint: runtime.eventsEndpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' },
+      maxAttempts: 1,
+    });
+    const detail = {
+      instanceId: host,
+      sessionId,
+      userName: 'e2e.default',
+      state: 'disconnected',
+      idleMinutes: 90,
+      logonTime: null,
+      observedAt: runtime.fleet.now().toISOString(),
+    };
+    const entry = {
+      Source: 'session-janitor.host',
+      DetailType: 'Session Idle',
+      Resources: [`arn:aws:ec2:us-east-1:000000000000:instance/${host}`],
+      Detail: JSON.stringify(detail),
+    };
+    try {
+      const answer = await client.send(
+        new PutEventsCommand({ Entries: [{ ...entry, EventBusName: 'default' }] })
+      );
+      expect(answer.FailedEntryCount).toBe(0);
+      await runtime.settle();
+      expect(runtime.invocations()['idle-event']).toBe(before);
+
+      await client.send(
+        new PutEventsCommand({ Entries: [{ ...entry, EventBusName: 'session-janitor' }] })
+      );
+      await runtime.settle();
+      expect(runtime.invocations()['idle-event']).toBe(before + 1);
+    } finally {
+      client.destroy();
+    }
   });
 });

@@ -89,6 +89,23 @@ export function dispatchDeadline(
   return new Date(sentAt.getTime() + overdueAfterSeconds(deps) * 1000);
 }
 
+/** A host's plan with its sends recorded: what a budget is asked for before anything is sent. */
+export interface RecordedPlan {
+  input: PlanDispatch;
+  sends: Recorded[];
+  /** Sends this call recorded for the first time: the only ones a budget is asked for. */
+  fresh: number;
+  /** This call recorded the plan's first send, which exactly one of several deliveries does. */
+  first: boolean;
+}
+
+interface Recorded {
+  plan: Plan;
+  action: Action;
+  /** This call recorded it. */
+  fresh: boolean;
+}
+
 /**
  * Records a host's planned actions (idempotently: a repeated event finds the same actions), sends
  * the ones to send, and ends the others as `skipped` with the policy's reason. An action a
@@ -99,16 +116,47 @@ export async function dispatchPlan(
   deps: DispatchDeps,
   input: PlanDispatch
 ): Promise<PlanDispatchResult> {
-  const sends = input.planned.filter((plan) => plan.skip === null);
-  const recordedSends = await record(deps, input, sends);
-  const freshSends = recordedSends.filter((r) => r.fresh).length;
-  const grant: QuotaGrant =
-    input.claim && freshSends > 0
-      ? await input.claim(freshSends, recordedSends[0]?.fresh === true)
-      : { granted: freshSends, refused: { limit: 'fleet-limit', detail: '' } };
+  const recorded = await recordPlan(deps, input);
+  const grant =
+    input.claim && recorded.fresh > 0
+      ? await input.claim(recorded.fresh, recorded.first)
+      : noBudget(recorded.fresh);
+  return sendPlan(deps, recorded, grant);
+}
+
+/** A grant of every send asked for, where no budget applies. */
+export function noBudget(wanted: number): QuotaGrant {
+  return { granted: wanted, refused: { limit: 'fleet-limit', detail: '' } };
+}
+
+/** The first half of {@link dispatchPlan}: the plan's sends recorded, nothing sent. */
+export async function recordPlan(deps: DispatchDeps, input: PlanDispatch): Promise<RecordedPlan> {
+  const sends = await record(
+    deps,
+    input,
+    input.planned.filter((plan) => plan.skip === null)
+  );
+  return {
+    input,
+    sends,
+    fresh: sends.filter((r) => r.fresh).length,
+    first: sends[0]?.fresh === true,
+  };
+}
+
+/**
+ * The second half of {@link dispatchPlan}: the plan's other actions recorded, then each sent or
+ * ended. Of the fresh sends, those past what `grant` allows end `skipped` with its reason.
+ */
+export async function sendPlan(
+  deps: DispatchDeps,
+  recorded: RecordedPlan,
+  grant: QuotaGrant
+): Promise<PlanDispatchResult> {
+  const { input } = recorded;
   // A host limit the plan applied holds only if the host got that many: when the budget refused
   // some of its sends, the plans held back for the host limit were held back by the budget.
-  const budgetShort = grant.granted < freshSends;
+  const budgetShort = grant.granted < recorded.fresh;
   const held = input.planned
     .filter((plan) => plan.skip !== null)
     .map((plan) =>
@@ -116,12 +164,12 @@ export async function dispatchPlan(
         ? reskip(plan, grant.refused.limit, grant.refused.detail)
         : plan
     );
-  const recorded = [...recordedSends, ...(await record(deps, input, held))];
+  const all = [...recorded.sends, ...(await record(deps, input, held))];
 
   const actions: Action[] = [];
   let retry = false;
   let sendsSeen = 0;
-  for (const { plan, action, fresh } of recorded) {
+  for (const { plan, action, fresh } of all) {
     if (action.status !== 'planned') {
       actions.push(action);
       continue;
@@ -149,8 +197,8 @@ async function record(
   deps: DispatchDeps,
   input: PlanDispatch,
   plans: readonly Plan[]
-): Promise<{ plan: Plan; action: Action; fresh: boolean }[]> {
-  const recorded: { plan: Plan; action: Action; fresh: boolean }[] = [];
+): Promise<Recorded[]> {
+  const recorded: Recorded[] = [];
   for (const plan of plans) {
     try {
       const { action, alreadyExisted } = await deps.ledger.createAction(

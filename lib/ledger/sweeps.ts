@@ -60,6 +60,17 @@ export interface SweepStore {
     options?: { at?: Date }
   ): Promise<{ counted: boolean }>;
   /**
+   * {@link addToSweepOnce} for several hosts of one listing command in one UpdateItem (a batch of
+   * status records holds many hosts of the same command): their deltas added together unless one
+   * of them was counted before, in which case each is added on its own. Returns the keys counted.
+   */
+  addEachToSweepOnce(
+    id: string,
+    shard: string,
+    counts: readonly { key: string; deltas: Partial<SweepCounters> }[],
+    options?: { at?: Date }
+  ): Promise<{ counted: string[] }>;
+  /**
    * Takes up to `wanted` units of `counter` without letting it pass `max`, across concurrent
    * callers (a fleet-wide cap on actions per sweep). `granted` may be less than asked, or 0;
    * `total` is the counter after the claim. `add`: more counters added in the same write, when
@@ -83,6 +94,14 @@ const deltasSchema = z
   .refine((d) => Object.keys(d).length > 0, 'at least one counter');
 const countedKeySchema = z.string().min(1).max(128);
 const onceSchema = z.object({ shard: countedKeySchema, key: countedKeySchema });
+/** A listing command names at most 50 hosts; so does one write of its counted hosts. */
+const eachSchema = z.object({
+  shard: countedKeySchema,
+  counts: z
+    .array(z.object({ key: countedKeySchema, deltas: deltasSchema }))
+    .min(1)
+    .max(50),
+});
 /** A listing command's item: the string set of its hosts counted so far. */
 const COUNTED_KEYS = 'countedKeys';
 const HOSTS_SK = 'HOSTS#';
@@ -202,23 +221,24 @@ export function createSweepStore(deps: {
   }
 
   /**
-   * Adds `deltas` to the listing command's item unless `key` is in its set already. The item is
-   * made by its first host; made for a sweep that does not exist, it is taken back.
+   * Adds `deltas` to the listing command's item unless one of `keys` is in its set already. The
+   * item is made by its first host; made for a sweep that does not exist, it is taken back.
    */
   async function addOnce(
     id: string,
-    once: { shard: string; key: string },
+    shard: string,
+    keys: readonly string[],
     deltas: Partial<SweepCounters>,
     at: Date
   ): Promise<boolean> {
     const entries = Object.entries(deltas);
-    const key = { pk: sweepPk(id), sk: `${HOSTS_SK}${once.shard}` };
+    const key = { pk: sweepPk(id), sk: `${HOSTS_SK}${shard}` };
     try {
       const out = await client.send(
         new UpdateCommand({
           TableName: tableName,
           Key: key,
-          ConditionExpression: 'NOT contains(#counted, :key)',
+          ConditionExpression: keys.map((_, i) => `NOT contains(#counted, :key${i})`).join(' AND '),
           UpdateExpression:
             'SET #type = :type, expiresAt = if_not_exists(expiresAt, :expiresAt) ' +
             `ADD #counted :keySet, ${entries.map((_, i) => `#c${i} :v${i}`).join(', ')}`,
@@ -230,8 +250,8 @@ export function createSweepStore(deps: {
           ExpressionAttributeValues: {
             ':type': 'sweep-hosts',
             ':expiresAt': epochSeconds(at, retentionDays),
-            ':key': once.key,
-            ':keySet': new Set([once.key]),
+            ...Object.fromEntries(keys.map((k, i) => [`:key${i}`, k])),
+            ':keySet': new Set(keys),
             ...Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
           },
           ReturnValues: 'UPDATED_OLD',
@@ -308,7 +328,36 @@ export function createSweepStore(deps: {
       check(keySchema, id, 'sweepId');
       const valid = check(onceSchema, once, 'once');
       const validDeltas = check(deltasSchema, deltas, 'deltas');
-      return { counted: await addOnce(id, valid, validDeltas, options.at ?? clock()) };
+      const counted = await addOnce(
+        id,
+        valid.shard,
+        [valid.key],
+        validDeltas,
+        options.at ?? clock()
+      );
+      return { counted };
+    },
+
+    async addEachToSweepOnce(id, shard, counts, options = {}) {
+      check(keySchema, id, 'sweepId');
+      const valid = check(eachSchema, { shard, counts }, 'counts');
+      const at = options.at ?? clock();
+      const keys = valid.counts.map((c) => c.key);
+      if (new Set(keys).size === keys.length) {
+        const total: Partial<SweepCounters> = {};
+        for (const { deltas } of valid.counts) {
+          for (const [c, v] of Object.entries(deltas) as [SweepCounter, number][]) {
+            total[c] = (total[c] ?? 0) + v;
+          }
+        }
+        if (await addOnce(id, valid.shard, keys, total, at)) return { counted: keys };
+      }
+      // Some host was counted before (a redelivered record): each counts or not on its own.
+      const counted: string[] = [];
+      for (const { key, deltas } of valid.counts) {
+        if (await addOnce(id, valid.shard, [key], deltas, at)) counted.push(key);
+      }
+      return { counted };
     },
 
     async claimSweepQuota(id, claim, options = {}) {

@@ -84,6 +84,29 @@ describe('sweep records', () => {
     expect(orphans.Items).toEqual([]);
   });
 
+  it('counts several keys of a command in one write, and each on its own when one was counted', async () => {
+    const { sweep } = await fx.ledger.recordSweep({ id: sweepId(), scheduledAt });
+    const shard = '11111111-2222-3333-4444-666666666666';
+    const host = (n: number) => `i-0${String(n).padStart(16, '0')}`;
+    const counts = (hosts: number[]) =>
+      hosts.map((n) => ({ key: host(n), deltas: { sessionsSeen: n } }));
+
+    expect(await fx.ledger.addEachToSweepOnce(sweep.id, shard, counts([1, 2, 3]))).toEqual({
+      counted: [host(1), host(2), host(3)],
+    });
+    // A redelivered batch with one new host, and a host twice in one batch.
+    expect(await fx.ledger.addEachToSweepOnce(sweep.id, shard, counts([2, 4, 4]))).toEqual({
+      counted: [host(4)],
+    });
+    expect((await fx.ledger.getSweep(sweep.id))?.counters.sessionsSeen).toBe(1 + 2 + 3 + 4);
+    await expect(
+      fx.ledger.addEachToSweepOnce(sweep.id, shard, counts(Array.from({ length: 51 }, (_, i) => i)))
+    ).rejects.toBeInstanceOf(InvalidLedgerInputError);
+    await expect(
+      fx.ledger.addEachToSweepOnce('sw-none', shard, counts([1]))
+    ).rejects.toBeInstanceOf(SweepNotFoundError);
+  });
+
   it('keeps each item small however many hosts a sweep counts: one per listing command', async () => {
     const { sweep } = await fx.ledger.recordSweep({ id: sweepId(), scheduledAt });
     const commands = Array.from(

@@ -21,6 +21,8 @@ export interface RuntimeOptions {
   forwardEvents?: string;
   /** What runs each SSM invocation: the TypeScript stand-in, or the document's real script. */
   hostScript: HostScriptMode;
+  /** The session hosts' RDS idle limit (MaxIdleTime), minutes; absent: none. */
+  idleLimitMinutes?: number;
 }
 
 /**
@@ -52,6 +54,9 @@ fleet, the four functions, an event bus, a scheduler and the HTTP API, all on 12
   --in-memory        keep nothing on disk                               JANITOR_IN_MEMORY=1
   --host-script M    typescript (the stand-in, default) or pwsh (the    JANITOR_HOST_SCRIPT
                      document's real script; npm run setup:pwsh first)
+  --idle-limit M     the session hosts' RDS idle limit, minutes: they   JANITOR_IDLE_LIMIT
+                     disconnect sessions idle that long and the watcher
+                     puts event 40 (reason 3) (default: none)
   --forward-events URL                                                  JANITOR_FORWARD_EVENTS
                      POST each ticket action's Action Status-change
                      event to URL, as the stack's ticketWebhook does
@@ -104,6 +109,7 @@ export function parseRuntimeOptions(
         'in-memory': { type: 'boolean' },
         'host-script': { type: 'string' },
         'forward-events': { type: 'string' },
+        'idle-limit': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -138,8 +144,12 @@ export function parseRuntimeOptions(
   if (forwardEvents !== undefined && !/^https?:\/\/[^\s]+$/.test(forwardEvents)) {
     throw new OptionsError(`--forward-events must be an http(s) URL, got "${forwardEvents}"`);
   }
+  const idleLimit = pick('idle-limit', 'JANITOR_IDLE_LIMIT');
   return {
     ...(forwardEvents === undefined ? {} : { forwardEvents }),
+    ...(idleLimit === undefined
+      ? {}
+      : { idleLimitMinutes: integer('idle-limit', idleLimit, 1, 71_582) }),
     port: integer('port', pick('port', 'JANITOR_PORT') ?? '3000', 0, 65_535),
     dynamodbPort: integer(
       'dynamodb-port',

@@ -169,6 +169,12 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
       durationScale: options.durationScale ?? 1,
       liveSessions: options.liveSessions ?? true,
     });
+    if (options.idleLimitMinutes !== undefined) {
+      for (const host of fleet.instances()) {
+        if (host.role === 'session-host')
+          fleet.setIdleLimit(host.instanceId, options.idleLimitMinutes);
+      }
+    }
     const clock = () => fleet.now();
     const simulated = options.timeScale > 0 && !pwsh;
     const ssm = await startLocalSsm({

@@ -43,12 +43,15 @@ export async function startE2e(
     fleet = 12,
     forwardEvents,
     idleEvents = false,
+    idleLimitMinutes,
   }: {
     hostScript?: HostScriptMode;
     fleet?: number;
     forwardEvents?: string;
     /** Publish the fleet's Session Idle notices (its watcher's among them). */
     idleEvents?: boolean;
+    /** `--idle-limit`: the session hosts' RDS idle limit. */
+    idleLimitMinutes?: number;
   } = {}
 ): Promise<E2e> {
   const dir = await mkdtemp(join(tmpdir(), 'janitor-e2e-'));
@@ -75,6 +78,7 @@ export async function startE2e(
     ssmTiming: { pendingMs: 1, msPerSecond: hostScript === 'pwsh' ? 1000 : 50, eventDelayMs: 1 },
     hostScript,
     forwardEvents,
+    ...(idleLimitMinutes === undefined ? {} : { idleLimitMinutes }),
   });
   const names = new Map(runtime.fleet.instances().map((i) => [i.computerName, i.instanceId]));
 

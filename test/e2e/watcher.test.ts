@@ -15,7 +15,8 @@ let e2e: E2e;
 const seen: AnyEventBridgeEvent[] = [];
 
 beforeAll(async () => {
-  e2e = await startE2e(POLICY, { idleEvents: true });
+  // As `npm start -- --idle-limit 60`: every session host disconnects sessions idle an hour.
+  e2e = await startE2e(POLICY, { idleEvents: true, idleLimitMinutes: 60 });
   e2e.runtime.bus.addRule({
     name: 'test-capture',
     matches: () => true,
@@ -29,7 +30,6 @@ describe("the simulated fleet's watcher: an idle time-out on a host", () => {
     const { runtime } = e2e;
     const host = e2e.hostId('RDSH-US-02');
     const sessionId = runtime.fleet.addSession(host, { user: 'CORP\\e2e.watch', idleMinutes: 57 });
-    runtime.fleet.setIdleLimit(host, 60);
 
     // The host disconnects the session at its limit (minute 3); the watcher's event reaches the
     // bus when the advance returns, the disconnect 3 minutes old by then.

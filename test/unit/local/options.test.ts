@@ -23,6 +23,18 @@ describe('runtime options', () => {
     });
   });
 
+  it("sets the session hosts' RDS idle limit with --idle-limit or JANITOR_IDLE_LIMIT, minutes", () => {
+    expect(parseRuntimeOptions(['--idle-limit', '30'], {})).toMatchObject({ idleLimitMinutes: 30 });
+    expect(parseRuntimeOptions([], { JANITOR_IDLE_LIMIT: '45' })).toMatchObject({
+      idleLimitMinutes: 45,
+    });
+    for (const bad of ['0', '1.5', 'ten', '71583']) {
+      expect(() => parseRuntimeOptions(['--idle-limit', bad], {})).toThrow(
+        /--idle-limit must be an integer from 1 to 71582/
+      );
+    }
+  });
+
   it('runs the real script under pwsh with --host-script pwsh or JANITOR_HOST_SCRIPT=pwsh', () => {
     expect(parseRuntimeOptions(['--host-script', 'pwsh'], {})).toMatchObject({
       hostScript: 'pwsh',

@@ -46,6 +46,7 @@ async function main(): Promise<number> {
   );
   console.log(`session-janitor is running on this machine (simulated fleet of ${instances.length} hosts, seed ${options.seed})
   API        ${runtime.apiUrl}
+  console    ${runtime.apiUrl}/   (sign in with the token in ${runtime.localFile})
   DynamoDB   ${runtime.dynamodbEndpoint}   (dynalite, ${options.inMemory ? 'in memory' : `data in ${options.dataDir}`})
   SSM        ${runtime.ssmEndpoint}
   events     ${runtime.eventsEndpoint}   (EventBridge PutEvents; aws events put-events --endpoint-url …)

@@ -1,7 +1,11 @@
 import type { Action } from '../actions/model.js';
 import { InvalidCursorError } from '../ledger/errors.js';
 import type { Page } from '../ledger/ledger.js';
+import { isConsole } from '../policy/plan.js';
+import { namedGroups, resolveGroup } from '../policy/schema.js';
+import { matchExclusion } from '../policy/users.js';
 import type { HostEnvelope } from '../ssm/host-contract.js';
+import { findHostGroup } from '../ssm/instances.js';
 import { sessionListingOf, shellListingOf } from '../ssm/listing.js';
 import type { ListOptions } from '../ssm/parameters.js';
 import type { RemoteShell } from '../windows/shells.js';
@@ -72,7 +76,32 @@ export interface HostSessions {
   culture: string;
   hostTimeUtc: string;
   sessions: QuserSession[];
+  /** What the host's policy group says of these sessions: the console shows it as the future. */
+  policy: HostSessionPolicy;
   warnings: string[];
+}
+
+/**
+ * The host's policy group's thresholds, and per session what decides before them: the console,
+ * an exclusion, and for a disconnected session the host's WTS disconnect time (which the sweep
+ * counts from when it has no disconnect of its own on record).
+ */
+export interface HostSessionPolicy {
+  group: string;
+  disconnectIdleMinutes: number | null;
+  logoffIdleMinutes: number | null;
+  logoffDisconnectedMinutes: number | null;
+  /** A logoff of an active session is announced this long before it (`warn.minutesBefore`). */
+  warnMinutesBefore: number | null;
+  dryRun: boolean;
+  sessions: Array<{
+    id: number;
+    console: boolean;
+    /** The exclusion pattern the user matches, or `null`. */
+    excludedBy: string | null;
+    /** ISO 8601 UTC, the host's WTS DisconnectTime; `null` when it has none. */
+    disconnectedSince: string | null;
+  }>;
 }
 
 /** `GET /v1/hosts/{instanceId}/sessions`: `quser` on the host, now, parsed in its culture. */
@@ -83,11 +112,32 @@ export async function listHostSessions(deps: ApiDeps, instanceId: string): Promi
     'ListSessions',
     sessionListingOf
   );
+  const groupName = await findHostGroup(
+    { ssm: deps.ssm, retry: deps.retry },
+    instanceId,
+    deps.groupTagKey,
+    namedGroups(deps.policy)
+  );
+  const group = resolveGroup(deps.policy, groupName);
   return {
     instanceId,
     culture: envelope.culture,
     hostTimeUtc: envelope.hostTimeUtc,
     sessions: parsed.rows,
+    policy: {
+      group: group.name,
+      disconnectIdleMinutes: group.disconnectIdleMinutes,
+      logoffIdleMinutes: group.logoffIdleMinutes,
+      logoffDisconnectedMinutes: group.logoffDisconnectedMinutes,
+      warnMinutesBefore: group.warn?.minutesBefore ?? null,
+      dryRun: group.dryRun,
+      sessions: parsed.rows.map((row) => ({
+        id: row.id,
+        console: isConsole(row, parsed.consoleSessionId),
+        excludedBy: matchExclusion({ userName: row.userName }, group.excludedUsers),
+        disconnectedSince: parsed.disconnectTimes.get(row.id) ?? null,
+      })),
+    },
     warnings: parsed.warnings.filter((w) => w !== 'empty output'),
   };
 }

@@ -8,6 +8,7 @@ import type {
 } from 'aws-lambda';
 import { matchRoute } from '../../lib/api/routes.js';
 import { lambdaContext } from '../runtime/lambda-context.js';
+import { type ConsoleSite, serveConsole } from './console-site.js';
 import type { TokenAuthority } from './tokens.js';
 
 export type ApiHandler = (
@@ -41,6 +42,8 @@ export async function startHttpGateway(options: {
   handler: ApiHandler;
   routes: readonly Route[];
   tokens: TokenAuthority;
+  /** The web console, served at every path outside `/v1/` (API Gateway leaves those to CloudFront). */
+  console?: ConsoleSite;
   port?: number;
   host?: string;
 }): Promise<HttpGateway> {
@@ -76,10 +79,18 @@ export async function startHttpGateway(options: {
 async function serve(
   req: IncomingMessage,
   res: ServerResponse,
-  options: { handler: ApiHandler; routes: readonly Route[]; tokens: TokenAuthority }
+  options: {
+    handler: ApiHandler;
+    routes: readonly Route[];
+    tokens: TokenAuthority;
+    console?: ConsoleSite;
+  }
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const method = (req.method ?? 'GET').toUpperCase();
+  if (options.console && !url.pathname.startsWith('/v1/') && url.pathname !== '/v1') {
+    return serveConsole(options.console, method, url.pathname, res);
+  }
   const match = matchRoute(method, url.pathname, options.routes);
   if (!match) return send(res, 404, { message: 'Not Found' });
 

@@ -72,7 +72,12 @@ export class StartupError extends Error {
   }
 }
 
+/** Where the console's build lands (`npm run build:console`; `npm start` builds it when stale). */
+export const CONSOLE_DIR = 'console/dist';
+
 export interface StartRuntimeOptions extends RuntimeOptions {
+  /** The built console served at the API's root. @default `console/dist` */
+  consoleDir?: string;
   /** Where `local.json` goes. @default `.janitor` */
   janitorDir?: string;
   /** One line per action, sweep and notable event. @default no output */
@@ -325,6 +330,11 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
       handler: heldApiHandler,
       routes: API_ROUTES,
       tokens,
+      console: {
+        dir: resolve(options.consoleDir ?? CONSOLE_DIR),
+        // Same origin as the API; sign-in with a token (the operator's in local.json, or another).
+        config: { apiUrl: '', auth: { kind: 'token', tokenFile: '.janitor/local.json' } },
+      },
       port: options.port,
     }).catch((error: NodeJS.ErrnoException) => {
       throw new StartupError(

@@ -143,8 +143,13 @@ export const FUNCTION_TIMEOUT_SECONDS = {
  *
  * - `byHost`: a host's history in time order (`HOST#<instanceId>`, `<createdAt>#<actionId>`).
  * - `byTicket`: API actions of a ticket (`TICKET#<ticketId>`, `<createdAt>#<actionId>`); it also
- *   holds, under `USER#<bare user name>`, the record of each user an action cut off (an SMB
- *   session ended by client, a file closed by path), so that a user's story needs no new index.
+ *   holds a sweep's own actions (`SWEEP#<sweepId>`, `<createdAt>#<actionId>`), and one entry per
+ *   sweep (`SWEEPS`, `<scheduledAt>#<sweepId>`) so that sweeps list newest first without a Scan.
+ * - `byUser`: sparse, every action that targets a user (a session's expected user, an SMB
+ *   session's user, a shell's owner) and the record of each other user an action cut off (an SMB
+ *   session ended by client, a file closed by path): `USER#<bare user name, lowercased>`,
+ *   `<createdAt>#<actionId>`, with `userKeys` (the lowercased names, domain and all) to tell
+ *   domains apart.
  * - `byCommand`: the action behind a status event (`CMD#<commandId>#<instanceId>`,
  *   `<dispatchedAt>#<actionId>`).
  * - `byDeadline`: sparse, only open actions carry its keys (`OPEN`, `<deadline>#<actionId>`): the
@@ -167,12 +172,15 @@ export const LEDGER_TABLE = {
     { name: 'gsi3sk', type: 'S' },
     { name: 'gsi4pk', type: 'S' },
     { name: 'gsi4sk', type: 'S' },
+    { name: 'gsi5pk', type: 'S' },
+    { name: 'gsi5sk', type: 'S' },
   ],
   globalSecondaryIndexes: [
     { indexName: 'byHost', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'ALL' },
     { indexName: 'byTicket', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', projection: 'ALL' },
     { indexName: 'byCommand', partitionKey: 'gsi3pk', sortKey: 'gsi3sk', projection: 'ALL' },
     { indexName: 'byDeadline', partitionKey: 'gsi4pk', sortKey: 'gsi4sk', projection: 'ALL' },
+    { indexName: 'byUser', partitionKey: 'gsi5pk', sortKey: 'gsi5sk', projection: 'ALL' },
   ],
   timeToLiveAttribute: 'expiresAt',
   billingMode: 'PAY_PER_REQUEST',
@@ -205,7 +213,7 @@ export type ApiScopeName = keyof typeof API_SCOPES;
 
 /** What each scope allows, as the identity provider shows it. */
 export const API_SCOPE_DESCRIPTIONS: Record<ApiScopeName, string> = {
-  read: 'Read actions, host sessions and open files',
+  read: 'Read actions, sweeps, hosts, host sessions and open files',
   act: 'Disconnect sessions and notify users',
   logoff: 'Log users off',
   files: 'End SMB sessions and close open files',
@@ -230,6 +238,9 @@ export const ROUTE_NAMES = [
   'listHostSessions',
   'listHostOpenFiles',
   'listHostShells',
+  'listHosts',
+  'listSweeps',
+  'getSweep',
 ] as const;
 export type RouteName = (typeof ROUTE_NAMES)[number];
 
@@ -269,4 +280,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     path: '/v1/hosts/{instanceId}/shells',
     scopes: [API_SCOPES.read],
   },
+  { name: 'listHosts', method: 'GET', path: '/v1/hosts', scopes: [API_SCOPES.read] },
+  { name: 'listSweeps', method: 'GET', path: '/v1/sweeps', scopes: [API_SCOPES.read] },
+  { name: 'getSweep', method: 'GET', path: '/v1/sweeps/{id}', scopes: [API_SCOPES.read] },
 ];

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { API_SCOPES, OPERATION_SCOPES, type RouteName } from '../contract.js';
 import { type Caller, requireScope } from './auth.js';
 import type { ApiDeps } from './deps.js';
+import { getSweep, listHosts, listSweeps } from './fleet.js';
 import {
   getAction,
   listActions,
@@ -13,11 +14,14 @@ import { type RequestedAction, requestAction } from './request-action.js';
 import {
   actionIdParamSchema,
   hostParamSchema,
+  hostsQuerySchema,
   listQuerySchema,
   openFilesQuerySchema,
   operationOf,
   parseActionRequest,
   parseOr400,
+  sweepIdParamSchema,
+  sweepsQuerySchema,
 } from './schemas.js';
 
 /**
@@ -120,6 +124,17 @@ export async function answerRequest(
       const { instanceId } = parseOr400(hostParamSchema, params, 'path');
       parseOr400(z.strictObject({}), query, 'query');
       return found(await listHostShells(deps, instanceId));
+    }
+    case 'listHosts': {
+      parseOr400(z.strictObject({}), params, 'path');
+      return found(await listHosts(deps, parseOr400(hostsQuerySchema, query, 'query')));
+    }
+    case 'listSweeps':
+      return found(await listSweeps(deps, parseOr400(sweepsQuerySchema, query, 'query')));
+    case 'getSweep': {
+      const { id } = parseOr400(sweepIdParamSchema, params, 'path');
+      parseOr400(z.strictObject({}), query, 'query');
+      return found(await getSweep(deps, id));
     }
     case 'listHostOpenFiles': {
       const { instanceId } = parseOr400(hostParamSchema, params, 'path');

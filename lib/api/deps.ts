@@ -14,7 +14,11 @@ export interface ApiDeps extends SendSettings, HostTags {
     | 'releaseResume'
     | 'listByHost'
     | 'listByTicket'
-    | 'listAffectedByUser'
+    | 'listByUser'
+    | 'listSweeps'
+    | 'getSweep'
+    | 'getSweepHosts'
+    | 'summarizeSweepActions'
   >;
   /** Its exclusions bind ticket actions too (the host's group, by its policy-group tag). */
   policy: Policy;

@@ -25,7 +25,7 @@ export async function getAction(deps: Pick<ApiDeps, 'ledger'>, id: string): Prom
 
 /**
  * `GET /v1/actions?instanceId=…|ticketId=…|userName=…`: newest first, paged by an opaque cursor.
- * By user: the actions whose host reported closing something of that user's.
+ * By user: every action that targeted that user or whose host reported closing something of theirs.
  */
 export async function listActions(
   deps: Pick<ApiDeps, 'ledger'>,
@@ -33,15 +33,7 @@ export async function listActions(
 ): Promise<Page<Action>> {
   const page = { limit: query.limit, cursor: query.cursor ?? null, order: 'desc' } as const;
   try {
-    if (query.userName !== undefined) {
-      const records = await deps.ledger.listAffectedByUser(query.userName, page);
-      const actions: Action[] = [];
-      for (const record of records.items) {
-        const action = await deps.ledger.getAction(record.actionId);
-        if (action !== null) actions.push(action);
-      }
-      return { items: actions, cursor: records.cursor };
-    }
+    if (query.userName !== undefined) return await deps.ledger.listByUser(query.userName, page);
     return query.instanceId !== undefined
       ? await deps.ledger.listByHost(query.instanceId, page)
       : await deps.ledger.listByTicket(query.ticketId ?? '', page);

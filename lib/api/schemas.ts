@@ -183,14 +183,16 @@ export function parseActionRequest(body: unknown): ActionRequest {
   return parsed.data;
 }
 
+const cursorSchema = z.string().min(1).max(4096);
+
 export const listQuerySchema = z
   .strictObject({
     instanceId: instanceIdSchema.optional(),
     ticketId: apiTicketIdSchema.optional(),
-    /** Actions that cut this user off (a bare name: in any domain). */
+    /** Actions that targeted this user or cut them off (a bare name: in any domain). */
     userName: hostValue('UserName').optional(),
     limit: z.coerce.number().int().min(1).max(100).default(25),
-    cursor: z.string().min(1).max(4096).optional(),
+    cursor: cursorSchema.optional(),
   })
   .refine(
     (q) => [q.instanceId, q.ticketId, q.userName].filter((v) => v !== undefined).length === 1,
@@ -205,6 +207,28 @@ export const openFilesQuerySchema = z.strictObject({
   path: hostValue('PathFilter').optional(),
   /** The page after this file id: the previous answer's `next.afterFileId`. */
   after: hostValue('AfterFileId').optional(),
+});
+
+/** `GET /v1/hosts`: SSM pages DescribeInstanceInformation by 5 to 50. */
+export const hostsQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(5).max(50).default(25),
+  cursor: cursorSchema.optional(),
+});
+
+/** `GET /v1/sweeps`: each sweep's actions are summed, so pages stay short. */
+export const sweepsQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(50).default(10),
+  cursor: cursorSchema.optional(),
+});
+
+/** A sweep's id as the sweep derives it from its scheduled time. */
+export const sweepIdParamSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(
+      /^sw-\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/,
+      'must be a sweep id (sw-YYYY-MM-DDTHH:MM:SSZ)'
+    ),
 });
 
 export const actionIdParamSchema = z.strictObject({ id: actionIdSchema });

@@ -56,7 +56,7 @@ interface CompleteDeps {
  */
 export async function completeFromReading(
   deps: CompleteDeps,
-  action: Pick<Action, 'id' | 'instanceId' | 'operation' | 'createdAt'>,
+  action: Pick<Action, 'id' | 'instanceId' | 'operation' | 'createdAt' | 'target'>,
   outcome: Exclude<Outcome, { status: 'pending' }>,
   reading: InvocationReading
 ): Promise<Action> {

@@ -18,6 +18,9 @@ const BOOKKEEPING = new Set([
   'gsi3sk',
   'gsi4pk',
   'gsi4sk',
+  'gsi5pk',
+  'gsi5sk',
+  'userKeys',
 ]);
 
 export const ACTION_SK = 'ACTION';
@@ -29,9 +32,15 @@ export const actionPk = (id: string) => `ACTION#${id}`;
 export const sweepPk = (id: string) => `SWEEP#${id}`;
 export const hostPartition = (instanceId: string) => `HOST#${instanceId}`;
 export const ticketPartition = (ticketId: string) => `TICKET#${ticketId}`;
-/** A user's partition on `byTicket`: by the bare name, as a bare name matches every domain. */
-export const userPartition = (userName: string) =>
-  `USER#${userName.slice(userName.indexOf('\\') + 1).toLowerCase()}`;
+/** A user's name without its domain, lowercased: `CORP\\Alice` → `alice`. */
+export const bareUser = (userName: string) =>
+  userName.slice(userName.indexOf('\\') + 1).toLowerCase();
+/** A user's partition on `byUser`: by the bare name, as a bare name matches every domain. */
+export const userPartition = (userName: string) => `USER#${bareUser(userName)}`;
+/** A sweep's own actions on `byTicket`. */
+export const sweepActionsPartition = (sweepId: string) => `SWEEP#${sweepId}`;
+/** Every sweep's entry on `byTicket`, so that sweeps list newest first. */
+export const SWEEPS_PARTITION = 'SWEEPS';
 export const affectedSk = (userName: string) => `AFFECTED#${userName.toLowerCase()}`;
 export const commandPartition = (commandId: string, instanceId: string) =>
   `CMD#${commandId}#${instanceId}`;

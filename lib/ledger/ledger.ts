@@ -7,8 +7,8 @@
  * `SWEEP#<id>`/`HOSTS#<command id>` per listing command for the hosts counted once (`sweeps.ts`); a
  * blast-radius counter of a time window is `QUOTA#<scope>#<window start>`/`QUOTA`; the first sighting
  * of a disconnect whose time the host cannot give is `SEEN#<hash>`/`SEEN` (see `sightings.ts`);
- * each user a close operation cut off is `ACTION#<id>`/`AFFECTED#<user>` (on `byTicket` under
- * `USER#<user>`).
+ * each user a close operation cut off is `ACTION#<id>`/`AFFECTED#<user>` (on `byUser` under
+ * `USER#<bare user>` when the action's own target is someone else).
  * Writes per action: create = one PutItem, dispatch = one UpdateItem, completion = one
  * UpdateItem. Reads happen only when a write is refused, to say why. A sender holds a short resume
  * lease from the creation (in the same PutItem); resuming an action whose sender died takes one
@@ -39,9 +39,7 @@ import type {
   ActionStatus,
   AffectedEntry,
   NewAction,
-  Operation,
 } from '../actions/model.js';
-import { OPERATIONS } from '../actions/model.js';
 import {
   actionIdSchema,
   actionResultSchema,
@@ -59,7 +57,6 @@ import { type CursorScope, decodeCursor, encodeCursor, type Key } from './cursor
 import {
   ActionConflictError,
   ActionNotFoundError,
-  CorruptItemError,
   InvalidLedgerInputError,
   LedgerError,
   StaleTransitionError,
@@ -69,10 +66,12 @@ import {
   actionFromItem,
   actionPk,
   affectedSk,
+  bareUser,
   commandPartition,
   epochSeconds,
   hostPartition,
   OPEN_PARTITION,
+  sweepActionsPartition,
   ticketPartition,
   userPartition,
 } from './items.js';
@@ -119,18 +118,6 @@ export interface CompleteOptions {
   from?: readonly ActionStatus[];
   /** What a close operation closed, stored with the action in the same write. */
   affected?: readonly AffectedEntry[];
-}
-
-/** One user's share of what an action closed (an `AFFECTED#` item). */
-export interface AffectedRecord {
-  actionId: string;
-  instanceId: string;
-  operation: Operation;
-  /** As the host reported it, `DOMAIN\user`. */
-  userName: string;
-  /** The action's, so that a user's records sort as the actions do. */
-  createdAt: string;
-  entries: AffectedEntry[];
 }
 
 export interface Page<T> {
@@ -215,24 +202,46 @@ export interface Ledger extends SweepStore, QuotaStore, SightingStore {
    * a crash in between leaves a retry that writes them again, never an action without them.
    */
   recordAffected(
-    action: Pick<Action, 'id' | 'instanceId' | 'operation' | 'createdAt'>,
+    action: Pick<Action, 'id' | 'instanceId' | 'operation' | 'createdAt' | 'target'>,
     entries: readonly AffectedEntry[]
   ): Promise<void>;
   /**
-   * What actions closed of a user's (by the bare name, as the host's guards match it; a
-   * `DOMAIN\user` keeps only that domain's records). Time order as {@link PageRequest} says.
+   * Every action that targeted a user or cut one off, each once, by the bare name as the host's
+   * guards match it: `alice` finds alice of every domain; `CORP\alice` finds CORP's and those
+   * recorded without a domain (quser names none), never `OTHER\alice`'s. A page may hold fewer
+   * than `limit` actions while its cursor is not null.
    */
-  listAffectedByUser(userName: string, page?: PageRequest): Promise<Page<AffectedRecord>>;
+  listByUser(userName: string, page?: PageRequest): Promise<Page<Action>>;
 }
 
-const affectedRecordSchema = z.object({
-  actionId: actionIdSchema,
-  instanceId: instanceIdSchema,
-  operation: z.enum(OPERATIONS),
-  userName: z.string(),
-  createdAt: z.iso.datetime(),
-  entries: z.array(affectedEntrySchema),
-});
+/** The user an action's own target names, if any. */
+function targetUser(target: Action['target']): string | null {
+  switch (target.kind) {
+    case 'session':
+      return target.expectedUser;
+    case 'smb':
+      return target.userName;
+    case 'shell':
+      return target.expectedOwner;
+    case 'file':
+      return null;
+  }
+}
+
+/** `byUser` keys of an item that concerns these users (all with one bare name). */
+function userIndexKeys(users: readonly string[], createdAt: string, id: string) {
+  const [first] = users;
+  if (first === undefined) return {};
+  return {
+    gsi5pk: userPartition(first),
+    gsi5sk: `${createdAt}#${id}`,
+    userKeys: new Set(users.map((u) => u.toLowerCase())),
+  };
+}
+
+const userNameSchema = z.string().min(1).max(256);
+/** Queries a user's page takes at most to fill it past other domains' entries. */
+const MAX_USER_ROUNDS = 10;
 
 const limitSchema = z.number().int().min(1).max(1000);
 /** Whole seconds, at most 31 days (SSM's longest delivery timeout, 30 days, plus slack). */
@@ -328,6 +337,14 @@ export function createLedger(options: LedgerOptions): Ledger {
       ...(action.trigger.kind === 'api'
         ? { gsi2pk: ticketPartition(action.trigger.ticketId), gsi2sk: `${createdAt}#${id}` }
         : {}),
+      ...(action.trigger.kind === 'schedule'
+        ? { gsi2pk: sweepActionsPartition(action.trigger.sweepId), gsi2sk: `${createdAt}#${id}` }
+        : {}),
+      ...userIndexKeys(
+        [targetUser(action.target)].filter((u): u is string => u !== null),
+        createdAt,
+        id
+      ),
     };
     try {
       await client.send(
@@ -464,7 +481,7 @@ export function createLedger(options: LedgerOptions): Ledger {
   }
 
   async function recordAffected(
-    action: Pick<Action, 'id' | 'instanceId' | 'operation' | 'createdAt'>,
+    action: Pick<Action, 'id' | 'instanceId' | 'operation' | 'createdAt' | 'target'>,
     entries: readonly AffectedEntry[]
   ): Promise<void> {
     check(actionIdSchema, action.id, 'actionId');
@@ -473,8 +490,18 @@ export function createLedger(options: LedgerOptions): Ledger {
       const key = entry.userName.toLowerCase();
       byUser.set(key, [...(byUser.get(key) ?? []), entry]);
     }
+    // One `byUser` entry per bare name, on the first of its items (the same on every retry), and
+    // none where the action's own item is there already: a user's listing names an action once.
+    const own = targetUser(action.target);
+    const indexed = new Map<string, string[]>();
+    for (const key of [...byUser.keys()].sort()) {
+      const bare = bareUser(key);
+      if (bare === '' || (own !== null && bareUser(own) === bare)) continue;
+      indexed.set(bare, [...(indexed.get(bare) ?? []), key]);
+    }
     for (const [key, mine] of byUser) {
       const userName = mine[0]?.userName ?? key;
+      const group = indexed.get(bareUser(key));
       await client.send(
         new PutCommand({
           TableName: tableName,
@@ -489,18 +516,65 @@ export function createLedger(options: LedgerOptions): Ledger {
             createdAt: action.createdAt,
             entries: mine,
             expiresAt: epochSeconds(clock(), retentionDays),
-            gsi2pk: userPartition(userName),
-            gsi2sk: `${action.createdAt}#${action.id}`,
+            ...(group?.[0] === key ? userIndexKeys(group, action.createdAt, action.id) : {}),
           },
         })
       );
     }
   }
 
-  function affectedFromItem(item: Record<string, unknown>): AffectedRecord {
-    const parsed = affectedRecordSchema.safeParse(item);
-    if (!parsed.success) throw new CorruptItemError(item.pk, { cause: parsed.error });
-    return parsed.data;
+  /**
+   * One page of a user's entries: actions (the item itself) and other users' records (the action
+   * read by id). A domain-qualified name skips other domains' entries by a filter, so the page
+   * is filled by a few more queries, each starting where the last stopped.
+   */
+  async function listByUser(userName: string, page: PageRequest = {}): Promise<Page<Action>> {
+    const name = check(userNameSchema, userName, 'userName');
+    const limit = check(limitSchema, page.limit ?? 50, 'limit');
+    const descending = page.order === 'desc';
+    const partition = userPartition(name);
+    const scope: CursorScope = {
+      index: 'byUser',
+      partition,
+      descending,
+      keyNames: ['gsi5pk', 'gsi5sk', LEDGER_TABLE.partitionKey, LEDGER_TABLE.sortKey],
+    };
+    let start: Key | undefined = page.cursor ? decodeCursor(scope, page.cursor) : undefined;
+    const qualified = name.includes('\\');
+    const items: Action[] = [];
+    for (let round = 0; round < MAX_USER_ROUNDS && items.length < limit; round++) {
+      const out = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: 'byUser',
+          KeyConditionExpression: 'gsi5pk = :pk',
+          ...(qualified
+            ? {
+                FilterExpression: 'contains(userKeys, :full) OR contains(userKeys, :bare)',
+                ExpressionAttributeValues: {
+                  ':pk': partition,
+                  ':full': name.toLowerCase(),
+                  ':bare': bareUser(name),
+                },
+              }
+            : { ExpressionAttributeValues: { ':pk': partition } }),
+          ScanIndexForward: !descending,
+          Limit: limit - items.length,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        })
+      );
+      for (const item of out.Items ?? []) {
+        if (item.type !== 'affected') {
+          items.push(actionFromItem(item));
+          continue;
+        }
+        const action = await getAction(String(item.actionId));
+        if (action !== null) items.push(action);
+      }
+      start = out.LastEvaluatedKey as Key | undefined;
+      if (start === undefined) break;
+    }
+    return { items, cursor: start ? encodeCursor(scope, start) : null };
   }
 
   async function leaseResume(
@@ -551,15 +625,12 @@ export function createLedger(options: LedgerOptions): Ledger {
     }
   }
 
-  async function query<T = Action>(
+  async function query(
     index: LedgerIndexName,
     partition: string,
     page: PageRequest,
-    before?: string,
-    read: (item: Record<string, unknown>) => T = actionFromItem as (
-      item: Record<string, unknown>
-    ) => T
-  ): Promise<Page<T>> {
+    before?: string
+  ): Promise<Page<Action>> {
     const gsi = LEDGER_TABLE.globalSecondaryIndexes.find((g) => g.indexName === index);
     if (!gsi) throw new LedgerError(`unknown index ${index}`);
     const limit = check(limitSchema, page.limit ?? 50, 'limit');
@@ -591,7 +662,7 @@ export function createLedger(options: LedgerOptions): Ledger {
     );
     const last = out.LastEvaluatedKey as Key | undefined;
     return {
-      items: (out.Items ?? []).map(read),
+      items: (out.Items ?? []).map(actionFromItem),
       cursor: last ? encodeCursor(scope, last) : null,
     };
   }
@@ -630,14 +701,7 @@ export function createLedger(options: LedgerOptions): Ledger {
       return query('byDeadline', OPEN_PARTITION, { ...page, order: 'asc' }, iso(now, 'now'));
     },
     recordAffected,
-    async listAffectedByUser(userName, page = {}) {
-      const name = check(z.string().min(1).max(256), userName, 'userName');
-      const found = await query('byTicket', userPartition(name), page, undefined, affectedFromItem);
-      const slash = name.indexOf('\\');
-      if (slash < 0) return found;
-      const wanted = name.toLowerCase();
-      return { ...found, items: found.items.filter((r) => r.userName.toLowerCase() === wanted) };
-    },
+    listByUser,
     ...createSweepStore({ client, tableName, retentionDays, clock }),
     ...createQuotaStore({ client, tableName, retentionDays }),
     ...createSightingStore({ client, tableName, retentionDays }),

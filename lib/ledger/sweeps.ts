@@ -4,12 +4,26 @@ import {
   GetCommand,
   PutCommand,
   paginateQuery,
+  QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import {
+  ACTION_STATUSES,
+  type ActionStatus,
+  OPERATIONS,
+  type Operation,
+} from '../actions/model.js';
 import { check, isConditionalCheckFailed, iso, keySchema } from './checks.js';
+import { type CursorScope, decodeCursor, encodeCursor, type Key } from './cursor.js';
 import { CorruptItemError, LedgerError, SweepNotFoundError } from './errors.js';
-import { epochSeconds, SWEEP_SK, sweepPk } from './items.js';
+import {
+  epochSeconds,
+  SWEEP_SK,
+  SWEEPS_PARTITION,
+  sweepActionsPartition,
+  sweepPk,
+} from './items.js';
 
 export const SWEEP_COUNTERS = ['hostsAsked', 'sessionsSeen', 'actionsPlanned', 'errors'] as const;
 export type SweepCounter = (typeof SWEEP_COUNTERS)[number];
@@ -27,6 +41,25 @@ export interface Sweep {
   startedAt: string;
   updatedAt: string;
   counters: SweepCounters;
+  /** Hosts asked per policy group; `null` before the sweep has listed its hosts. */
+  groups: Record<string, number> | null;
+}
+
+/** What a host added to a sweep's record: its sessions, or its error. */
+export type SweepHostResult = Partial<SweepCounters>;
+
+/** What a sweep's own actions came to, so far. */
+export interface SweepActions {
+  total: number;
+  byStatus: Partial<Record<ActionStatus, number>>;
+  byOperation: Partial<Record<Operation, Partial<Record<ActionStatus, number>>>>;
+  /** Skipped actions by their `result.errorCode` (`policy:excluded`, `guard:user-mismatch`…). */
+  skippedByReason: Record<string, number>;
+}
+
+export interface SweepPage {
+  items: Sweep[];
+  cursor: string | null;
 }
 
 /**
@@ -44,6 +77,17 @@ export interface SweepStore {
   ): Promise<{ sweep: Sweep; alreadyExisted: boolean }>;
   /** The sweep with its counters totalled over its items (one consistent Query). */
   getSweep(id: string): Promise<Sweep | null>;
+  /** Sweeps newest first (by scheduled time), through their `SWEEPS` entries on `byTicket`. */
+  listSweeps(page?: { limit?: number; cursor?: string | null }): Promise<SweepPage>;
+  /** Records how many hosts of each policy group the sweep asked (one UpdateItem a sweep). */
+  recordSweepGroups(id: string, groups: Record<string, number>): Promise<void>;
+  /**
+   * What each host counted through its listing command's item added (its sessions or its
+   * error). A host whose listing counted with its actions' claim is not among them.
+   */
+  getSweepHosts(id: string): Promise<Map<string, SweepHostResult>>;
+  /** The sweep's actions by status, operation and skip reason (its `SWEEP#` partition). */
+  summarizeSweepActions(id: string): Promise<SweepActions>;
   /** `actionsPlanned` so far (one GetItem of the sweep item); null: no such sweep. */
   getActionsPlanned(id: string): Promise<number | null>;
   /** Adds to the counters atomically (one UpdateItem `ADD`); concurrent adds never lose counts. */
@@ -105,6 +149,11 @@ const eachSchema = z.object({
 /** A listing command's item: the string set of its hosts counted so far. */
 const COUNTED_KEYS = 'countedKeys';
 const HOSTS_SK = 'HOSTS#';
+/** On a listing command's item, what each counted key added: `r:<key>`. */
+const RESULT_PREFIX = 'r:';
+const INDEX_SK = 'INDEX';
+const groupsSchema = z.record(z.string().min(1).max(128), count);
+const sweepLimitSchema = z.number().int().min(1).max(100);
 const claimSchema = z.object({
   counter: z.enum(FLEET_COUNTERS),
   wanted: count,
@@ -117,6 +166,7 @@ const storedSweepSchema = z.object({
   scheduledAt: z.string(),
   startedAt: z.string(),
   updatedAt: z.string(),
+  askedGroups: groupsSchema.optional(),
   ...Object.fromEntries(SWEEP_COUNTERS.map((c) => [c, count])),
 });
 
@@ -126,8 +176,8 @@ function sweepFromItem(item: Record<string, unknown>): Sweep {
   const counters = Object.fromEntries(
     SWEEP_COUNTERS.map((c) => [c, item[c] as number])
   ) as SweepCounters;
-  const { id, scheduledAt, startedAt, updatedAt } = parsed.data;
-  return { id, scheduledAt, startedAt, updatedAt, counters };
+  const { id, scheduledAt, startedAt, updatedAt, askedGroups } = parsed.data;
+  return { id, scheduledAt, startedAt, updatedAt, counters, groups: askedGroups ?? null };
 }
 
 /** A claim can lose a race only to a claim that made progress; this bounds pathological churn. */
@@ -221,17 +271,24 @@ export function createSweepStore(deps: {
   }
 
   /**
-   * Adds `deltas` to the listing command's item unless one of `keys` is in its set already. The
-   * item is made by its first host; made for a sweep that does not exist, it is taken back.
+   * Adds the hosts' deltas to the listing command's item unless one of them is in its set
+   * already, and keeps what each added (`r:<key>`) in the same write. The item is made by its
+   * first host; made for a sweep that does not exist, it is taken back.
    */
   async function addOnce(
     id: string,
     shard: string,
-    keys: readonly string[],
-    deltas: Partial<SweepCounters>,
+    counts: readonly { key: string; deltas: Partial<SweepCounters> }[],
     at: Date
   ): Promise<boolean> {
-    const entries = Object.entries(deltas);
+    const total: Partial<SweepCounters> = {};
+    for (const { deltas } of counts) {
+      for (const [c, v] of Object.entries(deltas) as [SweepCounter, number][]) {
+        total[c] = (total[c] ?? 0) + v;
+      }
+    }
+    const entries = Object.entries(total);
+    const keys = counts.map((c) => c.key);
     const key = { pk: sweepPk(id), sk: `${HOSTS_SK}${shard}` };
     try {
       const out = await client.send(
@@ -240,11 +297,13 @@ export function createSweepStore(deps: {
           Key: key,
           ConditionExpression: keys.map((_, i) => `NOT contains(#counted, :key${i})`).join(' AND '),
           UpdateExpression:
-            'SET #type = :type, expiresAt = if_not_exists(expiresAt, :expiresAt) ' +
+            'SET #type = :type, expiresAt = if_not_exists(expiresAt, :expiresAt), ' +
+            `${keys.map((_, i) => `#r${i} = :r${i}`).join(', ')} ` +
             `ADD #counted :keySet, ${entries.map((_, i) => `#c${i} :v${i}`).join(', ')}`,
           ExpressionAttributeNames: {
             '#type': 'type',
             '#counted': COUNTED_KEYS,
+            ...Object.fromEntries(keys.map((k, i) => [`#r${i}`, `${RESULT_PREFIX}${k}`])),
             ...Object.fromEntries(entries.map(([c], i) => [`#c${i}`, c])),
           },
           ExpressionAttributeValues: {
@@ -252,6 +311,7 @@ export function createSweepStore(deps: {
             ':expiresAt': epochSeconds(at, retentionDays),
             ...Object.fromEntries(keys.map((k, i) => [`:key${i}`, k])),
             ':keySet': new Set(keys),
+            ...Object.fromEntries(counts.map((c, i) => [`:r${i}`, c.deltas])),
             ...Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
           },
           ReturnValues: 'UPDATED_OLD',
@@ -272,8 +332,120 @@ export function createSweepStore(deps: {
     return (await getItem(id)) !== null;
   }
 
+  async function summarizeSweepActions(id: string): Promise<SweepActions> {
+    check(keySchema, id, 'sweepId');
+    const summary: SweepActions = { total: 0, byStatus: {}, byOperation: {}, skippedByReason: {} };
+    const pages = paginateQuery(
+      { client },
+      {
+        TableName: tableName,
+        IndexName: 'byTicket',
+        KeyConditionExpression: 'gsi2pk = :pk',
+        ExpressionAttributeValues: { ':pk': sweepActionsPartition(id) },
+        ProjectionExpression: '#status, operation, #result.errorCode',
+        ExpressionAttributeNames: { '#status': 'status', '#result': 'result' },
+      }
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) {
+        const status = item.status as ActionStatus;
+        const operation = item.operation as Operation;
+        if (!ACTION_STATUSES.includes(status) || !OPERATIONS.includes(operation)) {
+          throw new CorruptItemError(sweepActionsPartition(id));
+        }
+        summary.total++;
+        summary.byStatus[status] = (summary.byStatus[status] ?? 0) + 1;
+        const byStatus = summary.byOperation[operation] ?? {};
+        byStatus[status] = (byStatus[status] ?? 0) + 1;
+        summary.byOperation[operation] = byStatus;
+        if (status === 'skipped') {
+          const reason = String((item.result as { errorCode?: unknown })?.errorCode ?? 'unknown');
+          summary.skippedByReason[reason] = (summary.skippedByReason[reason] ?? 0) + 1;
+        }
+      }
+    }
+    return summary;
+  }
+
+  async function getSweepHosts(id: string): Promise<Map<string, SweepHostResult>> {
+    check(keySchema, id, 'sweepId');
+    const hosts = new Map<string, SweepHostResult>();
+    const pages = paginateQuery(
+      { client },
+      {
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :hosts)',
+        ExpressionAttributeValues: { ':pk': sweepPk(id), ':hosts': HOSTS_SK },
+      }
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) {
+        for (const [name, value] of Object.entries(item)) {
+          if (!name.startsWith(RESULT_PREFIX)) continue;
+          const parsed = z.partialRecord(z.enum(SWEEP_COUNTERS), count).safeParse(value);
+          if (!parsed.success) throw new CorruptItemError(item.pk, { cause: parsed.error });
+          hosts.set(name.slice(RESULT_PREFIX.length), parsed.data);
+        }
+      }
+    }
+    return hosts;
+  }
+
+  async function listSweeps(
+    page: { limit?: number; cursor?: string | null } = {}
+  ): Promise<SweepPage> {
+    const limit = check(sweepLimitSchema, page.limit ?? 10, 'limit');
+    const scope: CursorScope = {
+      index: 'byTicket',
+      partition: SWEEPS_PARTITION,
+      descending: true,
+      keyNames: ['gsi2pk', 'gsi2sk', 'pk', 'sk'],
+    };
+    const start: Key | undefined = page.cursor ? decodeCursor(scope, page.cursor) : undefined;
+    const out = await client.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: 'byTicket',
+        KeyConditionExpression: 'gsi2pk = :pk',
+        ExpressionAttributeValues: { ':pk': SWEEPS_PARTITION },
+        ScanIndexForward: false,
+        Limit: limit,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      })
+    );
+    const ids = (out.Items ?? []).map((item) => String(item.sweepId));
+    // An entry whose sweep item was never written (its first attempt died in between) is left out.
+    const sweeps = (await Promise.all(ids.map((id) => getSweep(id)))).filter(
+      (sweep): sweep is Sweep => sweep !== null
+    );
+    const last = out.LastEvaluatedKey as Key | undefined;
+    return { items: sweeps, cursor: last ? encodeCursor(scope, last) : null };
+  }
+
   return {
     getSweep,
+    listSweeps,
+    getSweepHosts,
+    summarizeSweepActions,
+
+    async recordSweepGroups(id, groups) {
+      check(keySchema, id, 'sweepId');
+      const valid = check(groupsSchema, groups, 'groups');
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: keyOf(id),
+            ConditionExpression: 'attribute_exists(pk)',
+            UpdateExpression: 'SET askedGroups = :groups',
+            ExpressionAttributeValues: { ':groups': valid },
+          })
+        );
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) throw error;
+        throw new SweepNotFoundError(id, { cause: error });
+      }
+    },
 
     async getActionsPlanned(id) {
       check(keySchema, id, 'sweepId');
@@ -290,8 +462,26 @@ export function createSweepStore(deps: {
         startedAt,
         updatedAt: startedAt,
         counters: { hostsAsked: 0, sessionsSeen: 0, actionsPlanned: 0, errors: 0 },
+        groups: null,
       };
-      const { counters, ...fields } = sweep;
+      const { counters, groups: _groups, ...fields } = sweep;
+      // The listing entry first, on an item of its own: the sweep item's counters change with
+      // every host, and an index entry of its own would be written again each time. An entry
+      // without its sweep (this attempt dies before the next write) is not listed.
+      await client.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: {
+            pk: sweepPk(id),
+            sk: INDEX_SK,
+            type: 'sweep-index',
+            sweepId: id,
+            expiresAt: epochSeconds(at, retentionDays),
+            gsi2pk: SWEEPS_PARTITION,
+            gsi2sk: `${sweep.scheduledAt}#${id}`,
+          },
+        })
+      );
       try {
         await client.send(
           new PutCommand({
@@ -331,8 +521,7 @@ export function createSweepStore(deps: {
       const counted = await addOnce(
         id,
         valid.shard,
-        [valid.key],
-        validDeltas,
+        [{ key: valid.key, deltas: validDeltas }],
         options.at ?? clock()
       );
       return { counted };
@@ -344,18 +533,12 @@ export function createSweepStore(deps: {
       const at = options.at ?? clock();
       const keys = valid.counts.map((c) => c.key);
       if (new Set(keys).size === keys.length) {
-        const total: Partial<SweepCounters> = {};
-        for (const { deltas } of valid.counts) {
-          for (const [c, v] of Object.entries(deltas) as [SweepCounter, number][]) {
-            total[c] = (total[c] ?? 0) + v;
-          }
-        }
-        if (await addOnce(id, valid.shard, keys, total, at)) return { counted: keys };
+        if (await addOnce(id, valid.shard, valid.counts, at)) return { counted: keys };
       }
       // Some host was counted before (a redelivered record): each counts or not on its own.
       const counted: string[] = [];
-      for (const { key, deltas } of valid.counts) {
-        if (await addOnce(id, valid.shard, [key], deltas, at)) counted.push(key);
+      for (const count of valid.counts) {
+        if (await addOnce(id, valid.shard, [count], at)) counted.push(count.key);
       }
       return { counted };
     },

@@ -5,7 +5,7 @@ import {
   type SSMClient,
 } from '@aws-sdk/client-ssm';
 import { INSTANCE_ID_PATTERN } from '../contract.js';
-import { callSsmPages } from './call.js';
+import { callSsm, callSsmPages } from './call.js';
 import { InvalidRequestError, SsmServiceError } from './errors.js';
 import type { RetryPolicy } from './retry.js';
 
@@ -195,4 +195,66 @@ export async function findHostGroup(
     if (await matches([group])) return group;
   }
   return null;
+}
+
+export interface ManagedPage {
+  instances: ManagedInstance[];
+  /** SSM's token for the next page; `null`: this is the last. */
+  nextToken: string | null;
+}
+
+/**
+ * One page of the Windows instances carrying the managed tag, in every ping state (so that hosts
+ * whose agent is not connected show too). A token SSM did not issue fails with its
+ * `InvalidNextToken`.
+ */
+export async function listManagedPage(
+  deps: InstancesDeps,
+  request: { tagKey: string; tagValue: string; limit: number; nextToken?: string }
+): Promise<ManagedPage> {
+  assertTag('tagKey', request.tagKey);
+  assertTag('tagValue', request.tagValue);
+  const output = await callSsm(
+    'DescribeInstanceInformation',
+    () =>
+      deps.ssm.send(
+        new DescribeInstanceInformationCommand({
+          Filters: [
+            { Key: `tag:${request.tagKey}`, Values: [request.tagValue] },
+            { Key: 'PlatformTypes', Values: ['Windows'] },
+          ],
+          MaxResults: request.limit,
+          NextToken: request.nextToken,
+        })
+      ),
+    { retry: deps.retry, retryTransient: true }
+  );
+  const instances = (output.InstanceInformationList ?? [])
+    .map(toManaged)
+    .filter((i): i is ManagedInstance => i !== null && i.platformType === 'Windows');
+  return { instances, nextToken: output.NextToken ?? null };
+}
+
+/**
+ * The named policy group of each of `instanceIds` (at most 50) that carries one: one
+ * DescribeInstanceInformation per group, as it returns no tags. The rest are in none.
+ */
+export async function groupsOfHosts(
+  deps: InstancesDeps,
+  instanceIds: readonly string[],
+  tagKey: string,
+  groups: readonly string[]
+): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  if (instanceIds.length === 0) return found;
+  for (const group of groups) {
+    const tagged = await describeAll(deps, [
+      { Key: 'InstanceIds', Values: [...instanceIds] },
+      { Key: `tag:${tagKey}`, Values: [group] },
+    ]);
+    for (const info of tagged) {
+      if (info.InstanceId && !found.has(info.InstanceId)) found.set(info.InstanceId, group);
+    }
+  }
+  return found;
 }

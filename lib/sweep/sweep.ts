@@ -101,6 +101,10 @@ export async function runSweep(
   const commandIds: string[] = [];
   const rejected: string[] = [];
   if (!repeated) {
+    await deps.ledger.recordSweepGroups(
+      sweepId,
+      Object.fromEntries(Object.entries(groups).map(([group, ids]) => [group, ids.length]))
+    );
     for (const [group, instanceIds] of Object.entries(groups)) {
       if (instanceIds.length === 0) continue;
       // Shells only where the group's policy has a word for them: no listing nobody reads.

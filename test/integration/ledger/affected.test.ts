@@ -47,26 +47,14 @@ describe('who an action cut off', () => {
     expect(done.affected).toEqual(entries);
     expect((await fx.ledger.getAction(action.id))?.affected).toEqual(entries);
 
-    const ann = await fx.ledger.listAffectedByUser('ANN');
-    expect(ann.items.map((r) => [r.userName, r.entries.map((e) => e.smbSessionId)]).sort()).toEqual(
-      [
-        ['CORP\\ann', ['11', '12']],
-        ['LAB\\ann', ['14']],
-      ]
-    );
-    const corpAnn = await fx.ledger.listAffectedByUser('corp\\ann');
-    expect(corpAnn.items).toEqual([
-      {
-        actionId: action.id,
-        instanceId: HOST,
-        operation: 'end-smb-session',
-        userName: 'CORP\\ann',
-        createdAt: action.createdAt,
-        entries: entries.slice(0, 2),
-      },
-    ]);
-    expect((await fx.ledger.listAffectedByUser('ben')).items).toHaveLength(1);
-    expect((await fx.ledger.listAffectedByUser('carl')).items).toEqual([]);
+    // By user: the action once per bare name, whichever of its domains cut that user off.
+    const ann = await fx.ledger.listByUser('ANN');
+    expect(ann.items.map((a) => a.id)).toEqual([action.id]);
+    expect((await fx.ledger.listByUser('corp\\ann')).items.map((a) => a.id)).toEqual([action.id]);
+    expect((await fx.ledger.listByUser('LAB\\ann')).items.map((a) => a.id)).toEqual([action.id]);
+    expect((await fx.ledger.listByUser('OTHER\\ann')).items).toEqual([]);
+    expect((await fx.ledger.listByUser('ben')).items).toHaveLength(1);
+    expect((await fx.ledger.listByUser('carl')).items).toEqual([]);
     // The action's own listings see the action alone, never its user items.
     expect((await fx.ledger.listByTicket('AFF-1')).items.map((a) => a.id)).toEqual([action.id]);
   });
@@ -78,14 +66,95 @@ describe('who an action cut off', () => {
       await fx.ledger.recordAffected(action, [session('CORP\\paged', String(100 + i))]);
       ids.push(action.id);
     }
-    const first = await fx.ledger.listAffectedByUser('paged', { limit: 3, order: 'desc' });
-    const rest = await fx.ledger.listAffectedByUser('paged', {
+    const first = await fx.ledger.listByUser('paged', { limit: 3, order: 'desc' });
+    const rest = await fx.ledger.listByUser('paged', {
       limit: 3,
       order: 'desc',
       cursor: first.cursor,
     });
-    const seen = [...first.items, ...rest.items].map((r) => r.actionId);
-    expect(new Set(seen)).toEqual(new Set(ids));
-    expect(seen).toHaveLength(5);
+    const seen = [...first.items, ...rest.items].map((a) => a.id);
+    expect(seen).toEqual([...ids].reverse());
+    expect(rest.cursor).toBeNull();
+  });
+});
+
+describe('every action that targeted a user', () => {
+  const HOST2 = 'i-0ddddddddddddddd2';
+  const logoff = (user: string, sessionId: number, ticketId: string) =>
+    fx.ledger.createAction({
+      operation: 'logoff',
+      instanceId: HOST2,
+      target: { kind: 'session', sessionId, expectedUser: user },
+      trigger: { kind: 'api', ticketId, caller: 'desk' },
+      reason: 'stuck',
+      policy: null,
+      dryRun: false,
+    });
+
+  it('finds session, shell and SMB targets by bare name, and tells domains apart', async () => {
+    const bare = (await logoff('dora', 2, 'USR-1')).action; // as quser names her: no domain
+    const corp = (await logoff('CORP\\Dora', 3, 'USR-2')).action;
+    const other = (await logoff('OTHER\\dora', 4, 'USR-3')).action;
+    const shell = (
+      await fx.ledger.createAction({
+        operation: 'end-shell',
+        instanceId: HOST2,
+        target: {
+          kind: 'shell',
+          shellId: '3F2504E0-4F89-11D3-9A0C-0305E82C3301',
+          expectedOwner: 'CORP\\dora',
+        },
+        trigger: { kind: 'schedule', sweepId: 'sw-2026-01-01T00:00:00Z' },
+        reason: 'idle shell',
+        policy: 'default',
+        dryRun: false,
+      })
+    ).action;
+    const smb = (
+      await fx.ledger.createAction({
+        operation: 'end-smb-session',
+        instanceId: HOST2,
+        target: { kind: 'smb', clientName: null, userName: 'dora' },
+        trigger: { kind: 'api', ticketId: 'USR-4', caller: 'desk' },
+        reason: 'laptop stolen',
+        policy: null,
+        dryRun: false,
+      })
+    ).action;
+    // The host reports closing two domains' dora: her own record is the action itself.
+    await fx.ledger.recordAffected(smb, [
+      { userName: 'CORP\\dora', client: 'PC1', smbSessionId: '1' },
+      { userName: 'OTHER\\dora', client: 'PC2', smbSessionId: '2' },
+    ]);
+    const newestFirst = [smb, shell, other, corp, bare].map((a) => a.id);
+
+    const ids = async (name: string) =>
+      (await fx.ledger.listByUser(name, { order: 'desc' })).items.map((a) => a.id);
+    expect(await ids('DORA')).toEqual(newestFirst);
+    // CORP's own and those the host named without a domain, never OTHER's.
+    expect(await ids('corp\\dora')).toEqual([smb.id, shell.id, corp.id, bare.id]);
+    expect(await ids('OTHER\\Dora')).toEqual([smb.id, other.id, bare.id]);
+    expect(await ids('LAB\\dora')).toEqual([smb.id, bare.id]);
+    expect(await ids('dor')).toEqual([]);
+  });
+
+  it('fills a domain page past other domains, and its cursor resumes where it stopped', async () => {
+    const mine: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      await logoff(`OTHER\\erin`, 10 + i, `USR-OTHER-${i}`);
+      mine.push((await logoff(`CORP\\erin`, 20 + i, `USR-CORP-${i}`)).action.id);
+    }
+    const first = await fx.ledger.listByUser('corp\\erin', { limit: 4, order: 'desc' });
+    expect(first.items).toHaveLength(4);
+    expect(first.cursor).not.toBeNull();
+    const rest = await fx.ledger.listByUser('corp\\erin', {
+      limit: 4,
+      order: 'desc',
+      cursor: first.cursor,
+    });
+    expect([...first.items, ...rest.items].map((a) => a.id)).toEqual([...mine].reverse());
+    await expect(
+      fx.ledger.listByUser('corp\\frank', { limit: 4, order: 'desc', cursor: first.cursor })
+    ).rejects.toThrow(/cursor/);
   });
 });

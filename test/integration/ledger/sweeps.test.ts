@@ -32,6 +32,7 @@ describe('sweep records', () => {
       startedAt: '2026-11-21T20:00:03.000Z',
       updatedAt: '2026-11-21T20:00:03.000Z',
       counters: { hostsAsked: 0, sessionsSeen: 0, actionsPlanned: 0, errors: 0 },
+      groups: null,
     });
     expect(retry).toEqual({ sweep: first.sweep, alreadyExisted: true });
     expect(await fx.ledger.getSweep(id)).toEqual(first.sweep);
@@ -138,7 +139,8 @@ describe('sweep records', () => {
         ExpressionAttributeValues: { ':pk': `SWEEP#${sweep.id}` },
       })
     );
-    expect(items.Items).toHaveLength(1 + commands.length);
+    // The sweep, its listing entry and one item per listing command.
+    expect(items.Items).toHaveLength(2 + commands.length);
     for (const item of items.Items ?? []) {
       expect((item.countedKeys as Set<string> | undefined)?.size ?? 0).toBeLessThanOrEqual(50);
     }
@@ -244,5 +246,103 @@ describe('window quotas', () => {
     await expect(
       fx.ledger.claimQuota({ scope: 'no spaces', wanted: 1, max: 1, windowMinutes: 15, at })
     ).rejects.toBeInstanceOf(InvalidLedgerInputError);
+  });
+});
+
+describe('sweeps as the API reads them', () => {
+  it('lists sweeps newest first by scheduled time, paged, with their groups', async () => {
+    const own = await ledgerFixture('sweep-list');
+    const times = ['2026-03-01T10:00:00Z', '2026-03-01T10:15:00Z', '2026-03-01T10:30:00Z'];
+    for (const time of times) {
+      const id = `sw-${time}`;
+      await own.ledger.recordSweep({ id, scheduledAt: new Date(time) });
+      await own.ledger.recordSweepGroups(id, { default: 4, strict: 2 });
+    }
+    // A retried sweep is one entry.
+    await own.ledger.recordSweep({ id: `sw-${times[0]}`, scheduledAt: new Date(times[0] ?? '') });
+    const first = await own.ledger.listSweeps({ limit: 2 });
+    expect(first.items.map((s) => s.id)).toEqual([`sw-${times[2]}`, `sw-${times[1]}`]);
+    expect(first.items[0]?.groups).toEqual({ default: 4, strict: 2 });
+    const rest = await own.ledger.listSweeps({ limit: 2, cursor: first.cursor });
+    expect(rest.items.map((s) => s.id)).toEqual([`sw-${times[0]}`]);
+    expect(rest.cursor).toBeNull();
+    await expect(own.ledger.listSweeps({ cursor: 'bm90LWEtY3Vyc29y' })).rejects.toThrow(/cursor/);
+    await expect(own.ledger.recordSweepGroups('sw-none', { default: 1 })).rejects.toThrow(
+      /sw-none/
+    );
+  });
+
+  it("keeps what each host counted through its listing command, once, and sums a sweep's actions", async () => {
+    const { sweep } = await fx.ledger.recordSweep({ id: sweepId(), scheduledAt });
+    await fx.ledger.addToSweepOnce(
+      sweep.id,
+      { shard: 'cmd-1', key: 'i-0aaaaaaaaaaaaaaa1' },
+      {
+        sessionsSeen: 4,
+      }
+    );
+    await fx.ledger.addToSweepOnce(
+      sweep.id,
+      { shard: 'cmd-1', key: 'i-0aaaaaaaaaaaaaaa2' },
+      {
+        errors: 1,
+      }
+    );
+    // Redelivered: counted once, its result unchanged.
+    await fx.ledger.addToSweepOnce(
+      sweep.id,
+      { shard: 'cmd-1', key: 'i-0aaaaaaaaaaaaaaa1' },
+      {
+        sessionsSeen: 9,
+      }
+    );
+    expect(await fx.ledger.getSweepHosts(sweep.id)).toEqual(
+      new Map([
+        ['i-0aaaaaaaaaaaaaaa1', { sessionsSeen: 4 }],
+        ['i-0aaaaaaaaaaaaaaa2', { errors: 1 }],
+      ])
+    );
+
+    const plan = (sessionId: number, user: string) =>
+      fx.ledger.createAction({
+        operation: 'logoff',
+        instanceId: 'i-0aaaaaaaaaaaaaaa3',
+        target: { kind: 'session', sessionId, expectedUser: user },
+        trigger: { kind: 'schedule', sweepId: sweep.id },
+        reason: 'disconnected 30 min',
+        policy: 'default',
+        dryRun: false,
+      });
+    const done = (await plan(1, 'amy')).action;
+    const excluded = (await plan(2, 'svc_backup')).action;
+    const dry = (await plan(3, 'bob')).action;
+    await plan(4, 'cat');
+    await fx.ledger.markDispatched(done, {
+      commandId: 'cmd-2',
+      deadline: new Date(Date.now() + 6e5),
+    });
+    await fx.ledger.complete(done.id, 'succeeded', { exitCode: 0, errorCode: null, excerpt: '' });
+    await fx.ledger.complete(excluded.id, 'skipped', {
+      exitCode: null,
+      errorCode: 'policy:excluded',
+      excerpt: '',
+    });
+    await fx.ledger.complete(dry.id, 'skipped', {
+      exitCode: null,
+      errorCode: 'policy:dry-run',
+      excerpt: '',
+    });
+    expect(await fx.ledger.summarizeSweepActions(sweep.id)).toEqual({
+      total: 4,
+      byStatus: { succeeded: 1, skipped: 2, planned: 1 },
+      byOperation: { logoff: { succeeded: 1, skipped: 2, planned: 1 } },
+      skippedByReason: { 'policy:excluded': 1, 'policy:dry-run': 1 },
+    });
+    expect(await fx.ledger.summarizeSweepActions('sw-2000-01-01T00:00:00Z')).toEqual({
+      total: 0,
+      byStatus: {},
+      byOperation: {},
+      skippedByReason: {},
+    });
   });
 });

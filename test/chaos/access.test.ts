@@ -245,7 +245,10 @@ describe('every scope on every operation', () => {
           continue;
         }
         const path = route.path
-          .replace('{id}', `act_${'b'.repeat(26)}`)
+          .replace(
+            '{id}',
+            route.name === 'getSweep' ? 'sw-2026-01-01T00:00:00Z' : `act_${'b'.repeat(26)}`
+          )
           .replace('{instanceId}', rdsh);
         const query = route.name === 'listActions' ? '?ticketId=SCOPE-0' : '';
         const before = sent.attempts();

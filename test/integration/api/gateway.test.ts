@@ -40,7 +40,32 @@ describe('the api behind the local gateway', () => {
       'GET /v1/hosts/{instanceId}/sessions',
       'GET /v1/hosts/{instanceId}/open-files',
       'GET /v1/hosts/{instanceId}/shells',
+      'GET /v1/hosts',
+      'GET /v1/sweeps',
+      'GET /v1/sweeps/{id}',
     ]);
+  });
+
+  it('serves the fleet views to a read token and refuses a token without it', async () => {
+    const hosts = await call('GET', '/v1/hosts?limit=50', [API_SCOPES.read]);
+    expect(hosts.status).toBe(200);
+    expect((hosts.body.items as { instanceId: string }[]).map((x) => x.instanceId)).toContain(
+      h.hostId('RDSH-US-01')
+    );
+    expect(await call('GET', '/v1/sweeps', [API_SCOPES.read])).toMatchObject({
+      status: 200,
+      body: { items: [], cursor: null },
+    });
+    const missing = await call('GET', '/v1/sweeps/sw-2026-01-01T00:00:00Z', [API_SCOPES.read]);
+    expect(missing).toMatchObject({ status: 404, body: { error: 'not-found' } });
+    const byUser = await call('GET', `/v1/actions?userName=${encodeURIComponent('CORP\\nobody')}`, [
+      API_SCOPES.read,
+    ]);
+    expect(byUser).toMatchObject({ status: 200, body: { items: [], cursor: null } });
+    for (const path of ['/v1/hosts', '/v1/sweeps', '/v1/sweeps/sw-2026-01-01T00:00:00Z']) {
+      expect((await call('GET', path, [API_SCOPES.logoff])).status).toBe(403);
+      expect((await call('GET', path, null)).status).toBe(401);
+    }
   });
 
   it('logs a ticket session off with a logoff token, and refuses act or no token', async () => {

@@ -43,6 +43,8 @@ export interface ApiHarness {
   settle(): Promise<void>;
   action(id: string): Promise<Action | null>;
   ledger: Ledger;
+  /** Runs the `sweep` function for this scheduled time (its listings reach `command-status`). */
+  sweep(scheduledTime: string): Promise<void>;
   /**
    * Makes the API's SSM client fail the named command (`SendCommandCommand`) until cleared; with
    * `afterSend`, the request reaches SSM first and only its answer is lost (a 5xx or a reset
@@ -105,7 +107,13 @@ export function serviceError(name: string, message = ''): Error {
 }
 
 export async function startApiHarness(
-  options: { hostQueryTimeoutMs?: number; dispatchGraceMs?: number; policy?: unknown } = {}
+  options: {
+    hostQueryTimeoutMs?: number;
+    dispatchGraceMs?: number;
+    policy?: unknown;
+    /** The functions read the fleet's clock, as a sweep's listings must be fresh by it. */
+    fleetClock?: boolean;
+  } = {}
 ): Promise<ApiHarness> {
   const fleet = createFleet({ seed: 11, liveSessions: false, durationScale: 0 });
   const localSsm = await startLocalSsm({
@@ -150,12 +158,15 @@ export async function startApiHarness(
     clients,
     observer: silentObserver,
     retry: { baseDelayMs: 1, maxDelayMs: 5 },
+    ...(options.fleetClock ? { clock: () => fleet.now() } : {}),
   });
   const api = createApiHandler(runtime, {
     hostQueryPollMs: 10,
     ...(options.dispatchGraceMs === undefined ? {} : { dispatchGraceMs: options.dispatchGraceMs }),
   });
   const commandStatus = createCommandStatusHandler(runtime);
+  const { createSweepHandler } = await import('../../../functions/sweep.js');
+  const sweep = createSweepHandler(runtime);
 
   // Status events reach command-status through a queue with redelivery, as in the cloud: an
   // event can overtake the API's own `markDispatched` and must come back later.
@@ -196,6 +207,9 @@ export async function startApiHarness(
     },
     action: (id) => runtime.ledger.getAction(id),
     ledger: runtime.ledger,
+    async sweep(scheduledTime) {
+      await sweep({ scheduledTime }, lambdaContext('sweep', randomUUID()));
+    },
     failSsm(commandName, error = serviceError('InternalServerError', 'injected'), options = {}) {
       fault =
         commandName === null ? null : { commandName, error, afterSend: options.afterSend ?? false };

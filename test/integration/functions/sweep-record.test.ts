@@ -72,8 +72,8 @@ describe('the sweep record', () => {
     };
     const listings = h.delivered.filter(isListing);
     expect(listings).toHaveLength(swept.length);
-    // The sweep's record and its claim of the hosts.
-    expect(sweepWrites).toHaveLength(2);
+    // The sweep's listing entry, its record, its claim of the hosts and its groups.
+    expect(sweepWrites).toHaveLength(4);
 
     expect((await h.status(sqs(listings))).batchItemFailures).toEqual([]);
     const sweep = await h.runtime.ledger.getSweep(sweepId);
@@ -84,7 +84,7 @@ describe('the sweep record', () => {
       errors: 0,
     });
     // One claim for the three hosts with sends, one write for the hosts with nothing to send.
-    expect(sweepWrites).toHaveLength(4);
+    expect(sweepWrites).toHaveLength(6);
 
     const again = await Promise.all([h.status(sqs(listings)), h.status(sqs(listings))]);
     expect(again.flatMap((r) => r.batchItemFailures)).toEqual([]);

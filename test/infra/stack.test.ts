@@ -299,6 +299,9 @@ describe('HTTP API', () => {
       'GET /v1/hosts/{instanceId}/sessions': ['JWT', ['session-janitor/read']],
       'GET /v1/hosts/{instanceId}/open-files': ['JWT', ['session-janitor/read']],
       'GET /v1/hosts/{instanceId}/shells': ['JWT', ['session-janitor/read']],
+      'GET /v1/hosts': ['JWT', ['session-janitor/read']],
+      'GET /v1/sweeps': ['JWT', ['session-janitor/read']],
+      'GET /v1/sweeps/{id}': ['JWT', ['session-janitor/read']],
     });
   });
 

@@ -59,10 +59,15 @@ if (process.argv[2] !== undefined) {
     fleets[10_000] && fleets[1000]
       ? round(fleets[10_000].wallSeconds / fleets[1000].wallSeconds, 2)
       : null;
+  const cpuRatio =
+    fleets[10_000] && fleets[1000]
+      ? round(fleets[10_000].cpuSeconds / fleets[1000].cpuSeconds, 2)
+      : null;
   console.log(
     JSON.stringify({
       fleets,
       wallRatio10kTo1k: ratio,
+      cpuRatio10kTo1k: cpuRatio,
       goals: {
         discoverySendCommandPerHost: goal(largest.ssm.discoverySendCommandPerHost, 0.02),
         discoveryReadsPerHost: goal(largest.ssm.discoveryReadsPerHost, 0.05, 0.02),
@@ -128,10 +133,12 @@ async function sweepOnce(hosts: number) {
     const ssm = countSsm(runtime.clients.ssm);
     const dynamo = countDynamo(runtime.clients.ddb);
     const started = performance.now();
+    const cpuStart = process.cpuUsage();
     const simulatedStart = runtime.fleet.now().getTime();
     const sweep = await runtime.sweepNow();
     await runtime.settle();
     const settledAt = performance.now();
+    const cpu = process.cpuUsage(cpuStart);
     const simulatedMinutes = (runtime.fleet.now().getTime() - simulatedStart) / 60_000;
     const invocations = runtime.invocations();
     const ledger = await actionsByStatus(runtime.dynamodbEndpoint);
@@ -160,6 +167,7 @@ async function sweepOnce(hosts: number) {
       actionsByStatus: ledger,
       wallSeconds: round(((lastFinishedAt || settledAt) - started) / 1000, 2),
       settledSeconds: round((settledAt - started) / 1000, 2),
+      cpuSeconds: round((cpu.user + cpu.system) / 1e6, 2),
       simulatedMinutes: round(simulatedMinutes, 1),
       ssm: {
         byOperation: ssmOps,

@@ -24,11 +24,7 @@ export interface ListingToSend {
   commandId: string;
   group: ResolvedGroup;
   sessions: number;
-  /** The plan sends something (else the host is counted through its listing command). */
-  sends: boolean;
   recorded: RecordedPlan;
-  /** The sweep's fleet limit. */
-  max: number;
 }
 
 export type Settled = { ok: true; result: CollectResult } | { ok: false; error: unknown };
@@ -84,7 +80,6 @@ export async function examineSessions(
   }
 
   const group = resolveGroup(deps.policy, groupName);
-  const max = deps.policy.fleetMaxActionsPerSweep;
   const history = parsed.rows.length > 0 ? await recentActions(deps.ledger, instanceId) : [];
   const plan = await planListedSessions(deps, {
     instanceId,
@@ -93,7 +88,7 @@ export async function examineSessions(
     envelope,
     listing: parsed,
     history,
-    fleetRemaining: max - actionsPlanned,
+    fleetRemaining: deps.policy.fleetMaxActionsPerSweep - actionsPlanned,
   });
   // The history's times are the ledger's: measure the idle period on the same clock.
   const nowMs = deps.clock().getTime();
@@ -125,9 +120,7 @@ export async function examineSessions(
     commandId: reading.commandId,
     group,
     sessions: parsed.rows.length,
-    sends: planned.some((action) => action.skip === null),
     recorded,
-    max,
   };
 }
 
@@ -155,7 +148,7 @@ export async function settleListings(
       const { granted } = await deps.ledger.claimSweepQuota(sweepId, {
         counter: 'actionsPlanned',
         wanted,
-        max: Math.min(...ofSweep.map((l) => l.max)),
+        max: deps.policy.fleetMaxActionsPerSweep,
         add: firsts.length > 0 ? { sessionsSeen: sessionsOf(firsts) } : undefined,
       });
       let left = granted;
@@ -181,8 +174,10 @@ export async function settleListings(
     }
   }
 
+  // A plan with sends counts with its claim; without, through its listing command.
+  const sends = (l: ListingToSend) => l.recorded.input.planned.some((plan) => plan.skip === null);
   const toCount = listings.filter(
-    (l) => sent.has(l) && (!l.sends || (l.recorded.first && !countedByClaim.has(l)))
+    (l) => sent.has(l) && (!sends(l) || (l.recorded.first && !countedByClaim.has(l)))
   );
   for (const ofCommand of groupBy(toCount, (l) => `${l.sweepId} ${l.commandId}`).values()) {
     for (let i = 0; i < ofCommand.length; i += COUNT_CHUNK) {

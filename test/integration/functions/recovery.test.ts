@@ -177,7 +177,9 @@ describe('actions whose sender died', () => {
     const [action] = mine;
     if (!action) throw new Error('no action planned');
     const sent = commandsFor(action);
-    expect(calls).toBe(2);
+    // The redelivery found the command and recorded it. On a loaded machine the listing's event
+    // may come a third time before this line; that one finds the action dispatched already.
+    expect(calls).toBeGreaterThanOrEqual(2);
     expect(sent).toHaveLength(1);
     expect(action).toMatchObject({ status: 'dispatched', commandId: sent[0]?.commandId });
     expect(h.deadLetters).toEqual([]);

@@ -1,4 +1,5 @@
 import type { Action } from '../actions/model.js';
+import { listingAgeMs, MAX_LISTING_AGE_MS } from '../dispatch/dispatch.js';
 import { notifiesOf } from '../dispatch/history.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { type HostPlan, planHost } from '../policy/plan.js';
@@ -37,17 +38,14 @@ export function listingOf<Listing extends { kind: 'listed' }>(
 }
 
 /**
- * A listing older than this describes sessions that may have moved on (the user reconnected or
- * came back): the host guard checks only the user, so acting on it could log off someone working.
- * A late or redriven status event meets this; the next sweep lists the host afresh. The same bound
- * as for `Session Idle` events.
+ * Why a listing the host produced at `hostTimeUtc` is too old to plan from, or `null`: a late or
+ * redriven status event meets this; the next sweep lists the host afresh. The send checks the
+ * same bound again (`dispatchAction`).
  */
-const MAX_LISTING_AGE_MS = 15 * 60_000;
-
-/** Why a listing the host produced at `hostTimeUtc` is too old to plan from, or `null`. */
 export function staleListing(deps: { clock: () => Date }, hostTimeUtc: string): string | null {
-  const age = deps.clock().getTime() - Date.parse(hostTimeUtc);
-  return age > MAX_LISTING_AGE_MS ? `stale: sessions listed at ${hostTimeUtc}` : null;
+  return listingAgeMs(deps, hostTimeUtc) > MAX_LISTING_AGE_MS
+    ? `stale: sessions listed at ${hostTimeUtc}`
+    : null;
 }
 
 /**

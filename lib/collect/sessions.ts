@@ -112,6 +112,7 @@ export async function examineSessions(
     trigger: { kind: 'schedule', sweepId },
     group,
     planned,
+    listedAt: envelope.hostTimeUtc,
   });
   return {
     kind: 'to-send',

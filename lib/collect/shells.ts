@@ -77,6 +77,7 @@ export async function collectShells(
     trigger: { kind: 'schedule', sweepId },
     group,
     planned: plans.filter((plan) => !alreadyHandled(history, plan)),
+    listedAt: envelope.hostTimeUtc,
     claim: async (wanted) => {
       const { granted } = await deps.ledger.claimSweepQuota(sweepId, {
         counter: 'actionsPlanned',

@@ -29,6 +29,8 @@ export interface PlanDispatch {
   trigger: ActionTrigger;
   group: ResolvedGroup;
   planned: readonly Plan[];
+  /** When the host produced the listing the plan was made from (its `hostTimeUtc`). */
+  listedAt: string;
   /**
    * Grants up to `wanted` sends (the blast-radius budget: the sweep's fleet limit, or an idle
    * event's host and fleet limits per window); absent: no budget. Asked only for actions this call
@@ -185,7 +187,9 @@ export async function sendPlan(
       actions.push(await completeAction(deps, action, 'skipped', result));
       continue;
     }
-    const sent = fresh ? await dispatchAction(deps, action) : await resumeAction(deps, action);
+    const sent = fresh
+      ? await dispatchAction(deps, action, input.listedAt)
+      : await resumeAction(deps, action, input.listedAt);
     retry ||= sent.retry;
     actions.push(sent.action);
   }
@@ -286,7 +290,11 @@ export const RESUME_LEASE_SECONDS = 90;
  * creation) may send one SSM does not hold, so of concurrent resumers at most one sends; the
  * others leave the action as it is and say `retry`.
  */
-export async function resumeAction(deps: DispatchDeps, action: Action): Promise<SendAttempt> {
+export async function resumeAction(
+  deps: DispatchDeps,
+  action: Action,
+  listedAt?: string
+): Promise<SendAttempt> {
   const leased = await deps.ledger.leaseResume(action.id, { leaseSeconds: RESUME_LEASE_SECONDS });
   let found: FoundCommand | null;
   try {
@@ -317,7 +325,7 @@ export async function resumeAction(deps: DispatchDeps, action: Action): Promise<
     });
     return { action, retry: true, failure: null };
   }
-  return dispatchAction(deps, action);
+  return dispatchAction(deps, action, listedAt);
 }
 
 /**
@@ -340,12 +348,33 @@ function sessionActionDeps(deps: DispatchDeps, action: Action): DispatchDeps {
 }
 
 /**
+ * A listing older than this describes sessions that may have moved on (the user reconnected or
+ * came back): the host guard checks only the user, so acting on it could log off someone working.
+ * It holds when the listing is read (a late or redriven status event) and again at the send, which
+ * may come up to a function's timeout later (the history, the record, the budget and SendCommand
+ * all retry with backoff). The same bound as for `Session Idle` events.
+ */
+export const MAX_LISTING_AGE_MS = 15 * 60_000;
+
+/** How old the listing of `listedAt` is now. */
+export function listingAgeMs(deps: { clock: () => Date }, listedAt: string): number {
+  return deps.clock().getTime() - Date.parse(listedAt);
+}
+
+/**
  * Sends one planned action and records the dispatch. A send SSM refuses for good ends the action
  * (`failed`, `undeliverable`); a passing failure leaves it `planned` and says `retry`. An action
  * this close to its planned deadline is left to reconcile, which alone may then say whether it
  * was ever sent: a send racing that check could act on a host after the ledger said "not sent".
+ * One planned from a listing (`listedAt`) that is now past {@link MAX_LISTING_AGE_MS} is not sent
+ * but `skipped` (`stale-listing`): the caller holds the right to send it, so no one else does, and
+ * the next sweep lists the host afresh.
  */
-export async function dispatchAction(deps: DispatchDeps, action: Action): Promise<SendAttempt> {
+export async function dispatchAction(
+  deps: DispatchDeps,
+  action: Action,
+  listedAt?: string
+): Promise<SendAttempt> {
   if (
     action.deadline !== null &&
     deps.clock().getTime() >= Date.parse(action.deadline) - SEND_CUTOFF_SECONDS * 1000
@@ -356,6 +385,18 @@ export async function dispatchAction(deps: DispatchDeps, action: Action): Promis
       deadline: action.deadline,
     });
     return { action, retry: false, failure: null };
+  }
+  if (listedAt !== undefined && listingAgeMs(deps, listedAt) > MAX_LISTING_AGE_MS) {
+    const result = {
+      exitCode: null,
+      errorCode: 'stale-listing',
+      excerpt: `not sent: sessions listed at ${listedAt}, more than ${MAX_LISTING_AGE_MS / 60_000} min ago`,
+    };
+    return {
+      action: await completeAction(deps, action, 'skipped', result),
+      retry: false,
+      failure: null,
+    };
   }
   let commandId: string;
   try {

@@ -101,6 +101,7 @@ export async function checkIdleSession(
     trigger: { kind: 'idle-event', eventId },
     group,
     planned: plan.actions,
+    listedAt: envelope.hostTimeUtc,
     claim: (wanted) => claimIdleBudget(deps, instanceId, group, wanted),
   });
   if (retry) throw new RetryLaterError(`the action for event ${eventId} could not be sent yet`);

@@ -163,4 +163,53 @@ describe.runIf(runs)('the console against the local runtime', () => {
     await shot(page, 'error-403');
     await page.context().close();
   });
+
+  it('shows the fleet: every managed host with its locale, group, SSM status and live counts', async () => {
+    const page = await openSignedIn(browser, e2e.runtime.apiUrl, e2e.runtime.token, '#/fleet');
+    const hosts = page.getByRole('table', { name: 'Managed hosts' });
+    await hosts.waitFor();
+    // The live counts fill in as each host answers its listing.
+    await page.waitForFunction(() => !document.body.textContent?.includes('…'), null, {
+      timeout: 30_000,
+    });
+    const de = e2e.hostId('RDSH-DE-01');
+    const row = hosts.getByRole('row').filter({ has: page.getByRole('cell', { name: de }) });
+    await expect(row.textContent()).resolves.toMatch(/de-DE.*strict.*Online/s);
+    const sessions = e2e.runtime.fleet.host(de).sessions;
+    const cells = await row.getByRole('cell').allTextContents();
+    expect(cells[5]).toBe(String(sessions.length));
+    expect(cells[7]).toBe(String(sessions.filter((s) => s.state === 'disconnected').length));
+    // The unmanaged lab host is not a managed host.
+    await expect(
+      hosts.getByRole('cell', { name: e2e.hostId('RDSH-LAB-01') }).count()
+    ).resolves.toBe(0);
+    await shot(page, 'fleet-1280');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot(page, 'fleet-390');
+    await page.context().close();
+  });
+
+  it("shows the sweeps: a chart of actions per sweep by outcome and each sweep's summary", async () => {
+    const first = await e2e.runtime.sweepNow(e2e.runtime.fleet.now());
+    await e2e.runtime.settle();
+    e2e.runtime.fleet.advance(30);
+    const second = await e2e.runtime.sweepNow(e2e.runtime.fleet.now());
+    await e2e.runtime.settle();
+    const page = await openSignedIn(browser, e2e.runtime.apiUrl, e2e.runtime.token, '#/sweeps');
+    const chart = page.getByRole('img', { name: /^Actions per sweep, \d+ sweeps/ });
+    await chart.waitFor();
+    await expect(page.locator('.chart rect.seg').count()).resolves.toBeGreaterThan(0);
+    const list = page.getByRole('table', { name: 'Sweeps, newest first' });
+    const rows = await list.getByRole('row').allTextContents();
+    // Newest first: the header, then the second sweep, then the first.
+    expect(rows[1]).toContain(second.sweepId);
+    expect(rows[2]).toContain(first.sweepId);
+    await shot(page, 'sweeps-1280');
+    await page.goto(`${e2e.runtime.apiUrl}/#/sweeps?id=${encodeURIComponent(first.sweepId)}`);
+    const detail = page.getByRole('region', { name: `Sweep ${first.sweepId}` });
+    await detail.locator('dl.facts').waitFor();
+    await expect(detail.textContent()).resolves.toMatch(/Asked\s*\d+ hosts.*Saw\s*\d+ sessions/s);
+    await shot(page, 'sweep-detail');
+    await page.context().close();
+  });
 });

@@ -27,6 +27,7 @@ export const EXIT_CODES = {
   rejected: 6,
   actionNotSucceeded: 7,
   waitTimedOut: 8,
+  hostOffline: 9,
 } as const;
 
 export async function resolveTarget(options: {
@@ -89,10 +90,18 @@ export async function call(
     // A non-JSON body (a proxy's error page, say) is shown as it is.
   }
   if (response.ok) return { status: response.status, body: parsed };
-  throw new CliError(describeError(response.status, parsed), exitCodeFor(response.status));
+  throw new CliError(describeError(response.status, parsed), exitCodeFor(response.status, parsed));
 }
 
-function exitCodeFor(status: number): number {
+/** The API's error code (`{error, message}`); a gateway's own refusal has only a `message`. */
+function errorCodeOf(body: unknown): string | null {
+  const code = body && typeof body === 'object' ? (body as { error?: unknown }).error : undefined;
+  return typeof code === 'string' ? code : null;
+}
+
+function exitCodeFor(status: number, body: unknown): number {
+  // By the API's code, not by 503 alone: a proxy's or a throttled gateway's 503 is no offline host.
+  if (errorCodeOf(body) === 'host-offline') return EXIT_CODES.hostOffline;
   if (status === 401 || status === 403) return EXIT_CODES.unauthorized;
   if (status === 404) return EXIT_CODES.notFound;
   if (status === 409) return EXIT_CODES.conflict;
@@ -100,10 +109,16 @@ function exitCodeFor(status: number): number {
   return EXIT_CODES.failure;
 }
 
+/** `HTTP 403 forbidden: <the API's message>`, then the fields or users the body names. */
 function describeError(status: number, body: unknown): string {
   if (body && typeof body === 'object') {
-    const b = body as { error?: unknown; message?: unknown; fields?: unknown; users?: unknown };
-    const head = String(b.error ?? b.message ?? 'request failed');
+    const b = body as { message?: unknown; fields?: unknown; users?: unknown };
+    const code = errorCodeOf(body);
+    const message = typeof b.message === 'string' && b.message !== '' ? b.message : null;
+    const head =
+      code === null
+        ? `HTTP ${status}: ${message ?? 'request failed'}`
+        : `HTTP ${status} ${code}${message === null ? '' : `: ${message}`}`;
     const fields = Array.isArray(b.fields)
       ? b.fields.map((f: { path?: unknown; message?: unknown }) => `${f.path}: ${f.message}`)
       : [];
@@ -111,7 +126,7 @@ function describeError(status: number, body: unknown): string {
     const users = Array.isArray(b.users)
       ? [`${b.users.length} users: ${b.users.join(', ')}`, 'repeat with --confirm to act anyway']
       : [];
-    return [`HTTP ${status}: ${head}`, ...[...fields, ...users].map((f) => `  ${f}`)].join('\n');
+    return [head, ...[...fields, ...users].map((f) => `  ${f}`)].join('\n');
   }
   return `HTTP ${status}: ${String(body)}`;
 }

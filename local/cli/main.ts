@@ -1,5 +1,6 @@
 import { CliError } from './api-client.js';
 import { eventsCommand } from './events.js';
+import { fleetCommands } from './fleet.js';
 import { operatorCommands } from './operator.js';
 import { parseCommand } from './parse-command.js';
 
@@ -23,6 +24,7 @@ export interface CliCommand {
 export const commands: Record<string, CliCommand> = {
   parse: parseCommand,
   ...operatorCommands,
+  ...fleetCommands,
   events: eventsCommand,
 };
 

@@ -1,34 +1,20 @@
-import { parseArgs } from 'node:util';
 import { TERMINAL_STATUSES } from '../../lib/actions/transitions.js';
-import { type ApiTarget, CliError, call, EXIT_CODES, resolveTarget } from './api-client.js';
+import { CliError, call, EXIT_CODES } from './api-client.js';
+import {
+  PAGE_OPTIONS,
+  pageQuery,
+  parse,
+  printJson,
+  say,
+  sayPage,
+  showHelp,
+  TARGET_USAGE,
+  targetOf,
+  timeText,
+  warn,
+} from './command.js';
+import type { CliCommand, CliIo } from './main.js';
 import { renderTable } from './table.js';
-
-/** A CLI command: `run` gets the arguments after the command name and returns the exit code. */
-export interface CliCommand {
-  summary: string;
-  usage: string;
-  run(argv: string[], io: CliIo): Promise<number>;
-}
-
-export interface CliIo {
-  out(text: string): void;
-  err(text: string): void;
-  env: Record<string, string | undefined>;
-}
-
-const TARGET_OPTIONS = {
-  api: { type: 'string' },
-  token: { type: 'string' },
-  config: { type: 'string' },
-  json: { type: 'boolean', default: false },
-  help: { type: 'boolean', short: 'h', default: false },
-} as const;
-
-const TARGET_USAGE = `  --api URL        the API (default: JANITOR_API_URL, else .janitor/local.json)
-  --token TOKEN    bearer token (default: JANITOR_TOKEN, else .janitor/local.json)
-  --config FILE    local runtime file (default: .janitor/local.json)
-  --json           print JSON instead of a table
-  -h, --help       this help`;
 
 interface ActionView {
   id: string;
@@ -63,40 +49,6 @@ interface ActionView {
 
 const TERMINAL = new Set<string>(TERMINAL_STATUSES);
 
-function parse<
-  T extends Record<
-    string,
-    { type: 'string' | 'boolean'; short?: string; default?: string | boolean }
-  >,
->(argv: string[], options: T, usage: string) {
-  try {
-    return parseArgs({
-      args: argv,
-      options: { ...TARGET_OPTIONS, ...options },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw new CliError(`${(error as Error).message}\n${usage}`, EXIT_CODES.usage);
-  }
-}
-
-async function targetOf(
-  values: {
-    api?: string | boolean | undefined;
-    token?: string | boolean | undefined;
-    config?: string | boolean | undefined;
-  },
-  io: CliIo
-): Promise<ApiTarget> {
-  return resolveTarget({
-    api: typeof values.api === 'string' ? values.api : undefined,
-    token: typeof values.token === 'string' ? values.token : undefined,
-    config: typeof values.config === 'string' ? values.config : undefined,
-    env: io.env,
-  });
-}
-
 function targetText(a: ActionView): string {
   const t = a.target;
   if (!t) return '';
@@ -118,7 +70,7 @@ function actionRows(items: ActionView[]): string {
   return renderTable(
     ['CREATED', 'ACTION', 'HOST', 'OPERATION', 'TARGET', 'STATUS', 'TRIGGER', 'REASON'],
     items.map((a) => [
-      a.createdAt.slice(0, 19).replace('T', ' '),
+      timeText(a.createdAt),
       a.id,
       a.instanceId,
       a.operation,
@@ -150,15 +102,6 @@ function actionDetail(a: ActionView): string {
   return lines.join('\n');
 }
 
-/** Every line the CLI prints ends with a newline, so shells and pipes see whole lines. */
-function say(io: CliIo, text: string): void {
-  io.out(text.endsWith('\n') ? text : `${text}\n`);
-}
-
-function warn(io: CliIo, text: string): void {
-  io.err(text.endsWith('\n') ? text : `${text}\n`);
-}
-
 /** The one positional argument of a host command: an instance id. */
 function oneInstanceId(positionals: string[], usage: string): string {
   const [instanceId] = positionals;
@@ -168,15 +111,8 @@ function oneInstanceId(positionals: string[], usage: string): string {
   return instanceId;
 }
 
-function showHelp(io: CliIo, usage: string): number {
-  say(io, usage);
-  return EXIT_CODES.ok;
-}
-
-function printJson(io: CliIo, value: unknown): number {
-  say(io, JSON.stringify(value, null, 2));
-  return EXIT_CODES.ok;
-}
+const minutesText = (seconds: number | null) =>
+  seconds === null ? 'unknown' : String(Math.floor(seconds / 60));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -190,8 +126,7 @@ const actions: CliCommand = {
         host: { type: 'string' },
         ticket: { type: 'string' },
         user: { type: 'string' },
-        limit: { type: 'string' },
-        cursor: { type: 'string' },
+        ...PAGE_OPTIONS,
       },
       this.usage
     );
@@ -202,19 +137,14 @@ const actions: CliCommand = {
         EXIT_CODES.usage
       );
     }
-    const query = new URLSearchParams();
+    const query = pageQuery(values);
     if (values.host) query.set('instanceId', values.host);
     if (values.ticket) query.set('ticketId', values.ticket);
     if (values.user) query.set('userName', values.user);
-    if (values.limit) query.set('limit', values.limit);
-    if (values.cursor) query.set('cursor', values.cursor);
     const { body } = await call(await targetOf(values, io), 'GET', `/v1/actions?${query}`);
     const page = body as { items: ActionView[]; cursor: string | null };
-    if (values.json) say(io, JSON.stringify(page, null, 2));
-    else {
-      say(io, page.items.length > 0 ? actionRows(page.items) : 'no actions');
-      if (page.cursor) say(io, `more: --cursor ${page.cursor}`);
-    }
+    if (values.json) return printJson(io, page);
+    sayPage(io, page.items.length > 0 ? actionRows(page.items) : null, 'no actions', page.cursor);
     return EXIT_CODES.ok;
   },
 };
@@ -297,27 +227,61 @@ const sessions: CliCommand = {
   },
 };
 
+interface SmbSessionView {
+  client: string;
+  userName: string | null;
+  opens: number | null;
+  idleSeconds: number | null;
+  sessionId?: string;
+}
+
 interface OpenFilesBody {
   files: Array<{ id: string; path: string; userName: string | null; locks: number | null }>;
   next: { afterFileId: string; remaining: number } | null;
+  smbSessions?: SmbSessionView[];
+  warnings?: string[];
+}
+
+function smbSessionRows(smb: readonly SmbSessionView[]): string {
+  return renderTable(
+    ['CLIENT', 'USER', 'OPENS', 'IDLE MIN', 'SMB SESSION'],
+    smb.map((s) => [
+      s.client,
+      s.userName ?? '',
+      s.opens === null ? '' : String(s.opens),
+      minutesText(s.idleSeconds),
+      s.sessionId ?? '',
+    ])
+  );
 }
 
 const files: CliCommand = {
-  summary: "list a file server's open files, live (every page; --path: only that file's)",
-  usage: `janitor files INSTANCE_ID [--path PATH]\n${TARGET_USAGE}`,
+  summary:
+    "list a file server's open files, live (every page; --path: only that file's; --smb-sessions: and its SMB sessions)",
+  usage: `janitor files INSTANCE_ID [--path PATH] [--smb-sessions]
+  --smb-sessions   also list the server's SMB sessions: the clients and users end-smb takes
+${TARGET_USAGE}`,
   async run(argv, io) {
-    const { values, positionals } = parse(argv, { path: { type: 'string' } }, this.usage);
+    const { values, positionals } = parse(
+      argv,
+      { path: { type: 'string' }, 'smb-sessions': { type: 'boolean', default: false } },
+      this.usage
+    );
     if (values.help) return showHelp(io, this.usage);
     const host = oneInstanceId(positionals, this.usage);
     const target = await targetOf(values, io);
     // The host answers one page at a time (each whole JSON within SSM's output limit).
     let body: OpenFilesBody & Record<string, unknown>;
     const all: OpenFilesBody['files'] = [];
+    const warnings: string[] = [];
+    let smbSessions: SmbSessionView[] | undefined;
     let after: string | null = null;
     do {
       const query = new URLSearchParams({
         ...(values.path ? { path: values.path } : {}),
         ...(after === null ? {} : { after }),
+        // The server's SMB sessions do not depend on the page: asked for once, with the first.
+        ...(values['smb-sessions'] && after === null ? { include: 'smb-sessions' } : {}),
       }).toString();
       const answer = await call(
         target,
@@ -326,9 +290,18 @@ const files: CliCommand = {
       );
       body = answer.body as OpenFilesBody & Record<string, unknown>;
       all.push(...body.files);
+      warnings.push(...(body.warnings ?? []));
+      smbSessions ??= body.smbSessions;
       after = body.next?.afterFileId ?? null;
     } while (after !== null);
-    if (values.json) return printJson(io, { ...body, files: all });
+    if (values.json) {
+      return printJson(io, {
+        ...body,
+        files: all,
+        ...(smbSessions === undefined ? {} : { smbSessions }),
+        warnings,
+      });
+    }
     say(
       io,
       all.length === 0
@@ -343,6 +316,10 @@ const files: CliCommand = {
             ])
           )
     );
+    if (smbSessions !== undefined) {
+      say(io, smbSessions.length === 0 ? '\nno SMB sessions' : `\n${smbSessionRows(smbSessions)}`);
+    }
+    for (const w of warnings) warn(io, `warning: ${w}`);
     return EXIT_CODES.ok;
   },
 };
@@ -510,9 +487,6 @@ interface ShellsBody {
   }>;
   warnings?: string[];
 }
-
-const minutesText = (seconds: number | null) =>
-  seconds === null ? 'unknown' : String(Math.floor(seconds / 60));
 
 const shells: CliCommand = {
   summary: "list a host's WinRM remote shells (PowerShell remoting, winrs), live",

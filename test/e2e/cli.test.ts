@@ -109,6 +109,8 @@ const COMMANDS = [
   'end-smb',
   'shells',
   'end-shell',
+  'hosts',
+  'sweeps',
 ];
 
 describe('janitor --help', () => {
@@ -143,6 +145,10 @@ describe('janitor --help', () => {
       ['close-file', host, '--ticket', 'T-1'],
       ['close-file', host, '--id', '1', '--path', 'D:\\x', '--ticket', 'T-1'],
       ['end-smb', host, '--ticket', 'T-1'],
+      ['hosts', host],
+      ['sweeps', 'sw-2026-01-01T00:00:00Z', 'sw-2026-01-01T00:05:00Z'],
+      ['sweeps', 'sw-2026-01-01T00:00:00Z', '--cursor', 'x'],
+      ['files', host, '--smb-sessions=yes'],
     ];
     const commandsBefore = e2e.runtime.ssm.commands().length;
     const runs = await Promise.all(wrong.map((args) => janitor(args)));
@@ -364,6 +370,37 @@ describe('janitor against the local runtime', () => {
     expectExit(await janitor(['end-shell', host, '--ticket', 'CLI-350', '--reason', 'x']), 2);
   });
 
+  it("lists a file server's SMB sessions with --smb-sessions: the clients end-smb takes", async () => {
+    const host = e2e.hostId('FS-DE-01');
+    const smbSessionId = e2e.runtime.fleet.addSmbSession(host, {
+      clientComputerName: 'PC-CLI-SMB',
+      user: 'CORP\\cli.mapper',
+    });
+
+    const table = await janitor(['files', host, '--smb-sessions']);
+    expectExit(table, 0);
+    const [filesPart, smbPart] = table.stdout.trimEnd().split('\n\n');
+    expect(filesPart).toMatch(/^(ID\s+USER\s+LOCKS\s+PATH|no open files)\n?/);
+    const [header, ...rows] = (smbPart ?? '').split('\n');
+    expect(header).toMatch(/^CLIENT\s+USER\s+OPENS\s+IDLE MIN\s+SMB SESSION$/);
+    expect(rows).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^PC-CLI-SMB\\s+CORP\\\\cli\\.mapper\\s+0\\s+\\d+\\s+${smbSessionId}$`)
+      )
+    );
+    expect(rows).toHaveLength(e2e.runtime.fleet.host(host).smbSessions.length);
+
+    const json = await janitor(['files', host, '--smb-sessions', '--json']);
+    expectExit(json, 0);
+    const body = JSON.parse(json.stdout) as { smbSessions: Array<Record<string, unknown>> };
+    expect(body.smbSessions).toContainEqual(
+      expect.objectContaining({ client: 'PC-CLI-SMB', sessionId: smbSessionId })
+    );
+    // Without the option the listing has no SMB sessions, as before.
+    const plain = await janitor(['files', host]);
+    expect(plain.stdout).not.toContain('PC-CLI-SMB');
+  });
+
   it('closes files by path and by id and ends SMB sessions of a client', async () => {
     const { fleet } = e2e.runtime;
     const host = e2e.hostId('FS-DE-01');
@@ -497,6 +534,33 @@ describe('janitor exit codes', () => {
     expect(await e2e.ticketActions('CLI-400')).toEqual([]);
   });
 
+  it("prints the API's own message: which tag an unmanaged host lacks", async () => {
+    const host = e2e.hostId('RDSH-LAB-01');
+    const refused = await janitor(['sessions', host]);
+    expectExit(refused, EXIT_CODES.unauthorized);
+    expect(refused.stderr).toBe(
+      `janitor sessions: HTTP 403 forbidden: ${host} does not carry the tag session-janitor:managed=true\n`
+    );
+  });
+
+  it('exits 9 for a host whose agent is not connected, and sends nothing', async () => {
+    const host = e2e.hostId('RDSH-US-03');
+    const before = e2e.runtime.ssm.commands().length;
+    const [listed, files, logoff] = await Promise.all([
+      janitor(['sessions', host]),
+      janitor(['files', host, '--smb-sessions']),
+      janitor(['logoff', host, '2', '--ticket', 'CLI-800', '--reason', 'agent gone']),
+    ]);
+    for (const run of [listed, files, logoff]) {
+      expectExit(run, EXIT_CODES.hostOffline);
+      expect(run.stderr).toContain(
+        `HTTP 503 host-offline: ${host} is ConnectionLost: its agent cannot answer now`
+      );
+    }
+    expect(e2e.runtime.ssm.commands().length).toBe(before);
+    expect(await e2e.ticketActions('CLI-800')).toEqual([]);
+  });
+
   it('exits 4 for an action or a host that does not exist', async () => {
     const missing = await janitor(['action', `act_${'a'.repeat(26)}`]);
     expectExit(missing, EXIT_CODES.notFound);
@@ -600,6 +664,81 @@ describe('janitor action --wait without news from SSM', () => {
     } finally {
       ssm.setFaults({ dropEventRate: 0 });
     }
+  });
+});
+
+describe('janitor hosts and sweeps', () => {
+  it("shows a sweep in the list, in detail, and as each host's last sweep; pages the hosts", async () => {
+    const { sweepId } = await e2e.runtime.sweepNow();
+    await e2e.runtime.settle();
+    const api = await e2e.call('GET', `/v1/sweeps/${encodeURIComponent(sweepId)}`);
+    expect(api.status).toBe(200);
+    const sweep = api.body as unknown as {
+      asked: { hosts: number };
+      seen: { sessions: number; errors: number };
+      planned: number;
+      actions: { total: number };
+    };
+
+    const [list, detail, json, hostsTable, firstPage] = await Promise.all([
+      janitor(['sweeps']),
+      janitor(['sweeps', sweepId]),
+      janitor(['sweeps', sweepId, '--json']),
+      janitor(['hosts']),
+      janitor(['hosts', '--limit', '5']),
+    ]);
+    expectExit(list, 0);
+    const [header, newest] = list.stdout.split('\n');
+    expect(header).toMatch(/^SWEEP\s+HOSTS\s+SESSIONS\s+ERRORS\s+PLANNED\s+ACTIONS\s+BY STATUS$/);
+    expect(newest?.split(/\s{2,}/).slice(0, 6)).toEqual([
+      sweepId,
+      String(sweep.asked.hosts),
+      String(sweep.seen.sessions),
+      String(sweep.seen.errors),
+      String(sweep.planned),
+      String(sweep.actions.total),
+    ]);
+    expectExit(detail, 0);
+    expect(detail.stdout).toContain(`sweep      ${sweepId}\n`);
+    expect(detail.stdout).toMatch(
+      new RegExp(`asked      ${sweep.asked.hosts} hosts \\(default \\d+`)
+    );
+    expect(detail.stdout).toMatch(/\nskipped {4}/);
+    expectExit(json, 0);
+    expect(JSON.parse(json.stdout)).toEqual(api.body);
+
+    expectExit(hostsTable, 0);
+    const rows = hostsTable.stdout.trimEnd().split('\n');
+    expect(rows[0]).toMatch(
+      /^INSTANCE\s+COMPUTER\s+PING\s+PLATFORM\s+GROUP\s+LAST SWEEP\s+RESULT\s+LAST ACTION$/
+    );
+    const row = (name: string) => rows.find((r) => r.includes(` ${name} `)) ?? '';
+    expect(row('RDSH-DE-01')).toMatch(
+      /^i-[0-9a-f]{17}\s+RDSH-DE-01\s+Online\s+Microsoft Windows Server 2022 Datacenter\s+strict\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+(listed \d+ sessions|acted)\s/
+    );
+    // The host that lost its connection is listed, never swept.
+    expect(row('RDSH-US-03')).toMatch(/\sConnectionLost\s.*\s-\s+-\s/);
+    expect(row('RDSH-LAB-01')).toBe('');
+
+    expectExit(firstPage, 0);
+    const cursor = /^more: --cursor (\S+)$/m.exec(firstPage.stdout)?.[1];
+    expect(cursor).toBeDefined();
+    expect(firstPage.stdout.trimEnd().split('\n')).toHaveLength(1 + 5 + 1);
+    const instanceIds = (text: string): string[] => text.match(/^i-[0-9a-f]{17}/gm) ?? [];
+    const seen = instanceIds(firstPage.stdout);
+    for (let next = cursor; next !== undefined; ) {
+      const page = await janitor(['hosts', '--limit', '5', '--cursor', next]);
+      expectExit(page, 0);
+      seen.push(...instanceIds(page.stdout));
+      next = /^more: --cursor (\S+)$/m.exec(page.stdout)?.[1];
+    }
+    expect(seen.sort()).toEqual(instanceIds(hostsTable.stdout).sort());
+
+    const missing = await janitor(['sweeps', 'sw-2020-01-01T00:00:00Z']);
+    expectExit(missing, EXIT_CODES.notFound);
+    expect(missing.stderr).toBe(
+      'janitor sweeps: HTTP 404 not-found: no sweep sw-2020-01-01T00:00:00Z\n'
+    );
   });
 });
 

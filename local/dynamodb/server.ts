@@ -75,6 +75,8 @@ export async function startDynalite(
       new Promise<void>((resolve, reject) => {
         self?.destroy();
         server.close((e) => (e ? reject(e) : resolve()));
+        // Clients keep their connections alive: without this, close waits out their idle time.
+        server.closeAllConnections();
       }),
   };
 }

@@ -169,9 +169,7 @@ describe.runIf(runs)('the console against the local runtime', () => {
     const hosts = page.getByRole('table', { name: 'Managed hosts' });
     await hosts.waitFor();
     // The live counts fill in as each host answers its listing.
-    await page.waitForFunction(() => !document.body.textContent?.includes('…'), null, {
-      timeout: 30_000,
-    });
+    await expect.poll(() => hosts.getByText('…', { exact: true }).count()).toBe(0);
     const de = e2e.hostId('RDSH-DE-01');
     const row = hosts.getByRole('row').filter({ has: page.getByRole('cell', { name: de }) });
     await expect(row.textContent()).resolves.toMatch(/de-DE.*strict.*Online/s);

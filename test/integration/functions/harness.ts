@@ -96,6 +96,8 @@ export async function startHarness(options: {
   deliverTwice?: boolean;
   /** More of the functions' environment (lib/config/env.ts). */
   env?: Record<string, string>;
+  /** A DynamoDB of the test's own (default: the run's shared in-memory dynalite). */
+  dynamodbEndpoint?: string;
 }): Promise<Harness> {
   const functions = await loadFunctions();
   const fleet = createFleet({
@@ -119,7 +121,7 @@ export async function startHarness(options: {
   const tableName = `functions-${randomUUID()}`;
   const config = loadConfig({
     TABLE_NAME: tableName,
-    DYNAMODB_ENDPOINT: inject('dynamodbEndpoint'),
+    DYNAMODB_ENDPOINT: options.dynamodbEndpoint ?? inject('dynamodbEndpoint'),
     SSM_ENDPOINT: ssm.endpoint,
     POLICY: JSON.stringify(options.policy),
     AWS_REGION: 'us-east-1',

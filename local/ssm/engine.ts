@@ -451,15 +451,16 @@ export class RunCommandEngine {
     return this.ordinals.get(command.commandId) ?? -1;
   }
 
-  /** Best effort, like EventBridge: a seeded share of events is lost or delivered twice. */
+  /** Best effort, like EventBridge: a seeded share of events is lost, delivered twice or late. */
   private publish(event: SsmEventBridgeEvent, key: string): void {
     const faults = this.options.faults();
     const { eventDice } = this.options;
     if (eventDice.keyed(`drop|${key}`) < faults.dropEventRate) return;
     const copies = eventDice.keyed(`duplicate|${key}`) < faults.duplicateEventRate ? 2 : 1;
+    const late = eventDice.keyed(`late|${key}`) < faults.lateEventRate ? faults.lateEventMs : 0;
     for (let copy = 0; copy < copies; copy++) {
       this.busy++;
-      this.later(this.options.timing.eventDelayMs, () => {
+      this.later(this.options.timing.eventDelayMs + late, () => {
         void this.deliver(event).finally(() => {
           this.busy = Math.max(0, this.busy - 1);
           this.settleIdle();

@@ -17,6 +17,13 @@ export interface SsmFaults {
   dropEventRate: number;
   /** Fraction (0–1) of status-change events that are delivered twice. */
   duplicateEventRate: number;
+  /**
+   * Fraction (0–1) of status-change events delivered `lateEventMs` late, after the events that
+   * followed them (EventBridge keeps no order): an `InProgress` after its `Success`.
+   */
+  lateEventRate: number;
+  /** Scheduler milliseconds a late event waits on top of `eventDelayMs`. */
+  lateEventMs: number;
   /** For this long after SendCommand, GetCommandInvocation answers `InvocationDoesNotExist`. */
   invocationNotFoundMs: number;
 }
@@ -44,6 +51,8 @@ export const DEFAULT_FAULTS: SsmFaults = {
   slowInstanceMs: {},
   dropEventRate: 0,
   duplicateEventRate: 0,
+  lateEventRate: 0,
+  lateEventMs: 0,
   invocationNotFoundMs: 0,
 };
 

@@ -6,7 +6,7 @@ import { type Harness, sample, startHarness } from '../integration/functions/har
 import { FULL, recordFigures } from './corpus.js';
 
 // Faults: SSM throttles 30% of its calls, 10% of the hosts are offline, 5% run past the
-// execution timeout, 20% of status events are lost and 20% duplicated, every sweep and every
+// execution timeout, 20% of status events are lost, 20% duplicated and 10% late, every sweep and every
 // batch of status records is delivered twice (the second after the first succeeded). After the
 // rounds and a bounded number of reconciling sweeps: every action terminal, none sent twice,
 // none lost, no excluded user's or console session touched.
@@ -87,7 +87,15 @@ describe('under SSM, host, event and delivery faults', () => {
             .map((s) => s.id),
         ])
       );
-      h.ssm.setFaults({ throttleRate: 0.3, dropEventRate: 0.2, duplicateEventRate: 0.2 });
+      h.ssm.setFaults({
+        throttleRate: 0.3,
+        dropEventRate: 0.2,
+        duplicateEventRate: 0.2,
+        // A tenth of the events come after the ones that followed them (an InProgress after
+        // its Success, a listing's Success after the action it planned had ended).
+        lateEventRate: 0.1,
+        lateEventMs: 150,
+      });
       // Half the offline and slow hosts are so from the start (their listings never come back);
       // the other half turn so right after their first listing answered, so that what was planned
       // from it meets an agent that is gone or a script that runs past its timeout.

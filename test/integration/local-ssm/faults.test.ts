@@ -158,6 +158,33 @@ describe('fault knobs', () => {
     expect(new Set(ids).size).toBe(ids.length / 2);
   });
 
+  it('holds every event back by lateEventMs at late rate 1, in its order', async () => {
+    const { client, ssm, events } = await start({
+      faults: { lateEventRate: 1, lateEventMs: 40 },
+    });
+    const started = performance.now();
+    await listSessions(client);
+    await ssm.idle();
+    expect(performance.now() - started).toBeGreaterThanOrEqual(40);
+    expect(invocationStatuses(events, HOST_A)).toEqual(['Pending', 'InProgress', 'Success']);
+  });
+
+  it('delivers a late share out of order: an earlier status after a later one', async () => {
+    const { client, ssm, events } = await start({
+      seed: 3,
+      faults: { lateEventRate: 0.5, lateEventMs: 200 },
+    });
+    await listSessions(client, [...HOSTS]);
+    await ssm.idle();
+    const order = ['Pending', 'InProgress', 'Success'];
+    const outOfOrder = HOSTS.filter((host) => {
+      const seen = invocationStatuses(events, host).map((s) => order.indexOf(s));
+      return seen.some((rank, i) => i > 0 && rank < (seen[i - 1] ?? 0));
+    });
+    expect(outOfOrder.length).toBeGreaterThan(0);
+    expect(events.length).toBeGreaterThanOrEqual(HOSTS.length * 3);
+  });
+
   it('drops the same events for the same seed', async () => {
     const lost = async () => {
       const { client, ssm, events } = await start({ seed: 7, faults: { dropEventRate: 0.5 } });

@@ -35,6 +35,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { type CfnAssociation, CfnDocument } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import {
+  API_THROTTLE,
   DOCUMENT_NAME,
   FUNCTION_TIMEOUT_SECONDS,
   INVOCATION_DETAIL_TYPE,
@@ -123,7 +124,7 @@ export interface SessionJanitorStackProps extends StackProps {
   readonly cognitoDomainPrefix?: string;
   /**
    * Default route throttling of the HTTP API.
-   * @default { rateLimit: 10, burstLimit: 20 }
+   * @default API_THROTTLE (lib/contract.ts): { rateLimit: 10, burstLimit: 20 }
    */
   readonly apiThrottle?: ApiThrottle;
   /**
@@ -209,7 +210,7 @@ export class SessionJanitorStack extends Stack {
       sweepSchedule: props.sweepSchedule ?? 'rate(15 minutes)',
       retentionDays: props.retentionDays ?? 400,
       logRetention: toRetentionDays(props.logRetentionDays ?? 90),
-      apiThrottle: props.apiThrottle ?? { rateLimit: 10, burstLimit: 20 },
+      apiThrottle: props.apiThrottle ?? API_THROTTLE,
       statusConcurrency: props.statusConcurrency ?? STATUS_BATCH.concurrency,
       deliveryTimeoutSeconds: props.deliveryTimeoutSeconds ?? 600,
       retainData: props.retainData ?? true,

@@ -123,6 +123,21 @@ export const NOT_FINAL_STATUSES = ['Pending', 'InProgress', 'Delayed', 'Cancelli
 export const STATUS_BATCH = { size: 100, windowSeconds: 5, concurrency: 5 } as const;
 
 /**
+ * The HTTP API stage's default throttle (the stack's `apiThrottle`, which overrides it): a token
+ * bucket of `burstLimit` requests refilled at `rateLimit` a second, past which API Gateway answers
+ * 429 Too Many Requests before the authorizer or the function runs. The local gateway applies the
+ * same bucket, so a burst gets locally what it would get from the deployed stage.
+ */
+export const API_THROTTLE: ApiThrottle = { rateLimit: 10, burstLimit: 20 };
+
+export interface ApiThrottle {
+  /** Steady-state requests per second. */
+  readonly rateLimit: number;
+  /** The bucket's size: requests at once. */
+  readonly burstLimit: number;
+}
+
+/**
  * How long each function may run per invocation, in seconds (the stack's timeouts; the local
  * runtime gives its functions the same, so a batch that runs long times out as it would in Lambda
  * and not earlier). The API's stays under API Gateway's 30 s integration limit.

@@ -22,18 +22,14 @@ import {
   API_ROUTES,
   API_SCOPE_DESCRIPTIONS,
   type ApiScopeName,
+  type ApiThrottle,
   RESOURCE_SERVER_ID,
 } from '../../lib/contract.js';
 import type { JanitorFunction } from './lambda-function.js';
 
 /** The HTTP API, its Cognito user pool and app clients (in the stack's own scope: ids unchanged). */
 
-export interface ApiThrottle {
-  /** Steady-state requests per second. */
-  readonly rateLimit: number;
-  /** Burst size. */
-  readonly burstLimit: number;
-}
+export type { ApiThrottle };
 
 /**
  * One Cognito app client per duty, each with only the scopes that duty needs: one client holding

@@ -7,8 +7,10 @@ import type {
   Context,
 } from 'aws-lambda';
 import { matchRoute } from '../../lib/api/routes.js';
+import type { ApiThrottle } from '../../lib/contract.js';
 import { lambdaContext } from '../runtime/lambda-context.js';
 import { type ConsoleSite, serveConsole } from './console-site.js';
+import { tokenBucket } from './throttle.js';
 import type { TokenAuthority } from './tokens.js';
 
 export type ApiHandler = (
@@ -36,7 +38,8 @@ const MAX_BODY_BYTES = 10 * 1024 * 1024;
  * Plays the part of API Gateway (HTTP API, payload 2.0, JWT authorizer) in front of the `api`
  * function: it verifies the bearer token (401 without a valid one, 403 without a route scope, both
  * before the function runs, as API Gateway does), matches the route, and hands the function the
- * same event shape it receives in the cloud.
+ * same event shape it receives in the cloud. With `throttle`, the stage's token bucket comes first:
+ * a request that finds it empty is answered 429 and goes no further, as API Gateway's is.
  */
 export async function startHttpGateway(options: {
   handler: ApiHandler;
@@ -44,11 +47,18 @@ export async function startHttpGateway(options: {
   tokens: TokenAuthority;
   /** The web console, served at every path outside `/v1/` (API Gateway leaves those to CloudFront). */
   console?: ConsoleSite;
+  /** The stage's throttle; absent or `null`: none. */
+  throttle?: ApiThrottle | null;
   port?: number;
   host?: string;
 }): Promise<HttpGateway> {
   const inflight = new Set<Promise<void>>();
+  const bucket = options.throttle ? tokenBucket(options.throttle) : null;
   const server = createServer((req, res) => {
+    if (bucket && !bucket.take()) {
+      req.resume();
+      return send(res, 429, { message: 'Too Many Requests' });
+    }
     const work = serve(req, res, options).catch(() => {
       if (!res.headersSent) send(res, 500, { message: 'Internal Server Error' });
     });

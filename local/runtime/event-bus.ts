@@ -24,15 +24,28 @@ export interface DeadLetter {
 }
 
 /**
+ * Lambda's default concurrency quota per account and Region: async invocations past it wait in
+ * the function's event queue rather than run at once.
+ */
+export const ACCOUNT_CONCURRENCY = 1000;
+
+/**
  * The EventBridge bus of the local runtime: rules match events and deliver them, either straight
  * to a function (async invocation: two retries, then the on-failure destination) or to a queue.
+ * At most {@link ACCOUNT_CONCURRENCY} invocations run at once; the others wait their turn, as in
+ * Lambda's async queue (a burst of events would otherwise hold every handler in memory at once).
  */
 export class LocalEventBus {
   readonly deadLetters: DeadLetter[] = [];
   /** Stops the simulated clock while a function runs (see `SimClock.hold`). */
-  constructor(private readonly hold: () => () => void = () => () => undefined) {}
+  constructor(
+    private readonly hold: () => () => void = () => () => undefined,
+    private readonly concurrency = ACCOUNT_CONCURRENCY
+  ) {}
   private readonly rules: Rule[] = [];
   private readonly inflight = new Set<Promise<void>>();
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
 
   addRule(rule: Rule): void {
     this.rules.push(rule);
@@ -55,6 +68,22 @@ export class LocalEventBus {
   }
 
   private async invokeAsync(rule: Rule, invoke: LambdaInvoke, event: AnyEventBridgeEvent) {
+    // A finished invocation hands its slot straight to the next waiting one.
+    if (this.running >= this.concurrency) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.running++;
+    }
+    try {
+      await this.invokeWithRetries(rule, invoke, event);
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+
+  private async invokeWithRetries(rule: Rule, invoke: LambdaInvoke, event: AnyEventBridgeEvent) {
     let lastError: unknown;
     for (let attempt = 0; attempt < 3; attempt++) {
       const release = this.hold();

@@ -15,6 +15,8 @@ import {
   ACTION_STATUS_DETAIL_TYPE,
   ACTION_STATUS_SOURCE,
   API_ROUTES,
+  API_THROTTLE,
+  type ApiThrottle,
   DOCUMENT_NAME,
   EVENT_BUS,
   FUNCTION_TIMEOUT_SECONDS,
@@ -90,7 +92,22 @@ export interface StartRuntimeOptions extends RuntimeOptions {
   liveSessions?: boolean;
   /** Publish the fleet's "Session Idle" notices on the bus. @default true */
   idleEvents?: boolean;
+  /**
+   * The API stage's throttle; `null`: none (tests and benchmarks that measure what is behind it).
+   * @default API_THROTTLE, the stack's default stage
+   */
+  apiThrottle?: ApiThrottle | null;
+  /** Also told what the functions observe (tools account for what each event came to). */
+  observer?: Observer;
+  /** Told how every function invocation ended, with the event it was given. */
+  onInvocation?: InvocationListener;
 }
+
+export type InvocationListener = (
+  name: FunctionName,
+  event: unknown,
+  outcome: { result: unknown } | { error: unknown }
+) => void;
 
 export interface Runtime {
   apiUrl: string;
@@ -245,7 +262,8 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
 
     const fleetName = (instanceId: string) =>
       fleet.instance(instanceId)?.computerName ?? instanceId;
-    const observer = printingObserver(log, fleetName, clock);
+    const printing = printingObserver(log, fleetName, clock);
+    const observer = options.observer ? teeObserver(printing, options.observer) : printing;
     const functions = createRuntime(config, { clients, observer, clock });
     const invocations: Record<FunctionName, number> = {
       sweep: 0,
@@ -253,14 +271,11 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
       'idle-event': 0,
       api: 0,
     };
-    const sweepHandler = counted(invocations, 'sweep', createSweepHandler(functions));
-    const statusHandler = counted(
-      invocations,
-      'command-status',
-      createCommandStatusHandler(functions)
-    );
-    const idleHandler = counted(invocations, 'idle-event', createIdleEventHandler(functions));
-    const apiHandler = counted(invocations, 'api', createApiHandler(functions));
+    const count = { invocations, listener: options.onInvocation };
+    const sweepHandler = counted(count, 'sweep', createSweepHandler(functions));
+    const statusHandler = counted(count, 'command-status', createCommandStatusHandler(functions));
+    const idleHandler = counted(count, 'idle-event', createIdleEventHandler(functions));
+    const apiHandler = counted(count, 'api', createApiHandler(functions));
 
     const statusQueue = new LocalQueue({
       name: 'session-janitor-command-status',
@@ -335,6 +350,7 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
         // Same origin as the API; sign-in with a token (the operator's in local.json, or another).
         config: { apiUrl: '', auth: { kind: 'token', tokenFile: '.janitor/local.json' } },
       },
+      throttle: options.apiThrottle === undefined ? API_THROTTLE : options.apiThrottle,
       port: options.port,
     }).catch((error: NodeJS.ErrnoException) => {
       throw new StartupError(
@@ -463,14 +479,44 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
 
 export type FunctionName = 'sweep' | 'command-status' | 'idle-event' | 'api';
 
-function counted<A extends unknown[], R>(
-  counts: Record<FunctionName, number>,
+function counted<E, A extends unknown[], R>(
+  count: { invocations: Record<FunctionName, number>; listener: InvocationListener | undefined },
   name: FunctionName,
-  handler: (...args: A) => R
-): (...args: A) => R {
-  return (...args) => {
-    counts[name]++;
-    return handler(...args);
+  handler: (event: E, ...rest: A) => Promise<R>
+): (event: E, ...rest: A) => Promise<R> {
+  const { invocations, listener } = count;
+  return async (event, ...rest) => {
+    invocations[name]++;
+    if (!listener) return handler(event, ...rest);
+    try {
+      const result = await handler(event, ...rest);
+      listener(name, event, { result });
+      return result;
+    } catch (error) {
+      listener(name, event, { error });
+      throw error;
+    }
+  };
+}
+
+function teeObserver(a: Observer, b: Observer): Observer {
+  return {
+    planned: (action, decision) => {
+      a.planned(action, decision);
+      b.planned(action, decision);
+    },
+    finished: (action) => {
+      a.finished(action);
+      b.finished(action);
+    },
+    info: (message, data) => {
+      a.info(message, data);
+      b.info(message, data);
+    },
+    warn: (message, data) => {
+      a.warn(message, data);
+      b.warn(message, data);
+    },
   };
 }
 

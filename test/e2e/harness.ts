@@ -79,6 +79,8 @@ export async function startE2e(
     hostScript,
     forwardEvents,
     ...(idleLimitMinutes === undefined ? {} : { idleLimitMinutes }),
+    // The stage's throttle is tested on its own (test/chaos/load); here it would only slow tests.
+    apiThrottle: null,
   });
   const names = new Map(runtime.fleet.instances().map((i) => [i.computerName, i.instanceId]));
 

@@ -15,6 +15,32 @@ const event = (n: number) => ({
 });
 
 describe('local event bus and queue', () => {
+  it('runs at most its concurrency of async invocations at once and every one in the end', async () => {
+    const bus = new LocalEventBus(undefined, 3);
+    let running = 0;
+    let most = 0;
+    const ran: number[] = [];
+    bus.addRule({
+      name: 'r',
+      matches: () => true,
+      target: {
+        kind: 'lambda',
+        invoke: async (e) => {
+          running++;
+          most = Math.max(most, running);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          ran.push((e.detail as { n: number }).n);
+          running--;
+        },
+      },
+    });
+    for (let n = 0; n < 20; n++) bus.put(event(n));
+    await bus.drain();
+    expect(most).toBe(3);
+    expect(ran.sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, n) => n));
+    expect(bus.deadLetters).toEqual([]);
+  });
+
   it('delivers matching events to a queue as SQS records, in batches', async () => {
     const batches: SQSEvent[] = [];
     const deadLetters: DeadLetter[] = [];

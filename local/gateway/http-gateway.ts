@@ -55,7 +55,8 @@ export async function startHttpGateway(options: {
   const inflight = new Set<Promise<void>>();
   const bucket = options.throttle ? tokenBucket(options.throttle) : null;
   const server = createServer((req, res) => {
-    if (bucket && !bucket.take()) {
+    // The console's files come from CloudFront in the cloud: only the API counts against the stage.
+    if (bucket && isApiPath(req.url ?? '/') && !bucket.take()) {
       req.resume();
       return send(res, 429, { message: 'Too Many Requests' });
     }
@@ -98,7 +99,7 @@ async function serve(
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const method = (req.method ?? 'GET').toUpperCase();
-  if (options.console && !url.pathname.startsWith('/v1/') && url.pathname !== '/v1') {
+  if (options.console && !isApiPath(url.pathname)) {
     return serveConsole(options.console, method, url.pathname, res);
   }
   const match = matchRoute(method, url.pathname, options.routes);
@@ -186,4 +187,8 @@ async function readBody(req: IncomingMessage): Promise<string | null> {
 function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
+}
+
+function isApiPath(path: string): boolean {
+  return path === '/v1' || path.startsWith('/v1/') || path.startsWith('/v1?');
 }

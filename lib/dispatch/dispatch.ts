@@ -398,6 +398,8 @@ export async function dispatchAction(
       failure: null,
     };
   }
+  // What the send was decided on, for the trail and for the chaos suite's staleness check.
+  const listingAgeAtSendMs = listedAt === undefined ? null : listingAgeMs(deps, listedAt);
   let commandId: string;
   try {
     ({ commandId } = await sendOperation(sessionActionDeps(deps, action), {
@@ -428,6 +430,8 @@ export async function dispatchAction(
       instanceId: action.instanceId,
       operation: action.operation,
       commandId,
+      listedAt: listedAt ?? null,
+      listingAgeAtSendMs,
     });
     return { action: dispatched, retry: false, failure: null };
   } catch (error) {

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Action } from '../../lib/actions/model.js';
 import { isTerminal } from '../../lib/actions/transitions.js';
 import { parseComment } from '../../lib/dispatch/comments.js';
+import { MAX_LISTING_AGE_MS } from '../../lib/dispatch/dispatch.js';
+import type { Observer } from '../../lib/dispatch/observer.js';
 import { type Harness, sample, startHarness } from '../integration/functions/harness.js';
 import { FULL, recordFigures } from './corpus.js';
 
@@ -30,6 +32,20 @@ const POLICY = {
 const EXCLUDED = /(^|\\)(svc_.*|administrator)$/i;
 
 let h: Harness;
+/** Each send as dispatch saw it: how old the listing it was decided on was. */
+const sends: Array<{ actionId: string; listingAgeAtSendMs: number | null }> = [];
+const quiet: Observer = {
+  planned: () => undefined,
+  finished: () => undefined,
+  info(message, data) {
+    if (message !== 'action dispatched' || !data) return;
+    sends.push({
+      actionId: String(data.actionId),
+      listingAgeAtSendMs: data.listingAgeAtSendMs as number | null,
+    });
+  },
+  warn: () => undefined,
+};
 const sweepFailures: string[] = [];
 let sweepsDeadLettered = 0;
 const figures: Record<string, unknown> = { hosts: HOSTS };
@@ -39,6 +55,7 @@ beforeAll(async () => {
     policy: POLICY,
     fleet: { hosts: HOSTS, seed: 16 },
     deliverTwice: true,
+    observer: quiet,
   });
 });
 afterAll(async () => {
@@ -170,6 +187,9 @@ describe('under SSM, host, event and delivery faults', () => {
         deadLetters: h.deadLetters.length,
         sweepAttemptsFailed: sweepFailures.length,
         sweepsDeadLettered,
+        sends: sends.length,
+        oldestListingAtSendMinutes:
+          Math.max(0, ...sends.map((s) => s.listingAgeAtSendMs ?? 0)) / 60_000,
       });
 
       expect(actions.length).toBeGreaterThan(FULL ? 2_000 : 60);
@@ -179,6 +199,14 @@ describe('under SSM, host, event and delivery faults', () => {
         else if (!isTerminal(action.status)) expect(action.status, detail).toBe('dispatched');
       }
       expect(figures.sentTwice).toBe(0);
+      // Every send went through the staleness check with the listing it was decided on. (Here
+      // the fleet's clock moves only between rounds, so ages are 0; listing-age.test.ts lets
+      // time pass between the listing and the send.)
+      expect(sends.length).toBeGreaterThan(FULL ? 2_000 : 60);
+      for (const send of sends) {
+        expect(send.listingAgeAtSendMs, send.actionId).not.toBeNull();
+        expect(send.listingAgeAtSendMs ?? 0, send.actionId).toBeLessThanOrEqual(MAX_LISTING_AGE_MS);
+      }
       expect(sweepsDeadLettered).toBe(0);
       expect(new Set(sweepFailures)).toEqual(
         new Set(sweepFailures.length > 0 ? ['ThrottledError'] : [])

@@ -5,6 +5,7 @@ import { inject } from 'vitest';
 import type { Runtime } from '../../../functions/shared/runtime.js';
 import type { Action } from '../../../lib/actions/model.js';
 import { loadConfig } from '../../../lib/config/env.js';
+import type { Observer } from '../../../lib/dispatch/observer.js';
 import { createLedgerTable } from '../../../lib/ledger/table.js';
 import { type CreateFleetOptions, createFleet } from '../../../local/fleet/fleet.js';
 import type { SimulatedFleet } from '../../../local/fleet/types.js';
@@ -98,6 +99,8 @@ export async function startHarness(options: {
   env?: Record<string, string>;
   /** A DynamoDB of the test's own (default: the run's shared in-memory dynalite). */
   dynamodbEndpoint?: string;
+  /** What the functions log and count (default: Powertools, as deployed). */
+  observer?: Observer;
 }): Promise<Harness> {
   const functions = await loadFunctions();
   const fleet = createFleet({
@@ -131,6 +134,7 @@ export async function startHarness(options: {
     clock: () => fleet.now(),
     retry: { baseDelayMs: 1, maxDelayMs: 5 },
     invocationWaitMs: 100,
+    ...(options.observer ? { observer: options.observer } : {}),
   });
   await createLedgerTable(runtime.clients.ddb, tableName);
 

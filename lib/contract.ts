@@ -17,13 +17,24 @@ export const INSTANCE_ID_PATTERN =
 export const SERVICE_NAME = 'session-janitor';
 export const METRICS_NAMESPACE = 'SessionJanitor';
 
-/** Metric names the functions emit (dimensions: operation and outcome, or route and status). */
+/**
+ * Metric names the functions emit (dimensions: operation and outcome, operation and reason, route
+ * and status, operation alone, or none beyond `service`).
+ */
 export const METRIC_NAMES = {
   actionsPlanned: 'ActionsPlanned',
   /** One per finished action, `outcome` = its terminal status. */
   actionOutcome: 'ActionOutcome',
   apiActions: 'ApiActions',
   apiRequests: 'ApiRequests',
+  /** One per skipped action, `reason` = its result's error code (`policy:quiet-hours`…). */
+  actionsSkipped: 'ActionsSkipped',
+  /** Milliseconds one sweep invocation took: listing the fleet, asking it, reconciling. */
+  sweepDuration: 'SweepDuration',
+  /** Managed hosts a sweep found (and asked, unless a retried attempt found them asked). */
+  sweepHosts: 'SweepHosts',
+  /** One per SSM call retried after throttling, `operation` = the SSM API. */
+  ssmThrottleRetries: 'SsmThrottleRetries',
 } as const;
 
 // ---------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { MetricUnit as Unit } from '@aws-lambda-powertools/metrics/types';
 import type { Action } from '../../lib/actions/model.js';
 import { METRIC_NAMES } from '../../lib/contract.js';
 import type { Observer } from '../../lib/dispatch/observer.js';
@@ -18,27 +19,48 @@ export function actionKeys(action: Action): Record<string, unknown> {
   };
 }
 
-function count(name: string, operation: string, outcome: string): void {
+/** One metric in its own EMF record, so its dimensions are its own (`service` besides). */
+function emit(
+  name: string,
+  dimensions: Record<string, string>,
+  unit: Unit = MetricUnit.Count,
+  value = 1
+): void {
   const single = metrics.singleMetric();
-  single.addDimensions({ operation, outcome });
-  single.addMetric(name, MetricUnit.Count, 1);
+  single.addDimensions(dimensions);
+  single.addMetric(name, unit, value);
 }
 
 /**
  * The use cases' observer, on Powertools: structured log lines keyed by action (and ticket) id,
- * and the `ActionsPlanned` / `ActionOutcome` metrics by operation and outcome.
+ * the `ActionsPlanned` / `ActionOutcome` metrics by operation and outcome, `ActionsSkipped` by
+ * operation and reason, the sweeps' duration and hosts, and SSM's throttled retries by operation.
  */
 export const powertoolsObserver: Observer = {
   planned(action, decision) {
-    count(METRIC_NAMES.actionsPlanned, action.operation, decision);
+    emit(METRIC_NAMES.actionsPlanned, { operation: action.operation, outcome: decision });
     log().info('action planned', { ...actionKeys(action), decision, reason: action.reason });
   },
   finished(action) {
-    count(METRIC_NAMES.actionOutcome, action.operation, action.status);
+    emit(METRIC_NAMES.actionOutcome, { operation: action.operation, outcome: action.status });
+    if (action.status === 'skipped') {
+      emit(METRIC_NAMES.actionsSkipped, {
+        operation: action.operation,
+        reason: action.result?.errorCode ?? 'unknown',
+      });
+    }
     log().info('action finished', {
       ...actionKeys(action),
       errorCode: action.result?.errorCode ?? null,
     });
+  },
+  sweepRan(sweep) {
+    emit(METRIC_NAMES.sweepDuration, {}, MetricUnit.Milliseconds, sweep.durationMs);
+    emit(METRIC_NAMES.sweepHosts, {}, MetricUnit.Count, sweep.hosts);
+  },
+  ssmThrottled(operation, attempt) {
+    emit(METRIC_NAMES.ssmThrottleRetries, { operation });
+    log().info('SSM throttled, retrying', { operation, attempt });
   },
   info(message, data) {
     log().info(message, data ?? {});

@@ -38,15 +38,19 @@ export interface RuntimeOverrides {
  */
 export function createRuntime(config: Config, overrides: RuntimeOverrides = {}): Runtime {
   const clients = overrides.clients ?? createClients(config);
+  const observer = overrides.observer ?? powertoolsObserver;
   const send: SendSettings = {
     ssm: clients.ssm,
     documents: { operate: config.DOCUMENT_NAME, read: config.READ_DOCUMENT_NAME },
     outputLogGroup: config.SSM_OUTPUT_LOG_GROUP,
     deliveryTimeoutSeconds: config.DELIVERY_TIMEOUT_SECONDS,
     executionTimeoutSeconds: config.EXECUTION_TIMEOUT_SECONDS,
-    retry: overrides.retry,
+    retry: {
+      onThrottled: (operation, attempt) => observer.ssmThrottled(operation, attempt),
+      ...overrides.retry,
+    },
     clock: overrides.clock ?? (() => new Date()),
-    observer: overrides.observer ?? powertoolsObserver,
+    observer,
   };
   const ledger = createLedger({
     client: clients.ddb,

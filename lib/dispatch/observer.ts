@@ -9,6 +9,18 @@ export interface Observer {
   planned(action: Action, decision: 'send' | 'skip'): void;
   /** An action reached a terminal status. */
   finished(action: Action): void;
+  /** A sweep invocation ended: how many managed hosts it found and how long it took. */
+  sweepRan(sweep: SweepRun): void;
+  /** An SSM call was throttled and is tried again (`attempt`: the one that was throttled). */
+  ssmThrottled(operation: string, attempt: number): void;
   info(message: string, data?: Record<string, unknown>): void;
   warn(message: string, data?: Record<string, unknown>): void;
+}
+
+export interface SweepRun {
+  sweepId: string;
+  hosts: number;
+  /** A previous attempt of the same sweep had asked the hosts; this one sent nothing. */
+  repeated: boolean;
+  durationMs: number;
 }

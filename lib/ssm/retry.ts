@@ -15,6 +15,8 @@ export interface RetryPolicy {
   /** Returns a number in [0, 1); injectable so tests are deterministic. */
   random: () => number;
   sleep: (ms: number) => Promise<void>;
+  /** Told of every throttled call about to be retried (the functions count them as a metric). */
+  onThrottled: (operation: string, attempt: number) => void;
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
@@ -23,6 +25,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxDelayMs: 5_000,
   random: Math.random,
   sleep: (ms) => delay(ms),
+  onThrottled: () => undefined,
 };
 
 /** Error names SSM and the smithy retry strategy use for "slow down". */
@@ -117,6 +120,7 @@ export async function withRetry<T>(call: () => Promise<T>, options: RetryOptions
         }
         throw error;
       }
+      if (kind === 'throttling') policy.onThrottled(options.operation, attempt);
       await policy.sleep(backoffDelayMs(attempt, policy));
     }
   }

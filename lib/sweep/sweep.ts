@@ -82,6 +82,7 @@ export async function runSweep(
   deps: SweepDeps,
   input: { scheduledAt: Date }
 ): Promise<SweepResult> {
+  const started = performance.now();
   const sweepId = sweepIdOf(input.scheduledAt);
   await deps.ledger.recordSweep({ id: sweepId, scheduledAt: input.scheduledAt });
 
@@ -141,6 +142,13 @@ export async function runSweep(
   deps.observer.info('sweep started', { sweepId, hosts: total, repeated, commandIds });
 
   const reconciled = await reconcileOverdue(deps, deps.clock(), deps.reconcileLimit ?? 100);
+  // Wall time, not the injected clock: the simulated fleet's clock runs ahead of real time.
+  deps.observer.sweepRan({
+    sweepId,
+    hosts: total,
+    repeated,
+    durationMs: Math.round(performance.now() - started),
+  });
   return { sweepId, repeated, groups, commandIds, rejected, reconciled };
 }
 

@@ -687,6 +687,9 @@ function printingObserver(
       const code = action.result?.errorCode ? ` (${action.result.errorCode})` : '';
       line(action, `${action.status}${code}`);
     },
+    // The sweep prints its own line (sweepLine); a throttled retry is no news to an operator.
+    sweepRan: () => undefined,
+    ssmThrottled: () => undefined,
     info: () => undefined,
     warn(message, data) {
       log(`${hhmmss(now())}  warning: ${message}${data ? ` ${JSON.stringify(data)}` : ''}`);

@@ -60,6 +60,8 @@ export interface ApiHarness {
 const silentObserver: Observer = {
   planned: () => undefined,
   finished: () => undefined,
+  sweepRan: () => undefined,
+  ssmThrottled: () => undefined,
   info: () => undefined,
   warn: () => undefined,
 };

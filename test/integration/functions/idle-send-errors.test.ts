@@ -48,7 +48,14 @@ describe('idle-event when the host cannot be asked', () => {
       executionTimeoutSeconds: 120,
       retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 },
       clock: () => NOW,
-      observer: { planned() {}, finished() {}, info() {}, warn() {} },
+      observer: {
+        planned() {},
+        finished() {},
+        sweepRan() {},
+        ssmThrottled() {},
+        info() {},
+        warn() {},
+      },
       checkLimit: { perHost: 20, windowMinutes: 1 },
     };
   });

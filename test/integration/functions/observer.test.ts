@@ -105,4 +105,84 @@ describe('powertoolsObserver', () => {
       expect.objectContaining({ ActionsPlanned: 1, operation: 'logoff', outcome: 'skip' })
     );
   });
+
+  it('emits ActionsSkipped by operation and reason beside the skipped outcome', () => {
+    const out = capture();
+
+    observer.finished({
+      ...action,
+      status: 'skipped',
+      result: { exitCode: null, errorCode: 'policy:quiet-hours', excerpt: 'quiet hours' },
+    });
+
+    expect(out.lines()).toContainEqual(
+      expect.objectContaining({
+        ActionsSkipped: 1,
+        operation: 'logoff',
+        reason: 'policy:quiet-hours',
+        _aws: expect.objectContaining({
+          CloudWatchMetrics: [
+            expect.objectContaining({ Dimensions: [['service', 'operation', 'reason']] }),
+          ],
+        }),
+      })
+    );
+    expect(out.lines()).toContainEqual(
+      expect.objectContaining({ ActionOutcome: 1, outcome: 'skipped' })
+    );
+  });
+
+  it('emits no ActionsSkipped for an action that ended otherwise', () => {
+    const out = capture();
+
+    observer.finished(action);
+
+    expect(out.lines().filter((line) => 'ActionsSkipped' in line)).toEqual([]);
+  });
+
+  it('emits SweepDuration in milliseconds and SweepHosts, with the service dimension only', () => {
+    const out = capture();
+
+    observer.sweepRan({
+      sweepId: 'sw-2026-11-21T20:00:00Z',
+      hosts: 42,
+      repeated: false,
+      durationMs: 1234,
+    });
+
+    const lines = out.lines();
+    const metric = (name: string) => lines.find((line) => name in line);
+    expect(metric('SweepDuration')).toMatchObject({
+      SweepDuration: 1234,
+      _aws: {
+        CloudWatchMetrics: [
+          {
+            Namespace: 'SessionJanitor',
+            Dimensions: [['service']],
+            Metrics: [{ Name: 'SweepDuration', Unit: 'Milliseconds' }],
+          },
+        ],
+      },
+    });
+    expect(metric('SweepHosts')).toMatchObject({
+      SweepHosts: 42,
+      _aws: { CloudWatchMetrics: [{ Metrics: [{ Name: 'SweepHosts', Unit: 'Count' }] }] },
+    });
+  });
+
+  it('emits SsmThrottleRetries by SSM operation', () => {
+    const out = capture();
+
+    observer.ssmThrottled('SendCommand', 2);
+
+    expect(out.lines()).toContainEqual(
+      expect.objectContaining({
+        SsmThrottleRetries: 1,
+        operation: 'SendCommand',
+        _aws: expect.objectContaining({
+          CloudWatchMetrics: [expect.objectContaining({ Dimensions: [['service', 'operation']] })],
+        }),
+      })
+    );
+  });
 });

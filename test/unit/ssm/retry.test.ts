@@ -132,4 +132,19 @@ describe('withRetry', () => {
     ).rejects.toBeInstanceOf(InternalServerError);
     expect(reads.calls()).toBe(3);
   });
+
+  it('reports each throttled call it retries, and neither a 5xx retry nor the last throttle', async () => {
+    const { policy } = recordingPolicy(3);
+    const told: [string, number][] = [];
+    const onThrottled = (operation: string, attempt: number) => told.push([operation, attempt]);
+    const script = scripted([throttling(), serverError(), throttling(), throttling()]);
+    const error = await withRetry(script.call, {
+      operation: 'DescribeInstanceInformation',
+      policy: { ...policy, onThrottled },
+      retryTransient: true,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ThrottledError);
+    // Attempt 1 throttled (retried), 2 a 5xx (retried, not a throttle), 3 throttled and last.
+    expect(told).toEqual([['DescribeInstanceInformation', 1]]);
+  });
 });

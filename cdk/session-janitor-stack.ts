@@ -51,6 +51,7 @@ import {
 } from '../lib/contract.js';
 import { createAlarms } from './constructs/alarms.js';
 import { type ApiThrottle, createApi, createCognito } from './constructs/api.js';
+import { createDashboard } from './constructs/dashboard.js';
 import { createHostEvents } from './constructs/host-events.js';
 import { JanitorFunction } from './constructs/lambda-function.js';
 import { createOutcomes, type TicketWebhook } from './constructs/outcomes.js';
@@ -533,7 +534,15 @@ export class SessionJanitorStack extends Stack {
       alarmTopicArn: props.alarmTopicArn,
     });
 
+    const dashboard = createDashboard(this, {
+      functions: this.functions,
+      statusQueue: this.statusQueue,
+      statusDeadLetterQueue: this.statusDeadLetterQueue,
+      failedEventsQueue: this.failedEventsQueue,
+    });
+
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.apiEndpoint });
+    new CfnOutput(this, 'DashboardName', { value: dashboard.dashboardName });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'DocumentName', { value: DOCUMENT_NAME });
     new CfnOutput(this, 'ReadDocumentName', { value: READ_DOCUMENT_NAME });

@@ -36,7 +36,7 @@ function emit(
  * the `ActionsPlanned` / `ActionOutcome` metrics by operation and outcome, `ActionsSkipped` by
  * operation and reason, the sweeps' duration and hosts, and SSM's throttled retries by operation.
  */
-export const powertoolsObserver: Observer = {
+export const powertoolsObserver: Required<Observer> = {
   planned(action, decision) {
     emit(METRIC_NAMES.actionsPlanned, { operation: action.operation, outcome: decision });
     log().info('action planned', { ...actionKeys(action), decision, reason: action.reason });

@@ -46,7 +46,7 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     deliveryTimeoutSeconds: config.DELIVERY_TIMEOUT_SECONDS,
     executionTimeoutSeconds: config.EXECUTION_TIMEOUT_SECONDS,
     retry: {
-      onThrottled: (operation, attempt) => observer.ssmThrottled(operation, attempt),
+      onThrottled: (operation, attempt) => observer.ssmThrottled?.(operation, attempt),
       ...overrides.retry,
     },
     clock: overrides.clock ?? (() => new Date()),

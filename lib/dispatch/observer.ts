@@ -9,10 +9,13 @@ export interface Observer {
   planned(action: Action, decision: 'send' | 'skip'): void;
   /** An action reached a terminal status. */
   finished(action: Action): void;
-  /** A sweep invocation ended: how many managed hosts it found and how long it took. */
-  sweepRan(sweep: SweepRun): void;
+  /**
+   * A sweep invocation ended: how many managed hosts it found and how long it took. Optional:
+   * only the functions' observer makes metrics of it.
+   */
+  sweepRan?(sweep: SweepRun): void;
   /** An SSM call was throttled and is tried again (`attempt`: the one that was throttled). */
-  ssmThrottled(operation: string, attempt: number): void;
+  ssmThrottled?(operation: string, attempt: number): void;
   info(message: string, data?: Record<string, unknown>): void;
   warn(message: string, data?: Record<string, unknown>): void;
 }

@@ -143,7 +143,7 @@ export async function runSweep(
 
   const reconciled = await reconcileOverdue(deps, deps.clock(), deps.reconcileLimit ?? 100);
   // Wall time, not the injected clock: the simulated fleet's clock runs ahead of real time.
-  deps.observer.sweepRan({
+  deps.observer.sweepRan?.({
     sweepId,
     hosts: total,
     repeated,

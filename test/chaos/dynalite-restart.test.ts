@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Action } from '../../lib/actions/model.js';
 import { isTerminal } from '../../lib/actions/transitions.js';
-import { parseComment } from '../../lib/dispatch/comments.js';
 import { type LocalDynamo, startDynalite } from '../../local/dynamodb/server.js';
 import { type Harness, sample, startHarness } from '../integration/functions/harness.js';
 import { FULL, recordFigures } from './corpus.js';
+import { FAULT_POLICY, invokeAsync } from './runs.js';
+import { commandsPerAction } from './sent.js';
 
 // DynamoDB goes away in the middle of sweeps (dynalite closed, then started again on the same
 // port and data dir) while listings are answered and actions are being recorded and sent: a
@@ -19,18 +20,6 @@ import { FULL, recordFigures } from './corpus.js';
 const HOSTS = FULL ? 200 : 12;
 const ROUNDS = FULL ? 6 : 3;
 const OUTAGE_MS = 400;
-const POLICY = {
-  version: 1,
-  fleet: { maxActionsPerSweep: 100_000 },
-  userGroups: { protected: ['svc_*', '*\\svc_*', 'Administrator', '*\\Administrator'] },
-  default: {
-    disconnectIdleMinutes: 5,
-    logoffDisconnectedMinutes: 15,
-    exclude: { groups: ['protected'] },
-    maxActionsPerHost: 50,
-  },
-};
-
 let dir: string;
 let port: number;
 let dynamo: LocalDynamo;
@@ -52,7 +41,7 @@ beforeAll(async () => {
   port = await freePort();
   dynamo = await startDynalite({ port, path: join(dir, 'db') });
   h = await startHarness({
-    policy: POLICY,
+    policy: FAULT_POLICY,
     fleet: { hosts: HOSTS, seed: 23 },
     deliverTwice: true,
     dynamodbEndpoint: dynamo.endpoint,
@@ -65,21 +54,9 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-/**
- * A failed asynchronous invocation is tried twice more, as Lambda does (after a minute, then two),
- * then dead-lettered: here after the outage's length, so that a retry may find DynamoDB back.
- */
-async function deliver(event: unknown): Promise<boolean> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS * attempt));
-    try {
-      await h.sweep(event);
-      return true;
-    } catch (error) {
-      sweepFailures.push((error as Error).name);
-    }
-  }
-  return false;
+/** A sweep that fails on the outage is retried, each retry after the outage's length. */
+function deliver(event: unknown): Promise<boolean> {
+  return invokeAsync(() => h.sweep(event), sweepFailures, OUTAGE_MS);
 }
 
 async function sweepEvent() {
@@ -121,12 +98,7 @@ describe('DynamoDB restarted in the middle of sweeps', () => {
 
       const ids = h.fleet.instances().map((i) => i.instanceId);
       const actions: Action[] = (await Promise.all(ids.map((id) => h.actionsOf(id)))).flat();
-      const perAction = new Map<string, number>();
-      for (const command of h.ssm.commands()) {
-        if (parseComment(command.comment)?.kind !== 'action') continue;
-        const id = command.comment.slice('sj:act:'.length);
-        perAction.set(id, (perAction.get(id) ?? 0) + 1);
-      }
+      const perAction = commandsPerAction(h.ssm.commands());
       const known = new Set(actions.map((a) => a.id));
       const owed = (a: Action) => a.deadline === null || Date.parse(a.deadline) <= reconcilingFrom;
       const byStatus: Record<string, number> = {};

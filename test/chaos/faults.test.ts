@@ -6,6 +6,8 @@ import { MAX_LISTING_AGE_MS } from '../../lib/dispatch/dispatch.js';
 import type { Observer } from '../../lib/dispatch/observer.js';
 import { type Harness, sample, startHarness } from '../integration/functions/harness.js';
 import { FULL, recordFigures } from './corpus.js';
+import { FAULT_POLICY, invokeAsync } from './runs.js';
+import { commandsPerAction } from './sent.js';
 
 // Faults: SSM throttles 30% of its calls, 10% of the hosts are offline, 5% run past the
 // execution timeout, 20% of status events are lost, 20% duplicated and 10% late, every sweep and every
@@ -18,17 +20,6 @@ const ROUNDS = FULL ? 8 : 5;
 /** Sweeps after the last round, with the faults still on, by which every action must be done. */
 const RECONCILING_SWEEPS = 3;
 
-const POLICY = {
-  version: 1,
-  fleet: { maxActionsPerSweep: 100_000 },
-  userGroups: { protected: ['svc_*', '*\\svc_*', 'Administrator', '*\\Administrator'] },
-  default: {
-    disconnectIdleMinutes: 5,
-    logoffDisconnectedMinutes: 15,
-    exclude: { groups: ['protected'] },
-    maxActionsPerHost: 50,
-  },
-};
 const EXCLUDED = /(^|\\)(svc_.*|administrator)$/i;
 
 let h: Harness;
@@ -52,7 +43,7 @@ const figures: Record<string, unknown> = { hosts: HOSTS };
 
 beforeAll(async () => {
   h = await startHarness({
-    policy: POLICY,
+    policy: FAULT_POLICY,
     fleet: { hosts: HOSTS, seed: 16 },
     deliverTwice: true,
     observer: quiet,
@@ -72,20 +63,9 @@ async function sweepTwice(): Promise<void> {
   await h.settle();
 }
 
-/**
- * One asynchronous invocation as Lambda makes it: a failed one (SSM still throttling after the
- * client's retries) is tried twice more, then dead-lettered.
- */
+/** Sweeps that still fail after the SSM client's retries are retried as Lambda retries them. */
 async function deliver(event: unknown): Promise<void> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      await h.sweep(event);
-      return;
-    } catch (error) {
-      sweepFailures.push((error as Error).name);
-    }
-  }
-  sweepsDeadLettered++;
+  if (!(await invokeAsync(() => h.sweep(event), sweepFailures))) sweepsDeadLettered++;
 }
 
 describe('under SSM, host, event and delivery faults', () => {
@@ -168,11 +148,7 @@ describe('under SSM, host, event and delivery faults', () => {
       const byStatus: Record<string, number> = {};
       for (const action of actions) byStatus[action.status] = (byStatus[action.status] ?? 0) + 1;
       const acting = h.ssm.commands().filter((c) => parseComment(c.comment)?.kind === 'action');
-      const perAction = new Map<string, number>();
-      for (const command of acting) {
-        const id = command.comment.slice('sj:act:'.length);
-        perAction.set(id, (perAction.get(id) ?? 0) + 1);
-      }
+      const perAction = commandsPerAction(acting);
       const known = new Set(actions.map((a) => a.id));
       Object.assign(figures, {
         actions: actions.length,

@@ -13,11 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Action } from '../../lib/actions/model.js';
 import { isTerminal } from '../../lib/actions/transitions.js';
 import { API_THROTTLE, SESSION_IDLE_DETAIL_TYPE, SESSION_IDLE_SOURCE } from '../../lib/contract.js';
-import { parseComment } from '../../lib/dispatch/comments.js';
 import type { Observer } from '../../lib/dispatch/observer.js';
 import type { AnyEventBridgeEvent } from '../../local/runtime/event-bus.js';
 import { type Runtime, startRuntime } from '../../local/runtime/runtime.js';
 import { FULL, recordFigures } from './corpus.js';
+import { commandsPerAction } from './sent.js';
 
 // Load: a burst of `Session Idle` events through the local EventBridge endpoint (PutEvents, ten
 // entries a call, all calls at once), a tenth of them delivered again as EventBridge may; then
@@ -316,12 +316,7 @@ describe('a burst of Session Idle events', () => {
         const key = `${a.instanceId}/${a.target.sessionId}/${a.operation}`;
         perTarget.set(key, (perTarget.get(key) ?? 0) + 1);
       }
-      const perAction = new Map<string, number>();
-      for (const c of runtime.ssm.commands()) {
-        const purpose = parseComment(c.comment);
-        if (purpose?.kind === 'action')
-          perAction.set(purpose.actionId, (perAction.get(purpose.actionId) ?? 0) + 1);
-      }
+      const perAction = commandsPerAction(runtime.ssm.commands());
       const byStatus: Record<string, number> = {};
       for (const a of idleActions) byStatus[a.status] = (byStatus[a.status] ?? 0) + 1;
       Object.assign(figures, {
@@ -441,12 +436,7 @@ describe('concurrent API requests', () => {
         const page = await runtime.ledger.listByTicket(`LOAD-${n}`, { limit: 10, order: 'asc' });
         recorded.set(`LOAD-${n}`, page.items);
       }
-      const perAction = new Map<string, number>();
-      for (const c of runtime.ssm.commands()) {
-        const purpose = parseComment(c.comment);
-        if (purpose?.kind === 'action')
-          perAction.set(purpose.actionId, (perAction.get(purpose.actionId) ?? 0) + 1);
-      }
+      const perAction = commandsPerAction(runtime.ssm.commands());
       Object.assign(figures, {
         api: {
           requests: REQUESTS,

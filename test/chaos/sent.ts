@@ -1,4 +1,5 @@
 import type { SSMClient } from '@aws-sdk/client-ssm';
+import { parseComment } from '../../lib/dispatch/comments.js';
 import { loadDocuments } from '../../local/ssm/document.js';
 
 /**
@@ -59,4 +60,16 @@ export function watchSendCommand(ssm: SSMClient): SentWatch {
     refused: () => [...refused],
     checked: () => checked,
   };
+}
+
+/** SSM commands per action id, from the `sj:act:` comment each action's command carries. */
+export function commandsPerAction(commands: readonly { comment: string }[]): Map<string, number> {
+  const perAction = new Map<string, number>();
+  for (const command of commands) {
+    const purpose = parseComment(command.comment);
+    if (purpose?.kind === 'action') {
+      perAction.set(purpose.actionId, (perAction.get(purpose.actionId) ?? 0) + 1);
+    }
+  }
+  return perAction;
 }

@@ -1,3 +1,4 @@
+import type { HostSummary, SweepSummary } from '../../lib/api/fleet.js';
 import { CliError, call, EXIT_CODES } from './api-client.js';
 import {
   PAGE_OPTIONS,
@@ -14,45 +15,12 @@ import {
 import type { CliCommand } from './main.js';
 import { renderTable } from './table.js';
 
-/** The fleet as the API shows it (`GET /v1/hosts`, `GET /v1/sweeps[/{id}]`). */
-
-export interface HostView {
-  instanceId: string;
-  computerName: string | null;
-  platformName: string | null;
-  pingStatus: string;
-  policyGroup: string;
-  lastSweep: {
-    sweepId: string;
-    scheduledAt: string;
-    result: 'listed' | 'failed' | 'acted';
-    sessions: number | null;
-  } | null;
-  lastAction: { operation: string; status: string; createdAt: string } | null;
-}
-
-export interface SweepView {
-  id: string;
-  scheduledAt: string;
-  startedAt: string;
-  updatedAt: string;
-  asked: { hosts: number; groups: Record<string, number> | null };
-  seen: { sessions: number; errors: number };
-  planned: number;
-  actions: {
-    total: number;
-    byStatus: Record<string, number>;
-    byOperation: Record<string, Record<string, number>>;
-    skippedByReason: Record<string, number>;
-  };
-}
-
-function sweepResultText(sweep: NonNullable<HostView['lastSweep']>): string {
+function sweepResultText(sweep: NonNullable<HostSummary['lastSweep']>): string {
   if (sweep.result === 'listed') return `listed ${sweep.sessions ?? 0} sessions`;
   return sweep.result;
 }
 
-export function hostRows(items: readonly HostView[]): string {
+export function hostRows(items: readonly HostSummary[]): string {
   return renderTable(
     ['INSTANCE', 'COMPUTER', 'PING', 'PLATFORM', 'GROUP', 'LAST SWEEP', 'RESULT', 'LAST ACTION'],
     items.map((h) => [
@@ -80,7 +48,7 @@ function countsText(counts: Record<string, number>): string {
     .join(', ');
 }
 
-export function sweepRows(items: readonly SweepView[]): string {
+export function sweepRows(items: readonly SweepSummary[]): string {
   return renderTable(
     ['SWEEP', 'HOSTS', 'SESSIONS', 'ERRORS', 'PLANNED', 'ACTIONS', 'BY STATUS'],
     items.map((s) => [
@@ -95,7 +63,7 @@ export function sweepRows(items: readonly SweepView[]): string {
   );
 }
 
-export function sweepDetail(s: SweepView): string {
+export function sweepDetail(s: SweepSummary): string {
   const lines = [
     `sweep      ${s.id}`,
     `scheduled  ${s.scheduledAt}`,
@@ -129,7 +97,7 @@ const hosts: CliCommand = {
       'GET',
       `/v1/hosts${query.size > 0 ? `?${query}` : ''}`
     );
-    const page = body as { items: HostView[]; cursor: string | null };
+    const page = body as { items: HostSummary[]; cursor: string | null };
     if (values.json) return printJson(io, page);
     sayPage(
       io,
@@ -159,12 +127,12 @@ const sweeps: CliCommand = {
     if (id !== undefined) {
       const { body } = await call(target, 'GET', `/v1/sweeps/${encodeURIComponent(id)}`);
       if (values.json) return printJson(io, body);
-      say(io, sweepDetail(body as SweepView));
+      say(io, sweepDetail(body as SweepSummary));
       return EXIT_CODES.ok;
     }
     const query = pageQuery(values);
     const { body } = await call(target, 'GET', `/v1/sweeps${query.size > 0 ? `?${query}` : ''}`);
-    const page = body as { items: SweepView[]; cursor: string | null };
+    const page = body as { items: SweepSummary[]; cursor: string | null };
     if (values.json) return printJson(io, page);
     sayPage(io, page.items.length > 0 ? sweepRows(page.items) : null, 'no sweeps', page.cursor);
     return EXIT_CODES.ok;

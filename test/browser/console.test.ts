@@ -168,8 +168,11 @@ describe.runIf(runs)('the console against the local runtime', () => {
     const page = await openSignedIn(browser, e2e.runtime.apiUrl, e2e.runtime.token, '#/fleet');
     const hosts = page.getByRole('table', { name: 'Managed hosts' });
     await hosts.waitFor();
-    // The live counts fill in as each host answers its listing.
-    await expect.poll(() => hosts.getByText('…', { exact: true }).count()).toBe(0);
+    // The live counts fill in as each host answers its listing: twenty listings, each a command
+    // on the simulated fleet, take seconds on a loaded machine (poll's default is one second).
+    await expect
+      .poll(() => hosts.getByText('…', { exact: true }).count(), { timeout: 20_000 })
+      .toBe(0);
     const de = e2e.hostId('RDSH-DE-01');
     const row = hosts.getByRole('row').filter({ has: page.getByRole('cell', { name: de }) });
     await expect(row.textContent()).resolves.toMatch(/de-DE.*strict.*Online/s);

@@ -1,41 +1,18 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Action } from '../../lib/actions/model.js';
 import { API_SCOPES } from '../../lib/contract.js';
 import { EXIT_CODES } from '../../local/cli/api-client.js';
+import { main } from '../../local/cli/main.js';
 import { type E2e, startE2e } from './harness.js';
 
 const BIN = fileURLToPath(new URL('../../bin/janitor.js', import.meta.url));
-const MAIN = fileURLToPath(new URL('../../local/cli/main.ts', import.meta.url));
-
 let e2e: E2e;
-/**
- * `bin/janitor.js` compiles the TypeScript on every start (tsx), about half a second each; most
- * runs here use the same CLI bundled once, which starts in a tenth of that. The last block runs
- * the real `bin/janitor.js`.
- */
-let bundle: string;
 
 beforeAll(async () => {
   e2e = await startE2e();
-  bundle = join(dirname(e2e.runtime.localFile), 'janitor.mjs');
-  await build({
-    stdin: {
-      contents: `import { runProcess } from ${JSON.stringify(MAIN)};\nawait runProcess();\n`,
-      resolveDir: dirname(MAIN),
-      loader: 'ts',
-    },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    outfile: bundle,
-    logLevel: 'silent',
-  });
 });
 afterAll(async () => {
   await e2e?.stop();
@@ -47,8 +24,13 @@ interface CliRun {
   stderr: string;
 }
 
-/** `janitor …` as a child process against the runtime's `local.json` (unless told otherwise). */
-function janitor(
+/**
+ * `janitor …` against the runtime's `local.json` (unless told otherwise): the CLI's own `main`
+ * with its streams, environment and standard input, in this process, since a process start per
+ * run (about sixty here) cost most of this suite's time; `bin` runs the real `bin/janitor.js`, as
+ * the last block does. What escapes `main` is what node would print for an uncaught error.
+ */
+async function janitor(
   args: readonly string[],
   options: { config?: boolean; env?: Record<string, string>; bin?: boolean; input?: string } = {}
 ): Promise<CliRun> {
@@ -60,18 +42,42 @@ function janitor(
     delete env.JANITOR_TOKEN;
   }
   delete env.JANITOR_CONFIG;
+  if (options.bin) return spawned(argv, env, options.input ?? '');
+  let stdout = '';
+  let stderr = '';
+  try {
+    const code = await main(argv, {
+      out: (text) => {
+        stdout += text;
+      },
+      err: (text) => {
+        stderr += text;
+      },
+      env,
+      readInput: () => Promise.resolve(options.input ?? ''),
+    });
+    return { code, stdout, stderr };
+  } catch (error) {
+    return { code: 1, stdout, stderr: `${stderr}${(error as Error).stack ?? String(error)}\n` };
+  }
+}
+
+function spawned(
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+  input: string
+): Promise<CliRun> {
   return new Promise((resolve) => {
-    const program = options.bin ? BIN : bundle;
     const child = execFile(
       process.execPath,
-      [program, ...argv],
+      [BIN, ...argv],
       { env, timeout: 20_000 },
       (error, out, err) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve({ code, stdout: String(out), stderr: String(err) });
       }
     );
-    child.stdin?.end(options.input ?? '');
+    child.stdin?.end(input);
   });
 }
 

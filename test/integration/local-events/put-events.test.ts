@@ -1,11 +1,10 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type LocalEvents, startLocalEvents } from '../../../local/events/server.js';
 import type { AnyEventBridgeEvent } from '../../../local/runtime/event-bus.js';
+import { type AwsCli, type AwsCliResult, startAwsCli } from '../../helpers/aws-cli.js';
 
-// Each CLI run starts a Python process (~1 s, more on a busy machine).
+// The first AWS CLI command starts Python and imports the CLI (~1 s, more on a busy machine).
 vi.setConfig({ testTimeout: 90_000 });
 
 const ACCOUNT = '123456789012';
@@ -13,8 +12,10 @@ const NOW = new Date('2026-03-02T09:15:00.000Z');
 const delivered: Array<{ event: AnyEventBridgeEvent; bus: string }> = [];
 let events: LocalEvents;
 let client: EventBridgeClient;
+let cli: AwsCli;
 
 beforeAll(async () => {
+  cli = startAwsCli();
   events = await startLocalEvents({
     account: ACCOUNT,
     region: 'us-east-1',
@@ -30,6 +31,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
+  cli?.stop();
   client?.destroy();
   await events?.close();
 });
@@ -165,44 +167,8 @@ describe('the local EventBridge endpoint through EventBridgeClient', () => {
   });
 });
 
-async function awsEvents(
-  ...args: string[]
-): Promise<{ code: number; json: Record<string, unknown>; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      'aws',
-      [
-        'events',
-        ...args,
-        '--endpoint-url',
-        events.endpoint,
-        '--region',
-        'us-east-1',
-        '--output',
-        'json',
-      ],
-      {
-        encoding: 'utf8',
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
-          AWS_SECRET_ACCESS_KEY: 'local',
-          AWS_CONFIG_FILE: '/dev/null',
-          AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-          AWS_MAX_ATTEMPTS: '1',
-          AWS_PAGER: '',
-        },
-      }
-    );
-    return { code: 0, json: stdout.trim() ? JSON.parse(stdout) : {}, stderr };
-  } catch (error) {
-    const failed = error as { code?: number | string; stderr?: string };
-    if (failed.code === 'ENOENT') {
-      throw new Error('the aws CLI is missing: pip install awscli, or apt-get install -y awscli');
-    }
-    return { code: Number(failed.code), json: {}, stderr: failed.stderr ?? '' };
-  }
+function awsEvents(...args: string[]): Promise<AwsCliResult> {
+  return cli.run('events', args, events.endpoint);
 }
 
 describe('aws events put-events against the local endpoint', () => {

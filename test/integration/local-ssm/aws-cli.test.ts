@@ -1,6 +1,4 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DOCUMENT_NAME, READ_DOCUMENT_NAME } from '../../../lib/contract.js';
@@ -9,6 +7,7 @@ import { type LocalDynamo, startDynalite } from '../../../local/dynamodb/server.
 import { OPERATE_DOCUMENT_URL } from '../../../local/ssm/document.js';
 import { startLocalSsm } from '../../../local/ssm/server.js';
 import type { LocalSsm } from '../../../local/ssm/types.js';
+import { type AwsCli, type AwsCliResult, startAwsCli } from '../../helpers/aws-cli.js';
 import { createScriptedFleet, envelopeRun, windowsInstance } from '../../helpers/ssm-fleet.js';
 
 /**
@@ -17,7 +16,7 @@ import { createScriptedFleet, envelopeRun, windowsInstance } from '../../helpers
  * model and its error handling, not only the JS SDK's.
  */
 
-// Each CLI run starts a Python process (~1 s, more on a busy machine).
+// The first command starts Python and imports the CLI (~1 s, more on a busy machine).
 vi.setConfig({ testTimeout: 90_000 });
 
 const ACCOUNT = '123456789012';
@@ -27,8 +26,10 @@ const HYBRID = 'mi-0e0000000000000e5';
 
 let ssm: LocalSsm;
 let dynamo: LocalDynamo;
+let cli: AwsCli;
 
 beforeAll(async () => {
+  cli = startAwsCli();
   const fleet = createScriptedFleet([
     windowsInstance(HOST, { tags: { 'session-janitor:managed': 'true', Name: 'RDSH-01' } }),
     windowsInstance(OTHER, { pingStatus: 'ConnectionLost' }),
@@ -49,44 +50,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  cli?.stop();
   await ssm?.close();
   await dynamo?.close();
 });
 
-interface CliResult {
-  code: number;
-  json: Record<string, unknown>;
-  stderr: string;
-}
-
-async function aws(service: 'ssm' | 'dynamodb', ...args: string[]): Promise<CliResult> {
-  const endpoint = service === 'ssm' ? ssm.endpoint : dynamo.endpoint;
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      'aws',
-      [service, ...args, '--endpoint-url', endpoint, '--region', 'us-east-1', '--output', 'json'],
-      {
-        encoding: 'utf8',
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
-          AWS_SECRET_ACCESS_KEY: 'local',
-          AWS_CONFIG_FILE: '/dev/null',
-          AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-          AWS_MAX_ATTEMPTS: '1',
-          AWS_PAGER: '',
-        },
-      }
-    );
-    return { code: 0, json: stdout.trim() ? JSON.parse(stdout) : {}, stderr };
-  } catch (error) {
-    const failed = error as { code?: number | string; stderr?: string };
-    if (failed.code === 'ENOENT') {
-      throw new Error('the aws CLI is missing: pip install awscli, or apt-get install -y awscli');
-    }
-    return { code: Number(failed.code), json: {}, stderr: failed.stderr ?? '' };
-  }
+function aws(service: 'ssm' | 'dynamodb', ...args: string[]): Promise<AwsCliResult> {
+  return cli.run(service, args, service === 'ssm' ? ssm.endpoint : dynamo.endpoint);
 }
 
 const arn = (name: string, account = ACCOUNT) =>

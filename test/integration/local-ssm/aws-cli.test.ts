@@ -119,7 +119,7 @@ describe('the AWS CLI against the local SSM', () => {
   });
 
   it('list-documents lists both documents, filtered by owner, name, type and keyword', async () => {
-    const names = (result: CliResult) =>
+    const names = (result: AwsCliResult) =>
       (result.json.DocumentIdentifiers as { Name: string }[]).map((d) => d.Name).sort();
     const [all, self, amazon, prefix, legacy, badKey] = await Promise.all([
       aws('ssm', 'list-documents'),
@@ -183,7 +183,7 @@ describe('the AWS CLI against the local SSM', () => {
   });
 
   it('describe-instance-properties lists nodes, filtered with operators', async () => {
-    const ids = (result: CliResult) =>
+    const ids = (result: AwsCliResult) =>
       (result.json.InstanceProperties as { InstanceId: string }[]).map((p) => p.InstanceId);
     const [all, online, notHybrid, tagged, badPing, both] = await Promise.all([
       aws('ssm', 'describe-instance-properties'),

@@ -1,5 +1,5 @@
 import { GetCommandInvocationCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Action } from '../../lib/actions/model.js';
 import { type HostEnvelope, hostEnvelopeSchema } from '../../lib/ssm/host-contract.js';
 import { type E2e, startE2e } from './harness.js';
@@ -24,6 +24,9 @@ const POLICY = {
 };
 
 const runs = await realScriptRuns('e2e with the real host script');
+// Each test waits for several pwsh processes (~2 CPU-s each to start): on a loaded 2-core machine
+// the sweep's took 42 s.
+vi.setConfig({ testTimeout: 90_000 });
 let e2e: E2e;
 
 beforeAll(async () => {

@@ -161,7 +161,10 @@ describe('GET /v1/sweeps', () => {
     expect(first?.actions.total).toBe(mine.length);
     expect(mine.length).toBeGreaterThan(0);
     const count = (list: string[]) =>
-      list.reduce<Record<string, number>>((acc, k) => ({ ...acc, [k]: (acc[k] ?? 0) + 1 }), {});
+      list.reduce<Record<string, number>>((acc, k) => {
+        acc[k] = (acc[k] ?? 0) + 1;
+        return acc;
+      }, {});
     expect(first?.actions.byStatus).toEqual(count(mine.map((a) => a.status)));
     expect(first?.actions.skippedByReason).toEqual(
       count(mine.filter((a) => a.status === 'skipped').map((a) => a.result?.errorCode ?? 'unknown'))

@@ -7,7 +7,7 @@ import {
   ThrottlingException,
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RetryLaterError } from '../../../lib/dispatch/errors.js';
 import { handleSessionIdle, type IdleDeps } from '../../../lib/idle/handle.js';
 import type { SessionIdleEvent } from '../../../lib/idle/schema.js';
@@ -20,9 +20,15 @@ import { sample } from './harness.js';
  * that never stops, a refusal of the instance), through a mocked SSM client; the ledger is real.
  */
 
-const ssmMock = mockClient(SSMClient);
+// The one client these tests use is mocked, not SSMClient's prototype: test files share their
+// worker's modules, and a prototype mock would answer every other file's SSM calls.
+const ssm = new SSMClient({ region: 'us-east-1', maxAttempts: 1 });
+const ssmMock = mockClient(ssm);
 afterEach(() => {
   ssmMock.reset();
+});
+afterAll(() => {
+  ssmMock.restore();
 });
 
 const meta = { $metadata: {} };
@@ -37,7 +43,7 @@ describe('idle-event when the host cannot be asked', () => {
     fx = await ledgerFixture('idle-send-errors');
     event = { ...(await sample<SessionIdleEvent>('session-idle/active.json')), id: randomUUID() };
     deps = {
-      ssm: new SSMClient({ region: 'us-east-1', maxAttempts: 1 }),
+      ssm,
       ledger: fx.ledger,
       policy: parsePolicy({ version: 1, default: { disconnectIdleMinutes: 30 } }),
       managedTag: { key: 'session-janitor:managed', value: 'true' },

@@ -56,7 +56,8 @@ describe('createLedgerTable', () => {
 
   // Counts the calls DynamoDB sees (the local endpoint's own TTL answers: aws-cli.test.ts).
   it('turns TTL on where the endpoint supports it, once', async () => {
-    const ddb = mockClient(DynamoDBClient);
+    const client = new DynamoDBClient({ region: 'us-east-1' });
+    const ddb = mockClient(client);
     mocked = ddb;
     ddb.on(CreateTableCommand).resolves({});
     ddb.on(DescribeTableCommand).resolves({ Table: { TableStatus: 'ACTIVE' } });
@@ -66,8 +67,8 @@ describe('createLedgerTable', () => {
       .resolves({ TimeToLiveDescription: { TimeToLiveStatus: 'ENABLED' } });
     ddb.on(UpdateTimeToLiveCommand).resolves({});
 
-    await createLedgerTable(new DynamoDBClient({ region: 'us-east-1' }), 'ledger');
-    await createLedgerTable(new DynamoDBClient({ region: 'us-east-1' }), 'ledger');
+    await createLedgerTable(client, 'ledger');
+    await createLedgerTable(client, 'ledger');
 
     const updates = ddb.commandCalls(UpdateTimeToLiveCommand);
     expect(updates).toHaveLength(1);
@@ -78,13 +79,12 @@ describe('createLedgerTable', () => {
   });
 
   it('passes on errors other than "table exists"', async () => {
-    const ddb = mockClient(DynamoDBClient);
+    const client = new DynamoDBClient({ region: 'us-east-1' });
+    const ddb = mockClient(client);
     mocked = ddb;
     const denied = Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' });
     ddb.on(CreateTableCommand).rejects(denied);
 
-    await expect(
-      createLedgerTable(new DynamoDBClient({ region: 'us-east-1' }), 'ledger')
-    ).rejects.toThrow('not authorized');
+    await expect(createLedgerTable(client, 'ledger')).rejects.toThrow('not authorized');
   });
 });

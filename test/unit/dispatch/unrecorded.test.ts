@@ -6,7 +6,7 @@ import {
   ThrottlingException,
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { findSentCommand } from '../../../lib/dispatch/unrecorded.js';
 import { SsmServiceError, ThrottledError } from '../../../lib/ssm/errors.js';
 
@@ -15,9 +15,15 @@ import { SsmServiceError, ThrottledError } from '../../../lib/ssm/errors.js';
  * throttling that does not stop, a 5xx.
  */
 
-const ssmMock = mockClient(SSMClient);
+// The one client these tests use is mocked, not SSMClient's prototype: test files share their
+// worker's modules, and a prototype mock would answer every other file's SSM calls.
+const ssm = new SSMClient({ region: 'us-east-1', maxAttempts: 1 });
+const ssmMock = mockClient(ssm);
 afterEach(() => {
   ssmMock.reset();
+});
+afterAll(() => {
+  ssmMock.restore();
 });
 
 const meta = { $metadata: {} };
@@ -27,7 +33,7 @@ const query = { actionId: ACTION, instanceId: HOST, after: new Date('2026-11-21T
 
 function deps() {
   return {
-    ssm: new SSMClient({ region: 'us-east-1', maxAttempts: 1 }),
+    ssm,
     documents: { operate: 'SessionJanitor-Operate', read: 'SessionJanitor-Read' },
     retry: { maxAttempts: 3, random: () => 0, sleep: async () => undefined },
   };

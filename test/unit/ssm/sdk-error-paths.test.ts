@@ -9,7 +9,7 @@ import {
   ThrottlingException,
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
   InvocationNotFoundError,
   InvocationWaitTimeoutError,
@@ -25,9 +25,15 @@ import { sendOperation } from '../../../lib/ssm/send.js';
  * response without a command id, an invocation stuck in progress), through a mocked client.
  */
 
-const ssmMock = mockClient(SSMClient);
+// The one client these tests use is mocked, not SSMClient's prototype: test files share their
+// worker's modules, and a prototype mock would answer every other file's SSM calls.
+const ssm = new SSMClient({ region: 'us-east-1', maxAttempts: 1 });
+const ssmMock = mockClient(ssm);
 afterEach(() => {
   ssmMock.reset();
+});
+afterAll(() => {
+  ssmMock.restore();
 });
 
 const meta = { $metadata: {} };
@@ -50,7 +56,7 @@ function fakeTime() {
 
 function sendDeps(time = fakeTime()) {
   return {
-    ssm: new SSMClient({ region: 'us-east-1', maxAttempts: 1 }),
+    ssm,
     documents: { operate: 'SessionJanitor-Operate', read: 'SessionJanitor-Read' },
     deliveryTimeoutSeconds: 600,
     retry: { maxAttempts: 4, random: () => 0.5, sleep: time.sleep },

@@ -3,6 +3,14 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 
 /**
+ * How long the local endpoints keep an idle connection. Node's default of 5 s closes a socket the
+ * SDK's keep-alive agent may pick for its next request in the same instant (a reset: the SDK's
+ * `TimeoutError: read ECONNRESET`), which a busy machine met in any pause past 5 s between two
+ * phases of a test; AWS's endpoints keep idle connections far longer.
+ */
+export const IDLE_CONNECTION_MS = 60_000;
+
+/**
  * An AWS JSON 1.1 error as the services send it: HTTP 400 (500 for internal errors) with
  * `{"__type": <code>, "message": <text>}`, which the SDK turns into an exception named `<code>`.
  */
@@ -124,6 +132,7 @@ export async function startAwsJsonServer(options: AwsJsonServerOptions): Promise
   const server = createServer((request, response) => {
     void handle(request, response);
   });
+  server.keepAliveTimeout = IDLE_CONNECTION_MS;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());

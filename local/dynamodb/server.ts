@@ -3,6 +3,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { AddressInfo } from 'node:net';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { IDLE_CONNECTION_MS } from '../aws-json/server.js';
 
 export interface LocalDynamo {
   endpoint: string;
@@ -27,6 +28,7 @@ export async function startDynalite(
     updateTableMs: 0,
     ...(options.path ? { path: options.path } : {}),
   });
+  server.keepAliveTimeout = IDLE_CONNECTION_MS;
   const ttlFile = options.path ? `${options.path}-ttl.json` : null;
   const ttl = new Map<string, string>(Object.entries(readTtl(ttlFile)));
   const [inner] = server.listeners('request') as RequestListener[];

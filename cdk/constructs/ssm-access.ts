@@ -1,6 +1,7 @@
-import { type Stack, Token, Validations } from 'aws-cdk-lib';
+import { type Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { JanitorFunction } from './lambda-function.js';
+import { nagPseudo } from './nag-names.js';
 
 /** What a function may do with SSM beyond sending the read-only document. */
 export interface SsmNeeds {
@@ -41,11 +42,9 @@ export function grantSsm(
       },
     })
   );
-  // cdk-nag names a finding after the ARN, with pseudo parameters it cannot resolve in <>.
-  const shown = (value: string, pseudo: string) =>
-    Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value;
-  const arnPrefix = `arn:${shown(stack.partition, 'Partition')}`;
-  const where = `${shown(stack.region, 'Region')}:${shown(stack.account, 'AccountId')}`;
+  const { partition, region, account } = nagPseudo(stack);
+  const arnPrefix = `arn:${partition}`;
+  const where = `${region}:${account}`;
   Validations.of(fn).acknowledge(
     {
       id: `AwsSolutions-IAM5[Resource::${arnPrefix}:ec2:${where}:instance/*]`,

@@ -50,7 +50,8 @@ import {
   STATUS_BATCH,
 } from '../lib/contract.js';
 import { createAlarms } from './constructs/alarms.js';
-import { type ApiThrottle, createApi, createCognito } from './constructs/api.js';
+import { type ApiThrottle, cognitoDomainUrl, createApi, createCognito } from './constructs/api.js';
+import { ConsoleSite } from './constructs/console.js';
 import { createDashboard } from './constructs/dashboard.js';
 import { createHostEvents } from './constructs/host-events.js';
 import { JanitorFunction } from './constructs/lambda-function.js';
@@ -194,6 +195,8 @@ export class SessionJanitorStack extends Stack {
   readonly statusDeadLetterQueue: Queue;
   readonly failedEventsQueue: Queue;
   readonly userPool: UserPool | undefined;
+  /** The web console's bucket and distribution (none with `jwtIssuer`). */
+  readonly console: ConsoleSite | undefined;
   /** The bus every action's outcome is published on, and the hosts' Session Idle events put. */
   readonly bus: EventBus;
   /** What the hosts' roles need to put Session Idle events on the bus. */
@@ -503,17 +506,21 @@ export class SessionJanitorStack extends Stack {
     });
 
     let authorizer: IHttpRouteAuthorizer;
+    let cognito: ReturnType<typeof createCognito> | undefined;
     if (props.jwtIssuer) {
       authorizer = new HttpJwtAuthorizer('Jwt', props.jwtIssuer.issuerUrl, {
         jwtAudience: [...props.jwtIssuer.audience],
       });
       this.userPool = undefined;
+      this.console = undefined;
     } else {
-      const cognito = createCognito(
-        this,
-        props.cognitoDomainPrefix ?? `session-janitor-${this.account}`,
-        removalPolicy
-      );
+      // The console signs in with Cognito: with another issuer there is no client for it here.
+      const domainPrefix = props.cognitoDomainPrefix ?? `session-janitor-${this.account}`;
+      this.console = new ConsoleSite(this, 'Console', {
+        cognitoDomainUrl: cognitoDomainUrl(this, domainPrefix),
+        removalPolicy,
+      });
+      cognito = createCognito(this, domainPrefix, removalPolicy, this.console.origin);
       authorizer = cognito.authorizer;
       this.userPool = cognito.pool;
     }
@@ -524,8 +531,21 @@ export class SessionJanitorStack extends Stack {
       authorizer,
       settings.apiThrottle,
       settings.logRetention,
-      removalPolicy
+      removalPolicy,
+      this.console?.origin
     );
+    if (this.console && cognito?.console) {
+      this.console.deploy({
+        apiUrl: this.httpApi.apiEndpoint,
+        auth: {
+          kind: 'cognito',
+          domain: cognito.domain.baseUrl(),
+          clientId: cognito.console.client.userPoolClientId,
+          scopes: cognito.console.scopes,
+        },
+      });
+      new CfnOutput(this, 'ConsoleUrl', { value: `${this.console.origin}/` });
+    }
 
     createAlarms(this, {
       functions: this.functions,

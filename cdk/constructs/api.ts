@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, RemovalPolicy, type Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  CorsHttpMethod,
   HttpApi,
   HttpMethod,
   HttpStage,
@@ -15,12 +16,15 @@ import {
   ResourceServerScope,
   UserPool,
   type UserPoolClient,
+  UserPoolClientIdentityProvider,
+  type UserPoolDomain,
   UserPoolResourceServer,
 } from 'aws-cdk-lib/aws-cognito';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   API_ROUTES,
   API_SCOPE_DESCRIPTIONS,
+  API_SCOPES,
   type ApiScopeName,
   type ApiThrottle,
   RESOURCE_SERVER_ID,
@@ -46,6 +50,19 @@ export const API_CLIENTS = {
   HelpDeskOverride: ['read', 'act', 'logoff', 'override'],
 } as const satisfies Record<string, readonly ApiScopeName[]>;
 
+/**
+ * What the web console's (public, PKCE) client may ask for. Cognito gives a client's scopes to
+ * every user who signs in with it, so who may act at all is who an administrator adds to the
+ * pool; `override` stays with the escalation client.
+ */
+export const CONSOLE_SCOPES = [
+  'read',
+  'act',
+  'logoff',
+  'files',
+  'shells',
+] as const satisfies readonly ApiScopeName[];
+
 const ACCESS_LOG_FORMAT = {
   requestId: '$context.requestId',
   requestTime: '$context.requestTime',
@@ -61,14 +78,28 @@ const ACCESS_LOG_FORMAT = {
   latencyMs: '$context.responseLatency',
 } as const;
 
+/** The Cognito domain's base URL, known before the domain exists (the console's CSP needs it). */
+export function cognitoDomainUrl(stack: Stack, domainPrefix: string): string {
+  return `https://${domainPrefix}.auth.${stack.region}.amazoncognito.com`;
+}
+
+export interface Cognito {
+  pool: UserPool;
+  domain: UserPoolDomain;
+  authorizer: IHttpRouteAuthorizer;
+  /** The console's client, when there is a console. */
+  console: { client: UserPoolClient; scopes: string[] } | undefined;
+}
+
 export function createCognito(
   stack: Stack,
   domainPrefix: string,
-  removalPolicy: RemovalPolicy
-): { pool: UserPool; authorizer: IHttpRouteAuthorizer } {
+  removalPolicy: RemovalPolicy,
+  consoleOrigin: string | undefined
+): Cognito {
   const pool = new UserPool(stack, 'Clients', {
     selfSignUpEnabled: false,
-    // Nobody signs in here; the settings below only matter if someone adds users by hand.
+    // Console users are added by an administrator (README "Deploy"); machines use clients.
     mfa: Mfa.REQUIRED,
     mfaSecondFactor: { otp: true, sms: false },
     passwordPolicy: {
@@ -81,10 +112,12 @@ export function createCognito(
     deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
     removalPolicy,
   });
-  const noUsers =
-    'The pool has no users: ticket systems use the client-credentials grant, to which ' +
-    'threat protection (Plus feature plan) does not apply.';
-  Validations.of(pool).acknowledge({ id: 'AwsSolutions-COG8', reason: noUsers });
+  Validations.of(pool).acknowledge({
+    id: 'AwsSolutions-COG8',
+    reason:
+      'Users are operators an administrator adds (no self sign-up, MFA required, 14-character ' +
+      'passwords); threat protection needs the Plus feature plan, a cost each deployer may choose.',
+  });
   const scopes = Object.fromEntries(
     Object.entries(API_SCOPE_DESCRIPTIONS).map(([name, scopeDescription]) => [
       name,
@@ -110,11 +143,34 @@ export function createCognito(
     new CfnOutput(stack, `${duty}ClientId`, { value: client.userPoolClientId });
     return client;
   });
+  let consoleClient: Cognito['console'];
+  if (consoleOrigin !== undefined) {
+    // A browser keeps no secret: the authorization-code grant, which the console always runs
+    // with a PKCE S256 challenge (console/src/auth.ts), back to the console's own origin.
+    const client = pool.addClient('Console', {
+      generateSecret: false,
+      preventUserExistenceErrors: true,
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
+      oAuth: {
+        flows: { authorizationCodeGrant: true },
+        scopes: CONSOLE_SCOPES.map((name) => OAuthScope.resourceServer(server, scopes[name])),
+        callbackUrls: [`${consoleOrigin}/`],
+        logoutUrls: [`${consoleOrigin}/`],
+      },
+    });
+    clients.push(client);
+    consoleClient = { client, scopes: CONSOLE_SCOPES.map((name) => API_SCOPES[name]) };
+    new CfnOutput(stack, 'ConsoleClientId', { value: client.userPoolClientId });
+  }
   new CfnOutput(stack, 'TokenUrl', { value: `${domain.baseUrl()}/oauth2/token` });
   new CfnOutput(stack, 'UserPoolId', { value: pool.userPoolId });
   return {
     pool,
+    domain,
     authorizer: new HttpUserPoolAuthorizer('Cognito', pool, { userPoolClients: clients }),
+    console: consoleClient,
   };
 }
 
@@ -124,12 +180,24 @@ export function createApi(
   authorizer: IHttpRouteAuthorizer,
   throttle: ApiThrottle,
   logRetention: RetentionDays,
-  removalPolicy: RemovalPolicy
+  removalPolicy: RemovalPolicy,
+  consoleOrigin: string | undefined
 ): HttpApi {
   const httpApi = new HttpApi(stack, 'HttpApi', {
     description: 'session-janitor: ticket-driven actions on Windows hosts',
     createDefaultStage: false,
     defaultAuthorizer: authorizer,
+    // Browsers may call it from the console's origin alone; other callers send no Origin.
+    ...(consoleOrigin === undefined
+      ? {}
+      : {
+          corsPreflight: {
+            allowOrigins: [consoleOrigin],
+            allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST],
+            allowHeaders: ['authorization', 'content-type'],
+            maxAge: Duration.hours(1),
+          },
+        }),
   });
   const accessLogs = new LogGroup(stack, 'ApiAccessLogs', {
     retention: logRetention,

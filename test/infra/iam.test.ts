@@ -191,9 +191,12 @@ describe('scheduler role', () => {
 });
 
 describe('all policies', () => {
-  const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
-    (policy) => policy.Properties.PolicyDocument.Statement as Record<string, unknown>[]
-  );
+  const policies = Object.values(template.findResources('AWS::IAM::Policy'));
+  const statementsOf = (list: typeof policies) =>
+    list.flatMap(
+      (policy) => policy.Properties.PolicyDocument.Statement as Record<string, unknown>[]
+    );
+  const statements = statementsOf(policies);
   const actionsOf = (statement: Record<string, unknown>) =>
     ([] as unknown[]).concat(statement.Action).map(String);
 
@@ -212,8 +215,18 @@ describe('all policies', () => {
     }
   });
 
-  it('grant no wildcard actions', () => {
-    for (const statement of statements) {
+  it("grant no wildcard actions, but CDK's own to the console's deployment provider", () => {
+    // The one exemption: the role CDK makes for the console's BucketDeployment provider, whose
+    // grants (s3:GetObject*, s3:List*, …) are CDK's; console.test.ts pins every statement of it,
+    // cdk/constructs/console.ts acknowledges each cdk-nag finding with its reason.
+    const deployer = stack.console?.deployer;
+    if (!deployer) throw new Error('the default stack has a console');
+    const exempt = `<${logicalId(deployer)}>`;
+    const mine = policies.filter(
+      (policy) => !(policy.Properties.Roles as Json[]).some((role) => render(role) === exempt)
+    );
+    expect(mine).toHaveLength(policies.length - 1);
+    for (const statement of statementsOf(mine)) {
       for (const action of actionsOf(statement)) expect(action).not.toMatch(/\*/);
     }
   });

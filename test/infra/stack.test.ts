@@ -309,7 +309,8 @@ describe('HTTP API', () => {
     const poolId = stack.userPool ? logicalId(stack.userPool) : 'no user pool';
     const [, authorizer] = ofType('AWS::ApiGatewayV2::Authorizer')[0] ?? [];
     const clientIds = ofType('AWS::Cognito::UserPoolClient').map(([id]) => `<${id}>`);
-    expect(clientIds).toHaveLength(4);
+    // One per duty and the console's.
+    expect(clientIds).toHaveLength(5);
     expect(render(authorizer?.Properties)).toMatchObject({
       AuthorizerType: 'JWT',
       IdentitySource: ['$request.header.Authorization'],

@@ -56,7 +56,8 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 
 /**
  * Renders CloudFormation intrinsics as readable text (as cdk-nag names them) so a policy reads as
- * written: `{Ref: X}` → `<X>`, `{Fn::GetAtt: [X, Arn]}` → `<X.Arn>`, `Fn::Join` → the joined text.
+ * written: `{Ref: X}` → `<X>`, `{Fn::GetAtt: [X, Arn]}` → `<X.Arn>`, `Fn::Join` → the joined text,
+ * `{Fn::Sub: 'a-${X}'}` → `a-<X>`.
  */
 export function render(value: Json): Json {
   if (Array.isArray(value)) return value.map(render);
@@ -65,6 +66,8 @@ export function render(value: Json): Json {
   if (typeof ref === 'string') return `<${ref}>`;
   const getAtt = value['Fn::GetAtt'];
   if (Array.isArray(getAtt)) return `<${getAtt.join('.')}>`;
+  const sub = value['Fn::Sub'];
+  if (typeof sub === 'string') return sub.replace(/\$\{([^}]+)\}/g, '<$1>');
   const join = value['Fn::Join'];
   if (Array.isArray(join) && typeof join[0] === 'string' && Array.isArray(join[1])) {
     return join[1].map((part) => String(render(part))).join(join[0]);

@@ -81,11 +81,22 @@ describe('a stack configured through context', () => {
     }
   });
 
-  it('trusts the given issuer instead of creating a Cognito user pool', () => {
+  it('trusts the given issuer instead of creating a Cognito user pool, and has no console', () => {
     expect(stack.userPool).toBeUndefined();
-    for (const type of ['AWS::Cognito::UserPool', 'AWS::Cognito::UserPoolClient']) {
+    // The console signs in with the stack's own user pool (README "Deploy").
+    expect(stack.console).toBeUndefined();
+    for (const type of [
+      'AWS::Cognito::UserPool',
+      'AWS::Cognito::UserPoolClient',
+      'AWS::S3::Bucket',
+      'AWS::CloudFront::Distribution',
+      'Custom::CDKBucketDeployment',
+    ]) {
       expect(all(type), type).toHaveLength(0);
     }
+    expect(Object.keys(template.toJSON().Outputs)).not.toContain('ConsoleUrl');
+    const [[, api] = []] = all('AWS::ApiGatewayV2::Api');
+    expect(api?.Properties).not.toHaveProperty('CorsConfiguration');
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'JWT',
       JwtConfiguration: {

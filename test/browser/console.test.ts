@@ -200,6 +200,12 @@ describe.runIf(runs)('the console against the local runtime', () => {
     const chart = page.getByRole('img', { name: /^Actions per sweep, \d+ sweeps/ });
     await chart.waitFor();
     await expect(page.locator('.chart rect.seg').count()).resolves.toBeGreaterThan(0);
+    // Oldest on the left: the first and last bars are labelled with their sweeps' own times.
+    const labels = await page
+      .locator('.chart text.axis-label[text-anchor="middle"]')
+      .allTextContents();
+    const hhmm = (sweepId: string) => sweepId.slice(14, 19);
+    expect(labels.at(-1)).toBe(hhmm(second.sweepId));
     const list = page.getByRole('table', { name: 'Sweeps, newest first' });
     const rows = await list.getByRole('row').allTextContents();
     // Newest first: the header, then the second sweep, then the first.

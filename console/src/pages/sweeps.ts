@@ -161,18 +161,22 @@ function chart(sweeps: readonly SweepSummary[]): Node {
           })
         );
       }),
-      ordered.length > 0 && [
-        svg(
-          'text',
-          { x: pad.left, y: height - 6, class: 'axis-label' },
-          utc(ordered[0]?.scheduledAt).slice(11, 16)
-        ),
-        svg(
-          'text',
-          { x: width, y: height - 6, 'text-anchor': 'end', class: 'axis-label' },
-          utc(ordered.at(-1)?.scheduledAt).slice(11, 16)
-        ),
-      ]
+      // The bars stand in equal slots, oldest first: the first and last are labelled with their
+      // own times, under them, not at the axis's ends, which would read as a time scale.
+      [...new Set([0, ordered.length - 1])]
+        .filter((i) => i >= 0)
+        .map((i) =>
+          svg(
+            'text',
+            {
+              x: pad.left + (i + 0.5) * step,
+              y: height - 6,
+              'text-anchor': 'middle',
+              class: 'axis-label',
+            },
+            utc(ordered[i]?.scheduledAt).slice(11, 16)
+          )
+        )
     ),
     h(
       'figcaption',

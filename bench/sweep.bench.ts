@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
 import type { SSMClient } from '@aws-sdk/client-ssm';
@@ -47,7 +48,7 @@ if (process.argv[2] !== undefined) {
     console.error(`bench: sweep of ${hosts} hosts…`);
     const run = spawnSync(
       process.execPath,
-      ['--import', 'tsx', fileURLToPath(import.meta.url), String(hosts)],
+      ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), String(hosts)],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * 1024 * 1024 }
     );
     if (run.status !== 0) throw new Error(`sweep of ${hosts} hosts exited ${run.status}`);
@@ -132,6 +133,7 @@ async function sweepOnce(hosts: number) {
     if (asked !== hosts) throw new Error(`${asked} hosts would be swept, not ${hosts}`);
     const ssm = countSsm(runtime.clients.ssm);
     const dynamo = countDynamo(runtime.clients.ddb);
+    const gc = gcPauses();
     const started = performance.now();
     const cpuStart = process.cpuUsage();
     const simulatedStart = runtime.fleet.now().getTime();
@@ -139,8 +141,10 @@ async function sweepOnce(hosts: number) {
     await runtime.settle();
     const settledAt = performance.now();
     const cpu = process.cpuUsage(cpuStart);
+    const gcSeconds = gc.stop();
     const simulatedMinutes = (runtime.fleet.now().getTime() - simulatedStart) / 60_000;
     const invocations = runtime.invocations();
+    const retained = retainedHeap();
     const ledger = await actionsByStatus(runtime.dynamodbEndpoint);
     const actions = Object.values(ledger).reduce((n, c) => n + c, 0);
     const open = (ledger.planned ?? 0) + (ledger.dispatched ?? 0);
@@ -168,6 +172,7 @@ async function sweepOnce(hosts: number) {
       wallSeconds: round(((lastFinishedAt || settledAt) - started) / 1000, 2),
       settledSeconds: round((settledAt - started) / 1000, 2),
       cpuSeconds: round((cpu.user + cpu.system) / 1e6, 2),
+      gcSeconds: round(gcSeconds, 2),
       simulatedMinutes: round(simulatedMinutes, 1),
       ssm: {
         byOperation: ssmOps,
@@ -192,11 +197,45 @@ async function sweepOnce(hosts: number) {
       /** Warning lines by their first words (a redelivered listing, a send retried…). */
       warnings: sorted(Object.fromEntries(warnings)),
       peakRssMiB: round(process.resourceUsage().maxRSS / 1024, 0),
+      ...retained,
     };
   } finally {
     await runtime.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Seconds the main thread stood in garbage collections from now until `stop()`. */
+function gcPauses(): { stop(): number } {
+  let ms = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) ms += entry.duration;
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return {
+    stop() {
+      for (const entry of observer.takeRecords()) ms += entry.duration;
+      observer.disconnect();
+      return ms / 1000;
+    },
+  };
+}
+
+/**
+ * What the process still holds once the sweep settled, after a full collection (with
+ * `--expose-gc`, as the bench runs each fleet): the emulators' state (dynalite's items, the local
+ * SSM's commands, the fleet), which a deployment does not hold. `arrayBuffersMiB` is the share of
+ * it in Buffers and other ArrayBuffers, outside the JS heap.
+ */
+function retainedHeap(): { retainedHeapMiB?: number; arrayBuffersMiB?: number } {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) return {};
+  gc();
+  const memory = process.memoryUsage();
+  return {
+    retainedHeapMiB: round(memory.heapUsed / 2 ** 20, 0),
+    arrayBuffersMiB: round(memory.arrayBuffers / 2 ** 20, 0),
+  };
 }
 
 /** Every swept host gets 10 sessions, three of them past the policy; returns how many are swept. */

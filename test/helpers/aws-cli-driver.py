@@ -1,7 +1,8 @@
 # Runs AWS CLI commands in one Python process: its own driver (argument parsing, botocore model,
 # error handling and output) for each command, without a Python start per command (~1 CPU-s each).
 # Reads one JSON object per line, {"argv": [...], "env": {...}}, and answers each with one line,
-# {"code": N, "stdout": "...", "stderr": "..."}. Exits 3 when the CLI cannot be imported.
+# {"code": N, "stdout": "...", "stderr": "..."}, after a first line {"ready": true}; exits 3 instead
+# when the CLI cannot be imported.
 import io
 import json
 import os
@@ -16,6 +17,9 @@ except ImportError as error:
 # Importing the CLI puts its own data directory into AWS_DATA_PATH; every command keeps it.
 own = {key: os.environ[key] for key in ("AWS_DATA_PATH",) if key in os.environ}
 answers = sys.stdout
+# The first line says the CLI imported: only then does the caller send it commands.
+answers.write('{"ready": true}\n')
+answers.flush()
 drivers = {}
 for line in sys.stdin:
     request = json.loads(line)

@@ -64,22 +64,30 @@ export function startAwsCli(): AwsCli {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const waiting: { resolve(raw: Raw): void; reject(error: Error): void }[] = [];
-  let exitCode: number | null | undefined;
   driver.once('exit', (code) => {
-    exitCode = code;
     const error = new Error(`the AWS CLI driver exited (${code}) with commands unanswered`);
     for (const answer of waiting.splice(0)) answer.reject(error);
   });
   driver.on('error', () => undefined);
-  if (driver.stdout) {
-    createInterface({ input: driver.stdout }).on('line', (line) =>
-      waiting.shift()?.resolve(JSON.parse(line) as Raw)
-    );
-  }
+  // Ready once the driver's first line says the CLI imported; false when it exited first (or
+  // could not start), and its commands then go to `aws` itself.
+  let imported: (ok: boolean) => void = () => undefined;
   const ready = new Promise<boolean>((resolve) => {
-    driver.once('spawn', () => resolve(true));
+    imported = resolve;
     driver.once('exit', () => resolve(false));
+    driver.once('error', () => resolve(false));
   });
+  if (driver.stdout) {
+    let first = true;
+    createInterface({ input: driver.stdout }).on('line', (line) => {
+      if (first) {
+        first = false;
+        imported(true);
+        return;
+      }
+      waiting.shift()?.resolve(JSON.parse(line) as Raw);
+    });
+  }
 
   async function spawned(argv: string[]): Promise<Raw> {
     try {
@@ -100,8 +108,7 @@ export function startAwsCli(): AwsCli {
     async run(service, args, endpoint) {
       const argv = [service, ...args, '--endpoint-url', endpoint, '--region', 'us-east-1'];
       argv.push('--output', 'json');
-      // Only a driver that could not import the CLI (exit 3) hands its commands to `aws` itself.
-      if (!(await ready) || exitCode === 3) return result(await spawned(argv));
+      if (!(await ready)) return result(await spawned(argv));
       const answer = new Promise<Raw>((resolve, reject) => waiting.push({ resolve, reject }));
       driver.stdin?.write(`${JSON.stringify({ argv, env })}\n`);
       return result(await answer);

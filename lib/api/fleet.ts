@@ -169,19 +169,24 @@ export interface SweepSummary {
   /** Actions to send it claimed against the fleet limit (skipped plans are not among them). */
   planned: number;
   /** Every action it recorded, by status (its `did`), by operation, and skipped by reason. */
-  actions: SweepActions;
+  actions: Omit<SweepActions, 'counted'>;
 }
 
 async function summaryOf(deps: Pick<ApiDeps, 'ledger'>, sweep: Sweep): Promise<SweepSummary> {
+  // Listings within the sweep's allowance counted on their actions, not on the sweep's items.
+  const { counted, ...actions } = await deps.ledger.summarizeSweepActions(sweep.id);
   return {
     id: sweep.id,
     scheduledAt: sweep.scheduledAt,
     startedAt: sweep.startedAt,
     updatedAt: sweep.updatedAt,
     asked: { hosts: sweep.counters.hostsAsked, groups: sweep.groups },
-    seen: { sessions: sweep.counters.sessionsSeen, errors: sweep.counters.errors },
-    planned: sweep.counters.actionsPlanned,
-    actions: await deps.ledger.summarizeSweepActions(sweep.id),
+    seen: {
+      sessions: sweep.counters.sessionsSeen + counted.sessionsSeen,
+      errors: sweep.counters.errors,
+    },
+    planned: sweep.counters.actionsPlanned + counted.actionsPlanned,
+    actions,
   };
 }
 

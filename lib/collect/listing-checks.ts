@@ -2,8 +2,9 @@ import type { Action } from '../actions/model.js';
 import { listingAgeMs, MAX_LISTING_AGE_MS } from '../dispatch/dispatch.js';
 import { notifiesOf } from '../dispatch/history.js';
 import type { Ledger } from '../ledger/ledger.js';
+import type { SweepBudget } from '../ledger/sweeps.js';
 import { type HostPlan, planHost } from '../policy/plan.js';
-import type { ResolvedGroup } from '../policy/schema.js';
+import type { Policy, ResolvedGroup } from '../policy/schema.js';
 import type { HostEnvelope, HostOperation } from '../ssm/host-contract.js';
 import type { SessionListing } from '../ssm/listing.js';
 import { outcomeOf } from '../ssm/outcome.js';
@@ -46,6 +47,21 @@ export function staleListing(deps: { clock: () => Date }, hostTimeUtc: string): 
   return listingAgeMs(deps, hostTimeUtc) > MAX_LISTING_AGE_MS
     ? `stale: sessions listed at ${hostTimeUtc}`
     : null;
+}
+
+/**
+ * What a sweep's listing may plan (`fleetRemaining`: its allowance, or what claims have left) and
+ * the limit its claims share: the fleet limit less what the sweep holds for its listings.
+ */
+export function listingBudget(
+  policy: Pick<Policy, 'fleetMaxActionsPerSweep'>,
+  budget: SweepBudget
+): { fleetRemaining: number; claimMax: number } {
+  const claimMax = Math.max(0, policy.fleetMaxActionsPerSweep - budget.allowance.reserved);
+  return {
+    claimMax,
+    fleetRemaining: Math.max(budget.allowance.perListing, claimMax - budget.actionsPlanned),
+  };
 }
 
 /**

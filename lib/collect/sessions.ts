@@ -13,7 +13,13 @@ import { type ResolvedGroup, resolveGroup } from '../policy/schema.js';
 import { sessionListingOf } from '../ssm/listing.js';
 import type { InvocationReading } from '../ssm/read.js';
 import type { CollectDeps, CollectResult } from './collect.js';
-import { actionsHeld, listingOf, planListedSessions, staleListing } from './listing-checks.js';
+import {
+  actionsHeld,
+  listingBudget,
+  listingOf,
+  planListedSessions,
+  staleListing,
+} from './listing-checks.js';
 
 /** A host's session listing, planned, its sends recorded, waiting for the sweep's budget. */
 export interface ListingToSend {
@@ -23,6 +29,8 @@ export interface ListingToSend {
   /** The listing command: the part of the sweep record that counts its hosts. */
   commandId: string;
   group: ResolvedGroup;
+  /** What claims of the listing's sweep share (see `listingBudget`). */
+  claimMax: number;
   sessions: number;
   recorded: RecordedPlan;
 }
@@ -47,8 +55,8 @@ export async function examineSessions(
   reading: InvocationReading
 ): Promise<CollectResult | ListingToSend> {
   const { instanceId } = reading;
-  const actionsPlanned = await deps.ledger.getActionsPlanned(sweepId);
-  if (actionsPlanned === null) return { kind: 'ignored', reason: `unknown sweep ${sweepId}` };
+  const budget = await deps.ledger.getSweepBudget(sweepId);
+  if (budget === null) return { kind: 'ignored', reason: `unknown sweep ${sweepId}` };
   // Status events arrive at least once: a host's listing counts once per sweep (per its command).
   const once = { shard: reading.commandId, key: instanceId };
 
@@ -80,6 +88,7 @@ export async function examineSessions(
   }
 
   const group = resolveGroup(deps.policy, groupName);
+  const { fleetRemaining, claimMax } = listingBudget(deps.policy, budget);
   const history = parsed.rows.length > 0 ? await recentActions(deps.ledger, instanceId) : [];
   const plan = await planListedSessions(deps, {
     instanceId,
@@ -88,7 +97,7 @@ export async function examineSessions(
     envelope,
     listing: parsed,
     history,
-    fleetRemaining: deps.policy.fleetMaxActionsPerSweep - actionsPlanned,
+    fleetRemaining,
   });
   // The history's times are the ledger's: measure the idle period on the same clock.
   const nowMs = deps.clock().getTime();
@@ -113,6 +122,7 @@ export async function examineSessions(
     group,
     planned,
     listedAt: envelope.hostTimeUtc,
+    allowance: { upTo: budget.allowance.perListing, sessionsSeen: parsed.rows.length },
   });
   return {
     kind: 'to-send',
@@ -120,6 +130,7 @@ export async function examineSessions(
     instanceId,
     commandId: reading.commandId,
     group,
+    claimMax,
     sessions: parsed.rows.length,
     recorded,
   };
@@ -127,12 +138,13 @@ export async function examineSessions(
 
 /**
  * Sends what examined listings planned, in their order, with one claim on each sweep's fleet
- * budget for all of its listings here, and counts each host on the sweep record: a host with sends
- * counts with that claim, made by the delivery that recorded its first send (that record is
- * conditional), so it counts once however often, or however concurrently, its listing is
- * delivered; the others add nothing. A host with nothing to send, or whose claim got nothing,
- * counts through its listing command's set of counted hosts, its command's hosts in one write.
- * So a batch of status records costs the sweep record a write or two, not one per host.
+ * budget for all of its listings here that their allowance did not count, and counts each host on
+ * the sweep record: a host with sends counts on its first action (within its allowance) or with
+ * that claim, by the delivery that recorded its first send (that record is conditional), so it
+ * counts once however often, or however concurrently, its listing is delivered; the others add
+ * nothing. A host with nothing to send, or whose claim got nothing, counts through its listing
+ * command's set of counted hosts, its command's hosts in one write. So a batch of status records
+ * costs the sweep record no write, or a write or two, not one per host.
  */
 export async function settleListings(
   deps: CollectDeps,
@@ -141,7 +153,8 @@ export async function settleListings(
   const failures = new Map<ListingToSend, unknown>();
   const grants = new Map<ListingToSend, QuotaGrant>();
   const countedByClaim = new Set<ListingToSend>();
-  for (const [sweepId, ofSweep] of groupBy(listings, (l) => l.sweepId)) {
+  const claiming = listings.filter((l) => !l.recorded.counted);
+  for (const [sweepId, ofSweep] of groupBy(claiming, (l) => l.sweepId)) {
     const wanted = ofSweep.reduce((n, l) => n + l.recorded.fresh, 0);
     if (wanted === 0) continue;
     const firsts = ofSweep.filter((l) => l.recorded.first);
@@ -149,7 +162,7 @@ export async function settleListings(
       const { granted } = await deps.ledger.claimSweepQuota(sweepId, {
         counter: 'actionsPlanned',
         wanted,
-        max: deps.policy.fleetMaxActionsPerSweep,
+        max: Math.min(...ofSweep.map((l) => l.claimMax)),
         add: firsts.length > 0 ? { sessionsSeen: sessionsOf(firsts) } : undefined,
       });
       let left = granted;
@@ -175,10 +188,13 @@ export async function settleListings(
     }
   }
 
-  // A plan with sends counts with its claim; without, through its listing command.
+  // A plan with sends counts on its actions or with its claim; without, through its command.
   const sends = (l: ListingToSend) => l.recorded.input.planned.some((plan) => plan.skip === null);
   const toCount = listings.filter(
-    (l) => sent.has(l) && (!sends(l) || (l.recorded.first && !countedByClaim.has(l)))
+    (l) =>
+      sent.has(l) &&
+      !l.recorded.counted &&
+      (!sends(l) || (l.recorded.first && !countedByClaim.has(l)))
   );
   for (const ofCommand of groupBy(toCount, (l) => `${l.sweepId} ${l.commandId}`).values()) {
     for (let i = 0; i < ofCommand.length; i += COUNT_CHUNK) {

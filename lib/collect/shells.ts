@@ -7,7 +7,7 @@ import { type PlannedShellEnd, planShells } from '../policy/shells.js';
 import { shellListingOf } from '../ssm/listing.js';
 import type { InvocationReading } from '../ssm/read.js';
 import type { CollectDeps } from './collect.js';
-import { listingOf, staleListing } from './listing-checks.js';
+import { listingBudget, listingOf, staleListing } from './listing-checks.js';
 
 export type ShellsCollected =
   | { kind: 'shells'; sweepId: string; group: string; shells: number; actions: Action[] }
@@ -43,8 +43,8 @@ export async function collectShells(
   reading: InvocationReading
 ): Promise<ShellsCollected> {
   const { instanceId } = reading;
-  const actionsPlanned = await deps.ledger.getActionsPlanned(sweepId);
-  if (actionsPlanned === null) return { kind: 'ignored', reason: `unknown sweep ${sweepId}` };
+  const budget = await deps.ledger.getSweepBudget(sweepId);
+  if (budget === null) return { kind: 'ignored', reason: `unknown sweep ${sweepId}` };
   const failed = (reason: string): ShellsCollected => {
     deps.observer.warn('host could not list its shells', { sweepId, instanceId, reason });
     return { kind: 'host-failed', sweepId, reason };
@@ -63,13 +63,13 @@ export async function collectShells(
     });
   }
   const group = resolveGroup(deps.policy, groupName);
-  const max = deps.policy.fleetMaxActionsPerSweep;
+  const { fleetRemaining, claimMax } = listingBudget(deps.policy, budget);
   const plans = planShells({
     group,
     shells: listing.rows,
     observedAt: envelope.hostTimeUtc,
     utcOffsetMinutes: envelope.utcOffsetMinutes,
-    fleetRemaining: max - actionsPlanned,
+    fleetRemaining,
   });
   const history = plans.length > 0 ? await recentActions(deps.ledger, instanceId) : [];
   const { actions, retry } = await dispatchPlan(deps, {
@@ -78,11 +78,12 @@ export async function collectShells(
     group,
     planned: plans.filter((plan) => !alreadyHandled(history, plan)),
     listedAt: envelope.hostTimeUtc,
+    allowance: { upTo: budget.allowance.perListing },
     claim: async (wanted) => {
       const { granted } = await deps.ledger.claimSweepQuota(sweepId, {
         counter: 'actionsPlanned',
         wanted,
-        max,
+        max: claimMax,
       });
       return {
         granted,

@@ -38,6 +38,13 @@ export interface PlanDispatch {
    * one of several deliveries of the same plan does.
    */
   claim?: (wanted: number, first: boolean) => Promise<QuotaGrant>;
+  /**
+   * A sweep's listing within its allowance (`upTo` sends, see `SweepAllowance`): a plan of at
+   * most that many sends asks no claim. The delivery that records its first send counts it on the
+   * actions' items (the host's `sessionsSeen` on the first, one `actionsPlanned` on each); any
+   * other delivery claims what it records, as without an allowance.
+   */
+  allowance?: { upTo: number; sessionsSeen?: number };
 }
 
 /** What a budget allows of the sends asked for, and why it refuses the rest. */
@@ -99,6 +106,8 @@ export interface RecordedPlan {
   fresh: number;
   /** This call recorded the plan's first send, which exactly one of several deliveries does. */
   first: boolean;
+  /** This call counted its sends (and the host) on their items, within the allowance: no claim. */
+  counted: boolean;
 }
 
 interface Recorded {
@@ -120,7 +129,7 @@ export async function dispatchPlan(
 ): Promise<PlanDispatchResult> {
   const recorded = await recordPlan(deps, input);
   const grant =
-    input.claim && recorded.fresh > 0
+    input.claim && recorded.fresh > 0 && !recorded.counted
       ? await input.claim(recorded.fresh, recorded.first)
       : noBudget(recorded.fresh);
   return sendPlan(deps, recorded, grant);
@@ -133,16 +142,19 @@ export function noBudget(wanted: number): QuotaGrant {
 
 /** The first half of {@link dispatchPlan}: the plan's sends recorded, nothing sent. */
 export async function recordPlan(deps: DispatchDeps, input: PlanDispatch): Promise<RecordedPlan> {
-  const sends = await record(
-    deps,
-    input,
-    input.planned.filter((plan) => plan.skip === null)
-  );
+  const toSend = input.planned.filter((plan) => plan.skip === null);
+  const within =
+    input.allowance !== undefined && toSend.length <= input.allowance.upTo
+      ? input.allowance
+      : undefined;
+  const sends = await record(deps, input, toSend, within);
+  const first = sends[0]?.fresh === true;
   return {
     input,
     sends,
     fresh: sends.filter((r) => r.fresh).length,
-    first: sends[0]?.fresh === true,
+    first,
+    counted: first && within !== undefined,
   };
 }
 
@@ -196,20 +208,33 @@ export async function sendPlan(
   return { actions, retry };
 }
 
-/** Records planned actions idempotently (`fresh`: this call recorded it). */
+/**
+ * Records planned actions idempotently (`fresh`: this call recorded it), in order. `counting`:
+ * the first one carries the host's count, and if this call recorded it, each after it one planned
+ * send; if another delivery had, this call counts nothing on them.
+ */
 async function record(
   deps: DispatchDeps,
   input: PlanDispatch,
-  plans: readonly Plan[]
+  plans: readonly Plan[],
+  counting?: { sessionsSeen?: number }
 ): Promise<Recorded[]> {
   const recorded: Recorded[] = [];
   for (const plan of plans) {
+    const first = recorded.length === 0;
+    const sweepCount =
+      counting === undefined || (!first && recorded[0]?.fresh !== true)
+        ? undefined
+        : first && counting.sessionsSeen !== undefined
+          ? { sessionsSeen: counting.sessionsSeen, actionsPlanned: 1 }
+          : { actionsPlanned: 1 };
     try {
       const { action, alreadyExisted } = await deps.ledger.createAction(
         toNewAction(plan, input.instanceId, input.trigger, input.group),
         {
           plannedGraceSeconds: overdueAfterSeconds(deps),
           resumeLeaseSeconds: plan.skip === null ? RESUME_LEASE_SECONDS : undefined,
+          sweepCount,
         }
       );
       recorded.push({ plan, action, fresh: !alreadyExisted });

@@ -10,6 +10,8 @@ const BOOKKEEPING = new Set([
   'fingerprint',
   'expiresAt',
   'resumeLease',
+  // What a sweep's host listing counted on the action it recorded (see SweepActions.counted).
+  'sweepCount',
   'gsi1pk',
   'gsi1sk',
   'gsi2pk',

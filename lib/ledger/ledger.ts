@@ -77,7 +77,7 @@ import {
 } from './items.js';
 import { createQuotaStore, type QuotaStore } from './quotas.js';
 import { createSightingStore, type SightingStore } from './sightings.js';
-import { createSweepStore, type SweepStore } from './sweeps.js';
+import { createSweepStore, type SweepCount, type SweepStore, sweepCountSchema } from './sweeps.js';
 
 export interface LedgerOptions {
   /** Created once per process and injected: the endpoint decides DynamoDB or dynalite. */
@@ -107,6 +107,12 @@ export interface CreateActionOptions {
    * {@link Ledger.leaseResume}) for this long from the start, in the same PutItem.
    */
   resumeLeaseSeconds?: number;
+  /**
+   * A sweep's action only: what its host's listing counts on the sweep, kept on the action's item
+   * in the same conditional PutItem, so it counts once, with the action, however often the listing
+   * is delivered (see {@link SweepStore.summarizeSweepActions}).
+   */
+  sweepCount?: SweepCount;
 }
 
 export interface CompleteOptions {
@@ -299,6 +305,10 @@ export function createLedger(options: LedgerOptions): Ledger {
       createOptions.plannedGraceSeconds ?? plannedGraceSeconds,
       'plannedGraceSeconds'
     );
+    const sweepCount =
+      createOptions.sweepCount === undefined
+        ? undefined
+        : check(sweepCountSchema, createOptions.sweepCount, 'sweepCount');
     const lease =
       createOptions.resumeLeaseSeconds === undefined
         ? undefined
@@ -330,6 +340,7 @@ export function createLedger(options: LedgerOptions): Ledger {
       ...(lease === undefined
         ? {}
         : { resumeLease: new Date(at.getTime() + lease * 1000).toISOString() }),
+      ...(sweepCount === undefined ? {} : { sweepCount }),
       gsi1pk: hostPartition(action.instanceId),
       gsi1sk: `${createdAt}#${id}`,
       gsi4pk: OPEN_PARTITION,

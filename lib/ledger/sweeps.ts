@@ -32,6 +32,27 @@ export type SweepCounters = Record<SweepCounter, number>;
 const FLEET_COUNTERS = ['hostsAsked', 'actionsPlanned'] as const;
 export type FleetCounter = (typeof FLEET_COUNTERS)[number];
 
+/** What a host's listing counted on the first action it recorded (see {@link SweepActions}). */
+export type SweepCount = Partial<Record<'sessionsSeen' | 'actionsPlanned', number>>;
+
+/**
+ * The part of the fleet limit a sweep holds for its host listings up front: each listing may record
+ * up to `perListing` sends without a claim (0: every send claims), and `reserved` (`perListing` ×
+ * the listings asked for) is taken off the limit that claims share, so the two never add up past
+ * the limit. It is granted only where no listing could then be refused (every group's
+ * `maxActionsPerHost` fits), which spares a claim on the sweep item per batch of status records.
+ */
+export interface SweepAllowance {
+  perListing: number;
+  reserved: number;
+}
+
+/** What a listing of the sweep may send: its claims so far and its allowance. */
+export interface SweepBudget {
+  actionsPlanned: number;
+  allowance: SweepAllowance;
+}
+
 /** One scheduled sweep of the fleet and what came of it so far. */
 export interface Sweep {
   /** Derived by the caller from the scheduled time window, so a retried sweep finds its record. */
@@ -43,6 +64,7 @@ export interface Sweep {
   counters: SweepCounters;
   /** Hosts asked per policy group; `null` before the sweep has listed its hosts. */
   groups: Record<string, number> | null;
+  allowance: SweepAllowance;
 }
 
 /** What a host added to a sweep's record: its sessions, or its error. */
@@ -55,6 +77,11 @@ export interface SweepActions {
   byOperation: Partial<Record<Operation, Partial<Record<ActionStatus, number>>>>;
   /** Skipped actions by their `result.errorCode` (`policy:excluded`, `guard:user-mismatch`…). */
   skippedByReason: Record<string, number>;
+  /**
+   * What listings within their allowance counted on their actions' items instead of the sweep's:
+   * add it to the sweep's `sessionsSeen` and `actionsPlanned`.
+   */
+  counted: Required<SweepCount>;
 }
 
 export interface SweepPage {
@@ -79,8 +106,15 @@ export interface SweepStore {
   getSweep(id: string): Promise<Sweep | null>;
   /** Sweeps newest first (by scheduled time), through their `SWEEPS` entries on `byTicket`. */
   listSweeps(page?: { limit?: number; cursor?: string | null }): Promise<SweepPage>;
-  /** Records how many hosts of each policy group the sweep asked (one UpdateItem a sweep). */
-  recordSweepGroups(id: string, groups: Record<string, number>): Promise<void>;
+  /**
+   * Records how many hosts of each policy group the sweep asked and its listings' allowance (one
+   * UpdateItem a sweep), before it asks them.
+   */
+  recordSweepGroups(
+    id: string,
+    groups: Record<string, number>,
+    allowance?: SweepAllowance
+  ): Promise<void>;
   /**
    * What each host counted through its listing command's item added (its sessions or its
    * error). A host whose listing counted with its actions' claim is not among them.
@@ -88,8 +122,8 @@ export interface SweepStore {
   getSweepHosts(id: string): Promise<Map<string, SweepHostResult>>;
   /** The sweep's actions by status, operation and skip reason (its `SWEEP#` partition). */
   summarizeSweepActions(id: string): Promise<SweepActions>;
-  /** `actionsPlanned` so far (one GetItem of the sweep item); null: no such sweep. */
-  getActionsPlanned(id: string): Promise<number | null>;
+  /** `actionsPlanned` so far and the listings' allowance (one GetItem); null: no such sweep. */
+  getSweepBudget(id: string): Promise<SweepBudget | null>;
   /** Adds to the counters atomically (one UpdateItem `ADD`); concurrent adds never lose counts. */
   addToSweep(id: string, deltas: Partial<SweepCounters>, options?: { at?: Date }): Promise<void>;
   /**
@@ -153,6 +187,9 @@ const HOSTS_SK = 'HOSTS#';
 const RESULT_PREFIX = 'r:';
 const INDEX_SK = 'INDEX';
 const groupsSchema = z.record(z.string().min(1).max(128), count);
+const allowanceSchema = z.object({ perListing: count, reserved: count });
+const NO_ALLOWANCE: SweepAllowance = { perListing: 0, reserved: 0 };
+export const sweepCountSchema = z.partialRecord(z.enum(['sessionsSeen', 'actionsPlanned']), count);
 const sweepLimitSchema = z.number().int().min(1).max(100);
 const claimSchema = z.object({
   counter: z.enum(FLEET_COUNTERS),
@@ -167,6 +204,7 @@ const storedSweepSchema = z.object({
   startedAt: z.string(),
   updatedAt: z.string(),
   askedGroups: groupsSchema.optional(),
+  allowance: allowanceSchema.optional(),
   ...Object.fromEntries(SWEEP_COUNTERS.map((c) => [c, count])),
 });
 
@@ -176,8 +214,16 @@ function sweepFromItem(item: Record<string, unknown>): Sweep {
   const counters = Object.fromEntries(
     SWEEP_COUNTERS.map((c) => [c, item[c] as number])
   ) as SweepCounters;
-  const { id, scheduledAt, startedAt, updatedAt, askedGroups } = parsed.data;
-  return { id, scheduledAt, startedAt, updatedAt, counters, groups: askedGroups ?? null };
+  const { id, scheduledAt, startedAt, updatedAt, askedGroups, allowance } = parsed.data;
+  return {
+    id,
+    scheduledAt,
+    startedAt,
+    updatedAt,
+    counters,
+    groups: askedGroups ?? null,
+    allowance: allowance ?? NO_ALLOWANCE,
+  };
 }
 
 /** A claim can lose a race only to a claim that made progress; this bounds pathological churn. */
@@ -334,7 +380,13 @@ export function createSweepStore(deps: {
 
   async function summarizeSweepActions(id: string): Promise<SweepActions> {
     check(keySchema, id, 'sweepId');
-    const summary: SweepActions = { total: 0, byStatus: {}, byOperation: {}, skippedByReason: {} };
+    const summary: SweepActions = {
+      total: 0,
+      byStatus: {},
+      byOperation: {},
+      skippedByReason: {},
+      counted: { sessionsSeen: 0, actionsPlanned: 0 },
+    };
     const pages = paginateQuery(
       { client },
       {
@@ -342,7 +394,7 @@ export function createSweepStore(deps: {
         IndexName: 'byTicket',
         KeyConditionExpression: 'gsi2pk = :pk',
         ExpressionAttributeValues: { ':pk': sweepActionsPartition(id) },
-        ProjectionExpression: '#status, operation, #result.errorCode',
+        ProjectionExpression: '#status, operation, #result.errorCode, sweepCount',
         ExpressionAttributeNames: { '#status': 'status', '#result': 'result' },
       }
     );
@@ -354,6 +406,12 @@ export function createSweepStore(deps: {
           throw new CorruptItemError(sweepActionsPartition(id));
         }
         summary.total++;
+        if (item.sweepCount !== undefined) {
+          const parsed = sweepCountSchema.safeParse(item.sweepCount);
+          if (!parsed.success) throw new CorruptItemError(sweepActionsPartition(id));
+          summary.counted.sessionsSeen += parsed.data.sessionsSeen ?? 0;
+          summary.counted.actionsPlanned += parsed.data.actionsPlanned ?? 0;
+        }
         summary.byStatus[status] = (summary.byStatus[status] ?? 0) + 1;
         const byStatus = summary.byOperation[operation] ?? {};
         byStatus[status] = (byStatus[status] ?? 0) + 1;
@@ -428,17 +486,18 @@ export function createSweepStore(deps: {
     getSweepHosts,
     summarizeSweepActions,
 
-    async recordSweepGroups(id, groups) {
+    async recordSweepGroups(id, groups, allowance = NO_ALLOWANCE) {
       check(keySchema, id, 'sweepId');
       const valid = check(groupsSchema, groups, 'groups');
+      const validAllowance = check(allowanceSchema, allowance, 'allowance');
       try {
         await client.send(
           new UpdateCommand({
             TableName: tableName,
             Key: keyOf(id),
             ConditionExpression: 'attribute_exists(pk)',
-            UpdateExpression: 'SET askedGroups = :groups',
-            ExpressionAttributeValues: { ':groups': valid },
+            UpdateExpression: 'SET askedGroups = :groups, allowance = :allowance',
+            ExpressionAttributeValues: { ':groups': valid, ':allowance': validAllowance },
           })
         );
       } catch (error) {
@@ -447,9 +506,10 @@ export function createSweepStore(deps: {
       }
     },
 
-    async getActionsPlanned(id) {
+    async getSweepBudget(id) {
       check(keySchema, id, 'sweepId');
-      return (await getItem(id))?.counters.actionsPlanned ?? null;
+      const sweep = await getItem(id);
+      return sweep && { actionsPlanned: sweep.counters.actionsPlanned, allowance: sweep.allowance };
     },
 
     async recordSweep(input, options = {}) {
@@ -463,8 +523,9 @@ export function createSweepStore(deps: {
         updatedAt: startedAt,
         counters: { hostsAsked: 0, sessionsSeen: 0, actionsPlanned: 0, errors: 0 },
         groups: null,
+        allowance: NO_ALLOWANCE,
       };
-      const { counters, groups: _groups, ...fields } = sweep;
+      const { counters, groups: _groups, allowance: _allowance, ...fields } = sweep;
       // The listing entry first, on an item of its own: the sweep item's counters change with
       // every host, and an index entry of its own would be written again each time. An entry
       // without its sweep (this attempt dies before the next write) is not listed.

@@ -5,6 +5,7 @@ import type { DispatchDeps } from '../dispatch/dispatch.js';
 import type { HostTags, SendSettings } from '../dispatch/settings.js';
 import { findCommandSentFor, recordFoundDispatch } from '../dispatch/unrecorded.js';
 import type { Ledger } from '../ledger/ledger.js';
+import type { SweepAllowance } from '../ledger/sweeps.js';
 import { DEFAULT_GROUP, namedGroups, type Policy, resolveGroup } from '../policy/schema.js';
 import { CommandNotFoundError, InvocationNotFoundError } from '../ssm/errors.js';
 import { listManagedInstances } from '../ssm/instances.js';
@@ -104,7 +105,8 @@ export async function runSweep(
   if (!repeated) {
     await deps.ledger.recordSweepGroups(
       sweepId,
-      Object.fromEntries(Object.entries(groups).map(([group, ids]) => [group, ids.length]))
+      Object.fromEntries(Object.entries(groups).map(([group, ids]) => [group, ids.length])),
+      allowanceOf(deps.policy, groups)
     );
     for (const [group, instanceIds] of Object.entries(groups)) {
       if (instanceIds.length === 0) continue;
@@ -150,6 +152,26 @@ export async function runSweep(
     durationMs: Math.round(performance.now() - started),
   });
   return { sweepId, repeated, groups, commandIds, rejected, reconciled };
+}
+
+/**
+ * Where the fleet limit cannot be reached (every listing the sweep asks for planning its group's
+ * `maxActionsPerHost`, the most sends a listing plans, still fits), each listing gets that many
+ * sends without a claim on the sweep item; otherwise none, and every send claims its share.
+ */
+export function allowanceOf(policy: Policy, groups: Record<string, string[]>): SweepAllowance {
+  let listings = 0;
+  let perListing = 0;
+  for (const [name, ids] of Object.entries(groups)) {
+    if (ids.length === 0) continue;
+    const group = resolveGroup(policy, name);
+    listings += ids.length * (group.shells === null ? 1 : 2);
+    perListing = Math.max(perListing, group.maxActionsPerHost);
+  }
+  const reserved = listings * perListing;
+  return reserved <= policy.fleetMaxActionsPerSweep
+    ? { perListing, reserved }
+    : { perListing: 0, reserved: 0 };
 }
 
 /**

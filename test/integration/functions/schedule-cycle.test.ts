@@ -419,13 +419,13 @@ describe('a session listing that comes back late', () => {
         idleMinutes: 250,
       });
       // The ledger is unreachable while the sweep's listing is processed: it ends dead-lettered.
-      const getActionsPlanned = h.runtime.ledger.getActionsPlanned;
-      h.runtime.ledger.getActionsPlanned = async () => {
+      const getSweepBudget = h.runtime.ledger.getSweepBudget;
+      h.runtime.ledger.getSweepBudget = async () => {
         throw new Error('ProvisionedThroughputExceededException');
       };
       await h.sweepAt(h.fleet.now());
       await h.settle();
-      h.runtime.ledger.getActionsPlanned = getActionsPlanned;
+      h.runtime.ledger.getSweepBudget = getSweepBudget;
       const listings = h.deadLetters.map((d) => d.body);
       expect(listings.length).toBeGreaterThan(0);
       const before = h.ssm.commands().length;

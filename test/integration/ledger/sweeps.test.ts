@@ -1,6 +1,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidLedgerInputError, SweepNotFoundError } from '../../../lib/ledger/errors.js';
+import type { SweepCount } from '../../../lib/ledger/sweeps.js';
 import { type LedgerFixture, ledgerFixture } from './fixture.js';
 
 let fx: LedgerFixture;
@@ -33,6 +34,7 @@ describe('sweep records', () => {
       updatedAt: '2026-11-21T20:00:03.000Z',
       counters: { hostsAsked: 0, sessionsSeen: 0, actionsPlanned: 0, errors: 0 },
       groups: null,
+      allowance: { perListing: 0, reserved: 0 },
     });
     expect(retry).toEqual({ sweep: first.sweep, alreadyExisted: true });
     expect(await fx.ledger.getSweep(id)).toEqual(first.sweep);
@@ -148,7 +150,10 @@ describe('sweep records', () => {
       sessionsSeen: 2010,
       actionsPlanned: 3,
     });
-    expect(await fx.ledger.getActionsPlanned(sweep.id)).toBe(3);
+    expect(await fx.ledger.getSweepBudget(sweep.id)).toEqual({
+      actionsPlanned: 3,
+      allowance: { perListing: 0, reserved: 0 },
+    });
   });
 
   it('never grants more quota than the cap across concurrent claims', async () => {
@@ -256,13 +261,22 @@ describe('sweeps as the API reads them', () => {
     for (const time of times) {
       const id = `sw-${time}`;
       await own.ledger.recordSweep({ id, scheduledAt: new Date(time) });
-      await own.ledger.recordSweepGroups(id, { default: 4, strict: 2 });
+      await own.ledger.recordSweepGroups(
+        id,
+        { default: 4, strict: 2 },
+        { perListing: 5, reserved: 30 }
+      );
     }
     // A retried sweep is one entry.
     await own.ledger.recordSweep({ id: `sw-${times[0]}`, scheduledAt: new Date(times[0] ?? '') });
     const first = await own.ledger.listSweeps({ limit: 2 });
     expect(first.items.map((s) => s.id)).toEqual([`sw-${times[2]}`, `sw-${times[1]}`]);
     expect(first.items[0]?.groups).toEqual({ default: 4, strict: 2 });
+    expect(first.items[0]?.allowance).toEqual({ perListing: 5, reserved: 30 });
+    expect(await own.ledger.getSweepBudget(`sw-${times[2]}`)).toEqual({
+      actionsPlanned: 0,
+      allowance: { perListing: 5, reserved: 30 },
+    });
     const rest = await own.ledger.listSweeps({ limit: 2, cursor: first.cursor });
     expect(rest.items.map((s) => s.id)).toEqual([`sw-${times[0]}`]);
     expect(rest.cursor).toBeNull();
@@ -270,6 +284,14 @@ describe('sweeps as the API reads them', () => {
     await expect(own.ledger.recordSweepGroups('sw-none', { default: 1 })).rejects.toThrow(
       /sw-none/
     );
+    await expect(
+      own.ledger.recordSweepGroups(
+        `sw-${times[0]}`,
+        { default: 1 },
+        { perListing: -1, reserved: 0 }
+      )
+    ).rejects.toBeInstanceOf(InvalidLedgerInputError);
+    expect(await own.ledger.getSweepBudget('sw-none')).toBeNull();
   });
 
   it("keeps what each host counted through its listing command, once, and sums a sweep's actions", async () => {
@@ -303,20 +325,29 @@ describe('sweeps as the API reads them', () => {
       ])
     );
 
-    const plan = (sessionId: number, user: string) =>
-      fx.ledger.createAction({
-        operation: 'logoff',
-        instanceId: 'i-0aaaaaaaaaaaaaaa3',
-        target: { kind: 'session', sessionId, expectedUser: user },
-        trigger: { kind: 'schedule', sweepId: sweep.id },
-        reason: 'disconnected 30 min',
-        policy: 'default',
-        dryRun: false,
-      });
-    const done = (await plan(1, 'amy')).action;
+    const plan = (sessionId: number, user: string, sweepCount?: SweepCount) =>
+      fx.ledger.createAction(
+        {
+          operation: 'logoff',
+          instanceId: 'i-0aaaaaaaaaaaaaaa3',
+          target: { kind: 'session', sessionId, expectedUser: user },
+          trigger: { kind: 'schedule', sweepId: sweep.id },
+          reason: 'disconnected 30 min',
+          policy: 'default',
+          dryRun: false,
+        },
+        { sweepCount }
+      );
+    // A host's listing within its allowance counts on the actions it records.
+    const done = (await plan(1, 'amy', { sessionsSeen: 7, actionsPlanned: 1 })).action;
     const excluded = (await plan(2, 'svc_backup')).action;
     const dry = (await plan(3, 'bob')).action;
-    await plan(4, 'cat');
+    await plan(4, 'cat', { actionsPlanned: 1 });
+    // Recorded again (a redelivered listing): the first record and its count stand.
+    expect((await plan(4, 'cat', { sessionsSeen: 7, actionsPlanned: 1 })).alreadyExisted).toBe(
+      true
+    );
+    expect(Object.keys(done)).not.toContain('sweepCount');
     await fx.ledger.markDispatched(done, {
       commandId: 'cmd-2',
       deadline: new Date(Date.now() + 6e5),
@@ -337,12 +368,15 @@ describe('sweeps as the API reads them', () => {
       byStatus: { succeeded: 1, skipped: 2, planned: 1 },
       byOperation: { logoff: { succeeded: 1, skipped: 2, planned: 1 } },
       skippedByReason: { 'policy:excluded': 1, 'policy:dry-run': 1 },
+      counted: { sessionsSeen: 7, actionsPlanned: 2 },
     });
+    expect((await fx.ledger.getAction(done.id))?.status).toBe('succeeded');
     expect(await fx.ledger.summarizeSweepActions('sw-2000-01-01T00:00:00Z')).toEqual({
       total: 0,
       byStatus: {},
       byOperation: {},
       skippedByReason: {},
+      counted: { sessionsSeen: 0, actionsPlanned: 0 },
     });
   });
 });

@@ -1,6 +1,7 @@
 import type { Action, ActionResult, ActionTrigger, NewAction } from '../actions/model.js';
 import { InvalidLedgerInputError, StaleTransitionError } from '../ledger/errors.js';
 import type { Ledger } from '../ledger/ledger.js';
+import type { SweepCount } from '../ledger/sweeps.js';
 import { hostGuard } from '../policy/guard.js';
 import { type PlannedAction, reskip } from '../policy/plan.js';
 import type { ResolvedGroup } from '../policy/schema.js';
@@ -221,13 +222,7 @@ async function record(
 ): Promise<Recorded[]> {
   const recorded: Recorded[] = [];
   for (const plan of plans) {
-    const first = recorded.length === 0;
-    const sweepCount =
-      counting === undefined || (!first && recorded[0]?.fresh !== true)
-        ? undefined
-        : first && counting.sessionsSeen !== undefined
-          ? { sessionsSeen: counting.sessionsSeen, actionsPlanned: 1 }
-          : { actionsPlanned: 1 };
+    const sweepCount = counting && countOnNext(counting, recorded[0]);
     try {
       const { action, alreadyExisted } = await deps.ledger.createAction(
         toNewAction(plan, input.instanceId, input.trigger, input.group),
@@ -251,6 +246,19 @@ async function record(
     }
   }
   return recorded;
+}
+
+/** What the next record carries of its listing's count, given the first record so far. */
+function countOnNext(
+  counting: { sessionsSeen?: number },
+  first: Recorded | undefined
+): SweepCount | undefined {
+  if (first === undefined) {
+    const { sessionsSeen } = counting;
+    return sessionsSeen === undefined ? { actionsPlanned: 1 } : { sessionsSeen, actionsPlanned: 1 };
+  }
+  // Another delivery recorded the first: it counted the host, and this one claims what it adds.
+  return first.fresh ? { actionsPlanned: 1 } : undefined;
 }
 
 /** The host's spelling of the state a shell was planned in. */

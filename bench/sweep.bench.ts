@@ -112,6 +112,8 @@ async function sweepOnce(hosts: number) {
     timeScale: 600,
     dataDir: dir,
     inMemory: true,
+    // Two cores: the table's work and heap on the second, the functions, SSM and fleet on this.
+    dynamodbThread: true,
     hostScript: 'typescript',
     janitorDir: dir,
     liveSessions: false,

@@ -15,6 +15,8 @@ const require = createRequire(import.meta.url);
 const fromDynalite = createRequire(require.resolve('dynalite'));
 /** Marks the MemoryLevel below, so that a second load of this module does not wrap it again. */
 const OWN_ARRAYS = Symbol.for('session-janitor.memory-level.view');
+/** Marks an iterator closed through the `return()` below. */
+const RETURNED = Symbol.for('session-janitor.level-iterator.returned');
 
 /**
  * dynalite keeps an in-memory table in a MemoryLevel with the default store, Buffers: each key
@@ -67,11 +69,24 @@ function closeLevelIteratorsOnReturn(): void {
         throw new Error(`abstract-level has no ${name}.close: see closeLevelIteratorsOnReturn`);
       }
       if ('return' in prototype) continue;
+      const next = (prototype as { next: (...args: unknown[]) => unknown }).next;
       Object.defineProperty(prototype, 'return', {
         configurable: true,
         writable: true,
-        value(this: { close(): Promise<void> }) {
+        value(this: { close(): Promise<void>; [RETURNED]?: boolean }) {
+          this[RETURNED] = true;
           return this.close().then(() => ({ done: true, value: undefined }));
+        },
+      });
+      // A stream dynalite destroyed (a restart closing the store mid-Query) may still ask for its
+      // next entry; a closed iterator throws for that, synchronously, out of the stream's read.
+      // One closed by `return()` has simply ended.
+      Object.defineProperty(prototype, 'next', {
+        configurable: true,
+        writable: true,
+        value(this: { [RETURNED]?: boolean }, ...args: unknown[]) {
+          if (this[RETURNED] === true && args.length === 0) return Promise.resolve(undefined);
+          return next.apply(this, args);
         },
       });
     }

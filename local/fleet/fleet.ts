@@ -139,8 +139,11 @@ export function createFleet(options: CreateFleetOptions = {}): SimulatedFleet {
   const shellPrng = createPrng(seed ^ 0x05e11);
   for (const host of sessionHosts) populateShells(host, now, shellPrng);
 
+  // Only file servers hold SMB sessions that an RDP session opened (populateFileServer): a logoff
+  // looks there, not through every host of the fleet (that made a sweep's logoffs O(n²)).
+  const originServers = [...hosts.values()].filter((h) => h.instance.role === 'file-server');
   const sessionEnded = (origin: HostState, session: SessionState): void => {
-    for (const server of hosts.values()) {
+    for (const server of originServers) {
       for (const smb of [...server.smbSessions.values()]) {
         const o = smb.origin;
         if (

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import {
@@ -85,5 +86,30 @@ describe('local DynamoDB (in memory) holds what DynamoDB holds', () => {
     }
     // 150 slabs would be 1.2 MB; 150 items with their keys are ~20 KB.
     expect(retainedBuffers() - before).toBeLessThan((items * 8192) / 8);
+  });
+});
+
+describe("dynalite's Level iterators", () => {
+  // A restart closes the store while a Query's stream still reads (test/chaos/dynalite-restart):
+  // the iterator dynalite closed through return() was asked for more and threw, uncaught.
+  it('end, rather than throw, when asked for more after return() closed them', async () => {
+    const fromDynalite = createRequire(createRequire(import.meta.url).resolve('dynalite'));
+    const { MemoryLevel } = fromDynalite('memory-level') as {
+      MemoryLevel: new () => {
+        open(): Promise<void>;
+        put(k: string, v: string): Promise<void>;
+        values(): { next(): Promise<unknown>; return(): Promise<unknown> };
+        close(): Promise<void>;
+      };
+    };
+    const db = new MemoryLevel();
+    await db.open();
+    await db.put('a', '1');
+    await db.put('b', '2');
+    const values = db.values();
+    expect(await values.next()).toBe('1');
+    await values.return();
+    await expect(values.next()).resolves.toBeUndefined();
+    await db.close();
   });
 });

@@ -149,11 +149,18 @@ describe('a sweep record whose listings are first delivered twice at once', () =
   it('counts each host and each action once, within the allowance or claimed', async () => {
     const { h } = fleet;
     const { sweepId, listings, isListing, expected } = await sweepOnce(fleet);
-    const both = await Promise.all([
-      h.status(sqs(listings)),
-      h.status(sqs([...listings].reverse())),
-    ]);
-    expect(both.flatMap((r) => r.batchItemFailures)).toEqual([]);
+    const batches = [sqs(listings), sqs([...listings].reverse())];
+    let failed = (await Promise.all(batches.map((b) => h.status(b)))).flatMap(
+      (r) => r.batchItemFailures
+    );
+    // A delivery that met the other's send in flight hands its record back (it holds no lease):
+    // SQS delivers it again, as here, until nothing is left.
+    for (let round = 0; failed.length > 0 && round < 5; round++) {
+      const ids = new Set(failed.map((f) => f.itemIdentifier));
+      const again = batches.flatMap((b) => b.Records).filter((r) => ids.has(r.messageId));
+      failed = (await h.status(sqs(again.map((r) => r.body)))).batchItemFailures;
+    }
+    expect(failed).toEqual([]);
     expect(await getSweep({ ledger: h.runtime.ledger }, sweepId)).toMatchObject(expected);
     await expectActedOnce(fleet, isListing);
   });

@@ -15,8 +15,6 @@ const require = createRequire(import.meta.url);
 const fromDynalite = createRequire(require.resolve('dynalite'));
 /** Marks the MemoryLevel below, so that a second load of this module does not wrap it again. */
 const OWN_ARRAYS = Symbol.for('session-janitor.memory-level.view');
-/** Marks an iterator closed through the `return()` below. */
-const RETURNED = Symbol.for('session-janitor.level-iterator.returned');
 
 /**
  * dynalite keeps an in-memory table in a MemoryLevel with the default store, Buffers: each key
@@ -73,20 +71,24 @@ function closeLevelIteratorsOnReturn(): void {
       Object.defineProperty(prototype, 'return', {
         configurable: true,
         writable: true,
-        value(this: { close(): Promise<void>; [RETURNED]?: boolean }) {
-          this[RETURNED] = true;
+        value(this: { close(): Promise<void> }) {
           return this.close().then(() => ({ done: true, value: undefined }));
         },
       });
-      // A stream dynalite destroyed (a restart closing the store mid-Query) may still ask for its
-      // next entry; a closed iterator throws for that, synchronously, out of the stream's read.
-      // One closed by `return()` has simply ended.
+      // A stream may still ask for its next entry once its iterator is closed (by `return()`, or
+      // by the store closing under a Query: a restart). A closed iterator rejects that, and
+      // dynalite destroys its stream with the error while the stream is already being destroyed:
+      // Node then emits it with no listener, an uncaught exception. A closed iterator has ended.
       Object.defineProperty(prototype, 'next', {
         configurable: true,
         writable: true,
-        value(this: { [RETURNED]?: boolean }, ...args: unknown[]) {
-          if (this[RETURNED] === true && args.length === 0) return Promise.resolve(undefined);
-          return next.apply(this, args);
+        value(...args: unknown[]) {
+          const result = next.apply(this, args);
+          if (args.length > 0) return result;
+          return (result as Promise<unknown>).catch((error: unknown) => {
+            if ((error as { code?: unknown }).code === 'LEVEL_ITERATOR_NOT_OPEN') return undefined;
+            throw error;
+          });
         },
       });
     }

@@ -166,7 +166,10 @@ export interface SweepSummary {
   asked: { hosts: number; groups: Record<string, number> | null };
   /** Sessions the hosts listed, and hosts that could not list them or that SSM refused. */
   seen: { sessions: number; errors: number };
-  /** Actions to send it claimed against the fleet limit (skipped plans are not among them). */
+  /**
+   * Actions to send it counted against the fleet limit, claimed or within its listings' allowance
+   * (skipped plans are not among them).
+   */
   planned: number;
   /** Every action it recorded, by status (its `did`), by operation, and skipped by reason. */
   actions: Omit<SweepActions, 'counted'>;

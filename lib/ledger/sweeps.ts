@@ -32,7 +32,10 @@ export type SweepCounters = Record<SweepCounter, number>;
 const FLEET_COUNTERS = ['hostsAsked', 'actionsPlanned'] as const;
 export type FleetCounter = (typeof FLEET_COUNTERS)[number];
 
-/** What a host's listing counted on the first action it recorded (see {@link SweepActions}). */
+/**
+ * What a host's listing within its allowance counts on an action it records: its sessions on the
+ * first, one planned send on each (see {@link SweepActions}).
+ */
 export type SweepCount = Partial<Record<'sessionsSeen' | 'actionsPlanned', number>>;
 
 /**
@@ -117,7 +120,8 @@ export interface SweepStore {
   ): Promise<void>;
   /**
    * What each host counted through its listing command's item added (its sessions or its
-   * error). A host whose listing counted with its actions' claim is not among them.
+   * error). A host whose listing counted with its actions (their claim, or their own items) is
+   * not among them.
    */
   getSweepHosts(id: string): Promise<Map<string, SweepHostResult>>;
   /** The sweep's actions by status, operation and skip reason (its `SWEEP#` partition). */

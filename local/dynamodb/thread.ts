@@ -6,7 +6,12 @@ interface ThreadOptions {
   path?: string;
 }
 
-type FromThread = { endpoint: string } | { error: string; code?: string } | { closed: true };
+/** What the thread is started with: only a thread started here serves dynalite. */
+interface ThreadData {
+  dynaliteThread: ThreadOptions;
+}
+
+type FromThread = { endpoint: string } | { error: string; code?: string };
 
 /**
  * {@link startDynalite} in a worker thread of its own: the same server, answering over HTTP as
@@ -21,10 +26,10 @@ export function startDynaliteThread(options: ThreadOptions = {}): Promise<LocalD
   const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
   const self = JSON.stringify(import.meta.url);
   const entry = `import(${tsx}).then(({ register }) => { register(); return import(${self}); })`;
-  const worker = new Worker(entry, { eval: true, workerData: options });
+  const data: ThreadData = { dynaliteThread: options };
+  const worker = new Worker(entry, { eval: true, workerData: data });
   return new Promise<LocalDynamo>((resolve, reject) => {
-    const failed = (error: Error) => reject(error);
-    worker.once('error', failed);
+    worker.once('error', reject);
     worker.once('exit', (code) => reject(new Error(`dynalite thread exited ${code}`)));
     worker.once('message', (message: FromThread) => {
       worker.removeAllListeners('exit');
@@ -32,7 +37,6 @@ export function startDynaliteThread(options: ThreadOptions = {}): Promise<LocalD
         reject(Object.assign(new Error(message.error), { code: message.code }));
         return;
       }
-      if (!('endpoint' in message)) return;
       resolve({
         endpoint: message.endpoint,
         close: () =>
@@ -45,12 +49,16 @@ export function startDynaliteThread(options: ThreadOptions = {}): Promise<LocalD
   });
 }
 
-if (!isMainThread && parentPort !== null) {
+// Only in a thread `startDynaliteThread` started: this module may be loaded in other threads too.
+const started = isMainThread
+  ? undefined
+  : (workerData as Partial<ThreadData> | null)?.dynaliteThread;
+if (started !== undefined && parentPort !== null) {
   const port = parentPort;
   // Loaded here, in the thread, only: the parent need not load dynalite at all.
   const { startDynalite } = await import('./server.js');
   try {
-    const dynamo = await startDynalite(workerData as ThreadOptions);
+    const dynamo = await startDynalite(started);
     port.on('message', (message: unknown) => {
       if (message !== 'close') return;
       void dynamo.close().finally(() => port.close());

@@ -1,14 +1,11 @@
 import { createRequire } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import {
-  CreateTableCommand,
-  DynamoDBClient,
-  PutItemCommand,
-  QueryCommand,
-} from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalDynamo, startDynalite } from '../../../local/dynamodb/server.js';
+import { clientOf, createItemsTable } from './items.js';
 
 // A full collection on demand, so that what stays is what something still holds.
 setFlagsFromString('--expose-gc');
@@ -27,19 +24,8 @@ describe('local DynamoDB (in memory) holds what DynamoDB holds', () => {
   beforeAll(async () => {
     // Its own dynalite, in this process: the shared one runs in vitest's main process.
     dynamo = await startDynalite();
-    client = new DynamoDBClient({
-      endpoint: dynamo.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' },
-    });
-    await client.send(
-      new CreateTableCommand({
-        TableName: 'items',
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      })
-    );
+    client = clientOf(dynamo.endpoint);
+    await createItemsTable(client);
   });
   afterAll(async () => {
     client.destroy();
@@ -92,7 +78,7 @@ describe('local DynamoDB (in memory) holds what DynamoDB holds', () => {
 describe("dynalite's Level iterators", () => {
   // A restart closes the store while a Query's stream still reads (test/chaos/dynalite-restart):
   // the iterator dynalite closed through return() was asked for more and threw, uncaught.
-  it('end, rather than throw, when asked for more after return() closed them', async () => {
+  it('end, rather than throw, when asked for more once closed (by return(), or with the store)', async () => {
     const fromDynalite = createRequire(createRequire(import.meta.url).resolve('dynalite'));
     const { MemoryLevel } = fromDynalite('memory-level') as {
       MemoryLevel: new () => {
@@ -110,6 +96,8 @@ describe("dynalite's Level iterators", () => {
     expect(await values.next()).toBe('1');
     await values.return();
     await expect(values.next()).resolves.toBeUndefined();
+    const open = db.values();
     await db.close();
+    await expect(open.next()).resolves.toBeUndefined();
   });
 });

@@ -1,22 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  CreateTableCommand,
-  DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  waitUntilTableExists,
-} from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startDynaliteThread } from '../../../local/dynamodb/thread.js';
-
-const clientOf = (endpoint: string) =>
-  new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' },
-  });
+import { clientOf, createItemsTable } from './items.js';
 
 describe('dynalite in a thread of its own', () => {
   const dir = mkdtempSync(join(tmpdir(), 'janitor-dynalite-thread-'));
@@ -26,16 +14,7 @@ describe('dynalite in a thread of its own', () => {
     const path = join(dir, 'db');
     const first = await startDynaliteThread({ path });
     let client = clientOf(first.endpoint);
-    await client.send(
-      new CreateTableCommand({
-        TableName: 'items',
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      })
-    );
-    // dynalite makes a table ACTIVE a moment after CreateTable answers, as DynamoDB does.
-    await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 0.1 }, { TableName: 'items' });
+    await createItemsTable(client);
     await client.send(
       new PutItemCommand({ TableName: 'items', Item: { pk: { S: 'a' }, n: { N: '1' } } })
     );

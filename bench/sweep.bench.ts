@@ -27,14 +27,12 @@ const FLEETS = QUICK ? [100, 300] : [100, 1000, 10_000];
 const RUNS_BELOW_10K = QUICK ? 1 : 3;
 /**
  * Each fleet's process. `--max-semi-space-size=32` (V8's default on this machine is 16 MiB):
- * the functions of a whole fleet share this one heap with the emulators, and with 16 MiB the
- * objects that outlive a few SDK round trips (five command-status batches and their requests in
- * flight at once) are promoted to the old generation, where every full collection walks the
- * emulated world too (the fleet, the local SSM's commands and outputs), which grows with the
- * fleet: collection time grew with the fleet times itself (10,000 hosts: 25.7 s of 409; with 32
- * MiB 16.8 s of 347; 1,000 hosts unchanged). In Lambda each function instance has a heap of its
- * own, holding none of that world. nodejs/node#42511 and nodejs/performance#67 measured the same
- * flag on server workloads.
+ * the functions of a whole fleet share this one heap with the emulators (five command-status
+ * batches and their SDK requests in flight at once), where in Lambda each function instance has
+ * a heap of its own. With 16 MiB the young generation filled twice as often, and each scavenge
+ * copied and promoted what those requests held: collection time grew faster than the fleet
+ * (10,000 hosts: 25.7 s of 409; with 32 MiB 16.8 s of 347; 1,000 hosts about 1 s either way).
+ * nodejs/node#42511 and nodejs/performance#67 measured the same flag on server workloads.
  */
 const NODE_FLAGS = ['--expose-gc', '--max-semi-space-size=32'];
 const SESSIONS_PER_HOST = 10;

@@ -95,7 +95,10 @@ const groupFields = {
     /** Names of `userGroups` entries. */
     groups: z.array(groupName).max(50).default([]),
   }),
-  /** Blast radius: actions sent to one host in one sweep (idle events: in 15 minutes). */
+  /**
+   * Blast radius: session actions sent to one host in one sweep, and apart from them its shell
+   * ends (its two listings are planned apart; idle events: in 15 minutes).
+   */
   maxActionsPerHost: z.number().int().min(0).max(1000),
   quietHours: z.array(quietWindow).max(20),
   /** Plan and record as `skipped`; send nothing. */

@@ -7,7 +7,8 @@ import { matchExclusion } from './users.js';
  * A host's WinRM shells + its policy group → the shells to end. Pure and deterministic. Never
  * plans for a shell whose inactivity is unknown, or whose owner or (for the disconnected rule)
  * state the host did not show; the policy's user exclusions and `shells.exclude.owners` both
- * protect an owner; host and fleet limits, quiet hours and dry run apply as for sessions.
+ * protect an owner; quiet hours, dry run and the fleet limit apply as for sessions, and the
+ * host limit bounds the shell ends alone (the session listing plans apart, with its own).
  */
 
 export type ShellSkipReason = 'excluded' | 'quiet-hours' | 'dry-run' | 'host-limit' | 'fleet-limit';

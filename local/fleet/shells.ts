@@ -35,6 +35,8 @@ const ODDS = {
   reconnects: 0.01,
   commandEnds: 0.1,
   closes: 0.005,
+  /** A session host's admin or tool opens a new one: without it a long run loses them all. */
+  opens: 0.01,
 };
 
 function guid(prng: Prng): string {
@@ -188,11 +190,15 @@ export function processes(host: HostState, scriptProcessId: number): ProcessObje
 
 /**
  * A minute of a host's shells: WinRM ends those inactive past their IdleTimeOut (also in a fleet
- * that does not live, since WinRM is no client); live clients send
- * requests, go quiet, disconnect and reconnect, and commands end (a Block shell's command waits on
+ * that does not live, since WinRM is no client); in a live fleet clients open new ones on
+ * session hosts, send requests, go quiet, disconnect and reconnect, and commands end (a Block shell's command waits on
  * its full output buffer while nobody reads it).
  */
 export function shellMinute(host: HostState, now: number, prng: Prng, live: boolean): void {
+  // Drawn before the others, once a minute per session host: shells there come and go.
+  if (live && host.instance.role === 'session-host' && prng.chance(ODDS.opens)) {
+    openShell(host, now, prng);
+  }
   for (const shell of sortedShells(host)) {
     if (now - shell.lastActivityAt >= shell.idleTimeoutMs) {
       host.shells.delete(shell.id);
@@ -224,6 +230,23 @@ export function reconnect(shell: ShellState, now: number): void {
   shell.state = 'Connected';
   shell.lastActivityAt = now;
   shell.clientActive = true;
+}
+
+/** A shell a client opens now: connected, busy, sometimes with a command already running. */
+function openShell(host: HostState, now: number, prng: Prng): void {
+  addShell(
+    host,
+    {
+      owner: prng.pick(host.userPool),
+      kind: prng.chance(0.7) ? 'powershell' : 'winrs',
+      bufferMode: prng.chance(0.5) ? 'Block' : 'Drop',
+      childProcesses: prng.chance(0.4) ? 1 : 0,
+      live: true,
+      clientActive: true,
+    },
+    now,
+    prng
+  );
 }
 
 /**

@@ -110,6 +110,20 @@ describe('shells on the simulated fleet', () => {
     expect(again.envelope.guard?.code).toBe('shell-not-found');
   });
 
+  it('opens new shells on session hosts over time, so a long run keeps some', () => {
+    const fleet = createFleet({ seed: 5, hosts: 7, durationScale: 0 });
+    const shellsOf = () =>
+      fleet.instances().map((i) => ({ role: i.role, shells: fleet.host(i.instanceId).shells }));
+    const atStart = new Set(shellsOf().flatMap((h) => h.shells.map((s) => s.shellId)));
+    fleet.advance(24 * 60);
+    const later = shellsOf();
+    const sessionHosts = later.filter((h) => h.role === 'session-host');
+    expect(
+      sessionHosts.flatMap((h) => h.shells).filter((s) => !atStart.has(s.shellId))
+    ).not.toEqual([]);
+    expect(later.filter((h) => h.role !== 'session-host').flatMap((h) => h.shells)).toEqual([]);
+  });
+
   it('populates the demo fleet with shells of both kinds, some Disconnected', () => {
     const fleet = createFleet({ seed: 1 });
     const shells = fleet.instances().flatMap((i) => fleet.host(i.instanceId).shells);

@@ -316,6 +316,9 @@ export function createFleet(options: CreateFleetOptions = {}): SimulatedFleet {
       host.languageMode = mode;
     },
     addShell: (instanceId, input) => addShell(getHost(instanceId), input, now, shellPrng).id,
+    setWinRmRunning: (instanceId, running) => {
+      getHost(instanceId).winrmRunning = running;
+    },
     setShellState: (instanceId, shellId, state) => {
       const shell = getHost(instanceId).shells.get(shellId);
       if (!shell || (state !== 'Connected' && state !== 'Disconnected')) {

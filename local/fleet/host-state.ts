@@ -81,6 +81,8 @@ export interface ShellState {
   live: boolean;
   /** While connected: a client sending requests every minute, rather than sitting idle. */
   clientActive: boolean;
+  /** `Get-WSManInstance` fields shown without a value. */
+  withoutFields: ReadonlySet<string>;
 }
 
 export interface HostState {
@@ -96,6 +98,8 @@ export interface HostState {
   notifications: NotificationState[];
   /** WinRM shells, by ShellId. */
   shells: Map<string, ShellState>;
+  /** `false`: the WinRM service is stopped, and the WSMan cmdlets throw. */
+  winrmRunning: boolean;
   /** Next `rdp-tcp#N` suffix: every connection gets a fresh one. */
   nextRdpConnection: number;
   /** `DOMAIN\user` accounts that log on to this host by themselves. */

@@ -6,6 +6,7 @@ import {
   type HostOperation,
   type HostParameters,
 } from '../../lib/ssm/host-contract.js';
+import { CmdletError } from './errors.js';
 import { asciiOnly, convertToJsonCompress, type PsJson, type PsObject } from './ps-json.js';
 import { SSM_PROCESS_CHAIN } from './shells.js';
 import type {
@@ -96,12 +97,21 @@ export async function standInScript(
   parameters: HostParameters
 ): Promise<HostScriptRun> {
   const operation: string = parameters.Operation;
-  const outcome = dispatch(windows, parameters);
+  let outcome: Outcome | null;
+  let listing = LIST_OPERATIONS.has(operation);
+  try {
+    outcome = dispatch(windows, parameters);
+  } catch (error) {
+    if (!(error instanceof CmdletError)) throw error;
+    // The script's top-level catch: the message, and a failed run even for a list operation.
+    outcome = result(EXIT.commandFailed, '', error.message);
+    listing = false;
+  }
   if (outcome === null) {
     // The script's own default branch: no envelope, one line on stderr, exit 2.
     return { exitCode: EXIT.badParameters, stdout: '', stderr: `${UNKNOWN_OPERATION}\r\n` };
   }
-  const exitCode = LIST_OPERATIONS.has(operation) ? EXIT.ok : outcome.exitCode;
+  const exitCode = listing ? EXIT.ok : outcome.exitCode;
   // [Console]::Out.WriteLine: the envelope ends with a Windows line end.
   return { exitCode, stdout: `${envelope(windows, operation, outcome)}\r\n`, stderr: '' };
 }

@@ -81,6 +81,7 @@ export function buildHost(
     openFiles: new Map(),
     notifications: [],
     shells: new Map(),
+    winrmRunning: true,
     nextRdpConnection: prng.int(0, 30),
     userPool: [
       ...(USER_POOLS[blueprint.culture] ?? []),

@@ -100,6 +100,7 @@ export function addShell(
     childProcesses: children,
     live: input.live ?? false,
     clientActive: input.clientActive ?? false,
+    withoutFields: new Set(input.withoutFields ?? []),
   };
   host.shells.set(id, shell);
   return shell;
@@ -118,7 +119,7 @@ function nextProcessId(host: HostState, prng: Prng): number {
 
 /** One shell's fields as `Get-WSManInstance` shows them, in the order WinRM lists them. */
 export function shellObject(shell: ShellState, now: number): ShellObject {
-  return {
+  const fields: Record<string, string | null> = {
     ShellId: shell.id,
     Name: shell.kind === 'powershell' ? `WinRM${shell.processId % 10}` : null,
     ResourceUri: RESOURCE_URIS[shell.kind],
@@ -141,6 +142,8 @@ export function shellObject(shell: ShellState, now: number): ShellObject {
     MemoryUsed: `${MEMORY_MB[shell.kind] + 4 * shell.childProcesses}MB`,
     ChildProcesses: String(shell.childProcesses),
   };
+  for (const name of shell.withoutFields) if (name in fields) fields[name] = null;
+  return fields;
 }
 
 export function sortedShells(host: HostState): ShellState[] {

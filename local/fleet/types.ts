@@ -117,9 +117,12 @@ export interface WindowsHost {
   closeSmbSession(sessionId: bigint): boolean;
   /** `false`: no such open file (the cmdlet reports ObjectNotFound). */
   closeSmbOpenFile(fileId: bigint): boolean;
-  /** `Get-WSManInstance -ResourceURI shell -Enumerate`. */
+  /** `Get-WSManInstance -ResourceURI shell -Enumerate`; throws `CmdletError` while WinRM is stopped. */
   wsmanShells(): ShellObject[];
-  /** `Remove-WSManInstance -ResourceURI shell`; `false`: no such shell (fault 2150858843). */
+  /**
+   * `Remove-WSManInstance -ResourceURI shell`; `false`: no such shell (fault 2150858843). Throws
+   * `CmdletError` while WinRM is stopped.
+   */
   removeWsmanShell(shellId: string): boolean;
   /** `Get-CimInstance Win32_Process`, the script running as `scriptProcessId`. */
   processes(scriptProcessId: number): ProcessObject[];
@@ -324,6 +327,8 @@ export interface AddShellInput {
   live?: boolean;
   /** A connected client sending requests every minute. Default false. */
   clientActive?: boolean;
+  /** Fields WinRM shows without a value for it (MS-WSMV makes most optional), e.g. `Owner`. */
+  withoutFields?: readonly string[];
 }
 
 export interface SimulatedFleet extends Fleet {
@@ -349,6 +354,8 @@ export interface SimulatedFleet extends Fleet {
   setLanguageMode(instanceId: string, mode: 'FullLanguage' | 'ConstrainedLanguage'): void;
   /** Opens a WinRM shell on a host; returns its ShellId. */
   addShell(instanceId: string, input: AddShellInput): string;
+  /** The host's WinRM service stops (`false`) or starts again: its shells stay as they were. */
+  setWinRmRunning(instanceId: string, running: boolean): void;
   /** The client disconnects (`Disconnect-PSSession`, a dropped network) or reconnects (`Connect-PSSession`). */
   setShellState(instanceId: string, shellId: string, state: 'Connected' | 'Disconnected'): void;
   /**

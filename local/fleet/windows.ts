@@ -1,3 +1,4 @@
+import { CmdletError } from './errors.js';
 import {
   type HostState,
   idleMinutes,
@@ -86,8 +87,12 @@ export function windowsHost(
       return true;
     },
     closeSmbOpenFile: (id) => host.openFiles.delete(id),
-    wsmanShells: () => sortedShells(host).map((s) => shellObject(s, clock())),
+    wsmanShells: () => {
+      winrmAnswers(host);
+      return sortedShells(host).map((s) => shellObject(s, clock()));
+    },
     removeWsmanShell: (shellId) => {
+      winrmAnswers(host);
       const shell = [...host.shells.values()].find(
         (s) => s.id.toLowerCase() === shellId.toLowerCase()
       );
@@ -95,6 +100,14 @@ export function windowsHost(
     },
     processes: (scriptProcessId) => processes(host, scriptProcessId),
   };
+}
+
+/** The WSMan client's error for a WinRM service that does not answer (fault 2150858770). */
+export const WINRM_NOT_ANSWERING =
+  'The client cannot connect to the destination specified in the request. Verify that the service on the destination is running and is accepting requests. Consult the logs and documentation for the WS-Management service running on the destination, most commonly IIS or WinRM. If the destination is the WinRM service, run the following command on the destination to analyze and configure the WinRM service: "winrm quickconfig".';
+
+function winrmAnswers(host: HostState): void {
+  if (!host.winrmRunning) throw new CmdletError(WINRM_NOT_ANSWERING);
 }
 
 function wtsText(host: HostState, id: number, infoClass: number): string | null {

@@ -38,6 +38,18 @@ export interface ShellPlanInput {
   fleetRemaining: number;
 }
 
+/**
+ * Whether a sweep lists the group's shells: only where a threshold is set, since without one
+ * nothing could be planned (not even an exclusion recorded) and the listing would go unread.
+ */
+export function listsShells(group: ResolvedGroup): boolean {
+  const settings = group.shells;
+  return (
+    settings !== null &&
+    (settings.endDisconnectedAfterMinutes !== null || settings.endIdleAfterMinutes !== null)
+  );
+}
+
 function skip(plan: PlannedShellEnd, reason: ShellSkipReason, detail: string): PlannedShellEnd {
   return { ...plan, skip: reason, reason: `${plan.reason}; skipped: ${detail}` };
 }

@@ -7,6 +7,7 @@ import { findCommandSentFor, recordFoundDispatch } from '../dispatch/unrecorded.
 import type { Ledger } from '../ledger/ledger.js';
 import type { SweepAllowance } from '../ledger/sweeps.js';
 import { DEFAULT_GROUP, namedGroups, type Policy, resolveGroup } from '../policy/schema.js';
+import { listsShells } from '../policy/shells.js';
 import { CommandNotFoundError, InvocationNotFoundError } from '../ssm/errors.js';
 import { listManagedInstances } from '../ssm/instances.js';
 import { outcomeOf } from '../ssm/outcome.js';
@@ -110,9 +111,9 @@ export async function runSweep(
     );
     for (const [group, instanceIds] of Object.entries(groups)) {
       if (instanceIds.length === 0) continue;
-      // Shells only where the group's policy has a word for them: no listing nobody reads.
+      // Shells only where the group's policy could end one: no listing nobody reads.
       const listings: [ListOperation, string][] = [['ListSessions', sweepComment(sweepId, group)]];
-      if (resolveGroup(deps.policy, group).shells !== null) {
+      if (listsShells(resolveGroup(deps.policy, group))) {
         listings.push(['ListShells', shellsComment(sweepId, group)]);
       }
       for (const [operation, comment] of listings) {
@@ -165,7 +166,7 @@ export function allowanceOf(policy: Policy, groups: Record<string, string[]>): S
   for (const [name, ids] of Object.entries(groups)) {
     if (ids.length === 0) continue;
     const group = resolveGroup(policy, name);
-    listings += ids.length * (group.shells === null ? 1 : 2);
+    listings += ids.length * (listsShells(group) ? 2 : 1);
     perListing = Math.max(perListing, group.maxActionsPerHost);
   }
   const reserved = listings * perListing;

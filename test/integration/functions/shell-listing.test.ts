@@ -31,4 +31,22 @@ describe('a sweep lists shells', () => {
       await h.close();
     }
   });
+
+  it('on no host whose group sets shells without a threshold: nothing could be planned', async () => {
+    const h = await startHarness({
+      policy: {
+        version: 1,
+        default: { disconnectIdleMinutes: 600, shells: { exclude: { owners: ['CORP\\svc_*'] } } },
+      },
+    });
+    try {
+      await h.sweepAt(h.fleet.now());
+      await h.settle();
+      const operations = h.ssm.commands().map((c) => c.parameters.Operation?.[0]);
+      expect(operations).toContain('ListSessions');
+      expect(operations).not.toContain('ListShells');
+    } finally {
+      await h.close();
+    }
+  });
 });

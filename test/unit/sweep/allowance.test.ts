@@ -30,6 +30,15 @@ describe("a sweep's allowance for its listings", () => {
     });
   });
 
+  it('counts no shell listing for a group whose shells set no threshold', () => {
+    const policy = parsePolicy({
+      version: 1,
+      fleet: { maxActionsPerSweep: 100 },
+      default: { maxActionsPerHost: 3, shells: { exclude: { owners: ['svc_*'] } } },
+    });
+    expect(allowanceOf(policy, { default: hosts(4) })).toEqual({ perListing: 3, reserved: 12 });
+  });
+
   it('gives none where the fleet limit could be reached: every send then claims', () => {
     const groups = { default: hosts(4), shells: hosts(2) };
     expect(allowanceOf(policyOf(23), groups)).toEqual({ perListing: 0, reserved: 0 });

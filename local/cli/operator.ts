@@ -527,11 +527,11 @@ const shells: CliCommand = {
 
 const endShell: CliCommand = {
   summary: 'end a WinRM remote shell (a client still connected is cut off)',
-  usage: `janitor end-shell INSTANCE_ID SHELL_ID --ticket T --reason R [--requested-by WHO] [--owner EXPECTED_OWNER]\n${TARGET_USAGE}`,
+  usage: `janitor end-shell INSTANCE_ID SHELL_ID --ticket T --reason R [--requested-by WHO] [--owner EXPECTED_OWNER] [--override-exclusion]\n${TARGET_USAGE}`,
   async run(argv, io) {
     const { values, positionals } = parse(
       argv,
-      { ...REQUEST_OPTIONS, owner: { type: 'string' } },
+      { ...REQUEST_OPTIONS, owner: { type: 'string' }, 'override-exclusion': { type: 'boolean' } },
       this.usage
     );
     if (values.help) return showHelp(io, this.usage);
@@ -546,6 +546,7 @@ const endShell: CliCommand = {
       instanceId,
       shellId,
       ...(typeof values.owner === 'string' && values.owner !== '' ? { owner: values.owner } : {}),
+      ...(values['override-exclusion'] ? { override: 'exclusion' } : {}),
       ...ticket,
     });
   },

@@ -376,6 +376,25 @@ describe('janitor against the local runtime', () => {
     expectExit(await janitor(['end-shell', host, '--ticket', 'CLI-350', '--reason', 'x']), 2);
   });
 
+  it("ends an excluded owner's shell only with --override-exclusion, as for sessions", async () => {
+    const host = e2e.hostId('RDSH-ES-01');
+    const shellId = e2e.runtime.fleet.addShell(host, {
+      owner: 'CORP\\svc_cli',
+      state: 'Disconnected',
+    });
+    const args = ['end-shell', host, shellId, '--ticket', 'CLI-351', '--reason', 'stuck agent'];
+    const refused = await janitor(args);
+    expectExit(refused, 3);
+    expect(refused.stderr).toContain('excluded');
+    const ended = await janitor([...args, '--override-exclusion']);
+    expectExit(ended, 0);
+    expectExit(await settledWait(actionIdIn(ended.stdout)), 0);
+    expect(await e2e.runtime.ledger.getAction(actionIdIn(ended.stdout))).toMatchObject({
+      status: 'succeeded',
+      trigger: { overrides: { exclusion: expect.stringContaining('svc_') } },
+    });
+  });
+
   it("lists a file server's SMB sessions with --smb-sessions: the clients end-smb takes", async () => {
     const host = e2e.hostId('FS-DE-01');
     const smbSessionId = e2e.runtime.fleet.addSmbSession(host, {

@@ -93,5 +93,26 @@ describe('GET /v1/hosts/{instanceId}/shells', () => {
     expect(again.body.shells).toEqual(
       expect.arrayContaining([expect.objectContaining({ owner: 'CORP\\adm.ops' })])
     );
+    // Every field the README's API table names, and no other.
+    for (const shell of again.body.shells as Record<string, unknown>[]) {
+      expect(Object.keys(shell).sort()).toEqual(
+        [
+          'shellId',
+          'kind',
+          'resourceUri',
+          'owner',
+          'clientIp',
+          'processId',
+          'state',
+          'inactivitySeconds',
+          'runTimeSeconds',
+          'idleTimeoutSeconds',
+          'maxIdleTimeoutSeconds',
+          'bufferMode',
+          'childProcesses',
+          'memoryUsedBytes',
+        ].sort()
+      );
+    }
   });
 });

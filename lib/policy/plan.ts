@@ -1,5 +1,6 @@
 import type { ActionStatus } from '../actions/model.js';
 import type { QuserSession } from '../windows/types.js';
+import { skipped, withinLimits } from './limits.js';
 import { activeQuietWindow, hostLocalTime } from './quiet-hours.js';
 import type { ResolvedGroup } from './schema.js';
 import { matchExclusion } from './users.js';
@@ -127,14 +128,14 @@ export function planHost(input: PlanInput): HostPlan {
   const notifies = input.priorNotifies ?? [];
 
   const candidates: PlannedAction[] = [];
-  const skipped: PlannedAction[] = [];
+  const held: PlannedAction[] = [];
   const sessions = [...input.sessions].sort((a, b) => a.id - b.id);
   for (const session of sessions) {
     if (isConsole(session, input.consoleSessionId ?? null)) continue;
     const action = decide(session, group, notifies, nowMs, input.observedAt);
     if (!action) continue;
     if (action.skip !== null) {
-      skipped.push(action);
+      held.push(action);
       continue;
     }
     const excludedBy = matchExclusion(
@@ -142,10 +143,14 @@ export function planHost(input: PlanInput): HostPlan {
       group.excludedUsers
     );
     if (excludedBy !== null) {
-      skipped.push(skip(action, 'excluded', `user matches exclusion '${excludedBy}'`));
+      held.push(skipped(action, 'excluded', `user matches exclusion '${excludedBy}'`));
     } else if (quiet) {
-      skipped.push(
-        skip(action, 'quiet-hours', `quiet hours ${quiet.start}–${quiet.end} (host ${local.text})`)
+      held.push(
+        skipped(
+          action,
+          'quiet-hours',
+          `quiet hours ${quiet.start}–${quiet.end} (host ${local.text})`
+        )
       );
     } else {
       candidates.push(action);
@@ -154,20 +159,8 @@ export function planHost(input: PlanInput): HostPlan {
 
   // Longest idle first, so that the blast-radius limit spares the most recently active users.
   candidates.sort((a, b) => b.idleMinutes - a.idleMinutes || a.sessionId - b.sessionId);
-  const fleetRemaining = Math.max(0, input.fleetRemaining);
-  // The host has reached its limit only when it got that many; past the fleet's room first, the
-  // rest are held back by the fleet limit.
-  const hostLimitReached = fleetRemaining >= group.maxActionsPerHost;
-  const actions = candidates.map((action, i) => {
-    if (i >= Math.min(group.maxActionsPerHost, fleetRemaining)) {
-      return hostLimitReached
-        ? skip(action, 'host-limit', `host limit of ${group.maxActionsPerHost} reached`)
-        : skip(action, 'fleet-limit', 'fleet limit for this sweep reached');
-    }
-    if (group.dryRun) return skip(action, 'dry-run', 'dry run');
-    return action;
-  });
-  return { group: group.name, actions: [...actions, ...skipped] };
+  const actions = withinLimits(candidates, group, input.fleetRemaining);
+  return { group: group.name, actions: [...actions, ...held] };
 }
 
 function decide(
@@ -354,10 +347,6 @@ function base(
     warnSeconds: null,
     skip: null,
   };
-}
-
-function skip(action: PlannedAction, reason: SkipReason, detail: string): PlannedAction {
-  return { ...action, skip: reason, reason: `${action.reason}; skipped: ${detail}` };
 }
 
 /** The same plan (of a session or a shell) held back for another limit than the one it was planned with. */

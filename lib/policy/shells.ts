@@ -1,4 +1,5 @@
 import type { RemoteShell } from '../windows/shells.js';
+import { skipped, withinLimits } from './limits.js';
 import { activeQuietWindow, hostLocalTime } from './quiet-hours.js';
 import type { ResolvedGroup } from './schema.js';
 import { matchExclusion } from './users.js';
@@ -50,10 +51,6 @@ export function listsShells(group: ResolvedGroup): boolean {
   );
 }
 
-function skip(plan: PlannedShellEnd, reason: ShellSkipReason, detail: string): PlannedShellEnd {
-  return { ...plan, skip: reason, reason: `${plan.reason}; skipped: ${detail}` };
-}
-
 function decide(shell: RemoteShell, group: ResolvedGroup): PlannedShellEnd | null {
   const settings = group.shells;
   if (settings === null || shell.inactivitySeconds === null || shell.owner === null) return null;
@@ -95,16 +92,16 @@ export function planShells(input: ShellPlanInput): PlannedShellEnd[] {
   const quiet = activeQuietWindow(group.quietHours, local);
   const owners = [...group.excludedUsers, ...(group.shells?.exclude.owners ?? [])];
   const candidates: PlannedShellEnd[] = [];
-  const skipped: PlannedShellEnd[] = [];
+  const held: PlannedShellEnd[] = [];
   for (const shell of input.shells) {
     const plan = decide(shell, group);
     if (plan === null) continue;
     const excludedBy = matchExclusion({ userName: plan.owner }, owners);
     if (excludedBy !== null)
-      skipped.push(skip(plan, 'excluded', `owner matches exclusion '${excludedBy}'`));
+      held.push(skipped(plan, 'excluded', `owner matches exclusion '${excludedBy}'`));
     else if (quiet)
-      skipped.push(
-        skip(plan, 'quiet-hours', `quiet hours ${quiet.start}–${quiet.end} (host ${local.text})`)
+      held.push(
+        skipped(plan, 'quiet-hours', `quiet hours ${quiet.start}–${quiet.end} (host ${local.text})`)
       );
     else candidates.push(plan);
   }
@@ -112,15 +109,6 @@ export function planShells(input: ShellPlanInput): PlannedShellEnd[] {
   candidates.sort(
     (a, b) => b.inactiveMinutes - a.inactiveMinutes || (a.shellId < b.shellId ? -1 : 1)
   );
-  const fleetRemaining = Math.max(0, input.fleetRemaining);
-  const hostLimitReached = fleetRemaining >= group.maxActionsPerHost;
-  const planned = candidates.map((plan, i) => {
-    if (i >= Math.min(group.maxActionsPerHost, fleetRemaining)) {
-      return hostLimitReached
-        ? skip(plan, 'host-limit', `host limit of ${group.maxActionsPerHost} reached`)
-        : skip(plan, 'fleet-limit', 'fleet limit for this sweep reached');
-    }
-    return group.dryRun ? skip(plan, 'dry-run', 'dry run') : plan;
-  });
-  return [...planned, ...skipped];
+  const planned = withinLimits(candidates, group, input.fleetRemaining);
+  return [...planned, ...held];
 }

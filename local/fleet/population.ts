@@ -96,8 +96,7 @@ export function populateSessionHost(
   host: HostState,
   blueprint: HostBlueprint,
   now: number,
-  prng: Prng,
-  threshold: number
+  prng: Prng
 ): void {
   const minutesAgo = (minutes: number) => now - minutes * MINUTE_MS;
   putSession(host, {
@@ -112,7 +111,6 @@ export function populateSessionHost(
     protected: false,
     live: false,
     working: false,
-    idleNoticed: false,
   });
   const pool = shuffled(
     host.userPool.filter((u) => splitAccount(u).userName !== LONG_USER_NAME),
@@ -136,7 +134,6 @@ export function populateSessionHost(
       protected: false,
       live: true,
       working: roll < 0.4,
-      idleNoticed: idle >= threshold,
     });
   }
   if (blueprint.longUserName) {
@@ -153,7 +150,6 @@ export function populateSessionHost(
       protected: false,
       live: true,
       working: false,
-      idleNoticed: 35 >= threshold,
     });
   }
   if (blueprint.protectedAccount) {
@@ -170,7 +166,6 @@ export function populateSessionHost(
       protected: true,
       live: false,
       working: false,
-      idleNoticed: idle >= threshold,
     });
   }
 }
@@ -356,7 +351,6 @@ export function liveMinute(
         protected: false,
         live: true,
         working: true,
-        idleNoticed: false,
       });
     }
   }

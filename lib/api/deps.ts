@@ -10,6 +10,7 @@ export interface ApiDeps extends SendSettings, HostTags {
     | 'getAction'
     | 'markDispatched'
     | 'complete'
+    | 'publishTerminal'
     | 'leaseResume'
     | 'releaseResume'
     | 'listByHost'

@@ -7,6 +7,7 @@ import type {
   AffectedEntry,
   NewAction,
 } from '../actions/model.js';
+import { isTerminal } from '../actions/transitions.js';
 import { completeAction } from '../dispatch/complete.js';
 import { dispatchAction, dispatchDeadline, resumeAction } from '../dispatch/dispatch.js';
 import {
@@ -136,6 +137,8 @@ export async function requestAction(
     if (!alreadyExisted || orphaned) {
       results.push({ ...(await send(deps, action, orphaned)), created: !alreadyExisted });
     } else {
+      // The request that ended it may have failed on its put (a 5xx its caller repeats).
+      if (isTerminal(action.status)) await deps.ledger.publishTerminal(action);
       results.push({ action, created: false, sendError: null });
     }
   }

@@ -1,4 +1,5 @@
 import type { Action } from '../actions/model.js';
+import { isTerminal } from '../actions/transitions.js';
 import { NOT_FINAL_STATUSES } from '../contract.js';
 import { parseComment } from '../dispatch/comments.js';
 import { completeFromReading } from '../dispatch/complete.js';
@@ -140,6 +141,11 @@ async function collectActionResult(
           by: 'status event',
         })
       : stored;
+  if (isTerminal(action.status) && action.commandId === reading.commandId) {
+    // A repeat of the record that ended it (SQS redelivers a record whose put failed, or whose
+    // invocation died after the write): its outcome may never have gone out.
+    await deps.ledger.publishTerminal(action);
+  }
   if (action.status !== 'dispatched') {
     return { kind: 'ignored', reason: `action ${actionId} is already ${action.status}` };
   }

@@ -1,4 +1,5 @@
 import type { Action, ActionResult, ActionTrigger, NewAction } from '../actions/model.js';
+import { isTerminal } from '../actions/transitions.js';
 import { InvalidLedgerInputError, StaleTransitionError } from '../ledger/errors.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { SweepCount } from '../ledger/sweeps.js';
@@ -18,7 +19,12 @@ import { type FoundCommand, findCommandSentFor, recordFoundDispatch } from './un
 export interface DispatchDeps extends SendSettings {
   ledger: Pick<
     Ledger,
-    'createAction' | 'markDispatched' | 'complete' | 'leaseResume' | 'releaseResume'
+    | 'createAction'
+    | 'markDispatched'
+    | 'complete'
+    | 'publishTerminal'
+    | 'leaseResume'
+    | 'releaseResume'
   >;
 }
 
@@ -186,6 +192,9 @@ export async function sendPlan(
   let sendsSeen = 0;
   for (const { plan, action, fresh } of all) {
     if (action.status !== 'planned') {
+      // A repeated plan (a redelivered listing, a retried idle check) may be the retry of the one
+      // that ended it and whose put failed: its outcome goes out again.
+      if (isTerminal(action.status)) await deps.ledger.publishTerminal(action);
       actions.push(action);
       continue;
     }

@@ -16,7 +16,8 @@
  *
  * No action stays open unseen: from its creation until its completion an action is on the
  * `byDeadline` index, first with its planned deadline (created + a grace: if it is still
- * `planned` then, its sender died), then with its dispatch deadline. Reconcile reads both.
+ * `planned` then, its sender died), then with its dispatch deadline. Reconcile reads both. An
+ * action reconcile completes stays there until its outcome is published (one more UpdateItem).
  *
  * Conflict rule: the id says *which* action (see `deriveActionId`), the fingerprint says what was
  * asked. For API triggers, the same id with another fingerprint (another reason, message, caller,
@@ -124,6 +125,12 @@ export interface CompleteOptions {
   from?: readonly ActionStatus[];
   /** What a close operation closed, stored with the action in the same write. */
   affected?: readonly AffectedEntry[];
+  /**
+   * The action stays on `byDeadline`, terminal, until {@link Ledger.unlistOverdue}: reconcile
+   * finds its work only there, so a retry after a put of its outcome failed (or a crash before
+   * it) must find the action there again to publish it.
+   */
+  keepOverdue?: boolean;
 }
 
 export interface Page<T> {
@@ -180,6 +187,13 @@ export interface Ledger extends SweepStore, QuotaStore, SightingStore {
     options?: CompleteOptions
   ): Promise<Action>;
   /**
+   * Publishes the outcome of an action already terminal, again, and writes nothing: where a retry
+   * of the work that ended it (a redelivered status record, a repeated plan or request, a retried
+   * reconcile) meets it ended, since that work may have failed or died before its put. The
+   * ledger itself publishes nothing (see `publishingLedger`).
+   */
+  publishTerminal(action: Action): Promise<void>;
+  /**
    * Takes, for `leaseSeconds`, the right to resume a `planned` action whose sender may have died
    * (look for its command, send it if there is none): one conditional UpdateItem, so of
    * concurrent resumers exactly one gets `true`. `false` while another holds an unexpired lease,
@@ -199,9 +213,12 @@ export interface Ledger extends SweepStore, QuotaStore, SightingStore {
   /**
    * Open actions whose deadline is before `now`, earliest deadline first: `planned` ones past
    * their planned deadline (never sent, or sent but not recorded) and `dispatched` ones past
-   * their dispatch deadline (status event lost or late).
+   * their dispatch deadline (status event lost or late); and terminal ones that reconcile
+   * completed with `keepOverdue` and has not yet unlisted.
    */
   listOverdue(now: Date, page?: Omit<PageRequest, 'order'>): Promise<Page<Action>>;
+  /** Takes a terminal action off `byDeadline` (see {@link CompleteOptions.keepOverdue}). */
+  unlistOverdue(id: string): Promise<void>;
   /**
    * Records, per user, what an action closed: one PutItem each, keyed by action and user, so a
    * repeated status event writes the same items again. Written before the action completes, so
@@ -465,8 +482,8 @@ export function createLedger(options: LedgerOptions): Ledger {
           ConditionExpression: `#status IN (${Object.keys(sourceValues).join(', ')})`,
           UpdateExpression:
             'SET #status = :to, #result = :result, #ts.#to = :at, expiresAt = :expiresAt' +
-            (affected === undefined ? ' ' : ', affected = :affected ') +
-            'REMOVE gsi4pk, gsi4sk',
+            (affected === undefined ? '' : ', affected = :affected') +
+            (completeOptions.keepOverdue ? '' : ' REMOVE gsi4pk, gsi4sk'),
           ExpressionAttributeNames: {
             '#status': 'status',
             '#result': 'result',
@@ -489,6 +506,22 @@ export function createLedger(options: LedgerOptions): Ledger {
       if (!isConditionalCheckFailed(error)) throw error;
       return refusal(id, status, error);
     }
+  }
+
+  async function unlistOverdue(id: string): Promise<void> {
+    check(actionIdSchema, id, 'actionId');
+    const terminal = Object.fromEntries(TERMINAL_STATUSES.map((s, i) => [`:t${i}`, s]));
+    // Only a terminal action: an open one must stay where reconcile looks for it.
+    await client.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: keyOf(id),
+        ConditionExpression: `#status IN (${Object.keys(terminal).join(', ')})`,
+        UpdateExpression: 'REMOVE gsi4pk, gsi4sk',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: terminal,
+      })
+    );
   }
 
   async function recordAffected(
@@ -693,6 +726,7 @@ export function createLedger(options: LedgerOptions): Ledger {
     getAction,
     markDispatched,
     complete,
+    async publishTerminal() {},
     leaseResume,
     releaseResume,
     listByCommand,
@@ -711,6 +745,7 @@ export function createLedger(options: LedgerOptions): Ledger {
     async listOverdue(now, page = {}) {
       return query('byDeadline', OPEN_PARTITION, { ...page, order: 'asc' }, iso(now, 'now'));
     },
+    unlistOverdue,
     recordAffected,
     listByUser,
     ...createSweepStore({ client, tableName, retentionDays, clock }),

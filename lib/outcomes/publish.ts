@@ -44,11 +44,13 @@ export function eventBridgePublisher(client: EventBridgeClient, busName: string)
 
 /**
  * The ledger whose terminal transitions publish: `complete` is the one place an action becomes
- * terminal, so every way an action ends (send, status event, reconcile, skip, cancel) publishes.
- * At least once: after the write, and again whenever a completion finds the action already
- * terminal (a duplicate status event, a redelivered batch, a retried invocation), so a crash or a
- * failed put between the write and the event is made good by the retry the failure itself causes
- * (the invocation fails, SQS or Lambda retries it). Consumers drop duplicates by `dedupeId`.
+ * terminal, so every way an action ends (send, status event, reconcile, skip, cancel) publishes,
+ * after the write. At least once: a failed put throws, failing the invocation so that SQS or
+ * Lambda retries the work, and every retry that meets the action already terminal publishes it
+ * again through `publishTerminal` (a redelivered status record, a repeated plan or request, a
+ * retried reconcile), as does a completion refused because a concurrent one wrote first. So a
+ * failed put, or a crash between the write and the put, is made good by that retry. Consumers
+ * drop duplicates by `dedupeId`.
  */
 export function publishingLedger(ledger: Ledger, publish: PublishOutcome): Ledger {
   return {
@@ -66,5 +68,6 @@ export function publishingLedger(ledger: Ledger, publish: PublishOutcome): Ledge
       await publish(done);
       return done;
     },
+    publishTerminal: publish,
   };
 }

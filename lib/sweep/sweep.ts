@@ -1,11 +1,12 @@
 import type { Action, ActionResult } from '../actions/model.js';
+import { isTerminal } from '../actions/transitions.js';
 import { namesAction, shellsComment, sweepComment } from '../dispatch/comments.js';
 import { completeAction, completeFromReading } from '../dispatch/complete.js';
-import type { DispatchDeps } from '../dispatch/dispatch.js';
 import type { HostTags, SendSettings } from '../dispatch/settings.js';
 import { findCommandSentFor, recordFoundDispatch } from '../dispatch/unrecorded.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { SweepAllowance } from '../ledger/sweeps.js';
+import { PublishError } from '../outcomes/publish.js';
 import { DEFAULT_GROUP, namedGroups, type Policy, resolveGroup } from '../policy/schema.js';
 import { listsShells } from '../policy/shells.js';
 import { CommandNotFoundError, InvocationNotFoundError } from '../ssm/errors.js';
@@ -43,6 +44,8 @@ export interface ReconcileResult {
   notSent: number;
   /** Overdue planned actions whose command had been sent unrecorded: now dispatched. */
   foundSent: number;
+  /** Actions an earlier reconcile completed whose outcome it may not have published: again. */
+  republished: number;
 }
 
 /** Slack on top of a found command's expiry before it is overdue again. */
@@ -215,6 +218,9 @@ async function hostsByGroup(deps: SweepDeps): Promise<Record<string, string[]>> 
  *   One: it is recorded as dispatched with that command and read back like the others.
  * - `dispatched`: its invocation is read back and completed; one SSM no longer knows is
  *   `failed`; one still running is left for later.
+ * An action completed here stays listed until its outcome is published, then leaves the index: a
+ * failed put fails the sweep, and its retry (or the next sweep) finds the action and publishes it
+ * (`republished`).
  */
 export async function reconcileOverdue(
   deps: Pick<SweepDeps, 'ssm' | 'ledger' | 'observer' | 'retry' | 'documents'>,
@@ -228,46 +234,19 @@ export async function reconcileOverdue(
     errors: 0,
     notSent: 0,
     foundSent: 0,
+    republished: 0,
   };
   const page = await deps.ledger.listOverdue(now, { limit });
-  const act: Pick<DispatchDeps, 'ledger' | 'observer'> = deps;
+  const listed = { ...deps, ledger: keepingOverdue(deps.ledger) };
   for (const overdue of page.items) {
     result.checked++;
     try {
-      const action =
-        overdue.status === 'planned' ? await settlePlanned(deps, overdue, now, result) : overdue;
-      if (action.status !== 'dispatched' || !action.commandId) continue;
-      const reading = await readInvocation(
-        { ssm: deps.ssm, retry: deps.retry },
-        { commandId: action.commandId, instanceId: action.instanceId, missingRetryMs: 0 }
-      );
-      if (!namesAction(reading.comment, action.id)) {
-        await completeAction(
-          act,
-          action,
-          'failed',
-          foreignCommand(action.commandId, reading.comment)
-        );
-        result.completed++;
-        continue;
-      }
-      const outcome = outcomeOf(reading, action.operation);
-      if (outcome.status === 'pending') {
-        result.stillOpen++;
-        continue;
-      }
-      await completeFromReading(deps, action, outcome, reading);
-      result.completed++;
+      const action = await reconcileOne(listed, overdue, now, result);
+      if (isTerminal(action.status)) await deps.ledger.unlistOverdue(action.id);
     } catch (error) {
-      if (error instanceof InvocationNotFoundError || error instanceof CommandNotFoundError) {
-        await completeAction(act, overdue, 'failed', {
-          exitCode: null,
-          errorCode: 'ssm:InvocationNotFound',
-          excerpt: 'SSM no longer knows this command; its outcome is unknown',
-        });
-        result.completed++;
-        continue;
-      }
+      // Not swallowed: the sweep fails and Lambda retries it; the retry (or the next sweep) finds
+      // the action still listed and publishes it.
+      if (error instanceof PublishError) throw error;
       result.errors++;
       deps.observer.warn('overdue action could not be read', {
         actionId: overdue.id,
@@ -278,6 +257,64 @@ export async function reconcileOverdue(
     }
   }
   return result;
+}
+
+/** The ledger whose completions leave the action on the overdue index (see `unlistOverdue`). */
+function keepingOverdue(ledger: SweepDeps['ledger']): SweepDeps['ledger'] {
+  return {
+    ...ledger,
+    complete: (id, status, actionResult, options) =>
+      ledger.complete(id, status, actionResult, { ...options, keepOverdue: true }),
+  };
+}
+
+/** One overdue action settled as far as it can be now; returns it as it is then. */
+async function reconcileOne(
+  deps: Pick<SweepDeps, 'ssm' | 'ledger' | 'observer' | 'retry' | 'documents'>,
+  overdue: Action,
+  now: Date,
+  result: ReconcileResult
+): Promise<Action> {
+  if (isTerminal(overdue.status)) {
+    // Completed by a reconcile whose put failed or that died before it.
+    await deps.ledger.publishTerminal(overdue);
+    result.republished++;
+    return overdue;
+  }
+  try {
+    const action =
+      overdue.status === 'planned' ? await settlePlanned(deps, overdue, now, result) : overdue;
+    if (action.status !== 'dispatched' || !action.commandId) return action;
+    const reading = await readInvocation(
+      { ssm: deps.ssm, retry: deps.retry },
+      { commandId: action.commandId, instanceId: action.instanceId, missingRetryMs: 0 }
+    );
+    if (!namesAction(reading.comment, action.id)) {
+      const failed = foreignCommand(action.commandId, reading.comment);
+      return counted(result, await completeAction(deps, action, 'failed', failed));
+    }
+    const outcome = outcomeOf(reading, action.operation);
+    if (outcome.status === 'pending') {
+      result.stillOpen++;
+      return action;
+    }
+    return counted(result, await completeFromReading(deps, action, outcome, reading));
+  } catch (error) {
+    if (!(error instanceof InvocationNotFoundError || error instanceof CommandNotFoundError)) {
+      throw error;
+    }
+    const done = await completeAction(deps, overdue, 'failed', {
+      exitCode: null,
+      errorCode: 'ssm:InvocationNotFound',
+      excerpt: 'SSM no longer knows this command; its outcome is unknown',
+    });
+    return counted(result, done);
+  }
+}
+
+function counted(result: ReconcileResult, done: Action): Action {
+  result.completed++;
+  return done;
 }
 
 /**

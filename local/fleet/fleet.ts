@@ -36,8 +36,6 @@ export interface CreateFleetOptions {
   start?: Date;
   managedTagKey?: string;
   groupTagKey?: string;
-  /** Idle minutes at which `onSessionIdle` fires. Default 10. */
-  idleThresholdMinutes?: number;
   /** Default true: the default fleet's users live on their own during `advance`. */
   liveSessions?: boolean;
   /** Multiplies the simulated script run times (`ScriptRun.durationMs`); 0 in fast tests. */
@@ -60,7 +58,6 @@ export interface FleetClock {
 export const DEFAULT_FLEET_START = new Date('2026-11-23T14:00:00Z');
 export const DEFAULT_MANAGED_TAG_KEY = 'session-janitor:managed';
 export const DEFAULT_GROUP_TAG_KEY = 'session-janitor:policy-group';
-export const DEFAULT_IDLE_THRESHOLD_MINUTES = 10;
 
 /** Simulated run time of each operation, in ms of real time (the SmbShare cmdlets load CIM). */
 const BASE_DURATION_MS: Record<HostOperation, number> = {
@@ -84,7 +81,6 @@ export function createFleet(options: CreateFleetOptions = {}): SimulatedFleet {
   const seed = options.seed ?? 1;
   const hostCount = options.hosts ?? 12;
   const start = options.start ?? DEFAULT_FLEET_START;
-  const threshold = options.idleThresholdMinutes ?? DEFAULT_IDLE_THRESHOLD_MINUTES;
   const durationScale = options.durationScale ?? 1;
   const script = options.hostScript ?? standInScript;
   if (!Number.isInteger(seed)) throw new FleetError('invalid-input', 'seed must be an integer');
@@ -92,9 +88,6 @@ export function createFleet(options: CreateFleetOptions = {}): SimulatedFleet {
     throw new FleetError('invalid-input', `hosts must be an integer from 0 to ${MAX_FLEET_HOSTS}`);
   }
   if (Number.isNaN(start.getTime())) throw new FleetError('invalid-input', 'start is not a date');
-  if (!Number.isInteger(threshold) || threshold < 1) {
-    throw new FleetError('invalid-input', 'idleThresholdMinutes must be a positive integer');
-  }
   if (!(durationScale >= 0)) throw new FleetError('invalid-input', 'durationScale must be ≥ 0');
 
   const prng = createPrng(seed);
@@ -119,7 +112,7 @@ export function createFleet(options: CreateFleetOptions = {}): SimulatedFleet {
   });
   for (const { host, blueprint } of plans) {
     if (blueprint.role === 'session-host') {
-      populateSessionHost(host, blueprint, now, prng, threshold);
+      populateSessionHost(host, blueprint, now, prng);
     }
   }
   const sessionHosts = [...hosts.values()].filter((h) => h.instance.role === 'session-host');
@@ -211,20 +204,6 @@ export function createFleet(options: CreateFleetOptions = {}): SimulatedFleet {
           session.working = false;
           notices.push(watcherNotice(host, session, { eventId: 40, reasonCode: 3 }));
         }
-        if (idle < threshold) {
-          session.idleNoticed = false;
-        } else if (!session.idleNoticed) {
-          session.idleNoticed = true;
-          notices.push({
-            instanceId: host.instance.instanceId,
-            sessionId: session.id,
-            userName: session.userName,
-            state: session.state,
-            idleMinutes: idle,
-            logonTime: iso(session.logonAt),
-            observedAt: iso(now),
-          });
-        }
       }
     }
   };
@@ -271,7 +250,7 @@ export function createFleet(options: CreateFleetOptions = {}): SimulatedFleet {
       for (const notice of notices) for (const listener of [...listeners]) listener({ ...notice });
     },
     host: (instanceId) => view(getHost(instanceId), now),
-    addSession: (instanceId, input) => addSession(getHost(instanceId), input, now, threshold),
+    addSession: (instanceId, input) => addSession(getHost(instanceId), input, now),
     logOff: (instanceId, sessionId) => {
       const host = getHost(instanceId);
       const session = host.sessions.get(sessionId);
@@ -292,7 +271,6 @@ export function createFleet(options: CreateFleetOptions = {}): SimulatedFleet {
         throw new FleetError('invalid-input', `no active session ${sessionId} on ${instanceId}`);
       }
       session.lastInputAt = now;
-      session.idleNoticed = false;
     },
     setPingStatus: (instanceId, status) => {
       const host = getHost(instanceId);

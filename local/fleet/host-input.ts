@@ -20,12 +20,7 @@ import type { AddOpenFileInput, AddSessionInput, AddSmbSessionInput } from './ty
 
 const ACCOUNT = /^(?:[^\\\s]+\\)?[^\\\s]+$/;
 
-export function addSession(
-  host: HostState,
-  input: AddSessionInput,
-  now: number,
-  threshold: number
-): number {
+export function addSession(host: HostState, input: AddSessionInput, now: number): number {
   const user = typeof input?.user === 'string' ? input.user : '';
   if (!ACCOUNT.test(user))
     throw new FleetError('invalid-input', 'user must be user or DOMAIN\\user');
@@ -79,7 +74,6 @@ export function addSession(
     protected: input.protected ?? false,
     live: input.live ?? false,
     working: false,
-    idleNoticed: idle >= threshold,
     hung: input.hung ?? false,
   });
   return id;

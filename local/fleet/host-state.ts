@@ -18,8 +18,6 @@ export interface SessionState {
   live: boolean;
   /** A live user at the keyboard (input every minute) rather than away. */
   working: boolean;
-  /** The idle notice for the current idle stretch has been emitted. */
-  idleNoticed: boolean;
   /** Hung: logoff and tsdiscon exit 0 but the session stays as it is. */
   hung: boolean;
 }

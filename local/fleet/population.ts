@@ -97,8 +97,7 @@ export function populateSessionHost(
   host: HostState,
   blueprint: HostBlueprint,
   now: number,
-  prng: Prng,
-  threshold: number
+  prng: Prng
 ): void {
   const minutesAgo = (minutes: number) => now - minutes * MINUTE_MS;
   putSession(host, {
@@ -113,7 +112,6 @@ export function populateSessionHost(
     protected: false,
     live: false,
     working: false,
-    idleNoticed: false,
   });
   const pool = shuffled(
     host.userPool.filter((u) => splitAccount(u).userName !== LONG_USER_NAME),
@@ -137,7 +135,6 @@ export function populateSessionHost(
       protected: false,
       live: true,
       working: roll < 0.4,
-      idleNoticed: idle >= threshold,
     });
   }
   if (blueprint.longUserName) {
@@ -154,7 +151,6 @@ export function populateSessionHost(
       protected: false,
       live: true,
       working: false,
-      idleNoticed: 35 >= threshold,
     });
   }
   if (blueprint.protectedAccount) {
@@ -171,7 +167,6 @@ export function populateSessionHost(
       protected: true,
       live: false,
       working: false,
-      idleNoticed: idle >= threshold,
     });
   }
 }
@@ -357,7 +352,6 @@ export function liveMinute(
         protected: false,
         live: true,
         working: true,
-        idleNoticed: false,
       });
     }
   }

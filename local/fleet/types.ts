@@ -240,23 +240,23 @@ export interface HostView {
 }
 
 /**
- * What a host-side task puts on EventBridge as a "Session Idle" event: an idle-threshold task's
- * notice, or the watcher's (SessionJanitor-InstallWatcher), built from the LocalSessionManager
- * record of a disconnect.
+ * What the watcher (SessionJanitor-InstallWatcher) puts on EventBridge as a "Session Idle" event,
+ * built from the LocalSessionManager record of a disconnect.
  */
 export interface SessionIdleNotice {
   instanceId: string;
   sessionId: number;
-  /** `user`, or `DOMAIN\user` as the watcher reads it from the record. */
+  /** `DOMAIN\user` as the watcher reads it from the record. */
   userName: string;
-  state: 'active' | 'disconnected';
-  idleMinutes: number;
-  /** ISO 8601 UTC instant; null when the producer does not know it (the watcher's record). */
-  logonTime: string | null;
+  state: 'disconnected';
+  /** The record says only that the session was just disconnected. */
+  idleMinutes: 0;
+  /** The record does not say. */
+  logonTime: null;
   /** ISO 8601 UTC instant (the simulated clock). */
   observedAt: string;
-  /** The watcher's: the record the notice was built from. */
-  windowsEvent?: WindowsEventRecord;
+  /** The record the notice was built from. */
+  windowsEvent: WindowsEventRecord;
 }
 
 /** A Microsoft-Windows-TerminalServices-LocalSessionManager/Operational record of a disconnect. */
@@ -364,9 +364,8 @@ export interface SimulatedFleet extends Fleet {
    */
   setIdleLimit(instanceId: string, minutes: number | null): void;
   /**
-   * Called after each `advance` for every session that crossed the idle threshold, and with the
-   * watcher's notice for every disconnect by the host's idle limit (event 40, reason 3) or by
-   * its user (event 24).
+   * Called after each `advance` with the watcher's notice for every disconnect by the host's idle
+   * limit (event 40, reason 3) or by its user (event 24): what a real host's watcher would put.
    */
   onSessionIdle(listener: (notice: SessionIdleNotice) => void): () => void;
 }

@@ -598,13 +598,9 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** The fleet's notice as the EventBridge event a host-side task would put (events/session-idle). */
+/** The fleet's notice as the EventBridge event the watcher would put (events/session-idle). */
 function sessionIdleEvent(fleet: SimulatedFleet, notice: SessionIdleNotice): AnyEventBridgeEvent {
   const offset = fleet.host(notice.instanceId).utcOffsetMinutes;
-  const logonTime =
-    notice.logonTime === null
-      ? null
-      : new Date(Date.parse(notice.logonTime) + offset * 60_000).toISOString().slice(0, 16);
   const [domain, user] = notice.userName.includes('\\')
     ? (notice.userName.split('\\', 2) as [string, string])
     : [null, notice.userName];
@@ -627,8 +623,8 @@ function sessionIdleEvent(fleet: SimulatedFleet, notice: SessionIdleNotice): Any
       ...(domain ? { domain } : {}),
       state: notice.state,
       idleMinutes: notice.idleMinutes,
-      logonTime,
-      ...(notice.windowsEvent ? { windowsEvent: notice.windowsEvent } : {}),
+      logonTime: notice.logonTime,
+      windowsEvent: notice.windowsEvent,
       // In host-local time with its offset, as a host's task would write it.
       observedAt: withOffset(new Date(notice.observedAt), offset),
     },

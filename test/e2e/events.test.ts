@@ -175,8 +175,9 @@ describe('outcomes out: a ticket action', () => {
     const { runtime } = e2e;
     const [action] = await e2e.ticketActions('INC-7001');
     if (action === undefined) throw new Error('no action for INC-7001');
-    // A duplicate status event, as SSM may send: the ledger refuses the second transition, and the
-    // event goes out again so that a publish lost after the first write is made good.
+    // Two completions racing (two deliveries of one status event, each having read the action
+    // still dispatched): the ledger refuses the later write, and that completion publishes too,
+    // since it cannot tell whether the earlier one lived to put its event.
     await expect(
       runtime.ledger.complete(action.id, 'succeeded', action.result)
     ).rejects.toMatchObject({ name: 'StaleTransitionError' });
@@ -186,5 +187,28 @@ describe('outcomes out: a ticket action', () => {
       `${action.id}:succeeded`,
     ]);
     expect(received[0]?.id).not.toBe(received[1]?.id);
+  });
+
+  it('publishes again when the request is repeated for an action already done', async () => {
+    const { runtime } = e2e;
+    const [action] = await e2e.ticketActions('INC-7001');
+    if (action === undefined || action.target.kind !== 'session') throw new Error('no action');
+    // A caller repeating its POST after a 5xx: the answer it missed may be a put that failed
+    // after the action ended, and this repeat is the only retry there will be.
+    const response = await e2e.call('POST', '/v1/actions', {
+      body: {
+        operation: 'logoff',
+        instanceId: action.instanceId,
+        sessionId: action.target.sessionId,
+        userName: 'CORP\\e2e.ticket',
+        ticketId: 'INC-7001',
+        reason: 'user asked to be signed out',
+      },
+    });
+    expect(response.body).toMatchObject({ actionId: action.id, created: false });
+    await runtime.settle();
+    expect(received.map((e) => (e.detail as { dedupeId: string }).dedupeId)).toEqual(
+      Array(3).fill(`${action.id}:succeeded`)
+    );
   });
 });

@@ -3,9 +3,9 @@ import {
   EXIT,
   GUARD_EXIT,
   type GuardCode,
-  type HostOperation,
   type HostParameters,
 } from '../../lib/ssm/host-contract.js';
+import { isListOperation } from '../../lib/ssm/parameters.js';
 import { asciiOnly, convertToJsonCompress, type PsJson, type PsObject } from './ps-json.js';
 import { SSM_PROCESS_CHAIN } from './shells.js';
 import type {
@@ -25,12 +25,6 @@ import { fileTime, NO_CONSOLE_SESSION, WTS_INFO } from './windows.js';
  * the two disagree, the script is right.
  */
 
-const LIST_OPERATIONS: ReadonlySet<string> = new Set<HostOperation>([
-  'ListSessions',
-  'ListSmbSessions',
-  'ListOpenFiles',
-  'ListShells',
-]);
 const ENVELOPE_MAX_LENGTH = 20_000;
 const STDERR_LIMIT = 2_000;
 const GUARD_MESSAGE_LIMIT = 1_000;
@@ -101,7 +95,7 @@ export async function standInScript(
     // The script's own default branch: no envelope, one line on stderr, exit 2.
     return { exitCode: EXIT.badParameters, stdout: '', stderr: `${UNKNOWN_OPERATION}\r\n` };
   }
-  const exitCode = LIST_OPERATIONS.has(operation) ? EXIT.ok : outcome.exitCode;
+  const exitCode = isListOperation(parameters.Operation) ? EXIT.ok : outcome.exitCode;
   // [Console]::Out.WriteLine: the envelope ends with a Windows line end.
   return { exitCode, stdout: `${envelope(windows, operation, outcome)}\r\n`, stderr: '' };
 }

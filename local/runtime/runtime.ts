@@ -628,7 +628,7 @@ function sessionIdleEvent(fleet: SimulatedFleet, notice: SessionIdleNotice): Any
       state: notice.state,
       idleMinutes: notice.idleMinutes,
       logonTime,
-      ...(notice.windowsEvent ? { windowsEvent: notice.windowsEvent } : {}),
+      windowsEvent: notice.windowsEvent,
       // In host-local time with its offset, as a host's task would write it.
       observedAt: withOffset(new Date(notice.observedAt), offset),
     },

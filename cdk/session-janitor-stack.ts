@@ -1,52 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import {
-  CfnOutput,
-  Duration,
-  RemovalPolicy,
-  Stack,
-  type StackProps,
-  Validations,
-} from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { HttpApi, IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import type { UserPool } from 'aws-cdk-lib/aws-cognito';
-import {
-  AttributeType,
-  BillingMode,
-  ProjectionType,
-  Table,
-  TableEncryption,
-} from 'aws-cdk-lib/aws-dynamodb';
-import { type EventBus, Match, Rule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
-import { type ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { EventBus } from 'aws-cdk-lib/aws-events';
+import type { ManagedPolicy } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import {
-  ContextAttribute,
-  Schedule,
-  ScheduleExpression,
-  ScheduleTargetInput,
-} from 'aws-cdk-lib/aws-scheduler';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { type CfnAssociation, CfnDocument } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import {
   API_THROTTLE,
   DOCUMENT_NAME,
   FUNCTION_TIMEOUT_SECONDS,
-  INVOCATION_DETAIL_TYPE,
-  LEDGER_TABLE,
   type LedgerIndexName,
-  NOT_FINAL_STATUSES,
   READ_DOCUMENT_NAME,
   readOnlyDocumentContent,
-  SESSION_IDLE_DETAIL_TYPE,
-  SESSION_IDLE_SOURCE,
-  SSM_EVENT_SOURCE,
   STATUS_BATCH,
 } from '../lib/contract.js';
 import { createAlarms } from './constructs/alarms.js';
@@ -55,8 +26,15 @@ import { ConsoleSite } from './constructs/console.js';
 import { createDashboard } from './constructs/dashboard.js';
 import { createHostEvents } from './constructs/host-events.js';
 import { JanitorFunction } from './constructs/lambda-function.js';
+import { createLedger } from './constructs/ledger.js';
 import { createOutcomes, type TicketWebhook } from './constructs/outcomes.js';
 import { grantSsm, type SsmNeeds } from './constructs/ssm-access.js';
+import {
+  createFailedEventsQueue,
+  queueStatusEvents,
+  routeSessionIdle,
+  scheduleSweeps,
+} from './constructs/triggers.js';
 
 export type { ApiThrottle, TicketWebhook };
 
@@ -181,9 +159,6 @@ export interface SessionJanitorStackProps extends StackProps {
   readonly ticketWebhook?: TicketWebhook;
 }
 
-/** How long command-status may work on one batch of status events. */
-const STATUS_TIMEOUT = Duration.seconds(FUNCTION_TIMEOUT_SECONDS['command-status']);
-
 /** The whole service: ledger, four functions, their triggers, the documents, the API, alarms. */
 export class SessionJanitorStack extends Stack {
   readonly table: Table;
@@ -224,24 +199,7 @@ export class SessionJanitorStack extends Stack {
     const removalPolicy = settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const document = readDocument(DOCUMENT_PATH);
 
-    this.table = new Table(this, 'Ledger', {
-      partitionKey: { name: 'pk', type: AttributeType.STRING },
-      sortKey: { name: 'sk', type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: TableEncryption.AWS_MANAGED,
-      timeToLiveAttribute: 'expiresAt',
-      deletionProtection: settings.retainData,
-      removalPolicy,
-    });
-    for (const index of LEDGER_TABLE.globalSecondaryIndexes) {
-      this.table.addGlobalSecondaryIndex({
-        indexName: index.indexName,
-        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
-        sortKey: { name: index.sortKey, type: AttributeType.STRING },
-        projectionType: ProjectionType.ALL,
-      });
-    }
+    this.table = createLedger(this, { retainData: settings.retainData, removalPolicy });
 
     const commandOutput = new LogGroup(this, 'CommandOutput', {
       retention: settings.logRetention,
@@ -269,23 +227,7 @@ export class SessionJanitorStack extends Stack {
       read: documentArn(READ_DOCUMENT_NAME),
     };
 
-    this.failedEventsQueue = new Queue(this, 'FailedEvents', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.failedEventsQueue).acknowledge(
-      {
-        id: 'AwsSolutions-SQS3',
-        reason:
-          'This queue is the dead-letter destination of the EventBridge targets, the schedule and ' +
-          'the asynchronous functions; an alarm watches its depth.',
-      },
-      {
-        id: 'Serverless-SQSRedrivePolicy',
-        reason: 'A dead-letter destination itself; nothing consumes it, so nothing is redriven.',
-      }
-    );
+    this.failedEventsQueue = createFailedEventsQueue(this);
 
     const environment: Record<string, string> = {
       DOCUMENT_NAME,
@@ -324,7 +266,7 @@ export class SessionJanitorStack extends Stack {
       entry: entry('command-status'),
       description: 'session-janitor command-status: turns Run Command results into actions',
       memorySize: 512,
-      timeout: STATUS_TIMEOUT,
+      timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS['command-status']),
       invocation: { kind: 'queue' },
     });
     const idleEvent = new JanitorFunction(this, 'IdleEvent', {
@@ -397,35 +339,10 @@ export class SessionJanitorStack extends Stack {
       ticketWebhook: props.ticketWebhook,
     }).bus;
 
-    const schedulerRole = new Role(this, 'SweepSchedulerRole', {
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
-      }),
-      description: 'Lets EventBridge Scheduler start the session-janitor sweep',
-    });
-    Validations.of(schedulerRole).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(sweep.function.node.defaultChild as CfnFunction)}.Arn>:*]`,
-      reason:
-        'lambda:InvokeFunction on the sweep function and its versions (`:*`), granted by the ' +
-        'Scheduler target; the role can invoke nothing else.',
-    });
-    new Schedule(this, 'SweepSchedule', {
-      description: 'Starts a session-janitor sweep',
-      schedule: ScheduleExpression.expression(settings.sweepSchedule),
-      target: new LambdaInvoke(sweep.function, {
-        // The scheduled time, not the delivery time, names the sweep: a retried attempt of the
-        // same run carries the same time and finds its sweep record instead of sending again.
-        input: ScheduleTargetInput.fromObject({
-          scheduledTime: ContextAttribute.scheduledTime,
-          scheduleArn: ContextAttribute.scheduleArn,
-          executionId: ContextAttribute.executionId,
-          attemptNumber: ContextAttribute.attemptNumber,
-        }),
-        role: schedulerRole,
-        deadLetterQueue: this.failedEventsQueue,
-        retryAttempts: 2,
-        maxEventAge: Duration.minutes(30),
-      }),
+    scheduleSweeps(this, {
+      sweep,
+      expression: settings.sweepSchedule,
+      deadLetterQueue: this.failedEventsQueue,
     });
 
     const hostEvents = createHostEvents(this, {
@@ -438,72 +355,18 @@ export class SessionJanitorStack extends Stack {
     this.hostEventsPolicy = hostEvents.hostPolicy;
     this.watcherAssociation = hostEvents.association;
 
-    new Rule(this, 'SessionIdleRule', {
-      eventBus: this.bus,
-      description: 'Session Idle events put by managed hosts (their watchers)',
-      eventPattern: { source: [SESSION_IDLE_SOURCE], detailType: [SESSION_IDLE_DETAIL_TYPE] },
-      targets: [
-        new LambdaFunction(idleEvent.function, {
-          deadLetterQueue: this.failedEventsQueue,
-          retryAttempts: 3,
-          maxEventAge: Duration.minutes(15),
-        }),
-      ],
+    routeSessionIdle(this, {
+      bus: this.bus,
+      idleEvent,
+      deadLetterQueue: this.failedEventsQueue,
     });
-
-    this.statusDeadLetterQueue = new Queue(this, 'StatusDeadLetters', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+    const status = queueStatusEvents(this, {
+      commandStatus,
+      concurrency: settings.statusConcurrency,
+      deadLetterQueue: this.failedEventsQueue,
     });
-    Validations.of(this.statusDeadLetterQueue).acknowledge({
-      id: 'Serverless-SQSRedrivePolicy',
-      reason: 'The dead-letter queue of the status queue; an alarm watches its depth.',
-    });
-    this.statusQueue = new Queue(this, 'StatusEvents', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      // Six times the consumer's timeout, as Lambda recommends for SQS event sources.
-      visibilityTimeout: Duration.seconds(6 * STATUS_TIMEOUT.toSeconds()),
-      retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: this.statusDeadLetterQueue, maxReceiveCount: 5 },
-    });
-    new Rule(this, 'CommandStatusRule', {
-      description: `Run Command invocation status changes of ${DOCUMENT_NAME} and ${READ_DOCUMENT_NAME}`,
-      eventPattern: {
-        source: [SSM_EVENT_SOURCE],
-        detailType: [INVOCATION_DETAIL_TYPE],
-        detail: {
-          'document-name': [DOCUMENT_NAME, READ_DOCUMENT_NAME],
-          // Only news worth a read: SSM publishes no full list of statuses, so everything but the
-          // known intermediate ones passes.
-          status: Match.anythingBut(...NOT_FINAL_STATUSES),
-        },
-      },
-      targets: [
-        new SqsQueue(this.statusQueue, {
-          deadLetterQueue: this.failedEventsQueue,
-          retryAttempts: 8,
-          maxEventAge: Duration.hours(2),
-        }),
-      ],
-    });
-    commandStatus.function.addEventSource(
-      new SqsEventSource(this.statusQueue, {
-        batchSize: STATUS_BATCH.size,
-        maxBatchingWindow: Duration.seconds(STATUS_BATCH.windowSeconds),
-        reportBatchItemFailures: true,
-        // The cap on concurrent consumers is what keeps a burst of status events within the
-        // SSM API rate quotas (each record costs a GetCommandInvocation and maybe a SendCommand).
-        maxConcurrency: settings.statusConcurrency,
-      })
-    );
-    Validations.of(commandStatus).acknowledge({
-      id: 'Serverless-LambdaEventSourceMappingDestination',
-      reason:
-        'SQS event source mappings support no on-failure destination; the queue redrive policy ' +
-        'moves messages that keep failing to the status dead-letter queue.',
-    });
+    this.statusQueue = status.queue;
+    this.statusDeadLetterQueue = status.deadLetterQueue;
 
     let authorizer: IHttpRouteAuthorizer;
     let cognito: ReturnType<typeof createCognito> | undefined;
@@ -570,8 +433,6 @@ export class SessionJanitorStack extends Stack {
     new CfnOutput(this, 'FailedEventsQueueUrl', { value: this.failedEventsQueue.queueUrl });
   }
 }
-
-/** Access-log fields; the caller's client id ties a request to a ticket system. */
 
 function toRetentionDays(days: number): RetentionDays {
   const match = Object.values(RetentionDays).find((value) => value === days);

@@ -109,11 +109,10 @@ export function createCommandStatusHandler(runtime: Runtime) {
         logHandled(event.id, invocation, { kind: 'ignored', reason: 'repeated in this batch' });
         continue;
       }
-      const reading = readings.get(key);
       const result = await examineInvocation(deps, {
         ...invocation,
         ...(Number.isFinite(queuedForMs) ? { queuedForMs } : {}),
-        ...(reading ? { reading } : {}),
+        reading: readings.get(key),
       });
       if (result.kind === 'to-send') {
         pending.set(key, {

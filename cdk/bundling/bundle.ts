@@ -76,6 +76,12 @@ export const BUNDLE_OPTIONS = {
   logLevel: 'warning',
 } satisfies BuildOptions;
 
+/**
+ * The goal of issue 13 for every handler bundle, in bytes: at most 700 KiB. The bundle test fails
+ * above it and the cold-start bench reports against it, so the two cannot hold different goals.
+ */
+export const MAX_BUNDLE_BYTES = 700 * 1024;
+
 /** Builds `entry` into `outdir/index.mjs` (+ its source map); returns the bundle's size in bytes. */
 export async function bundleHandler(entry: string, outdir: string): Promise<number> {
   const result = await build({

@@ -56,7 +56,7 @@ export class ApiError extends Error {
     return {
       error: this.code,
       message: this.message,
-      ...(this.fields ? { fields: this.fields } : {}),
+      fields: this.fields,
       ...this.extra,
     };
   }

@@ -17,10 +17,15 @@ const instant = z
 
 const instanceId = z.string().regex(INSTANCE_ID_PATTERN, 'must be an instance id');
 
+// The id in the ARN follows the one instance-id rule; the lookaheads keep EC2 ARNs to `i-` ids
+// and managed-instance ARNs to `mi-` ids.
 const instanceArn = z
   .string()
   .regex(
-    /^arn:aws[a-z-]*:(?:ec2:[a-z0-9-]+:\d{12}:instance\/i-[0-9a-f]{8,17}|ssm:[a-z0-9-]+:\d{12}:managed-instance\/mi-[0-9a-f]{8,17})$/,
+    new RegExp(
+      String.raw`^arn:aws[a-z-]*:(?:ec2:[a-z0-9-]+:\d{12}:instance\/(?=i-)|ssm:[a-z0-9-]+:\d{12}:managed-instance\/(?=mi-))` +
+        INSTANCE_ID_PATTERN.source.slice(1)
+    ),
     'must be an EC2 instance or managed instance ARN'
   );
 

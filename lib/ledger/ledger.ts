@@ -357,7 +357,7 @@ export function createLedger(options: LedgerOptions): Ledger {
       ...(lease === undefined
         ? {}
         : { resumeLease: new Date(at.getTime() + lease * 1000).toISOString() }),
-      ...(sweepCount === undefined ? {} : { sweepCount }),
+      sweepCount,
       gsi1pk: hostPartition(action.instanceId),
       gsi1sk: `${createdAt}#${id}`,
       gsi4pk: OPEN_PARTITION,
@@ -604,7 +604,7 @@ export function createLedger(options: LedgerOptions): Ledger {
             : { ExpressionAttributeValues: { ':pk': partition } }),
           ScanIndexForward: !descending,
           Limit: limit - items.length,
-          ...(start ? { ExclusiveStartKey: start } : {}),
+          ExclusiveStartKey: start,
         })
       );
       for (const item of out.Items ?? []) {
@@ -701,7 +701,7 @@ export function createLedger(options: LedgerOptions): Ledger {
         },
         ScanIndexForward: !descending,
         Limit: limit,
-        ...(start ? { ExclusiveStartKey: start } : {}),
+        ExclusiveStartKey: start,
       })
     );
     const last = out.LastEvaluatedKey as Key | undefined;

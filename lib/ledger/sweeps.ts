@@ -472,7 +472,7 @@ export function createSweepStore(deps: {
         ExpressionAttributeValues: { ':pk': SWEEPS_PARTITION },
         ScanIndexForward: false,
         Limit: limit,
-        ...(start ? { ExclusiveStartKey: start } : {}),
+        ExclusiveStartKey: start,
       })
     );
     const ids = (out.Items ?? []).map((item) => String(item.sweepId));

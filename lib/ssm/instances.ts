@@ -128,6 +128,16 @@ export interface HostDescription {
 }
 
 /**
+ * Throws {@link InvalidRequestError} on `field` unless `value` is an instance id: what SSM would
+ * refuse never reaches it, and every request checks the one rule the same way.
+ */
+export function assertInstanceId(field: string, value: unknown): void {
+  if (typeof value !== 'string' || !INSTANCE_ID_PATTERN.test(value)) {
+    throw new InvalidRequestError(field, `${JSON.stringify(value)} is not an instance id`);
+  }
+}
+
+/**
  * What SSM knows of one instance, for the API: unknown (404), known but not managed (403), or
  * managed. Throws {@link InvalidRequestError} for a malformed id, so it never reaches SSM.
  */
@@ -136,12 +146,7 @@ export async function describeHost(
   instanceId: string,
   tag: { tagKey: string; tagValue: string }
 ): Promise<HostDescription> {
-  if (!INSTANCE_ID_PATTERN.test(instanceId)) {
-    throw new InvalidRequestError(
-      'instanceId',
-      `${JSON.stringify(instanceId)} is not an instance id`
-    );
-  }
+  assertInstanceId('instanceId', instanceId);
   assertTag('tagKey', tag.tagKey);
   assertTag('tagValue', tag.tagValue);
   const byId: InstanceInformationStringFilter = { Key: 'InstanceIds', Values: [instanceId] };

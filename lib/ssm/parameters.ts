@@ -1,4 +1,5 @@
 import type { Action, Operation } from '../actions/model.js';
+import { READ_OPERATIONS } from '../contract.js';
 import { InvalidHostParameterError } from './errors.js';
 import {
   HOST_OPERATIONS,
@@ -24,16 +25,11 @@ export const HOST_OPERATION_OF = {
   'end-shell': 'EndShell',
 } as const satisfies Record<Operation, HostOperation>;
 
-export const LIST_OPERATIONS = [
-  'ListSessions',
-  'ListSmbSessions',
-  'ListOpenFiles',
-  'ListShells',
-] as const;
-export type ListOperation = (typeof LIST_OPERATIONS)[number];
+/** The listings: the operations the read-only document allows. */
+export type ListOperation = (typeof READ_OPERATIONS)[number];
 
 export function isListOperation(operation: HostOperation): operation is ListOperation {
-  return (LIST_OPERATIONS as readonly HostOperation[]).includes(operation);
+  return (READ_OPERATIONS as readonly HostOperation[]).includes(operation);
 }
 
 /** Any letter or digit of any script: user names on ru-RU or ja-JP hosts are not Latin. */

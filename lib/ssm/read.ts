@@ -5,7 +5,6 @@ import {
   ListCommandInvocationsCommand,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
-import { INSTANCE_ID_PATTERN } from '../contract.js';
 import { callSsm, callSsmPages, type TypedSsmError } from './call.js';
 import {
   CommandNotFoundError,
@@ -15,6 +14,7 @@ import {
   InvocationWaitTimeoutError,
 } from './errors.js';
 import { type HostEnvelope, hostEnvelopeSchema } from './host-contract.js';
+import { assertInstanceId } from './instances.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 
 /** GetCommandInvocation `Status` values (aws-facts §3.1). */
@@ -126,12 +126,7 @@ function assertValidIds(commandId: string, instanceId: string): void {
   if (!COMMAND_ID.test(commandId)) {
     throw new InvalidRequestError('commandId', `${JSON.stringify(commandId)} is not a command id`);
   }
-  if (!INSTANCE_ID_PATTERN.test(instanceId)) {
-    throw new InvalidRequestError(
-      'instanceId',
-      `${JSON.stringify(instanceId)} is not an instance id`
-    );
-  }
+  assertInstanceId('instanceId', instanceId);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { SendCommandCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { documentFor, type HostDocuments, INSTANCE_ID_PATTERN } from '../contract.js';
+import { documentFor, type HostDocuments } from '../contract.js';
 import { callSsm, ssmErrorOf, type TypedSsmError } from './call.js';
 import {
   type DispatchError,
@@ -11,6 +11,7 @@ import {
   UnsupportedPlatformError,
 } from './errors.js';
 import type { HostParameters } from './host-contract.js';
+import { assertInstanceId } from './instances.js';
 import { assertValidHostParameters } from './parameters.js';
 import type { RetryPolicy } from './retry.js';
 
@@ -61,11 +62,7 @@ export function assertValidSendRequest(
       `a command targets 1–${MAX_INSTANCES_PER_COMMAND} instances, not ${instanceIds.length}`
     );
   }
-  for (const id of instanceIds) {
-    if (typeof id !== 'string' || !INSTANCE_ID_PATTERN.test(id)) {
-      throw new InvalidRequestError('instanceIds', `${JSON.stringify(id)} is not an instance id`);
-    }
-  }
+  for (const id of instanceIds) assertInstanceId('instanceIds', id);
   if (new Set(instanceIds).size !== instanceIds.length) {
     throw new InvalidRequestError('instanceIds', 'instance ids must be distinct');
   }

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { ACTION_STATUS_DETAIL_TYPE } from '../../lib/contract.js';
 import { CliError, EXIT_CODES } from './api-client.js';
 import type { CliCommand } from './main.js';
 
@@ -42,7 +43,7 @@ interface Envelope {
 export function eventLine(event: Envelope): string {
   const d = event.detail ?? {};
   const text = (value: unknown) => (typeof value === 'string' ? value : '-');
-  if (event['detail-type'] === 'Action Status-change') {
+  if (event['detail-type'] === ACTION_STATUS_DETAIL_TYPE) {
     const trigger = (d.trigger ?? {}) as Record<string, unknown>;
     const result = (d.result ?? {}) as Record<string, unknown>;
     const code = typeof result.errorCode === 'string' ? ` (${result.errorCode})` : '';

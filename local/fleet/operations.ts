@@ -3,9 +3,9 @@ import {
   EXIT,
   GUARD_EXIT,
   type GuardCode,
-  type HostOperation,
   type HostParameters,
 } from '../../lib/ssm/host-contract.js';
+import { isListOperation } from '../../lib/ssm/parameters.js';
 import { CmdletError } from './errors.js';
 import { asciiOnly, convertToJsonCompress, type PsJson, type PsObject } from './ps-json.js';
 import { SSM_PROCESS_CHAIN } from './shells.js';
@@ -26,12 +26,6 @@ import { fileTime, NO_CONSOLE_SESSION, WTS_INFO } from './windows.js';
  * the two disagree, the script is right.
  */
 
-const LIST_OPERATIONS: ReadonlySet<string> = new Set<HostOperation>([
-  'ListSessions',
-  'ListSmbSessions',
-  'ListOpenFiles',
-  'ListShells',
-]);
 const ENVELOPE_MAX_LENGTH = 20_000;
 const STDERR_LIMIT = 2_000;
 const GUARD_MESSAGE_LIMIT = 1_000;
@@ -98,7 +92,7 @@ export async function standInScript(
 ): Promise<HostScriptRun> {
   const operation: string = parameters.Operation;
   let outcome: Outcome | null;
-  let listing = LIST_OPERATIONS.has(operation);
+  let listing = isListOperation(operation);
   try {
     outcome = dispatch(windows, parameters);
   } catch (error) {

@@ -1,14 +1,8 @@
 import { exportJWK, generateKeyPair, type JWTPayload, jwtVerify, SignJWT } from 'jose';
+import { API_SCOPES, type ApiScope } from '../../lib/contract.js';
 
 /** Every scope the API knows; the local operator's token carries all of them. */
-export const ALL_SCOPES = [
-  'session-janitor/read',
-  'session-janitor/act',
-  'session-janitor/logoff',
-  'session-janitor/files',
-  'session-janitor/override',
-  'session-janitor/shells',
-] as const;
+export const ALL_SCOPES: readonly ApiScope[] = Object.values(API_SCOPES);
 
 export interface VerifiedToken {
   claims: Record<string, string>;

@@ -146,7 +146,7 @@ export function parseRuntimeOptions(
   }
   const idleLimit = pick('idle-limit', 'JANITOR_IDLE_LIMIT');
   return {
-    ...(forwardEvents === undefined ? {} : { forwardEvents }),
+    forwardEvents,
     ...(idleLimit === undefined
       ? {}
       : { idleLimitMinutes: integer('idle-limit', idleLimit, 1, 71_582) }),

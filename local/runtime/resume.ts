@@ -43,7 +43,7 @@ async function scanLatest(client: DynamoDBDocumentClient, tableName: string): Pr
         TableName: tableName,
         ProjectionExpression: 'createdAt, #ts, scheduledAt, startedAt, updatedAt',
         ExpressionAttributeNames: { '#ts': 'timestamps' },
-        ...(start ? { ExclusiveStartKey: start } : {}),
+        ExclusiveStartKey: start,
       })
     );
     for (const item of page.Items ?? []) {

@@ -210,7 +210,7 @@ export function createCatalogOperations(context: CatalogContext): Record<string,
       DocumentIdentifiers: page.map((document) =>
         documentIdentifier(document, context.accountId, context.startedAt)
       ),
-      ...(next ? { NextToken: next } : {}),
+      NextToken: next,
     };
   }
 
@@ -374,7 +374,7 @@ export function createCatalogOperations(context: CatalogContext): Record<string,
             : 'AWS::EC2::Instance',
         };
       }),
-      ...(next ? { NextToken: next } : {}),
+      NextToken: next,
     };
   }
 

@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { COMMAND_DETAIL_TYPE, INVOCATION_DETAIL_TYPE } from '../../lib/contract.js';
+import {
+  COMMAND_DETAIL_TYPE,
+  INVOCATION_DETAIL_TYPE,
+  SSM_EVENT_SOURCE,
+} from '../../lib/contract.js';
 import type { HostParameters } from '../../lib/ssm/host-contract.js';
 import type { Scheduler } from '../clock.js';
 import type { Fleet, ScriptRun } from '../fleet/types.js';
@@ -401,7 +405,7 @@ export class RunCommandEngine {
       version: '0',
       id: randomUUID(),
       'detail-type': detailType,
-      source: 'aws.ssm',
+      source: SSM_EVENT_SOURCE,
       account: this.options.accountId,
       time: eventTime(this.options.clock()),
       region: this.options.region,

@@ -1,11 +1,10 @@
+import { INSTANCE_ID_PATTERN } from '../../lib/contract.js';
 import { SsmApiError, validationError } from './errors.js';
 
 /** Request members read and checked as SSM's JSON protocol does (aws-facts §1.4). */
 
 export type Input = Record<string, unknown>;
 export type Operation = (input: Input) => unknown;
-
-export const INSTANCE_ID = /(^i-(\w{8}|\w{17})$)|(^mi-\w{17}$)/;
 
 export function epochSeconds(date: Date): number {
   return date.getTime() / 1000;
@@ -58,7 +57,7 @@ export function optionalList(input: Input, member: string): Input[] | undefined 
 }
 
 export function checkInstanceId(value: string, wireName: string): void {
-  if (!INSTANCE_ID.test(value)) {
+  if (!INSTANCE_ID_PATTERN.test(value)) {
     throw validationError(
       wireName,
       value,

@@ -93,6 +93,6 @@ export function describeInstanceInformation(context: OperationContext, input: In
           : 'AWS::EC2::Instance',
       };
     }),
-    ...(next ? { NextToken: next } : {}),
+    NextToken: next,
   };
 }

@@ -128,7 +128,7 @@ export function listCommandInvocations(context: OperationContext, input: Input) 
       NotificationConfig: command.notificationConfig,
       CloudWatchOutputConfig: command.cloudWatchOutputConfig,
     })),
-    ...(next ? { NextToken: next } : {}),
+    NextToken: next,
   };
 }
 

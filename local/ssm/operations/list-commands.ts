@@ -64,5 +64,5 @@ export function listCommands(context: OperationContext, input: Input) {
     .filter((command) => filter(command, command.status, command.statusDetails))
     .reverse();
   const { page, next } = paginate(commands, input, 50);
-  return { Commands: page.map(commandShape), ...(next ? { NextToken: next } : {}) };
+  return { Commands: page.map(commandShape), NextToken: next };
 }

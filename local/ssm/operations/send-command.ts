@@ -1,10 +1,10 @@
+import { INSTANCE_ID_PATTERN } from '../../../lib/contract.js';
 import type { FleetInstance } from '../../fleet/types.js';
 import { checkDocumentName, checkDocumentVersion } from '../catalog.js';
 import { resolveParameters } from '../document.js';
 import type { CommandRecord } from '../engine.js';
 import { SsmApiError, validationError } from '../errors.js';
 import {
-  INSTANCE_ID,
   type Input,
   optionalInteger,
   optionalList,
@@ -143,7 +143,7 @@ function resolveTargets(context: OperationContext, targets: Input[]): string[] {
     if (key.toLowerCase() === 'instanceids') {
       // `Values=*` (every node) is for State Manager and Automation; Run Command needs the nodes
       // named, like InstanceIds.
-      const notIds = wanted.filter((value) => !INSTANCE_ID.test(value));
+      const notIds = wanted.filter((value) => !INSTANCE_ID_PATTERN.test(value));
       if (notIds.length > 0) {
         throw new SsmApiError(
           'InvalidInstanceId',

@@ -61,6 +61,20 @@ describe('Session Idle schema', () => {
         e.resources = ['arn:aws:ec2:us-east-1:123456789012:instance/i-0123456789'];
       },
     ],
+    [
+      'a hybrid node id SSM refuses (mi- + 8), in the ARN too',
+      (e) => {
+        e.detail.instanceId = 'mi-01234567';
+        e.resources = ['arn:aws:ssm:us-east-1:123456789012:managed-instance/mi-01234567'];
+      },
+    ],
+    [
+      'an EC2 instance ARN naming a hybrid node',
+      (e) => {
+        e.detail.instanceId = 'mi-0123456789abcdef0';
+        e.resources = ['arn:aws:ec2:us-east-1:123456789012:instance/mi-0123456789abcdef0'];
+      },
+    ],
     ['a non-instance resource', (e) => (e.resources = ['arn:aws:s3:::bucket'])],
     [
       'an event id the watcher does not subscribe to (25, a reconnect)',

@@ -92,7 +92,7 @@ export async function standInScript(
 ): Promise<HostScriptRun> {
   const operation: string = parameters.Operation;
   let outcome: Outcome | null;
-  let listing = isListOperation(operation);
+  let listing = isListOperation(parameters.Operation);
   try {
     outcome = dispatch(windows, parameters);
   } catch (error) {

@@ -7,6 +7,7 @@ import {
 import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
 import { SqsRecordSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { duplicateKeyPath } from '../lib/api/duplicate-keys.js';
 import { readBatch, readingKey } from '../lib/collect/batch-read.js';
 import {
   type CollectDeps,
@@ -35,10 +36,19 @@ function parseRecords(records: readonly SQSRecord[]): ParsedRecords {
   const parsed = new Map<string, ParsedRecord>();
   for (const record of records) {
     const result = recordSchema.safeParse(record);
-    const why = result.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    if (!result.success) {
+      const why = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+      parsed.set(record.messageId, { error: why });
+      continue;
+    }
+    // JSON.parse keeps the last of repeated keys; a body that names two commands, hosts or
+    // documents says nothing EventBridge would send, so it is refused as the API refuses one.
+    const duplicate = duplicateKeyPath(record.body);
     parsed.set(
       record.messageId,
-      result.success ? { event: result.data.body } : { error: why ?? '' }
+      duplicate === null
+        ? { event: result.data.body }
+        : { error: `body.${duplicate.join('.')}: duplicate key` }
     );
   }
   return parsed;

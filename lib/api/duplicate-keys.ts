@@ -1,7 +1,8 @@
 /**
  * The path of the first object key a JSON text repeats, or `null`. `JSON.parse` keeps the last of
  * repeated keys silently, while another reader of the same body (a log search, a proxy, a WAF
- * rule) may take the first: a request whose meaning depends on who reads it is refused instead.
+ * rule, an operator reading a policy file) may take the first: a request or a policy whose meaning
+ * depends on who reads it is refused instead.
  * `text` must be valid JSON (parse it first).
  */
 export function duplicateKeyPath(text: string): (string | number)[] | null {

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { duplicateKeyPath } from '../api/duplicate-keys.js';
 import { assertValidParameterValue } from '../ssm/parameters.js';
 
 /**
@@ -211,6 +212,15 @@ export function parsePolicy(input: string | unknown): Policy {
       value = JSON.parse(input);
     } catch (error) {
       throw new PolicyError('', `not valid JSON (${(error as Error).message})`, { cause: error });
+    }
+    // JSON.parse keeps the last of repeated keys: a second `exclude` would drop the first's
+    // exclusions without a word, so a file that says two things is refused, as API bodies are.
+    const duplicate = duplicateKeyPath(input);
+    if (duplicate !== null) {
+      throw new PolicyError(
+        duplicate.join('.'),
+        `the key "${String(duplicate.at(-1))}" appears more than once in its object`
+      );
     }
   }
   const parsed = policyDocumentSchema.safeParse(value);

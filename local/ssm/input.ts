@@ -95,8 +95,16 @@ export function paginate<T>(items: readonly T[], input: Input, defaultMax: numbe
   const max = optionalInteger(input, 'MaxResults') ?? defaultMax;
   let start = 0;
   if (token !== undefined) {
-    const decoded = Number(Buffer.from(token, 'base64url').toString('utf8'));
-    if (!Number.isInteger(decoded) || decoded < 0 || decoded > items.length) {
+    // Only a token this listing issues (the base64url of a positive offset, written as it writes
+    // it): base64url decoding skips what is not base64url, and Number() reads '' or ' ' as 0, so a
+    // forged token would otherwise restart the listing where SSM refuses it.
+    const text = Buffer.from(token, 'base64url').toString('utf8');
+    const decoded = Number(text);
+    if (
+      !/^[1-9]\d*$/.test(text) ||
+      Buffer.from(text).toString('base64url') !== token ||
+      decoded > items.length
+    ) {
       throw new SsmApiError('InvalidNextToken', "The specified token isn't valid.");
     }
     start = decoded;

@@ -102,6 +102,44 @@ async function ledgerItems(): Promise<number> {
   return page.Count ?? 0;
 }
 
+type Operation = keyof typeof OPERATION_SCOPES;
+
+/** A well-formed body of `operation` for `instanceId` (a file server's for the file operations). */
+function bodyFor(
+  operation: Operation,
+  instanceId: string,
+  ticketId: string,
+  target: { sessionId?: number; userName?: string } = {}
+): Record<string, unknown> {
+  const common = { operation, instanceId, ticketId, reason: 'access probe' };
+  switch (operation) {
+    case 'close-file':
+      return { ...common, path: 'D:\\Shares\\None.xlsx' };
+    case 'end-smb-session':
+      return { ...common, clientName: 'PC-NONE' };
+    case 'end-shell':
+      return { ...common, shellId: '0E1F2A3B-4C5D-6E7F-8091-A2B3C4D5E6F7' };
+    default:
+      return {
+        ...common,
+        sessionId: target.sessionId ?? 4242,
+        userName: target.userName ?? 'chaos.nobody',
+        ...(operation === 'notify' ? { message: 'Please save your work', warnSeconds: 60 } : {}),
+      };
+  }
+}
+
+/** A path of `route` with its parameters filled in: an action, a sweep or `instanceId`. */
+function pathOf(route: (typeof API_ROUTES)[number], instanceId: string): string {
+  const path = route.path
+    .replace(
+      '{id}',
+      route.name === 'getSweep' ? 'sw-2026-01-01T00:00:00Z' : `act_${'b'.repeat(26)}`
+    )
+    .replace('{instanceId}', instanceId);
+  return route.name === 'listActions' ? `${path}?ticketId=SCOPE-0` : path;
+}
+
 describe('tokens the JWT authorizer refuses', () => {
   it('answers 401 to each, on every route, before anything runs', async () => {
     const all = Object.values(API_SCOPES);
@@ -145,23 +183,22 @@ describe('tokens the JWT authorizer refuses', () => {
     for (const [label, pending] of Object.entries(bad)) {
       const token = await pending;
       figures.tokensTried++;
+      // Every route, and every operation of the one that acts.
       const requests: [string, string, unknown?][] = [
-        [
-          'POST',
-          '/v1/actions',
-          {
-            operation: 'logoff',
-            instanceId: host,
-            sessionId,
-            userName: 'chaos.access',
-            ticketId: 'ACCESS-1',
-            reason: 'access probe',
-          },
-        ],
-        ['GET', '/v1/actions?ticketId=ACCESS-1'],
-        ['GET', `/v1/hosts/${host}/sessions`],
-        ['GET', `/v1/hosts/${host}/open-files`],
-        ['GET', `/v1/actions/act_${'a'.repeat(26)}`],
+        ...(Object.keys(OPERATION_SCOPES) as Operation[]).map(
+          (operation): [string, string, unknown] => [
+            'POST',
+            '/v1/actions',
+            bodyFor(operation, host, `ACCESS-${operation}`, {
+              sessionId,
+              userName: 'chaos.access',
+            }),
+          ]
+        ),
+        ...API_ROUTES.filter((route) => route.method === 'GET').map((route): [string, string] => [
+          route.method,
+          pathOf(route, host),
+        ]),
       ];
       for (const [method, path, body] of requests) {
         const response = await call(method, path, token, body);
@@ -187,8 +224,6 @@ describe('tokens the JWT authorizer refuses', () => {
   });
 });
 
-type Operation = keyof typeof OPERATION_SCOPES;
-
 describe('every scope on every operation', () => {
   it('lets a token through exactly where its scope allows, else 403 with nothing recorded or sent', async () => {
     const rdsh = e2e.hostId('RDSH-DE-01');
@@ -199,24 +234,6 @@ describe('every scope on every operation', () => {
       [API_SCOPES.override, API_SCOPES.read],
       ['session-janitor/admin', 'openid', 'SESSION-JANITOR/LOGOFF', 'session-janitor/logoff/x'],
     ];
-    const bodyFor = (operation: Operation, ticketId: string): Record<string, unknown> => {
-      const reason = 'scope probe';
-      if (operation === 'close-file') {
-        return { operation, instanceId: fs, path: 'D:\\Shares\\None.xlsx', ticketId, reason };
-      }
-      if (operation === 'end-smb-session') {
-        return { operation, instanceId: fs, clientName: 'PC-NONE', ticketId, reason };
-      }
-      return {
-        operation,
-        instanceId: rdsh,
-        sessionId: 4242,
-        userName: 'chaos.nobody',
-        ticketId,
-        reason,
-        ...(operation === 'notify' ? { message: 'Please save your work', warnSeconds: 60 } : {}),
-      };
-    };
     let n = 0;
     for (const scopes of scopeSets) {
       const token = await sign(claims(scopes, { sub: `scoped-${n}` }));
@@ -226,7 +243,14 @@ describe('every scope on every operation', () => {
           for (const operation of Object.keys(OPERATION_SCOPES) as Operation[]) {
             const ticketId = `SCOPE-${++n}`;
             const before = { attempts: sent.attempts(), items: await ledgerItems() };
-            const response = await call('POST', '/v1/actions', token, bodyFor(operation, ticketId));
+            const instanceId =
+              operation === 'close-file' || operation === 'end-smb-session' ? fs : rdsh;
+            const response = await call(
+              'POST',
+              '/v1/actions',
+              token,
+              bodyFor(operation, instanceId, ticketId)
+            );
             figures.scopeChecks++;
             const allowed = mayRoute && scopes.includes(OPERATION_SCOPES[operation]);
             const label = `${scopes.join(' ') || '(none)'} ${operation}`;
@@ -244,15 +268,8 @@ describe('every scope on every operation', () => {
           }
           continue;
         }
-        const path = route.path
-          .replace(
-            '{id}',
-            route.name === 'getSweep' ? 'sw-2026-01-01T00:00:00Z' : `act_${'b'.repeat(26)}`
-          )
-          .replace('{instanceId}', rdsh);
-        const query = route.name === 'listActions' ? '?ticketId=SCOPE-0' : '';
-        const before = sent.attempts();
-        const response = await call(route.method, `${path}${query}`, token);
+        const before = { attempts: sent.attempts(), items: await ledgerItems() };
+        const response = await call(route.method, pathOf(route, rdsh), token);
         figures.scopeChecks++;
         const label = `${scopes.join(' ') || '(none)'} ${route.name}`;
         if (mayRoute) {
@@ -260,7 +277,10 @@ describe('every scope on every operation', () => {
         } else {
           expect(response.status, label).toBe(403);
           figures.refused++;
-          expect(sent.attempts(), label).toBe(before);
+          await e2e.runtime.settle();
+          // A listing refused asks the host nothing and leaves no sighting or sweep behind.
+          expect(sent.attempts(), label).toBe(before.attempts);
+          expect(await ledgerItems(), label).toBe(before.items);
         }
       }
     }
@@ -274,19 +294,20 @@ describe('who may act on what', () => {
     const victim = e2e.runtime.fleet.host(lab).sessions.find((s) => !s.console);
     const before = { attempts: sent.attempts(), items: await ledgerItems() };
     const token = await sign(claims(Object.values(API_SCOPES)));
-    for (const operation of ['logoff', 'disconnect'] as const) {
-      const response = await call('POST', '/v1/actions', token, {
-        operation,
-        instanceId: lab,
-        sessionId: victim?.id,
-        userName: victim?.userName,
-        ticketId: `UNMANAGED-${operation}`,
-        reason: 'access probe',
-      });
+    for (const operation of Object.keys(OPERATION_SCOPES) as Operation[]) {
+      const response = await call(
+        'POST',
+        '/v1/actions',
+        token,
+        bodyFor(operation, lab, `UNMANAGED-${operation}`, {
+          ...(victim ? { sessionId: victim.id, userName: victim.userName } : {}),
+        })
+      );
       expect(response.status, operation).toBe(403);
       figures.refused++;
     }
-    for (const path of [`/v1/hosts/${lab}/sessions`, `/v1/hosts/${lab}/open-files`]) {
+    for (const route of API_ROUTES.filter((r) => r.path.includes('{instanceId}'))) {
+      const path = pathOf(route, lab);
       expect((await call('GET', path, token)).status, path).toBe(403);
       figures.refused++;
     }

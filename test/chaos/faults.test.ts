@@ -1,32 +1,43 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { targetKey } from '../../lib/actions/ids.js';
 import type { Action } from '../../lib/actions/model.js';
 import { isTerminal } from '../../lib/actions/transitions.js';
 import { parseComment } from '../../lib/dispatch/comments.js';
 import { MAX_LISTING_AGE_MS } from '../../lib/dispatch/dispatch.js';
 import type { Observer } from '../../lib/dispatch/observer.js';
+import type { SessionIdleEvent } from '../../lib/idle/schema.js';
+import { lambdaContext } from '../../local/runtime/lambda-context.js';
+import { type ApiEvent, postWith, withScope } from '../integration/api/harness.js';
 import { type Harness, sample, startHarness } from '../integration/functions/harness.js';
 import { FULL, recordFigures } from './corpus.js';
 import { FAULT_POLICY, invokeAsync } from './runs.js';
 import { commandsPerAction } from './sent.js';
 
 // Faults: SSM throttles 30% of its calls, 10% of the hosts are offline, 5% run past the
-// execution timeout, 20% of status events are lost, 20% duplicated and 10% late, every sweep and every
-// batch of status records is delivered twice (the second after the first succeeded). After the
-// rounds and a bounded number of reconciling sweeps: every action terminal, none sent twice,
-// none lost, no excluded user's or console session touched.
+// execution timeout, 20% of status events are lost, 20% duplicated and 10% late, every sweep,
+// every batch of status records, every Session Idle event and every help-desk request is
+// delivered twice (the second after the first succeeded or answered). After the rounds and a
+// bounded number of reconciling sweeps: every action terminal, none sent twice, none lost, no
+// target acted on twice in one sweep window, no excluded user's or console session touched.
 
 const HOSTS = FULL ? 500 : 30;
 const ROUNDS = FULL ? 8 : 5;
 /** Sweeps after the last round, with the faults still on, by which every action must be done. */
 const RECONCILING_SWEEPS = 3;
+/** Each round, the hosts that put a Session Idle event and those a help-desk ticket names. */
+const IDLE_EVENT_HOSTS = FULL ? 25 : 2;
+const TICKET_HOSTS = FULL ? 25 : 2;
 
 const EXCLUDED = /(^|\\)(svc_.*|administrator)$/i;
 
 let h: Harness;
 /** Each send as dispatch saw it: how old the listing it was decided on was. */
 const sends: Array<{ actionId: string; listingAgeAtSendMs: number | null }> = [];
+/** Each action the use cases reported planned, by whichever trigger. */
+const planned: Array<{ actionId: string; decision: 'send' | 'skip' }> = [];
 const quiet: Observer = {
-  planned: () => undefined,
+  planned: (action, decision) => planned.push({ actionId: action.id, decision }),
   finished: () => undefined,
   info(message, data) {
     if (message !== 'action dispatched' || !data) return;
@@ -39,7 +50,14 @@ const quiet: Observer = {
 };
 const sweepFailures: string[] = [];
 let sweepsDeadLettered = 0;
+let idleEventsPut = 0;
+const idleFailures: string[] = [];
+let idleEventsDeadLettered = 0;
+/** Each ticket's two answers, in order. */
+const tickets = new Map<string, number[]>();
 const figures: Record<string, unknown> = { hosts: HOSTS };
+let api: (event: ApiEvent) => Promise<number>;
+let idleTemplate: SessionIdleEvent;
 
 beforeAll(async () => {
   h = await startHarness({
@@ -48,6 +66,17 @@ beforeAll(async () => {
     deliverTwice: true,
     observer: quiet,
   });
+  // The API function on the same runtime: its tickets meet the same SSM faults.
+  const { createApiHandler } = await import('../../functions/api.js');
+  const handler = createApiHandler(h.runtime);
+  api = async (event) => {
+    const result = (await handler(
+      event,
+      lambdaContext('api', crypto.randomUUID())
+    )) as APIGatewayProxyStructuredResultV2;
+    return result.statusCode ?? 0;
+  };
+  idleTemplate = await sample<SessionIdleEvent>('session-idle/active.json');
 });
 afterAll(async () => {
   recordFigures('faults', figures);
@@ -66,6 +95,72 @@ async function sweepTwice(): Promise<void> {
 /** Sweeps that still fail after the SSM client's retries are retried as Lambda retries them. */
 async function deliver(event: unknown): Promise<void> {
   if (!(await invokeAsync(() => h.sweep(event), sweepFailures))) sweepsDeadLettered++;
+}
+
+/** A live session of the host that is not its console's, the first whose user `fits`. */
+function sessionOf(instanceId: string, fits: (userName: string) => boolean = () => true) {
+  return h.fleet
+    .host(instanceId)
+    .sessions.find((s) => !s.console && fits(`${s.domain ?? ''}\\${s.userName}`));
+}
+
+/**
+ * The hosts' watchers report a session each, as the events reach the idle-event function:
+ * asynchronously, retried as Lambda retries, and each delivered again after it succeeded.
+ */
+async function idleEventsTwice(hosts: readonly string[]): Promise<void> {
+  await Promise.all(
+    hosts.map(async (instanceId) => {
+      const view = sessionOf(instanceId);
+      if (!view) return;
+      const event: SessionIdleEvent = {
+        ...idleTemplate,
+        id: crypto.randomUUID(),
+        time: h.fleet.now().toISOString(),
+        resources: [`arn:aws:ec2:us-east-1:123456789012:instance/${instanceId}`],
+        detail: {
+          instanceId,
+          sessionId: view.id,
+          userName: view.userName,
+          ...(view.domain ? { domain: view.domain } : {}),
+          state: view.state === 'disconnected' ? 'disconnected' : 'active',
+          idleMinutes: view.idleMinutes ?? 0,
+          logonTime: view.logonTime.slice(0, 16),
+          observedAt: h.fleet.now().toISOString(),
+        },
+      };
+      idleEventsPut++;
+      for (let delivery = 0; delivery < 2; delivery++) {
+        if (!(await invokeAsync(() => h.idle(event), idleFailures))) idleEventsDeadLettered++;
+      }
+    })
+  );
+}
+
+/** A help desk logs a user off each host, sending each ticket again once the first answered. */
+async function ticketsTwice(hosts: readonly string[], round: number): Promise<void> {
+  await Promise.all(
+    hosts.map(async (instanceId, i) => {
+      const view = sessionOf(instanceId, (user) => !EXCLUDED.test(user));
+      if (!view) return;
+      const ticketId = `FAULT-${round}-${i}`;
+      const body = {
+        operation: 'logoff',
+        instanceId,
+        sessionId: view.id,
+        userName: view.userName,
+        ticketId,
+        reason: 'faults run',
+      };
+      const answers: number[] = [];
+      for (let delivery = 0; delivery < 2; delivery++) {
+        answers.push(
+          await api(withScope(postWith('post-action-logoff', body), 'session-janitor/logoff'))
+        );
+      }
+      tickets.set(ticketId, answers);
+    })
+  );
 }
 
 describe('under SSM, host, event and delivery faults', () => {
@@ -125,7 +220,10 @@ describe('under SSM, host, event and delivery faults', () => {
         });
       });
 
+      const idleHosts = ids.filter((_, i) => i % 10 === 1).slice(0, IDLE_EVENT_HOSTS);
+      const ticketHosts = ids.filter((_, i) => i % 10 === 2).slice(0, TICKET_HOSTS);
       for (let round = 0; round < ROUNDS; round++) {
+        await Promise.all([idleEventsTwice(idleHosts), ticketsTwice(ticketHosts, round)]);
         await sweepTwice();
         h.fleet.advance(10);
       }
@@ -150,6 +248,20 @@ describe('under SSM, host, event and delivery faults', () => {
       const acting = h.ssm.commands().filter((c) => parseComment(c.comment)?.kind === 'action');
       const perAction = commandsPerAction(acting);
       const known = new Set(actions.map((a) => a.id));
+      const byTrigger: Record<string, number> = {};
+      for (const a of actions) byTrigger[a.trigger.kind] = (byTrigger[a.trigger.kind] ?? 0) + 1;
+      // One sweep window, one action per target: the window's two deliveries, its retries and the
+      // listings' repeated status events all come to the same action.
+      const perTarget = new Map<string, number>();
+      for (const a of actions) {
+        if (a.trigger.kind !== 'schedule') continue;
+        const key = [a.trigger.sweepId, a.instanceId, ...targetKey(a.target)].join(' ');
+        perTarget.set(key, (perTarget.get(key) ?? 0) + 1);
+      }
+      const ticketAnswers: Record<string, number> = {};
+      for (const answers of tickets.values()) {
+        for (const status of answers) ticketAnswers[status] = (ticketAnswers[status] ?? 0) + 1;
+      }
       Object.assign(figures, {
         actions: actions.length,
         byStatus,
@@ -164,6 +276,15 @@ describe('under SSM, host, event and delivery faults', () => {
         sweepAttemptsFailed: sweepFailures.length,
         sweepsDeadLettered,
         sends: sends.length,
+        byTrigger,
+        targetsActedOnTwiceInAWindow: [...perTarget.values()].filter((n) => n > 1).length,
+        idleEvents: idleEventsPut,
+        idleEventAttemptsFailed: idleFailures.length,
+        idleEventsDeadLettered,
+        tickets: tickets.size,
+        ticketAnswers,
+        planned: planned.length,
+        plannedNotInLedger: planned.filter((p) => !known.has(p.actionId)).length,
         oldestListingAtSendMinutes:
           Math.max(0, ...sends.map((s) => s.listingAgeAtSendMs ?? 0)) / 60_000,
       });
@@ -175,11 +296,13 @@ describe('under SSM, host, event and delivery faults', () => {
         else if (!isTerminal(action.status)) expect(action.status, detail).toBe('dispatched');
       }
       expect(figures.sentTwice).toBe(0);
-      // Every send went through the staleness check with the listing it was decided on. (Here
-      // the fleet's clock moves only between rounds, so ages are 0; listing-age.test.ts lets
-      // time pass between the listing and the send.)
+      // Every send of a sweep or an idle event went through the staleness check with the listing
+      // it was decided on (a ticket names its target itself: no listing). (Here the fleet's
+      // clock moves only between rounds, so ages are 0; listing-age.test.ts lets time pass
+      // between the listing and the send.)
       expect(sends.length).toBeGreaterThan(FULL ? 2_000 : 60);
-      for (const send of sends) {
+      const triggerOf = new Map(actions.map((a) => [a.id, a.trigger.kind]));
+      for (const send of sends.filter((s) => triggerOf.get(s.actionId) !== 'api')) {
         expect(send.listingAgeAtSendMs, send.actionId).not.toBeNull();
         expect(send.listingAgeAtSendMs ?? 0, send.actionId).toBeLessThanOrEqual(MAX_LISTING_AGE_MS);
       }
@@ -188,6 +311,33 @@ describe('under SSM, host, event and delivery faults', () => {
         new Set(sweepFailures.length > 0 ? ['ThrottledError'] : [])
       );
       expect(figures.unrecordedCommands).toBe(0);
+      expect(figures.targetsActedOnTwiceInAWindow).toBe(0);
+      // What the use cases reported planned, the ledger holds; and it holds nothing unplanned.
+      expect(planned.length).toBeGreaterThan(0);
+      expect(figures.plannedNotInLedger).toBe(0);
+      expect(new Set(planned.map((p) => p.actionId))).toEqual(known);
+      // The idle events were read and acted on under the same faults, none dead-lettered.
+      expect(byTrigger['idle-event'] ?? 0).toBeGreaterThan(0);
+      expect(idleEventsDeadLettered).toBe(0);
+      // An attempt fails only on SSM's throttling (the check or the action it planned could not
+      // be sent yet: RetryLaterError), for Lambda to try again.
+      for (const name of idleFailures)
+        expect(['ThrottledError', 'RetryLaterError']).toContain(name);
+      // Each ticket is one action, its repeat answered with that action as it is (202). A ticket
+      // whose SendCommand SSM throttled past its five attempts is answered 502 (dispatch-failed):
+      // its action then ended unsent, never left for someone to send again.
+      expect(tickets.size).toBeGreaterThan(0);
+      for (const [ticketId, answers] of tickets) {
+        const own = actions.filter(
+          (a) => a.trigger.kind === 'api' && a.trigger.ticketId === ticketId
+        );
+        expect(own.length, ticketId).toBe(1);
+        for (const status of answers) expect([202, 502], ticketId).toContain(status);
+        if (answers[0] === 502) {
+          expect(own[0]?.commandId ?? null, ticketId).toBeNull();
+          expect(['failed', 'undeliverable'], ticketId).toContain(own[0]?.status);
+        }
+      }
       // Every action the ledger says was sent was sent.
       for (const action of actions.filter((a) => a.commandId)) {
         expect(perAction.get(action.id), action.id).toBe(1);

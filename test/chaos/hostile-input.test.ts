@@ -121,6 +121,8 @@ function acting(): number {
 interface Case {
   name: string;
   body: Record<string, unknown>;
+  /** Fields the body may carry besides those it has, probed as well. */
+  optional: string[];
 }
 
 function cases(): Case[] {
@@ -133,22 +135,41 @@ function cases(): Case[] {
     clientComputerName: 'PC-CHAOS',
     user: 'chaos.probe',
   });
+  const shellId = e2e.runtime.fleet.addShell(rdsh, { owner: 'CORP\\chaos.shell' });
   const session = {
     instanceId: rdsh,
     sessionId,
     userName: 'chaos.target',
     reason: 'chaos probe',
   };
+  const sessionOptional = ['requestedBy', 'override', 'console'];
   return [
-    { name: 'logoff', body: { operation: 'logoff', ...session } },
-    { name: 'disconnect', body: { operation: 'disconnect', ...session } },
+    { name: 'logoff', body: { operation: 'logoff', ...session }, optional: sessionOptional },
+    {
+      name: 'disconnect',
+      body: { operation: 'disconnect', ...session },
+      optional: sessionOptional,
+    },
     {
       name: 'notify',
       body: { operation: 'notify', ...session, message: 'Please save your work', warnSeconds: 60 },
+      optional: ['requestedBy'],
     },
     {
       name: 'close-file',
       body: { operation: 'close-file', instanceId: fs, fileId, path, reason: 'chaos probe' },
+      optional: ['requestedBy', 'confirm'],
+    },
+    {
+      name: 'end-shell',
+      body: {
+        operation: 'end-shell',
+        instanceId: rdsh,
+        shellId,
+        owner: 'CORP\\chaos.shell',
+        reason: 'chaos probe',
+      },
+      optional: ['requestedBy', 'override'],
     },
     {
       name: 'end-smb-session',
@@ -160,6 +181,7 @@ function cases(): Case[] {
         confirm: false,
         reason: 'chaos probe',
       },
+      optional: ['requestedBy'],
     },
   ];
 }
@@ -182,7 +204,7 @@ describe('POST /v1/actions with hostile values in every field', () => {
     let n = 0;
     const probes: { label: string; field: string; body: Record<string, unknown> }[] = [];
     for (const c of cases()) {
-      const fields = [...Object.keys(c.body), 'ticketId'];
+      const fields = [...Object.keys(c.body), 'ticketId', ...c.optional];
       for (const [index, field] of fields.entries()) {
         const valid = c.body[field];
         const values: unknown[] = [
@@ -259,6 +281,11 @@ describe('POST /v1/actions with hostile values in every field', () => {
   });
 });
 
+/** A `GET /v1/hosts` cursor as the listing encodes one, carrying `token` as SSM's next token. */
+function hostsCursor(token: string): string {
+  return Buffer.from(JSON.stringify({ v: 1, t: token }), 'utf8').toString('base64url');
+}
+
 describe('query strings and path parameters with hostile values', () => {
   it('answers 4xx (a path filter may pass as data), never 5xx, never a refusable parameter', async () => {
     const host = e2e.hostId('FS-US-01');
@@ -276,7 +303,16 @@ describe('query strings and path parameters with hostile values', () => {
         { path: `/v1/actions?ticketId=T-1&cursor=${v}`, data: false },
         { path: `/v1/actions?ticketId=T-1&${v}=1`, data: false },
         { path: `/v1/actions/${encodeURIComponent(`act_${text}`)}`, data: false },
-        { path: `/v1/hosts/${encodeURIComponent(`${host}${text}`)}/sessions`, data: false }
+        { path: `/v1/hosts/${encodeURIComponent(`${host}${text}`)}/sessions`, data: false },
+        { path: `/v1/hosts/${encodeURIComponent(`${host}${text}`)}/shells`, data: false },
+        { path: `/v1/hosts?limit=${v}`, data: false },
+        { path: `/v1/hosts?cursor=${v}`, data: false },
+        // A cursor of the hosts listing's own shape: its token goes on to SSM, which refuses it.
+        { path: `/v1/hosts?cursor=${hostsCursor(text)}`, data: false },
+        { path: `/v1/sweeps?limit=${v}`, data: false },
+        { path: `/v1/sweeps?cursor=${v}`, data: false },
+        { path: `/v1/sweeps/${encodeURIComponent(text)}`, data: false },
+        { path: `/v1/sweeps/${encodeURIComponent(`sw-2026-01-01T00:00:00Z${text}`)}`, data: false }
       );
       if (some) {
         paths.push(
@@ -311,6 +347,9 @@ describe('query strings and path parameters with hostile values', () => {
   });
 });
 
+/** Generated values for one field of an event: hostile text or JSON of any shape. */
+const anyField = fc.oneof(hostileText, anyJson);
+
 function idleEvent(instanceId: string, sessionId: number): Record<string, unknown> {
   const now = e2e.runtime.fleet.now();
   return {
@@ -336,6 +375,8 @@ function idleEvent(instanceId: string, sessionId: number): Record<string, unknow
 }
 
 describe('Session Idle events with hostile values', () => {
+  // No repeated keys here: EventBridge parses an event's Detail itself and the function receives
+  // an object, so no text of it is left to read two ways.
   it('fails each one on its schema (a validation error), sending nothing', async () => {
     const host = e2e.hostId('RDSH-US-02');
     const sessionId = e2e.runtime.fleet.addSession(host, {
@@ -349,7 +390,11 @@ describe('Session Idle events with hostile values', () => {
     ];
     const events: Record<string, unknown>[] = [];
     for (const [index, path] of fields.entries()) {
-      for (const value of [...corpusFor(index), ...WRONG_TYPES.slice(0, FULL ? undefined : 4)]) {
+      for (const value of [
+        ...corpusFor(index),
+        ...WRONG_TYPES.slice(0, FULL ? undefined : 4),
+        ...samples(anyField, FULL ? 20 : 2),
+      ]) {
         const event = structuredClone(base);
         event.id = crypto.randomUUID();
         const [first, second] = path as [string, string?];
@@ -386,35 +431,93 @@ describe('Session Idle events with hostile values', () => {
   });
 });
 
+/**
+ * A status event about a command of nobody's, as EventBridge hands it to the queue: of our
+ * document by default (the function looks for the command and, finding none, hands the record
+ * back to wait for it), or of another (ignored as not ours).
+ */
+function statusEvent(
+  document = 'SessionJanitor-Operate'
+): Record<string, unknown> & { detail: Record<string, unknown> } {
+  return {
+    version: '0',
+    id: crypto.randomUUID(),
+    'detail-type': 'EC2 Command Invocation Status-change Notification',
+    source: 'aws.ssm',
+    account: '000000000000',
+    time: new Date().toISOString(),
+    region: 'us-east-1',
+    resources: [`arn:aws:ec2:us-east-1:000000000000:instance/${e2e.hostId('RDSH-US-02')}`],
+    detail: {
+      'command-id': crypto.randomUUID(),
+      'document-name': document,
+      'instance-id': e2e.hostId('RDSH-US-02'),
+      'requested-date-time': new Date().toISOString(),
+      status: 'Success',
+    },
+  };
+}
+
+/**
+ * The bodies through the command-status function as SQS records, 100 a batch; the message ids it
+ * hands back to SQS as failures.
+ */
+async function deliverStatusBodies(bodies: readonly string[]): Promise<Set<string>> {
+  const handler = createCommandStatusHandler(
+    createRuntime(loadConfig(), { clients: e2e.runtime.clients })
+  );
+  const records = bodies.map((body, i) => ({
+    messageId: `m-${i}`,
+    receiptHandle: `r-${i}`,
+    body,
+    // The attributes SQS gives every record: without them each would fail on its envelope and
+    // its body would never be read.
+    attributes: {
+      ApproximateReceiveCount: '1',
+      ApproximateFirstReceiveTimestamp: String(Date.now()),
+      SenderId: 'AIDAEVENTBRIDGE',
+      SentTimestamp: String(Date.now()),
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:session-janitor-command-status',
+    awsRegion: 'us-east-1',
+  }));
+  tried.statusEvents += records.length;
+  const failed = new Set<string>();
+  for (let i = 0; i < records.length; i += 100) {
+    const batch = records.slice(i, i + 100);
+    // A record is either a failure handed back to SQS or one about nothing of ours. A batch
+    // of nothing but failures is thrown whole (Powertools' FullBatchFailureError): SQS then
+    // redelivers it all, as it would each failed record.
+    const result = await handler({ Records: batch } satisfies SQSEvent, {
+      functionName: 'command-status',
+      awsRequestId: crypto.randomUUID(),
+      getRemainingTimeInMillis: () => 60_000,
+    } as Context).catch((error: Error) => {
+      expect(error.name).toBe('FullBatchFailureError');
+      return { batchItemFailures: batch.map((r) => ({ itemIdentifier: r.messageId })) };
+    });
+    for (const failure of result?.batchItemFailures ?? []) failed.add(failure.itemIdentifier);
+  }
+  return failed;
+}
+
 describe('status events with hostile values', () => {
   it('fails each record alone, changes nothing and sends nothing', async () => {
-    const handler = createCommandStatusHandler(
-      createRuntime(loadConfig(), { clients: e2e.runtime.clients })
-    );
-    const base = {
-      version: '0',
-      id: crypto.randomUUID(),
-      'detail-type': 'EC2 Command Invocation Status-change Notification',
-      source: 'aws.ssm',
-      account: '000000000000',
-      time: new Date().toISOString(),
-      region: 'us-east-1',
-      resources: [`arn:aws:ec2:us-east-1:000000000000:instance/${e2e.hostId('RDSH-US-02')}`],
-      detail: {
-        'command-id': crypto.randomUUID(),
-        'document-name': 'SessionJanitor-Operate',
-        'instance-id': e2e.hostId('RDSH-US-02'),
-        'requested-date-time': new Date().toISOString(),
-        status: 'Success',
-      },
-    };
+    const base = statusEvent();
     const bodies: string[] = [];
     const fields = [
       ...Object.keys(base).map((k) => [k]),
       ...Object.keys(base.detail).map((k) => ['detail', k]),
     ];
     for (const [index, path] of fields.entries()) {
-      for (const value of [...corpusFor(index), ...WRONG_TYPES.slice(0, 4)]) {
+      for (const value of [
+        ...corpusFor(index),
+        ...WRONG_TYPES.slice(0, FULL ? undefined : 4),
+        ...samples(anyField, FULL ? 20 : 2),
+      ]) {
         const event = structuredClone(base) as Record<string, unknown>;
         const [first, second] = path as [string, string?];
         if (second === undefined) event[first] = value;
@@ -425,33 +528,33 @@ describe('status events with hostile values', () => {
     bodies.push('', 'not json', deepJson(10_000), '{"detail":null}', '[]', 'null');
     for (const value of samples(anyJson, FULL ? 200 : 20)) bodies.push(JSON.stringify(value));
     const before = { attempts: sent.attempts(), items: await ledgerItems() };
-    const records = bodies.map((body, i) => ({
-      messageId: `m-${i}`,
-      receiptHandle: `r-${i}`,
-      body,
-      attributes: {} as never,
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:session-janitor-command-status',
-      awsRegion: 'us-east-1',
-    }));
-    tried.statusEvents += records.length;
-    for (let i = 0; i < records.length; i += 100) {
-      const batch = records.slice(i, i + 100);
-      // A record is either a failure handed back to SQS or one about nothing of ours. A batch
-      // of nothing but failures is thrown whole (Powertools' FullBatchFailureError): SQS then
-      // redelivers it all, as it would each failed record.
-      const result = await handler({ Records: batch } satisfies SQSEvent, {
-        functionName: 'command-status',
-        awsRequestId: crypto.randomUUID(),
-        getRemainingTimeInMillis: () => 60_000,
-      } as Context).catch((error: Error) => {
-        expect(error.name).toBe('FullBatchFailureError');
-        return { batchItemFailures: batch.map((r) => ({ itemIdentifier: r.messageId })) };
-      });
-      expect(result?.batchItemFailures.length ?? 0).toBeLessThanOrEqual(batch.length);
-    }
+    const failed = await deliverStatusBodies([
+      JSON.stringify(statusEvent('AWS-RunPowerShellScript')),
+      ...bodies,
+    ]);
+    // Another document's event is read and found to be none of ours: the bodies reach the status
+    // event schema, not only the SQS envelope's.
+    expect(failed.has('m-0')).toBe(false);
+    expect(sent.attempts()).toBe(before.attempts);
+    expect(await ledgerItems()).toBe(before.items);
+  });
+
+  it('fails each record whose body repeats a key, whichever key', async () => {
+    // Another document's event, which the function ignores unless the repeat makes it fail.
+    const text = JSON.stringify(statusEvent('AWS-RunPowerShellScript'));
+    const detail = text.indexOf('"detail":{') + '"detail":{'.length;
+    const bodies = [
+      text.replace('{', '{"source":"chaos.forged",'),
+      text.replace('{', '{"detail":{"status":"Failed"},'),
+      `${text.slice(0, detail)}"status":"Failed",${text.slice(detail)}`,
+      `${text.slice(0, detail)}"command-id":"${crypto.randomUUID()}",${text.slice(detail)}`,
+      `${text.slice(0, detail)}"instance-id":"i-0123456789abcdef0",${text.slice(detail)}`,
+      // Ours to a reader that takes the first key, another document's to JSON.parse.
+      `${text.slice(0, detail)}"document-name":"SessionJanitor-Operate",${text.slice(detail)}`,
+    ];
+    const before = { attempts: sent.attempts(), items: await ledgerItems() };
+    const failed = await deliverStatusBodies([text, ...bodies]);
+    expect([...failed].sort()).toEqual(bodies.map((_, i) => `m-${i + 1}`).sort());
     expect(sent.attempts()).toBe(before.attempts);
     expect(await ledgerItems()).toBe(before.items);
   });
@@ -501,6 +604,40 @@ describe('policy files with hostile values', () => {
       { numRuns: RUNS * 4, seed: SEED }
     );
     expect(accepted).toBeLessThan(tried.policies / 4);
+  });
+});
+
+/** `value` as JSON text, the first key of the object `target` written twice. */
+function withRepeatedKey(value: unknown, target: object): string {
+  if (Array.isArray(value)) return `[${value.map((v) => withRepeatedKey(v, target)).join(',')}]`;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  const entries = Object.entries(value).map(
+    ([k, v]) => `${JSON.stringify(k)}:${withRepeatedKey(v, target)}`
+  );
+  if (value === target && entries[0] !== undefined) entries.unshift(entries[0]);
+  return `{${entries.join(',')}}`;
+}
+
+describe('policy files that repeat a key', () => {
+  it('refuses each with a PolicyError naming the repeated key, in every object of the file', () => {
+    const demo = JSON.parse(readFileSync(DEMO_POLICY_FILE, 'utf8')) as Record<string, unknown>;
+    const objects: Record<string, unknown>[] = [];
+    const walk = (value: unknown) => {
+      if (value === null || typeof value !== 'object') return;
+      if (!Array.isArray(value) && Object.keys(value).length > 0) {
+        objects.push(value as Record<string, unknown>);
+      }
+      for (const v of Object.values(value)) walk(v);
+    };
+    walk(demo);
+    expect(objects.length).toBeGreaterThan(3);
+    for (const target of objects) {
+      tried.policies++;
+      const key = Object.keys(target)[0] ?? '';
+      expect(() => parsePolicy(withRepeatedKey(demo, target)), key).toThrow(
+        `"${key}" appears more than once`
+      );
+    }
   });
 });
 

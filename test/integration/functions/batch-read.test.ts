@@ -85,4 +85,19 @@ describe('command-status reads a batch per command', () => {
 
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: batch.Records[0]?.messageId }]);
   });
+
+  it('fails a record whose body repeats a key: its meaning would depend on who reads it', async () => {
+    const { bodies } = await sweepInOneBatch();
+    const [first = '', ...rest] = bodies;
+    const repeated = first.replace(
+      '"detail":{',
+      `"detail":{"command-id":"${crypto.randomUUID()}",`
+    );
+    expect(repeated).not.toBe(first);
+    const batch = sqs([repeated, ...rest]);
+
+    const response = await h.status(batch);
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: batch.Records[0]?.messageId }]);
+  });
 });

@@ -170,6 +170,14 @@ describe('read operation validation', () => {
     expect(stage.name).toBe('InvalidFilterKey');
     const token = await errorOf(client.send(new ListCommandsCommand({ NextToken: 'bm9wZQ' })));
     expect(token.name).toBe('InvalidNextToken');
+    // Tokens it never issued, though their base64url decodes to a number (or to nothing, which
+    // Number() reads as 0): SSM refuses a token it did not hand out.
+    for (const NextToken of ['@{a=1}', '', ' ', 'MA==', 'MDA', 'IDE', 'MC4w']) {
+      const forged = await errorOf(
+        client.send(new DescribeInstanceInformationCommand({ NextToken }))
+      );
+      expect(forged.name, NextToken).toBe('InvalidNextToken');
+    }
     const ping = await errorOf(
       client.send(
         new DescribeInstanceInformationCommand({

@@ -118,6 +118,28 @@ describe('parsePolicy', () => {
     expect(policyError({ version: 1, groups: { default: {} } }).field).toBe('groups.default');
   });
 
+  it('refuses a policy file that repeats a key, naming the key, so no exclusion is silently dropped', () => {
+    // JSON.parse keeps the last of repeated keys: the first exclude list would vanish unsaid.
+    const text = `{"version":1,"default":{"logoffDisconnectedMinutes":60,
+      "exclude":{"users":["svc-*","Administrator"]},
+      "exclude":{"users":[]}}}`;
+
+    const error = policyError(text);
+
+    expect(error.field).toBe('default.exclude');
+    expect(error.message).toMatch(/^invalid policy: default\.exclude: .*"exclude".*more than once/);
+    expect(policyError('{"version":1,"groups":{"a":{},"a":{"dryRun":true}}}').field).toBe(
+      'groups.a'
+    );
+    expect(policyError('{"version":1,"version":1}').field).toBe('version');
+    // The same key in different objects is no repeat.
+    expect(() =>
+      parsePolicy(
+        '{"version":1,"default":{"exclude":{"users":["a"]}},"groups":{"g":{"exclude":{"users":["b"]}}}}'
+      )
+    ).not.toThrow();
+  });
+
   it('rejects exclusion patterns that are not account names', () => {
     const error = policyError({ version: 1, default: { exclude: { users: ['a\\b\\c'] } } });
 
@@ -156,5 +178,16 @@ describe('readPolicyFile', () => {
     const policy = await readPolicyFile(path);
 
     expect(resolveGroup(policy, 'rds-farm').logoffIdleMinutes).toBe(120);
+  });
+
+  it('refuses a file that repeats a key', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sj-policy-'));
+    const path = join(dir, 'policy.json');
+    await writeFile(
+      path,
+      '{"version":1,"fleet":{"maxActionsPerSweep":5,"maxActionsPerSweep":500}}'
+    );
+
+    await expect(readPolicyFile(path)).rejects.toThrow(/fleet\.maxActionsPerSweep/);
   });
 });

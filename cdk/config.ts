@@ -1,6 +1,7 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { z } from 'zod';
+import { PolicyError, parsePolicy } from '../lib/policy/schema.js';
 
 /** Every context key the app reads is `session-janitor:<setting>`, e.g. `session-janitor:sweepSchedule`. */
 const CONTEXT_PREFIX = 'session-janitor:';
@@ -41,7 +42,19 @@ const settingsSchema = z
     sweepSchedule: z
       .string()
       .regex(SCHEDULE_PATTERN, 'must be rate(N minutes|hours|days) or cron(...)'),
-    policy: json(z.record(z.string(), z.unknown())),
+    // Checked by the functions' own parser: a policy they would refuse at every cold start (a bad
+    // value, or `-c` text repeating a key, which JSON.parse would quietly resolve) fails the synth.
+    policy: z.unknown().transform((value, ctx) => {
+      try {
+        parsePolicy(value);
+      } catch (error) {
+        if (!(error instanceof PolicyError)) throw error;
+        const path = error.field ? error.field.split('.') : [];
+        ctx.addIssue({ code: 'custom', path, message: error.reason });
+        return z.NEVER;
+      }
+      return (typeof value === 'string' ? JSON.parse(value) : value) as Record<string, unknown>;
+    }),
     retentionDays: integer(1, 3650),
     logRetentionDays: json(
       z.number().refine((days) => (LOG_RETENTION_DAYS as number[]).includes(days), {

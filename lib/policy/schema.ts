@@ -194,10 +194,13 @@ export interface ResolvedGroup extends Omit<GroupSettings, 'exclude'> {
 export class PolicyError extends Error {
   /** Dotted path of the offending field, e.g. `groups.rds.warn.minutesBefore`. */
   readonly field: string;
+  /** Why, without the field: for callers that name the field their own way. */
+  readonly reason: string;
   constructor(field: string, reason: string, options?: ErrorOptions) {
     super(`invalid policy: ${field || '(document)'}: ${reason}`, options);
     this.name = 'PolicyError';
     this.field = field;
+    this.reason = reason;
   }
 }
 

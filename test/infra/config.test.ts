@@ -37,7 +37,7 @@ describe('readContextSettings', () => {
         'session-janitor:retentionDays': '30',
         'session-janitor:retainData': 'false',
         'session-janitor:apiThrottle': '{"rateLimit":5,"burstLimit":10}',
-        'session-janitor:policy': '{"groups":{}}',
+        'session-janitor:policy': '{"version":1,"groups":{}}',
         'session-janitor:jwtIssuer':
           '{"issuerUrl":"https://login.example.com/tenant","audience":["api://janitor"]}',
         'session-janitor:idleEventChecksPerHost': '5',
@@ -49,7 +49,7 @@ describe('readContextSettings', () => {
       retentionDays: 30,
       retainData: false,
       apiThrottle: { rateLimit: 5, burstLimit: 10 },
-      policy: { groups: {} },
+      policy: { version: 1, groups: {} },
       jwtIssuer: { issuerUrl: 'https://login.example.com/tenant', audience: ['api://janitor'] },
     });
   });
@@ -82,6 +82,19 @@ describe('readContextSettings', () => {
     ],
     ['session-janitor:policy', '[1,2]', /session-janitor:policy/],
     ['session-janitor:policy', '{not json', /session-janitor:policy/],
+    // The functions' own parser at synth: what they would refuse at every cold start is not deployed.
+    ['session-janitor:policy', { groups: {} }, /session-janitor:policy\.version/],
+    [
+      'session-janitor:policy',
+      { version: 1, default: { logoffDisconnectedMinutes: -5 } },
+      /session-janitor:policy\.default\.logoffDisconnectedMinutes/,
+    ],
+    // `-c` text that repeats a key: JSON.parse would keep only the last `exclude`.
+    [
+      'session-janitor:policy',
+      '{"version":1,"default":{"exclude":{"users":["svc-*"]},"exclude":{"users":[]}}}',
+      /session-janitor:policy\.default\.exclude: the key "exclude" appears more than once/,
+    ],
     [
       'session-janitor:jwtIssuer',
       { issuerUrl: 'http://login.example.com', audience: ['a'] },

@@ -6,7 +6,7 @@ import { readContextSettings } from '../../cdk/config.js';
 import { SessionJanitorStack } from '../../cdk/session-janitor-stack.js';
 import { fastApp, policyStatementsOf } from './synth.js';
 
-const policy = { groups: { default: { disconnectIdleMinutes: 60 } } };
+const policy = { version: 1, groups: { rds: { disconnectIdleMinutes: 60 } } };
 const alarmTopicArn = 'arn:aws:sns:eu-west-1:123456789012:ops-alarms';
 
 // Everything configurable set away from its default, through cdk.json-style context.

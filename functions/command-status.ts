@@ -121,7 +121,7 @@ export function createCommandStatusHandler(runtime: Runtime) {
       }
       const result = await examineInvocation(deps, {
         ...invocation,
-        ...(Number.isFinite(queuedForMs) ? { queuedForMs } : {}),
+        queuedForMs: Number.isFinite(queuedForMs) ? queuedForMs : undefined,
         reading: readings.get(key),
       });
       if (result.kind === 'to-send') {

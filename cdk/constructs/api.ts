@@ -188,16 +188,15 @@ export function createApi(
     createDefaultStage: false,
     defaultAuthorizer: authorizer,
     // Browsers may call it from the console's origin alone; other callers send no Origin.
-    ...(consoleOrigin === undefined
-      ? {}
-      : {
-          corsPreflight: {
+    corsPreflight:
+      consoleOrigin === undefined
+        ? undefined
+        : {
             allowOrigins: [consoleOrigin],
             allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST],
             allowHeaders: ['authorization', 'content-type'],
             maxAge: Duration.hours(1),
           },
-        }),
   });
   const accessLogs = new LogGroup(stack, 'ApiAccessLogs', {
     retention: logRetention,

@@ -86,9 +86,10 @@ export async function answerRequest(
       if (first === undefined) throw new Error('a request resolved to no action');
       const body = {
         ...actionView(first),
-        ...(action.operation === 'close-file' && action.fileId === undefined
-          ? { actions: actions.map(actionView) }
-          : {}),
+        actions:
+          action.operation === 'close-file' && action.fileId === undefined
+            ? actions.map(actionView)
+            : undefined,
       };
       const failed = actions.filter((a) => a.sendError !== null);
       if (failed.length > 0 && failed.length === actions.length) {
@@ -142,8 +143,8 @@ export async function answerRequest(
       return found(
         await listHostOpenFiles(deps, instanceId, {
           smbSessions: include === 'smb-sessions',
-          ...(path === undefined ? {} : { PathFilter: path }),
-          ...(after === undefined ? {} : { AfterFileId: after }),
+          PathFilter: path,
+          AfterFileId: after,
         })
       );
     }

@@ -354,9 +354,8 @@ export function createLedger(options: LedgerOptions): Ledger {
       ...action,
       fingerprint,
       expiresAt: epochSeconds(at, retentionDays),
-      ...(lease === undefined
-        ? {}
-        : { resumeLease: new Date(at.getTime() + lease * 1000).toISOString() }),
+      resumeLease:
+        lease === undefined ? undefined : new Date(at.getTime() + lease * 1000).toISOString(),
       sweepCount,
       gsi1pk: hostPartition(action.instanceId),
       gsi1sk: `${createdAt}#${id}`,

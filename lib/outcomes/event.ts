@@ -97,7 +97,7 @@ export function actionStatusDetail(
             kind: 'api',
             ticketId: t.ticketId,
             caller: t.caller,
-            ...(t.requestedBy === undefined ? {} : { requestedBy: t.requestedBy }),
+            requestedBy: t.requestedBy,
           }
         : t,
     finishedAt: action.timestamps[action.status] ?? action.createdAt,

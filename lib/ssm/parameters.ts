@@ -289,15 +289,15 @@ function buildParameters(action: ActionParametersInput): HostParameters {
         Operation,
         ...session,
         Message: action.message ?? '',
-        ...(action.warnSeconds == null ? {} : { WarnSeconds: String(action.warnSeconds) }),
+        WarnSeconds: action.warnSeconds?.toString(),
       };
     }
     case 'end-smb-session': {
       if (target.kind !== 'smb') throw targetMismatch(operation, target.kind);
       return {
         Operation,
-        ...(target.clientName ? { ClientName: target.clientName } : {}),
-        ...(target.userName ? { UserName: target.userName } : {}),
+        ClientName: target.clientName || undefined,
+        UserName: target.userName || undefined,
       };
     }
     case 'close-file': {

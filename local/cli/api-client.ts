@@ -77,7 +77,7 @@ export async function call(
         authorization: `Bearer ${target.token}`,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (error) {
     throw new CliError(`cannot reach ${target.apiUrl}: ${(error as Error).message}`, 1);

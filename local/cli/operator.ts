@@ -298,7 +298,7 @@ ${TARGET_USAGE}`,
       return printJson(io, {
         ...body,
         files: all,
-        ...(smbSessions === undefined ? {} : { smbSessions }),
+        smbSessions,
         warnings,
       });
     }
@@ -366,7 +366,7 @@ function requireTicket(
     ticketId: values.ticket,
     reason:
       typeof values.reason === 'string' && values.reason !== '' ? values.reason : defaultReason,
-    ...(typeof requestedBy === 'string' && requestedBy !== '' ? { requestedBy } : {}),
+    requestedBy: typeof requestedBy === 'string' && requestedBy !== '' ? requestedBy : undefined,
   };
 }
 
@@ -404,11 +404,11 @@ function sessionCommand(
         operation,
         instanceId,
         sessionId: Number.isInteger(sessionId) ? sessionId : session,
-        ...(values.user ? { userName: values.user } : {}),
-        ...(values.message ? { message: values.message } : {}),
-        ...(values.seconds ? { warnSeconds: Number(values.seconds) } : {}),
-        ...(values['override-exclusion'] ? { override: 'exclusion' } : {}),
-        ...(values.console ? { console: true } : {}),
+        userName: values.user || undefined,
+        message: values.message || undefined,
+        warnSeconds: values.seconds ? Number(values.seconds) : undefined,
+        override: values['override-exclusion'] ? 'exclusion' : undefined,
+        console: values.console || undefined,
         ...ticket,
       });
     },
@@ -438,7 +438,7 @@ const closeFile: CliCommand = {
       operation: 'close-file',
       instanceId,
       ...(values.id ? { fileId: values.id } : { path: values.path }),
-      ...(values.confirm ? { confirm: true } : {}),
+      confirm: values.confirm || undefined,
       ...ticket,
     });
   },
@@ -466,9 +466,9 @@ const endSmb: CliCommand = {
     return submit(io, values, {
       operation: 'end-smb-session',
       instanceId,
-      ...(values.client ? { clientName: values.client } : {}),
-      ...(values.user ? { userName: values.user } : {}),
-      ...(values.confirm ? { confirm: true } : {}),
+      clientName: values.client || undefined,
+      userName: values.user || undefined,
+      confirm: values.confirm || undefined,
       ...ticket,
     });
   },
@@ -545,8 +545,8 @@ const endShell: CliCommand = {
       operation: 'end-shell',
       instanceId,
       shellId,
-      ...(typeof values.owner === 'string' && values.owner !== '' ? { owner: values.owner } : {}),
-      ...(values['override-exclusion'] ? { override: 'exclusion' } : {}),
+      owner: typeof values.owner === 'string' && values.owner !== '' ? values.owner : undefined,
+      override: values['override-exclusion'] ? 'exclusion' : undefined,
       ...ticket,
     });
   },

@@ -115,7 +115,7 @@ export async function startDynalite(
     createTableMs: 0,
     deleteTableMs: 0,
     updateTableMs: 0,
-    ...(options.path ? { path: options.path } : {}),
+    path: options.path,
   });
   server.keepAliveTimeout = IDLE_CONNECTION_MS;
   const ttlFile = options.path ? `${options.path}-ttl.json` : null;

@@ -132,8 +132,8 @@ async function serve(
     rawPath: url.pathname,
     rawQueryString: url.search.slice(1),
     headers,
-    ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
-    ...(Object.keys(match.params).length > 0 ? { pathParameters: match.params } : {}),
+    queryStringParameters: Object.keys(query).length > 0 ? query : undefined,
+    pathParameters: Object.keys(match.params).length > 0 ? match.params : undefined,
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',
@@ -157,7 +157,7 @@ async function serve(
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
     },
-    ...(body.length > 0 ? { body } : {}),
+    body: body.length > 0 ? body : undefined,
     isBase64Encoded: false,
   };
 

@@ -147,9 +147,8 @@ export function parseRuntimeOptions(
   const idleLimit = pick('idle-limit', 'JANITOR_IDLE_LIMIT');
   return {
     forwardEvents,
-    ...(idleLimit === undefined
-      ? {}
-      : { idleLimitMinutes: integer('idle-limit', idleLimit, 1, 71_582) }),
+    idleLimitMinutes:
+      idleLimit === undefined ? undefined : integer('idle-limit', idleLimit, 1, 71_582),
     port: integer('port', pick('port', 'JANITOR_PORT') ?? '3000', 0, 65_535),
     dynamodbPort: integer(
       'dynamodb-port',

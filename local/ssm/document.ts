@@ -216,7 +216,7 @@ export function describeDocument(
       Name: name,
       Type: spec.type,
       Description: spec.description ?? '',
-      ...(spec.default === undefined ? {} : { DefaultValue: valuesOf(spec.default).join(',') }),
+      DefaultValue: spec.default === undefined ? undefined : valuesOf(spec.default).join(','),
     })),
     PlatformTypes: ['Windows'],
     DocumentType: 'Command',

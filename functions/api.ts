@@ -8,7 +8,6 @@ import type { z } from 'zod';
 import { type ApiAnswer, answerRequest } from '../lib/api/answer.js';
 import { type Caller, callerOf, requireScope } from '../lib/api/auth.js';
 import type { ApiDeps } from '../lib/api/deps.js';
-import { duplicateKeyPath } from '../lib/api/duplicate-keys.js';
 import {
   ApiError,
   type ApiErrorBody,
@@ -19,6 +18,7 @@ import {
 import type { RequestedAction } from '../lib/api/request-action.js';
 import { matchRoute } from '../lib/api/routes.js';
 import { type ApiRoute, METRIC_NAMES } from '../lib/contract.js';
+import { duplicateKeyPath } from '../lib/json/duplicate-keys.js';
 import { InvalidLedgerInputError } from '../lib/ledger/errors.js';
 import { DispatchError } from '../lib/ssm/errors.js';
 import { observed } from './shared/middleware.js';

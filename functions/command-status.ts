@@ -7,7 +7,6 @@ import {
 import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
 import { SqsRecordSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { duplicateKeyPath } from '../lib/api/duplicate-keys.js';
 import { readBatch, readingKey } from '../lib/collect/batch-read.js';
 import {
   type CollectDeps,
@@ -17,6 +16,7 @@ import {
 } from '../lib/collect/collect.js';
 import { invocationsOf, type SsmStatusEvent, ssmStatusEventSchema } from '../lib/collect/events.js';
 import { type ListingToSend, settleListings } from '../lib/collect/sessions.js';
+import { duplicateKeyPath } from '../lib/json/duplicate-keys.js';
 import type { InvocationReading } from '../lib/ssm/read.js';
 import { observed } from './shared/middleware.js';
 import { log } from './shared/observability.js';

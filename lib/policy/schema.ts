@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { duplicateKeyPath } from '../api/duplicate-keys.js';
+import { duplicateKeyPath } from '../json/duplicate-keys.js';
 import { assertValidParameterValue } from '../ssm/parameters.js';
 
 /**

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { duplicateKeyPath } from '../../../lib/api/duplicate-keys.js';
+import { duplicateKeyPath } from '../../../lib/json/duplicate-keys.js';
 
 describe('duplicateKeyPath', () => {
   it('names the first repeated key with its path, in objects and arrays at any depth', () => {

@@ -3,10 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { targetKey } from '../../lib/actions/ids.js';
 import type { Action } from '../../lib/actions/model.js';
 import { isTerminal } from '../../lib/actions/transitions.js';
+import { READ_DOCUMENT_NAME } from '../../lib/contract.js';
 import { parseComment } from '../../lib/dispatch/comments.js';
 import { MAX_LISTING_AGE_MS } from '../../lib/dispatch/dispatch.js';
 import type { Observer } from '../../lib/dispatch/observer.js';
 import type { SessionIdleEvent } from '../../lib/idle/schema.js';
+import { sweepIdOf } from '../../lib/sweep/sweep.js';
 import { lambdaContext } from '../../local/runtime/lambda-context.js';
 import { type ApiEvent, postWith, withScope } from '../integration/api/harness.js';
 import { type Harness, sample, startHarness } from '../integration/functions/harness.js';
@@ -20,6 +22,9 @@ import { commandsPerAction } from './sent.js';
 // delivered twice (the second after the first succeeded or answered). After the rounds and a
 // bounded number of reconciling sweeps: every action terminal, none sent twice, none lost, no
 // target acted on twice in one sweep window, no excluded user's or console session touched.
+// Some hosts' listings are held back as a queue backlog would hold them while the fleet's clock
+// moves on: past the staleness bound (refused, nothing planned from them) and within it (acted
+// on, at the age they had).
 
 const HOSTS = FULL ? 500 : 30;
 const ROUNDS = FULL ? 8 : 5;
@@ -32,8 +37,15 @@ const TICKET_HOSTS = FULL ? 25 : 2;
 const EXCLUDED = /(^|\\)(svc_.*|administrator)$/i;
 
 let h: Harness;
-/** Each send as dispatch saw it: how old the listing it was decided on was. */
-const sends: Array<{ actionId: string; listingAgeAtSendMs: number | null }> = [];
+/** Each send as dispatch saw it: which listing it was decided on, and how old that was. */
+const sends: Array<{
+  actionId: string;
+  instanceId: string;
+  listedAt: string | null;
+  listingAgeAtSendMs: number | null;
+}> = [];
+/** Listings the collectors refused as too old: `instance sweep`. */
+const refusedStale = new Set<string>();
 /** Each action the use cases reported planned, by whichever trigger. */
 const planned: Array<{ actionId: string; decision: 'send' | 'skip' }> = [];
 const quiet: Observer = {
@@ -43,10 +55,16 @@ const quiet: Observer = {
     if (message !== 'action dispatched' || !data) return;
     sends.push({
       actionId: String(data.actionId),
+      instanceId: String(data.instanceId),
+      listedAt: data.listedAt as string | null,
       listingAgeAtSendMs: data.listingAgeAtSendMs as number | null,
     });
   },
-  warn: () => undefined,
+  warn(message, data) {
+    if (message.endsWith('listing too old to act on') && data) {
+      refusedStale.add(`${data.instanceId} ${data.sweepId}`);
+    }
+  },
 };
 const sweepFailures: string[] = [];
 let sweepsDeadLettered = 0;
@@ -222,11 +240,44 @@ describe('under SSM, host, event and delivery faults', () => {
 
       const idleHosts = ids.filter((_, i) => i % 10 === 1).slice(0, IDLE_EVENT_HOSTS);
       const ticketHosts = ids.filter((_, i) => i % 10 === 2).slice(0, TICKET_HOSTS);
+      // A backlog: these hosts' sweep listings of rounds 1 and 2 (4 and 5) reach command-status
+      // only at the start of round 3 (6), 20 and 10 minutes after the hosts listed: one past the
+      // staleness bound, one within it. Each held listing: `instance sweep` → when it was listed.
+      const backlogHosts = new Set(ids.filter((_, i) => i % 10 === 9));
+      const heldStale = new Map<string, string>();
+      const heldInBound = new Map<string, string>();
+      let holding: Map<string, string> | null = null;
+      let holdingSweep = '';
+      h.hold = (event) => {
+        const id = event.detail['instance-id' as keyof typeof event.detail] as string | undefined;
+        if (holding === null || id === undefined || !backlogHosts.has(id)) return false;
+        if (event.detail['document-name'] !== READ_DOCUMENT_NAME) return false;
+        // What command-status will read: the listing's final status, the host's time of it.
+        if (event.detail.status === 'Success') {
+          holding.set(`${id} ${holdingSweep}`, `${h.fleet.now().toISOString().slice(0, 19)}Z`);
+        }
+        return true;
+      };
       for (let round = 0; round < ROUNDS; round++) {
+        if (round > 0 && round % 3 === 0) {
+          h.release();
+          await h.settle();
+        }
+        const holds = round + 3 - (round % 3) < ROUNDS;
+        holding = !holds
+          ? null
+          : round % 3 === 1
+            ? heldStale
+            : round % 3 === 2
+              ? heldInBound
+              : null;
+        holdingSweep = sweepIdOf(h.fleet.now());
         await Promise.all([idleEventsTwice(idleHosts), ticketsTwice(ticketHosts, round)]);
         await sweepTwice();
+        holding = null;
         h.fleet.advance(10);
       }
+      expect(h.held).toEqual([]);
       // A command whose status event was lost is read back by the first sweep past the action's
       // deadline (13 minutes after it was sent): three sweeps 5 minutes apart, so that every
       // action of the rounds has three chances, a throttled read-back included. The users live
@@ -258,6 +309,9 @@ describe('under SSM, host, event and delivery faults', () => {
         const key = [a.trigger.sweepId, a.instanceId, ...targetKey(a.target)].join(' ');
         perTarget.set(key, (perTarget.get(key) ?? 0) + 1);
       }
+      const sweepOfSend = new Map(
+        actions.flatMap((a) => (a.trigger.kind === 'schedule' ? [[a.id, a.trigger.sweepId]] : []))
+      );
       const ticketAnswers: Record<string, number> = {};
       for (const answers of tickets.values()) {
         for (const status of answers) ticketAnswers[status] = (ticketAnswers[status] ?? 0) + 1;
@@ -287,6 +341,12 @@ describe('under SSM, host, event and delivery faults', () => {
         plannedNotInLedger: planned.filter((p) => !known.has(p.actionId)).length,
         oldestListingAtSendMinutes:
           Math.max(0, ...sends.map((s) => s.listingAgeAtSendMs ?? 0)) / 60_000,
+        staleListingsHeld: heldStale.size,
+        staleListingsRefused: [...heldStale.keys()].filter((k) => refusedStale.has(k)).length,
+        inBoundListingsHeld: heldInBound.size,
+        sendsFromInBoundListings: sends.filter(
+          (s) => heldInBound.get(`${s.instanceId} ${sweepOfSend.get(s.actionId)}`) === s.listedAt
+        ).length,
       });
 
       expect(actions.length).toBeGreaterThan(FULL ? 2_000 : 60);
@@ -297,15 +357,38 @@ describe('under SSM, host, event and delivery faults', () => {
       }
       expect(figures.sentTwice).toBe(0);
       // Every send of a sweep or an idle event went through the staleness check with the listing
-      // it was decided on (a ticket names its target itself: no listing). (Here the fleet's
-      // clock moves only between rounds, so ages are 0; listing-age.test.ts lets time pass
-      // between the listing and the send.)
+      // it was decided on (a ticket names its target itself: no listing), none past the bound.
+      // The held listings make it bite: the fleet's clock moves only between rounds, so every
+      // other listing is 0 minutes old at its send (listing-age.test.ts lets time pass between
+      // a plan and its send).
       expect(sends.length).toBeGreaterThan(FULL ? 2_000 : 60);
       const triggerOf = new Map(actions.map((a) => [a.id, a.trigger.kind]));
       for (const send of sends.filter((s) => triggerOf.get(s.actionId) !== 'api')) {
         expect(send.listingAgeAtSendMs, send.actionId).not.toBeNull();
         expect(send.listingAgeAtSendMs ?? 0, send.actionId).toBeLessThanOrEqual(MAX_LISTING_AGE_MS);
       }
+      // A listing held past the bound is refused: nothing planned from it, let alone sent. One
+      // held within it is acted on at the age it had (10 minutes).
+      expect(heldStale.size).toBeGreaterThan(0);
+      for (const [key, listedAt] of heldStale) {
+        expect(refusedStale, key).toContain(key);
+        const [instanceId, sweepId] = key.split(' ');
+        const planned = actions.filter(
+          (a) =>
+            a.instanceId === instanceId &&
+            a.trigger.kind === 'schedule' &&
+            a.trigger.sweepId === sweepId
+        );
+        expect(planned, key).toEqual([]);
+        expect(
+          sends.filter((s) => s.instanceId === instanceId && s.listedAt === listedAt),
+          key
+        ).toEqual([]);
+      }
+      expect(figures.sendsFromInBoundListings).toBeGreaterThan(0);
+      expect(Math.max(...sends.map((s) => s.listingAgeAtSendMs ?? 0))).toBeGreaterThanOrEqual(
+        10 * 60_000
+      );
       expect(sweepsDeadLettered).toBe(0);
       expect(new Set(sweepFailures)).toEqual(
         new Set(sweepFailures.length > 0 ? ['ThrottledError'] : [])

@@ -71,10 +71,18 @@ let sweepsDeadLettered = 0;
 let idleEventsPut = 0;
 const idleFailures: string[] = [];
 let idleEventsDeadLettered = 0;
+/** Each session's logon time as the fleet held it at each of its times: `host session at`. */
+const logons = new Map<string, string>();
+/** An API answer: its status, and what its body says (its error code; whether it recorded). */
+interface Answer {
+  status: number;
+  error: string | null;
+  created: boolean | null;
+}
 /** Each ticket's two answers, in order. */
-const tickets = new Map<string, number[]>();
+const tickets = new Map<string, Answer[]>();
 const figures: Record<string, unknown> = { hosts: HOSTS };
-let api: (event: ApiEvent) => Promise<number>;
+let api: (event: ApiEvent) => Promise<Answer>;
 let idleTemplate: SessionIdleEvent;
 
 beforeAll(async () => {
@@ -92,7 +100,12 @@ beforeAll(async () => {
       event,
       lambdaContext('api', crypto.randomUUID())
     )) as APIGatewayProxyStructuredResultV2;
-    return result.statusCode ?? 0;
+    const body = JSON.parse(result.body ?? '{}') as { error?: string; created?: boolean };
+    return {
+      status: result.statusCode ?? 0,
+      error: body.error ?? null,
+      created: body.created ?? null,
+    };
   };
   idleTemplate = await sample<SessionIdleEvent>('session-idle/active.json');
 });
@@ -108,6 +121,16 @@ async function sweepTwice(): Promise<void> {
   // The same scheduled event again, after the first succeeded: nothing more may be sent.
   await deliver(event);
   await h.settle();
+}
+
+/** What the fleet's sessions are now: which logon a session id is at this time. */
+function noteLogons(): void {
+  const at = h.fleet.now().toISOString();
+  for (const { instanceId } of h.fleet.instances()) {
+    for (const s of h.fleet.host(instanceId).sessions) {
+      logons.set(`${instanceId} ${s.id} ${at}`, s.logonTime);
+    }
+  }
 }
 
 /** Sweeps that still fail after the SSM client's retries are retried as Lambda retries them. */
@@ -170,7 +193,7 @@ async function ticketsTwice(hosts: readonly string[], round: number): Promise<vo
         ticketId,
         reason: 'faults run',
       };
-      const answers: number[] = [];
+      const answers: Answer[] = [];
       for (let delivery = 0; delivery < 2; delivery++) {
         answers.push(
           await api(withScope(postWith('post-action-logoff', body), 'session-janitor/logoff'))
@@ -243,7 +266,7 @@ describe('under SSM, host, event and delivery faults', () => {
       // A backlog: these hosts' sweep listings of rounds 1 and 2 (4 and 5) reach command-status
       // only at the start of round 3 (6), 20 and 10 minutes after the hosts listed: one past the
       // staleness bound, one within it. Each held listing: `instance sweep` → when it was listed.
-      const backlogHosts = new Set(ids.filter((_, i) => i % 10 === 9));
+      const backlogHosts = new Set(ids.filter((_, i) => i % 5 === 4));
       const heldStale = new Map<string, string>();
       const heldInBound = new Map<string, string>();
       let holding: Map<string, string> | null = null;
@@ -259,6 +282,7 @@ describe('under SSM, host, event and delivery faults', () => {
         return true;
       };
       for (let round = 0; round < ROUNDS; round++) {
+        noteLogons();
         if (round > 0 && round % 3 === 0) {
           h.release();
           await h.settle();
@@ -286,6 +310,7 @@ describe('under SSM, host, event and delivery faults', () => {
       let reconcilingFrom = Number.POSITIVE_INFINITY;
       for (let sweep = 0; sweep < RECONCILING_SWEEPS; sweep++) {
         h.fleet.advance(5);
+        noteLogons();
         reconcilingFrom = Math.min(reconcilingFrom, h.fleet.now().getTime());
         await sweepTwice();
       }
@@ -312,9 +337,23 @@ describe('under SSM, host, event and delivery faults', () => {
       const sweepOfSend = new Map(
         actions.flatMap((a) => (a.trigger.kind === 'schedule' ? [[a.id, a.trigger.sweepId]] : []))
       );
+      // One logon session is logged off, or disconnected, once at most, whichever triggers asked
+      // (sweeps, idle events, tickets): a session is its host, its id and its logon (an id is
+      // used again by a later logon), as the fleet held it when the action was recorded.
+      const endings = new Map<string, string[]>();
+      for (const a of actions) {
+        if (a.status !== 'succeeded' || a.target.kind !== 'session') continue;
+        if (a.operation !== 'logoff' && a.operation !== 'disconnect') continue;
+        const logon = logons.get(`${a.instanceId} ${a.target.sessionId} ${a.createdAt}`) ?? '?';
+        const key = [a.instanceId, a.target.sessionId, logon, a.operation].join(' ');
+        endings.set(key, [...(endings.get(key) ?? []), `${a.trigger.kind} ${a.id}`]);
+      }
       const ticketAnswers: Record<string, number> = {};
       for (const answers of tickets.values()) {
-        for (const status of answers) ticketAnswers[status] = (ticketAnswers[status] ?? 0) + 1;
+        for (const { status, error } of answers) {
+          const key = error === null ? String(status) : `${status} ${error}`;
+          ticketAnswers[key] = (ticketAnswers[key] ?? 0) + 1;
+        }
       }
       Object.assign(figures, {
         actions: actions.length,
@@ -332,6 +371,8 @@ describe('under SSM, host, event and delivery faults', () => {
         sends: sends.length,
         byTrigger,
         targetsActedOnTwiceInAWindow: [...perTarget.values()].filter((n) => n > 1).length,
+        sessionsEnded: endings.size,
+        sessionsEndedTwice: [...endings.values()].filter((ids) => ids.length > 1).length,
         idleEvents: idleEventsPut,
         idleEventAttemptsFailed: idleFailures.length,
         idleEventsDeadLettered,
@@ -395,6 +436,9 @@ describe('under SSM, host, event and delivery faults', () => {
       );
       expect(figures.unrecordedCommands).toBe(0);
       expect(figures.targetsActedOnTwiceInAWindow).toBe(0);
+      expect(endings.size).toBeGreaterThan(FULL ? 2_000 : 60);
+      expect([...endings.keys()].filter((key) => key.includes(' ? '))).toEqual([]);
+      expect([...endings].filter(([, ids]) => ids.length > 1)).toEqual([]);
       // What the use cases reported planned, the ledger holds; and it holds nothing unplanned.
       expect(planned.length).toBeGreaterThan(0);
       expect(figures.plannedNotInLedger).toBe(0);
@@ -408,17 +452,30 @@ describe('under SSM, host, event and delivery faults', () => {
         expect(['ThrottledError', 'RetryLaterError']).toContain(name);
       // Each ticket is one action, its repeat answered with that action as it is (202). A ticket
       // whose SendCommand SSM throttled past its five attempts is answered 502 (dispatch-failed):
-      // its action then ended unsent, never left for someone to send again.
+      // its action then ended unsent (or, SSM unable to say whether it was sent, left to
+      // reconcile, which found it unsent), never left for someone to send again. One whose live
+      // listing of the host SSM throttled past its attempts is answered 502 (host-error) with
+      // nothing recorded: its repeat records the action and sends it.
       expect(tickets.size).toBeGreaterThan(0);
       for (const [ticketId, answers] of tickets) {
         const own = actions.filter(
           (a) => a.trigger.kind === 'api' && a.trigger.ticketId === ticketId
         );
-        expect(own.length, ticketId).toBe(1);
-        for (const status of answers) expect([202, 502], ticketId).toContain(status);
-        if (answers[0] === 502) {
-          expect(own[0]?.commandId ?? null, ticketId).toBeNull();
-          expect(['failed', 'undeliverable'], ticketId).toContain(own[0]?.status);
+        const detail = `${ticketId} ${JSON.stringify({ answers, actions: own })}`;
+        for (const { status, error } of answers) {
+          expect(['202', '502 dispatch-failed', '502 host-error'], detail).toContain(
+            error === null ? String(status) : `${status} ${error}`
+          );
+        }
+        const recording = answers.filter((a) => a.error !== 'host-error');
+        expect(own.length, detail).toBe(recording.length > 0 ? 1 : 0);
+        expect(
+          recording.map((a) => a.created),
+          detail
+        ).toEqual(recording.map((_, i) => i === 0));
+        if (recording[0]?.error === 'dispatch-failed') {
+          expect(own[0]?.commandId ?? null, detail).toBeNull();
+          expect(['failed', 'undeliverable', 'cancelled'], detail).toContain(own[0]?.status);
         }
       }
       // Every action the ledger says was sent was sent.

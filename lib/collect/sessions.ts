@@ -70,7 +70,16 @@ export async function examineSessions(
   if (read.kind === 'failed') return failed(read.reason);
   const { envelope, listing: parsed } = read;
   const stale = staleListing(deps, envelope.hostTimeUtc);
-  if (stale !== null) return { kind: 'ignored', reason: stale };
+  if (stale !== null) {
+    // Said, as a failed or held listing is: dropped without a word, the host only went missing
+    // from the sweep's actions.
+    deps.observer.warn('sessions listing too old to act on', {
+      sweepId,
+      instanceId,
+      listedAt: envelope.hostTimeUtc,
+    });
+    return { kind: 'ignored', reason: stale };
+  }
   const held = actionsHeld(envelope.languageMode);
   if (held !== null) {
     deps.observer.warn('host cannot act on sessions', { sweepId, instanceId, reason: held });

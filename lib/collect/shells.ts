@@ -54,7 +54,16 @@ export async function collectShells(
   if (read.kind === 'failed') return failed(read.reason);
   const { envelope, listing } = read;
   const stale = staleListing(deps, envelope.hostTimeUtc);
-  if (stale !== null) return { kind: 'ignored', reason: stale };
+  if (stale !== null) {
+    // Said, as a failed or held listing is: dropped without a word, the host only went missing
+    // from the sweep's actions.
+    deps.observer.warn('shells listing too old to act on', {
+      sweepId,
+      instanceId,
+      listedAt: envelope.hostTimeUtc,
+    });
+    return { kind: 'ignored', reason: stale };
+  }
   if (listing.warnings.length > 0) {
     deps.observer.warn('shell list read with warnings', {
       sweepId,

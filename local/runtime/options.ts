@@ -23,6 +23,8 @@ export interface RuntimeOptions {
   hostScript: HostScriptMode;
   /** The session hosts' RDS idle limit (MaxIdleTime), minutes; absent: none. */
   idleLimitMinutes?: number;
+  /** Fraction (0–1) of the local SSM's calls answered `ThrottlingException`; absent: none. */
+  ssmThrottleRate?: number;
 }
 
 /**
@@ -57,6 +59,8 @@ fleet, the four functions, an event bus, a scheduler and the HTTP API, all on 12
   --idle-limit M     the session hosts' RDS idle limit, minutes: they   JANITOR_IDLE_LIMIT
                      disconnect sessions idle that long and the watcher
                      puts event 40 (reason 3) (default: none)
+  --ssm-throttle R   throttle this fraction (0-1) of the local SSM's    JANITOR_SSM_THROTTLE
+                     calls, as AWS does past its rate (default 0)
   --forward-events URL                                                  JANITOR_FORWARD_EVENTS
                      POST each ticket action's Action Status-change
                      event to URL, as the stack's ticketWebhook does
@@ -110,6 +114,7 @@ export function parseRuntimeOptions(
         'host-script': { type: 'string' },
         'forward-events': { type: 'string' },
         'idle-limit': { type: 'string' },
+        'ssm-throttle': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -145,7 +150,19 @@ export function parseRuntimeOptions(
     throw new OptionsError(`--forward-events must be an http(s) URL, got "${forwardEvents}"`);
   }
   const idleLimit = pick('idle-limit', 'JANITOR_IDLE_LIMIT');
+  const throttleText = pick('ssm-throttle', 'JANITOR_SSM_THROTTLE');
+  const ssmThrottleRate = throttleText === undefined ? undefined : Number(throttleText);
+  if (
+    ssmThrottleRate !== undefined &&
+    (throttleText?.trim() === '' ||
+      !Number.isFinite(ssmThrottleRate) ||
+      ssmThrottleRate < 0 ||
+      ssmThrottleRate > 1)
+  ) {
+    throw new OptionsError(`--ssm-throttle must be a number from 0 to 1, got "${throttleText}"`);
+  }
   return {
+    ssmThrottleRate,
     forwardEvents,
     idleLimitMinutes:
       idleLimit === undefined ? undefined : integer('idle-limit', idleLimit, 1, 71_582),

@@ -51,7 +51,7 @@ import type { RuntimeOptions } from './options.js';
 import { latestRecordedTime, resumedStart } from './resume.js';
 
 export const DEMO_POLICY_FILE = new URL('../demo-policy.json', import.meta.url);
-const TABLE_NAME = 'session-janitor-actions';
+export const TABLE_NAME = 'session-janitor-actions';
 const ACCOUNT = '000000000000';
 const REGION = 'us-east-1';
 /** The buses the local events endpoint knows: the stack's own, and the default one. */
@@ -67,6 +67,9 @@ const SIMULATED_SSM_TIMING: Partial<SsmTiming> = {
   eventDelayMs: 500,
   msPerSecond: 1_000,
 };
+
+/** Where the local SSM journals the commands it accepted, beside the ledger (see `journal.ts`). */
+export const ssmJournal = (dataDir: string) => join(resolve(dataDir), 'ssm', 'commands.jsonl');
 
 export class StartupError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -215,7 +218,8 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<Runtim
       clock,
       scheduler: simulated ? simClock : undefined,
       timing: { ...(simulated ? SIMULATED_SSM_TIMING : {}), ...options.ssmTiming },
-      faults: options.ssmFaults,
+      faults: { throttleRate: options.ssmThrottleRate ?? 0, ...options.ssmFaults },
+      journal: options.inMemory ? undefined : ssmJournal(dataDir),
     }).catch(portInUse(options.ssmPort, '--ssm-port'));
     stack.push(() => ssm.close());
 

@@ -152,6 +152,8 @@ export interface EngineOptions {
   clock: () => Date;
   /** Every delay and timeout waits on it. */
   scheduler: Scheduler;
+  /** Told of each accepted command before SendCommand answers (the journal). */
+  onSent?: (record: SentCommandRecord) => void;
 }
 
 export class RunCommandEngine {
@@ -230,7 +232,7 @@ export class RunCommandEngine {
     }
     this.commands.set(command.commandId, command);
     this.ordinals.set(command.commandId, this.ordinals.size);
-    this.sent.push({
+    const record: SentCommandRecord = {
       commandId: command.commandId,
       documentName: command.documentName,
       instanceIds: [...command.instanceIds],
@@ -238,7 +240,9 @@ export class RunCommandEngine {
       comment: command.comment,
       timeoutSeconds: command.timeoutSeconds,
       requestedAt: command.requestedAt,
-    });
+    };
+    this.sent.push(record);
+    this.options.onSent?.(record);
     this.emitCommand(command);
     for (const invocation of command.invocations.values()) {
       this.openInvocations++;

@@ -4,6 +4,7 @@ import { createOperations } from './api.js';
 import { loadDocuments } from './document.js';
 import { RunCommandEngine } from './engine.js';
 import { SsmApiError } from './errors.js';
+import { journalTo } from './journal.js';
 import { createDice } from './random.js';
 import {
   DEFAULT_FAULTS,
@@ -47,6 +48,7 @@ export async function startLocalSsm(options: LocalSsmOptions): Promise<LocalSsm>
         )),
     clock,
     scheduler: options.scheduler ?? REAL_TIME,
+    onSent: options.journal === undefined ? undefined : journalTo(options.journal),
   });
   const operations = createOperations({
     engine,

@@ -149,6 +149,11 @@ export interface LocalSsmOptions {
   scheduler?: Scheduler;
   accountId?: string;
   region?: string;
+  /**
+   * A file every accepted command is appended to (see `journal.ts`), which outlives the process;
+   * absent: the history is only in memory.
+   */
+  journal?: string;
   /** Called when an event listener throws or rejects; default: a process warning. */
   onListenerError?: (error: unknown, event: SsmEventBridgeEvent) => void;
 }

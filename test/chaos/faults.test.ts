@@ -3,10 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { targetKey } from '../../lib/actions/ids.js';
 import type { Action } from '../../lib/actions/model.js';
 import { isTerminal } from '../../lib/actions/transitions.js';
+import { READ_DOCUMENT_NAME } from '../../lib/contract.js';
 import { parseComment } from '../../lib/dispatch/comments.js';
 import { MAX_LISTING_AGE_MS } from '../../lib/dispatch/dispatch.js';
 import type { Observer } from '../../lib/dispatch/observer.js';
 import type { SessionIdleEvent } from '../../lib/idle/schema.js';
+import { sweepIdOf } from '../../lib/sweep/sweep.js';
 import { lambdaContext } from '../../local/runtime/lambda-context.js';
 import { type ApiEvent, postWith, withScope } from '../integration/api/harness.js';
 import { type Harness, sample, startHarness } from '../integration/functions/harness.js';
@@ -20,6 +22,9 @@ import { commandsPerAction } from './sent.js';
 // delivered twice (the second after the first succeeded or answered). After the rounds and a
 // bounded number of reconciling sweeps: every action terminal, none sent twice, none lost, no
 // target acted on twice in one sweep window, no excluded user's or console session touched.
+// Some hosts' listings are held back as a queue backlog would hold them while the fleet's clock
+// moves on: past the staleness bound (refused, nothing planned from them) and within it (acted
+// on, at the age they had).
 
 const HOSTS = FULL ? 500 : 30;
 const ROUNDS = FULL ? 8 : 5;
@@ -32,8 +37,15 @@ const TICKET_HOSTS = FULL ? 25 : 2;
 const EXCLUDED = /(^|\\)(svc_.*|administrator)$/i;
 
 let h: Harness;
-/** Each send as dispatch saw it: how old the listing it was decided on was. */
-const sends: Array<{ actionId: string; listingAgeAtSendMs: number | null }> = [];
+/** Each send as dispatch saw it: which listing it was decided on, and how old that was. */
+const sends: Array<{
+  actionId: string;
+  instanceId: string;
+  listedAt: string | null;
+  listingAgeAtSendMs: number | null;
+}> = [];
+/** Listings the collectors refused as too old: `instance sweep`. */
+const refusedStale = new Set<string>();
 /** Each action the use cases reported planned, by whichever trigger. */
 const planned: Array<{ actionId: string; decision: 'send' | 'skip' }> = [];
 const quiet: Observer = {
@@ -43,20 +55,34 @@ const quiet: Observer = {
     if (message !== 'action dispatched' || !data) return;
     sends.push({
       actionId: String(data.actionId),
+      instanceId: String(data.instanceId),
+      listedAt: data.listedAt as string | null,
       listingAgeAtSendMs: data.listingAgeAtSendMs as number | null,
     });
   },
-  warn: () => undefined,
+  warn(message, data) {
+    if (message.endsWith('listing too old to act on') && data) {
+      refusedStale.add(`${data.instanceId} ${data.sweepId}`);
+    }
+  },
 };
 const sweepFailures: string[] = [];
 let sweepsDeadLettered = 0;
 let idleEventsPut = 0;
 const idleFailures: string[] = [];
 let idleEventsDeadLettered = 0;
+/** Each session's logon time as the fleet held it at each of its times: `host session at`. */
+const logons = new Map<string, string>();
+/** An API answer: its status, and what its body says (its error code; whether it recorded). */
+interface Answer {
+  status: number;
+  error: string | null;
+  created: boolean | null;
+}
 /** Each ticket's two answers, in order. */
-const tickets = new Map<string, number[]>();
+const tickets = new Map<string, Answer[]>();
 const figures: Record<string, unknown> = { hosts: HOSTS };
-let api: (event: ApiEvent) => Promise<number>;
+let api: (event: ApiEvent) => Promise<Answer>;
 let idleTemplate: SessionIdleEvent;
 
 beforeAll(async () => {
@@ -74,7 +100,12 @@ beforeAll(async () => {
       event,
       lambdaContext('api', crypto.randomUUID())
     )) as APIGatewayProxyStructuredResultV2;
-    return result.statusCode ?? 0;
+    const body = JSON.parse(result.body ?? '{}') as { error?: string; created?: boolean };
+    return {
+      status: result.statusCode ?? 0,
+      error: body.error ?? null,
+      created: body.created ?? null,
+    };
   };
   idleTemplate = await sample<SessionIdleEvent>('session-idle/active.json');
 });
@@ -90,6 +121,16 @@ async function sweepTwice(): Promise<void> {
   // The same scheduled event again, after the first succeeded: nothing more may be sent.
   await deliver(event);
   await h.settle();
+}
+
+/** What the fleet's sessions are now: which logon a session id is at this time. */
+function noteLogons(): void {
+  const at = h.fleet.now().toISOString();
+  for (const { instanceId } of h.fleet.instances()) {
+    for (const s of h.fleet.host(instanceId).sessions) {
+      logons.set(`${instanceId} ${s.id} ${at}`, s.logonTime);
+    }
+  }
 }
 
 /** Sweeps that still fail after the SSM client's retries are retried as Lambda retries them. */
@@ -152,7 +193,7 @@ async function ticketsTwice(hosts: readonly string[], round: number): Promise<vo
         ticketId,
         reason: 'faults run',
       };
-      const answers: number[] = [];
+      const answers: Answer[] = [];
       for (let delivery = 0; delivery < 2; delivery++) {
         answers.push(
           await api(withScope(postWith('post-action-logoff', body), 'session-janitor/logoff'))
@@ -222,11 +263,45 @@ describe('under SSM, host, event and delivery faults', () => {
 
       const idleHosts = ids.filter((_, i) => i % 10 === 1).slice(0, IDLE_EVENT_HOSTS);
       const ticketHosts = ids.filter((_, i) => i % 10 === 2).slice(0, TICKET_HOSTS);
+      // A backlog: these hosts' sweep listings of rounds 1 and 2 (4 and 5) reach command-status
+      // only at the start of round 3 (6), 20 and 10 minutes after the hosts listed: one past the
+      // staleness bound, one within it. Each held listing: `instance sweep` → when it was listed.
+      const backlogHosts = new Set(ids.filter((_, i) => i % 5 === 4));
+      const heldStale = new Map<string, string>();
+      const heldInBound = new Map<string, string>();
+      let holding: Map<string, string> | null = null;
+      let holdingSweep = '';
+      h.hold = (event) => {
+        const id = event.detail['instance-id' as keyof typeof event.detail] as string | undefined;
+        if (holding === null || id === undefined || !backlogHosts.has(id)) return false;
+        if (event.detail['document-name'] !== READ_DOCUMENT_NAME) return false;
+        // What command-status will read: the listing's final status, the host's time of it.
+        if (event.detail.status === 'Success') {
+          holding.set(`${id} ${holdingSweep}`, `${h.fleet.now().toISOString().slice(0, 19)}Z`);
+        }
+        return true;
+      };
       for (let round = 0; round < ROUNDS; round++) {
+        noteLogons();
+        if (round > 0 && round % 3 === 0) {
+          h.release();
+          await h.settle();
+        }
+        const holds = round + 3 - (round % 3) < ROUNDS;
+        holding = !holds
+          ? null
+          : round % 3 === 1
+            ? heldStale
+            : round % 3 === 2
+              ? heldInBound
+              : null;
+        holdingSweep = sweepIdOf(h.fleet.now());
         await Promise.all([idleEventsTwice(idleHosts), ticketsTwice(ticketHosts, round)]);
         await sweepTwice();
+        holding = null;
         h.fleet.advance(10);
       }
+      expect(h.held).toEqual([]);
       // A command whose status event was lost is read back by the first sweep past the action's
       // deadline (13 minutes after it was sent): three sweeps 5 minutes apart, so that every
       // action of the rounds has three chances, a throttled read-back included. The users live
@@ -235,6 +310,7 @@ describe('under SSM, host, event and delivery faults', () => {
       let reconcilingFrom = Number.POSITIVE_INFINITY;
       for (let sweep = 0; sweep < RECONCILING_SWEEPS; sweep++) {
         h.fleet.advance(5);
+        noteLogons();
         reconcilingFrom = Math.min(reconcilingFrom, h.fleet.now().getTime());
         await sweepTwice();
       }
@@ -258,9 +334,26 @@ describe('under SSM, host, event and delivery faults', () => {
         const key = [a.trigger.sweepId, a.instanceId, ...targetKey(a.target)].join(' ');
         perTarget.set(key, (perTarget.get(key) ?? 0) + 1);
       }
+      const sweepOfSend = new Map(
+        actions.flatMap((a) => (a.trigger.kind === 'schedule' ? [[a.id, a.trigger.sweepId]] : []))
+      );
+      // One logon session is logged off, or disconnected, once at most, whichever triggers asked
+      // (sweeps, idle events, tickets): a session is its host, its id and its logon (an id is
+      // used again by a later logon), as the fleet held it when the action was recorded.
+      const endings = new Map<string, string[]>();
+      for (const a of actions) {
+        if (a.status !== 'succeeded' || a.target.kind !== 'session') continue;
+        if (a.operation !== 'logoff' && a.operation !== 'disconnect') continue;
+        const logon = logons.get(`${a.instanceId} ${a.target.sessionId} ${a.createdAt}`) ?? '?';
+        const key = [a.instanceId, a.target.sessionId, logon, a.operation].join(' ');
+        endings.set(key, [...(endings.get(key) ?? []), `${a.trigger.kind} ${a.id}`]);
+      }
       const ticketAnswers: Record<string, number> = {};
       for (const answers of tickets.values()) {
-        for (const status of answers) ticketAnswers[status] = (ticketAnswers[status] ?? 0) + 1;
+        for (const { status, error } of answers) {
+          const key = error === null ? String(status) : `${status} ${error}`;
+          ticketAnswers[key] = (ticketAnswers[key] ?? 0) + 1;
+        }
       }
       Object.assign(figures, {
         actions: actions.length,
@@ -278,6 +371,8 @@ describe('under SSM, host, event and delivery faults', () => {
         sends: sends.length,
         byTrigger,
         targetsActedOnTwiceInAWindow: [...perTarget.values()].filter((n) => n > 1).length,
+        sessionsEnded: endings.size,
+        sessionsEndedTwice: [...endings.values()].filter((ids) => ids.length > 1).length,
         idleEvents: idleEventsPut,
         idleEventAttemptsFailed: idleFailures.length,
         idleEventsDeadLettered,
@@ -287,6 +382,12 @@ describe('under SSM, host, event and delivery faults', () => {
         plannedNotInLedger: planned.filter((p) => !known.has(p.actionId)).length,
         oldestListingAtSendMinutes:
           Math.max(0, ...sends.map((s) => s.listingAgeAtSendMs ?? 0)) / 60_000,
+        staleListingsHeld: heldStale.size,
+        staleListingsRefused: [...heldStale.keys()].filter((k) => refusedStale.has(k)).length,
+        inBoundListingsHeld: heldInBound.size,
+        sendsFromInBoundListings: sends.filter(
+          (s) => heldInBound.get(`${s.instanceId} ${sweepOfSend.get(s.actionId)}`) === s.listedAt
+        ).length,
       });
 
       expect(actions.length).toBeGreaterThan(FULL ? 2_000 : 60);
@@ -297,21 +398,47 @@ describe('under SSM, host, event and delivery faults', () => {
       }
       expect(figures.sentTwice).toBe(0);
       // Every send of a sweep or an idle event went through the staleness check with the listing
-      // it was decided on (a ticket names its target itself: no listing). (Here the fleet's
-      // clock moves only between rounds, so ages are 0; listing-age.test.ts lets time pass
-      // between the listing and the send.)
+      // it was decided on (a ticket names its target itself: no listing), none past the bound.
+      // The held listings make it bite: the fleet's clock moves only between rounds, so every
+      // other listing is 0 minutes old at its send (listing-age.test.ts lets time pass between
+      // a plan and its send).
       expect(sends.length).toBeGreaterThan(FULL ? 2_000 : 60);
       const triggerOf = new Map(actions.map((a) => [a.id, a.trigger.kind]));
       for (const send of sends.filter((s) => triggerOf.get(s.actionId) !== 'api')) {
         expect(send.listingAgeAtSendMs, send.actionId).not.toBeNull();
         expect(send.listingAgeAtSendMs ?? 0, send.actionId).toBeLessThanOrEqual(MAX_LISTING_AGE_MS);
       }
+      // A listing held past the bound is refused: nothing planned from it, let alone sent. One
+      // held within it is acted on at the age it had (10 minutes).
+      expect(heldStale.size).toBeGreaterThan(0);
+      for (const [key, listedAt] of heldStale) {
+        expect(refusedStale, key).toContain(key);
+        const [instanceId, sweepId] = key.split(' ');
+        const planned = actions.filter(
+          (a) =>
+            a.instanceId === instanceId &&
+            a.trigger.kind === 'schedule' &&
+            a.trigger.sweepId === sweepId
+        );
+        expect(planned, key).toEqual([]);
+        expect(
+          sends.filter((s) => s.instanceId === instanceId && s.listedAt === listedAt),
+          key
+        ).toEqual([]);
+      }
+      expect(figures.sendsFromInBoundListings).toBeGreaterThan(0);
+      expect(Math.max(...sends.map((s) => s.listingAgeAtSendMs ?? 0))).toBeGreaterThanOrEqual(
+        10 * 60_000
+      );
       expect(sweepsDeadLettered).toBe(0);
       expect(new Set(sweepFailures)).toEqual(
         new Set(sweepFailures.length > 0 ? ['ThrottledError'] : [])
       );
       expect(figures.unrecordedCommands).toBe(0);
       expect(figures.targetsActedOnTwiceInAWindow).toBe(0);
+      expect(endings.size).toBeGreaterThan(FULL ? 2_000 : 60);
+      expect([...endings.keys()].filter((key) => key.includes(' ? '))).toEqual([]);
+      expect([...endings].filter(([, ids]) => ids.length > 1)).toEqual([]);
       // What the use cases reported planned, the ledger holds; and it holds nothing unplanned.
       expect(planned.length).toBeGreaterThan(0);
       expect(figures.plannedNotInLedger).toBe(0);
@@ -325,17 +452,30 @@ describe('under SSM, host, event and delivery faults', () => {
         expect(['ThrottledError', 'RetryLaterError']).toContain(name);
       // Each ticket is one action, its repeat answered with that action as it is (202). A ticket
       // whose SendCommand SSM throttled past its five attempts is answered 502 (dispatch-failed):
-      // its action then ended unsent, never left for someone to send again.
+      // its action then ended unsent (or, SSM unable to say whether it was sent, left to
+      // reconcile, which found it unsent), never left for someone to send again. One whose live
+      // listing of the host SSM throttled past its attempts is answered 502 (host-error) with
+      // nothing recorded: its repeat records the action and sends it.
       expect(tickets.size).toBeGreaterThan(0);
       for (const [ticketId, answers] of tickets) {
         const own = actions.filter(
           (a) => a.trigger.kind === 'api' && a.trigger.ticketId === ticketId
         );
-        expect(own.length, ticketId).toBe(1);
-        for (const status of answers) expect([202, 502], ticketId).toContain(status);
-        if (answers[0] === 502) {
-          expect(own[0]?.commandId ?? null, ticketId).toBeNull();
-          expect(['failed', 'undeliverable'], ticketId).toContain(own[0]?.status);
+        const detail = `${ticketId} ${JSON.stringify({ answers, actions: own })}`;
+        for (const { status, error } of answers) {
+          expect(['202', '502 dispatch-failed', '502 host-error'], detail).toContain(
+            error === null ? String(status) : `${status} ${error}`
+          );
+        }
+        const recording = answers.filter((a) => a.error !== 'host-error');
+        expect(own.length, detail).toBe(recording.length > 0 ? 1 : 0);
+        expect(
+          recording.map((a) => a.created),
+          detail
+        ).toEqual(recording.map((_, i) => i === 0));
+        if (recording[0]?.error === 'dispatch-failed') {
+          expect(own[0]?.commandId ?? null, detail).toBeNull();
+          expect(['failed', 'undeliverable', 'cancelled'], detail).toContain(own[0]?.status);
         }
       }
       // Every action the ledger says was sent was sent.

@@ -217,3 +217,27 @@ describe('dispatch', () => {
     expect(await h.action(action.id)).toMatchObject({ status: 'succeeded', attempts: 1 });
   });
 });
+
+describe('a ticket SSM throttles before anything is recorded', () => {
+  it('answers 502 host-error and records nothing; its repeat records the action and sends it', async () => {
+    const sessionId = h.fleet.addSession(host, { user: 'CORP\\throttled' });
+    const event = postWith('post-action-logoff', {
+      instanceId: host,
+      sessionId,
+      userName: 'CORP\\throttled',
+      ticketId: 'THROTTLED-1',
+    });
+    // Every SSM call throttled: the host's own lookup fails past its attempts, before any record.
+    h.localSsm.setFaults({ throttleRate: 1 });
+    const response = await h.invoke(structuredClone(event));
+    h.localSsm.setFaults({ throttleRate: 0 });
+    expect(response).toMatchObject({ statusCode: 502, body: { error: 'host-error' } });
+    expect((await h.ledger.listByTicket('THROTTLED-1', { limit: 10 })).items).toEqual([]);
+
+    const again = await h.invoke(structuredClone(event));
+    expect(again).toMatchObject({ statusCode: 202, body: { created: true } });
+    await h.settle();
+    expect(await h.action(String(again.body.actionId))).toMatchObject({ status: 'succeeded' });
+    expect(h.fleet.host(host).sessions.some((s) => s.id === sessionId)).toBe(false);
+  });
+});

@@ -73,6 +73,14 @@ export interface Harness {
   deadLetters: DeadLetter[];
   /** When set, events of action commands (not ListSessions) are lost, as EventBridge may. */
   dropActionEvents: boolean;
+  /**
+   * When set, the events it picks are kept back from the queue (in `held`) until `release`, as
+   * records a queue holds while time passes (a backlog, a redrive).
+   */
+  hold: ((event: SsmEventBridgeEvent) => boolean) | null;
+  held: string[];
+  /** Queues the held events. */
+  release(): void;
   /** Runs the sweep function for a scheduled time (Scheduler's default notification). */
   sweepAt(at: Date): Promise<unknown>;
   /** Waits until SSM, the queue and every follow-up command are done. */
@@ -172,6 +180,11 @@ export async function startHarness(options: {
     delivered: [],
     deadLetters,
     dropActionEvents: false,
+    hold: null,
+    held: [],
+    release() {
+      for (const body of harness.held.splice(0)) queue.send(body);
+    },
     async sweepAt(at) {
       const event = await sample('scheduler/default-notification.json');
       return harness.sweep({ ...event, id: randomUUID(), time: at.toISOString() });
@@ -200,7 +213,8 @@ export async function startHarness(options: {
     if (harness.dropActionEvents && !listSessionCommands().has(event.detail['command-id'])) return;
     const body = JSON.stringify(event);
     harness.delivered.push(body);
-    if (options.queue ?? true) queue.send(body);
+    if (harness.hold?.(event)) harness.held.push(body);
+    else if (options.queue ?? true) queue.send(body);
   });
   return harness;
 }

@@ -35,6 +35,20 @@ describe('runtime options', () => {
     }
   });
 
+  it("throttles a fraction of the local SSM's calls with --ssm-throttle or JANITOR_SSM_THROTTLE", () => {
+    expect(parseRuntimeOptions(['--ssm-throttle', '0.3'], {})).toMatchObject({
+      ssmThrottleRate: 0.3,
+    });
+    expect(parseRuntimeOptions([], { JANITOR_SSM_THROTTLE: '1' })).toMatchObject({
+      ssmThrottleRate: 1,
+    });
+    for (const bad of ['-0.1', '1.5', 'some', '']) {
+      expect(() => parseRuntimeOptions([`--ssm-throttle=${bad}`], {})).toThrow(
+        /--ssm-throttle must be a number from 0 to 1/
+      );
+    }
+  });
+
   it('runs the real script under pwsh with --host-script pwsh or JANITOR_HOST_SCRIPT=pwsh', () => {
     expect(parseRuntimeOptions(['--host-script', 'pwsh'], {})).toMatchObject({
       hostScript: 'pwsh',

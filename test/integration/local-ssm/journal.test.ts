@@ -1,10 +1,11 @@
+import { existsSync } from 'node:fs';
 import { appendFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SendCommandCommand } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DOCUMENT_NAME } from '../../../lib/contract.js';
-import { readJournal } from '../../../local/ssm/journal.js';
+import { journalTo, readJournal } from '../../../local/ssm/journal.js';
 import { startLocalSsm } from '../../../local/ssm/server.js';
 import { createScriptedFleet, windowsInstance } from '../../helpers/ssm-fleet.js';
 import { localSsmClient } from '../../helpers/ssm-local.js';
@@ -61,6 +62,20 @@ describe('the local SSM journal', () => {
       parameters: { Operation: ['LogoffSession'], SessionId: ['4'], ExpectedUser: ['alice'] },
     });
     expect(records[0]?.requestedAt).toBeInstanceOf(Date);
+  });
+
+  it('starts a new journal past its size, keeping the one before, and reads both', async () => {
+    const journal = join(dir, 'bounded', 'commands.jsonl');
+    await oneRun(journal, 'sj:before');
+    const record = readJournal(journal)[0];
+    if (!record) throw new Error('the first run journalled nothing');
+    const second = { ...record, commandId: 'second', comment: 'sj:after' };
+    journalTo(journal, 10)(second);
+    const third = { ...record, commandId: 'third', comment: 'sj:later' };
+    journalTo(journal, 10)(third);
+    expect(existsSync(`${journal}.1`)).toBe(true);
+    // The oldest is gone: one file before the current one is kept.
+    expect(readJournal(journal).map((r) => r.commandId)).toEqual(['second', 'third']);
   });
 
   it('reads an absent journal as no commands', () => {

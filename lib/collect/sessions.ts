@@ -71,14 +71,15 @@ export async function examineSessions(
   const { envelope, listing: parsed } = read;
   const stale = staleListing(deps, envelope.hostTimeUtc);
   if (stale !== null) {
-    // Said, as a failed or held listing is: dropped without a word, the host only went missing
-    // from the sweep's actions.
+    // Said, and counted as the host's error in its sweep, as a failed listing is: dropped without
+    // a word, the host went missing from the sweep's record and its actions alike.
     deps.observer.warn('sessions listing too old to act on', {
       sweepId,
       instanceId,
       listedAt: envelope.hostTimeUtc,
     });
-    return { kind: 'ignored', reason: stale };
+    await deps.ledger.addToSweepOnce(sweepId, once, { errors: 1 });
+    return { kind: 'host-failed', sweepId, reason: stale };
   }
   const held = actionsHeld(envelope.languageMode);
   if (held !== null) {

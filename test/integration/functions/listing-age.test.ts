@@ -109,4 +109,24 @@ describe('a listing that grows stale between the plan and the send', () => {
     ]);
     expect(stateOf(sessionId)).toBe('disconnected');
   });
+
+  it('plans nothing from a listing already past the bound when read, and counts the host as an error of its sweep', async () => {
+    h.fleet.addSession(host, { user: 'CORP\\too.late', idleMinutes: 45 });
+    const { sweepId } = (await h.sweepAt(h.fleet.now())) as { sweepId: string };
+    await h.settle();
+    const listings = h.delivered.splice(0);
+    h.fleet.advance(20);
+
+    const response = await h.status(sqs([...listings, ...listings]));
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(actionCommands('too.late')).toEqual([]);
+    expect(await h.actionsOf(host)).toEqual([]);
+    // Seen neither as sessions nor as nothing: the sweep's record says the host did not count,
+    // once however often its status event came.
+    expect((await h.runtime.ledger.getSweep(sweepId))?.counters).toMatchObject({
+      errors: 1,
+      sessionsSeen: 0,
+    });
+  });
 });

@@ -193,9 +193,9 @@ export function processes(host: HostState, scriptProcessId: number): ProcessObje
 
 /**
  * A minute of a host's shells: WinRM ends those inactive past their IdleTimeOut (also in a fleet
- * that does not live, since WinRM is no client); in a live fleet clients open new ones on
- * session hosts, send requests, go quiet, disconnect and reconnect, and commands end (a Block shell's command waits on
- * its full output buffer while nobody reads it).
+ * that does not live, since WinRM is no client); in a live fleet clients open new ones on session
+ * hosts, send requests, go quiet, disconnect and reconnect, and commands end (a Block shell's
+ * command waits on its full output buffer while nobody reads it).
  */
 export function shellMinute(host: HostState, now: number, prng: Prng, live: boolean): void {
   // Drawn before the others, once a minute per session host: shells there come and go.

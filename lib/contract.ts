@@ -179,8 +179,9 @@ export const FUNCTION_TIMEOUT_SECONDS = {
  * - `byCommand`: the action behind a status event (`CMD#<commandId>#<instanceId>`,
  *   `<dispatchedAt>#<actionId>`).
  * - `byDeadline`: sparse, only open actions carry its keys (`OPEN`, `<deadline>#<actionId>`): the
- *   planned deadline from creation, the dispatch deadline from dispatch; completion removes them,
- *   so reconcile reads exactly the open actions, oldest deadline first, without a Scan. One
+ *   planned deadline from creation, the dispatch deadline from dispatch; completion removes them
+ *   (reconcile's own, once its outcome is published), so reconcile reads the open actions, oldest
+ *   deadline first, without a Scan. One
  *   partition: it takes three writes per action (in the same requests as the item), far below
  *   a partition's limit.
  */

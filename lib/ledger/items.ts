@@ -27,7 +27,10 @@ const BOOKKEEPING = new Set([
 
 export const ACTION_SK = 'ACTION';
 export const SWEEP_SK = 'SWEEP';
-/** The one partition of `byDeadline`: present only while an action is open (not terminal). */
+/**
+ * The one partition of `byDeadline`: present while an action is open, and after a completion by
+ * reconcile until its outcome is published (`unlistOverdue`).
+ */
 export const OPEN_PARTITION = 'OPEN';
 
 export const actionPk = (id: string) => `ACTION#${id}`;

@@ -72,9 +72,12 @@ const ERROR_STATUS = {
   'host-error': 502,
   'host-offline': 503,
   'host-timeout': 504,
+  'ssm-busy': 503,
 } as const satisfies Record<ApiErrorCode, number>;
 
 const NO_STORE = { 'cache-control': 'no-store' };
+/** SSM's own retries (five, with backoff) are spent by then; a caller waits a little longer. */
+const SSM_BUSY_RETRY_AFTER_SECONDS = 5;
 
 interface ApiResponse {
   statusCode: number;
@@ -94,7 +97,7 @@ class Refusal extends Error {
   readonly statusCode: number;
   /** The error handler writes the body of an exposed error only. */
   readonly expose = true;
-  readonly headers = NO_STORE;
+  readonly headers: Record<string, string>;
   /** The cause of a 5xx that is not one of the API's own answers: logged, never returned. */
   readonly unexpected: unknown;
 
@@ -103,6 +106,10 @@ class Refusal extends Error {
     this.name = 'Refusal';
     this.statusCode = statusCode;
     this.unexpected = unexpected;
+    this.headers =
+      body.error === 'ssm-busy'
+        ? { ...NO_STORE, 'retry-after': String(SSM_BUSY_RETRY_AFTER_SECONDS) }
+        : NO_STORE;
   }
 }
 
@@ -123,9 +130,17 @@ function apiErrorOf(error: unknown): ApiError | null {
   }
   if (error instanceof InvalidLedgerInputError) return badRequest(error.message);
   if (error instanceof DispatchError) {
-    return error.code === 'invalid-request'
-      ? badRequest(error.message)
-      : new ApiError('host-error', 'SSM did not answer', { cause: error });
+    if (error.code === 'invalid-request') return badRequest(error.message);
+    // Throttled or failing past its retries before anything was recorded or sent: the same
+    // request a little later is safe and may go through, which 503 and Retry-After say.
+    if (error.code === 'throttled' || error.code === 'ssm-service') {
+      return new ApiError(
+        'ssm-busy',
+        'SSM is throttling or failing for now; nothing was recorded or sent: send the request again',
+        { cause: error }
+      );
+    }
+    return new ApiError('host-error', 'SSM did not answer', { cause: error });
   }
   return null;
 }

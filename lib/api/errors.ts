@@ -23,6 +23,7 @@ export const API_ERROR_CODES = [
   'host-error',
   'host-offline',
   'host-timeout',
+  'ssm-busy',
   'internal',
 ] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];

@@ -454,7 +454,7 @@ describe('under SSM, host, event and delivery faults', () => {
       // whose SendCommand SSM throttled past its five attempts is answered 502 (dispatch-failed):
       // its action then ended unsent (or, SSM unable to say whether it was sent, left to
       // reconcile, which found it unsent), never left for someone to send again. One whose live
-      // listing of the host SSM throttled past its attempts is answered 502 (host-error) with
+      // lookup of the host SSM throttled past its attempts is answered 503 (ssm-busy) with
       // nothing recorded: its repeat records the action and sends it.
       expect(tickets.size).toBeGreaterThan(0);
       for (const [ticketId, answers] of tickets) {
@@ -463,11 +463,11 @@ describe('under SSM, host, event and delivery faults', () => {
         );
         const detail = `${ticketId} ${JSON.stringify({ answers, actions: own })}`;
         for (const { status, error } of answers) {
-          expect(['202', '502 dispatch-failed', '502 host-error'], detail).toContain(
+          expect(['202', '502 dispatch-failed', '503 ssm-busy'], detail).toContain(
             error === null ? String(status) : `${status} ${error}`
           );
         }
-        const recording = answers.filter((a) => a.error !== 'host-error');
+        const recording = answers.filter((a) => a.error !== 'ssm-busy');
         expect(own.length, detail).toBe(recording.length > 0 ? 1 : 0);
         expect(
           recording.map((a) => a.created),

@@ -29,6 +29,7 @@ export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 
 export interface ApiResult {
   statusCode: number;
+  headers: Record<string, string | number | boolean>;
   body: Record<string, unknown>;
 }
 
@@ -198,6 +199,7 @@ export async function startApiHarness(
       )) as APIGatewayProxyStructuredResultV2;
       return {
         statusCode: result.statusCode ?? 0,
+        headers: result.headers ?? {},
         body: JSON.parse(result.body ?? 'null') as Record<string, unknown>,
       };
     },

@@ -216,6 +216,7 @@ describe('authorization', () => {
     const response = await h.invoke(sample('post-action-no-authorizer'));
     expect(response).toEqual({
       statusCode: 401,
+      headers: expect.any(Object),
       body: { error: 'unauthorized', message: expect.any(String) },
     });
   });
@@ -317,6 +318,7 @@ describe('GET routes with bad input', () => {
     const route = await h.invoke(withPath(sample('get-action'), '/v2/things', {}));
     expect(route).toEqual({
       statusCode: 404,
+      headers: expect.any(Object),
       body: { error: 'not-found', message: expect.any(String) },
     });
     const badHost = await h.invoke(
@@ -330,6 +332,7 @@ describe('GET routes with bad input', () => {
     const response = await h.invoke({ hello: 'world' } as never);
     expect(response).toEqual({
       statusCode: 500,
+      headers: expect.any(Object),
       body: { error: 'internal', message: 'internal error' },
     });
   });

@@ -86,6 +86,8 @@ describe('the per-host limit of idle checks events may cause', () => {
     const later = watcherEvent(a, disconnected(a, 'eve', 3), 3);
     expect(await h.idle(later)).toMatchObject({ kind: 'checking' });
     expect(checksOn(a)).toHaveLength(3);
+    // The checks' logoffs finish here, not in the next test.
+    await h.settle();
   });
 
   it('checks a disconnect the watcher saw minutes ago and logs the session off once the host confirms it', async () => {
@@ -98,8 +100,13 @@ describe('the per-host limit of idle checks events may cause', () => {
     const late = watcherEvent(host, sessionId, 3);
     expect(await h.idle(late)).toMatchObject({ kind: 'checking' });
     await h.settle();
+    // By user too: Windows reuses a logged-off session's id, so dee's (logged off by the test
+    // before) may have been this id.
     const actions = (await h.actionsOf(host)).filter(
-      (a) => a.target.kind === 'session' && a.target.sessionId === sessionId
+      (a) =>
+        a.target.kind === 'session' &&
+        a.target.sessionId === sessionId &&
+        a.target.expectedUser === 'fay'
     );
     expect(actions).toEqual([
       expect.objectContaining({

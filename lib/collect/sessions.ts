@@ -60,8 +60,13 @@ export async function examineSessions(
   // Status events arrive at least once: a host's listing counts once per sweep (per its command).
   const once = { shard: reading.commandId, key: instanceId };
 
-  const failed = async (reason: string): Promise<CollectResult> => {
-    deps.observer.warn('host could not list its sessions', { sweepId, instanceId, reason });
+  /** Nothing planned from this listing: said, and counted once as the host's error in its sweep. */
+  const failed = async (
+    reason: string,
+    warning = 'host could not list its sessions',
+    data: Record<string, unknown> = {}
+  ): Promise<CollectResult> => {
+    deps.observer.warn(warning, { sweepId, instanceId, reason, ...data });
     await deps.ledger.addToSweepOnce(sweepId, once, { errors: 1 });
     return { kind: 'host-failed', sweepId, reason };
   };
@@ -70,16 +75,9 @@ export async function examineSessions(
   if (read.kind === 'failed') return failed(read.reason);
   const { envelope, listing: parsed } = read;
   const stale = staleListing(deps, envelope.hostTimeUtc);
+  // As a failed listing: dropped without a word, the host went missing from the sweep's record.
   if (stale !== null) {
-    // Said, and counted as the host's error in its sweep, as a failed listing is: dropped without
-    // a word, the host went missing from the sweep's record and its actions alike.
-    deps.observer.warn('sessions listing too old to act on', {
-      sweepId,
-      instanceId,
-      listedAt: envelope.hostTimeUtc,
-    });
-    await deps.ledger.addToSweepOnce(sweepId, once, { errors: 1 });
-    return { kind: 'host-failed', sweepId, reason: stale };
+    return failed(stale, 'sessions listing too old to act on', { listedAt: envelope.hostTimeUtc });
   }
   const held = actionsHeld(envelope.languageMode);
   if (held !== null) {

@@ -81,7 +81,10 @@ import { createSightingStore, type SightingStore } from './sightings.js';
 import { createSweepStore, type SweepCount, type SweepStore, sweepCountSchema } from './sweeps.js';
 
 export interface LedgerOptions {
-  /** Created once per process and injected: the endpoint decides DynamoDB or dynalite. */
+  /**
+   * Created once per process and injected: the endpoint decides DynamoDB or dynalite. With
+   * `removeUndefinedValues` (as `createClients` makes it): items leave absent values undefined.
+   */
   client: DynamoDBDocumentClient;
   tableName: string;
   /** Items expire (DynamoDB TTL) this many days after their last change. Default 400. */

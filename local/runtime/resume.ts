@@ -1,5 +1,5 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { localDocumentClient } from '../dynamodb/client.js';
 
 /**
  * The latest instant a ledger holds (any step of any action, any sweep), or `null` for an empty
@@ -12,13 +12,7 @@ export async function latestRecordedTime(
   endpoint: string,
   tableName: string
 ): Promise<Date | null> {
-  const client = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    })
-  );
+  const client = localDocumentClient(endpoint);
   try {
     return await scanLatest(client, tableName);
   } catch (error) {

@@ -3,13 +3,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Action } from '../../lib/actions/model.js';
 import { isTerminal } from '../../lib/actions/transitions.js';
 import { parseComment } from '../../lib/dispatch/comments.js';
 import { createLedger } from '../../lib/ledger/ledger.js';
+import { localDocumentClient } from '../../local/dynamodb/client.js';
 import { startDynalite } from '../../local/dynamodb/server.js';
 import { lockDataDir } from '../../local/runtime/lock.js';
 import { ssmJournal, startRuntime, TABLE_NAME } from '../../local/runtime/runtime.js';
@@ -77,13 +76,7 @@ async function until(check: () => boolean | Promise<boolean>, ms: number, what: 
 
 /** The sweeps' actions still open in the ledger behind `endpoint`. */
 async function openSweepActions(endpoint: string): Promise<Action[]> {
-  const client = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    })
-  );
+  const client = localDocumentClient(endpoint);
   try {
     const ledger = createLedger({ client, tableName: TABLE_NAME });
     const open: Action[] = [];
